@@ -1,0 +1,301 @@
+"""The company profile: every fact an encoded measure can depend on.
+
+Each answer is optional; ``None`` means *unknown* (never false or zero).
+Sections follow the order of a consultation. Money is an exact Decimal of
+万元 (at most four decimals, i.e. whole yuan); the engine converts to yuan.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from advisor.money import MAX_WAN
+
+SCHEMA_VERSION = 2
+
+
+def _check_wan(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("金额必须是有限数字")
+    if value < 0:
+        raise ValueError("金额不能为负数")
+    if value > MAX_WAN:
+        raise ValueError("金额超过 1 万亿元，请检查单位（以万元为单位）")
+    if value.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise ValueError("金额最多精确到元（万元后四位小数）")
+    return value
+
+
+#: An amount in 万元, exact to the yuan.
+Wan = Annotated[Decimal, AfterValidator(_check_wan)]
+
+
+def _check_year(value: int) -> int:
+    if not 1949 <= value <= 2100:
+        raise ValueError(f"年份 {value} 不合理（应在 1949–2100 之间）")
+    return value
+
+
+Year = Annotated[int, AfterValidator(_check_year)]
+Area = Annotated[int, Field(ge=0, le=100_000_000)]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+ShortText = Annotated[str, Field(max_length=2000)]
+
+# GB 32100-2015: 统一社会信用代码 uses these 31 characters (no I, O, S, V, Z).
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters."""
+    total = sum(_CODE_CHARS.index(ch) * w for ch, w in zip(first17, _CODE_WEIGHTS, strict=True))
+    return _CODE_CHARS[(31 - total % 31) % 31]
+
+
+def validate_credit_code(code: str) -> str:
+    """Return the normalised code or raise ValueError with a Chinese message."""
+    code = code.strip().upper()
+    if len(code) != 18:
+        raise ValueError(f"统一社会信用代码应为 18 位，现为 {len(code)} 位")
+    bad = [ch for ch in code if ch not in _CODE_CHARS]
+    if bad:
+        raise ValueError(f"统一社会信用代码含有不允许的字符“{bad[0]}”（不使用 I、O、S、V、Z）")
+    expected = credit_code_check_char(code[:17])
+    if code[17] != expected:
+        raise ValueError(f"统一社会信用代码校验位错误：第 18 位应为“{expected}”，现为“{code[17]}”")
+    return code
+
+
+CreditCode = Annotated[str, AfterValidator(validate_credit_code)]
+
+ApplicantKind = Literal["enterprise", "park_operator", "event_organiser", "research_team"]
+City = Literal["深圳市", "广州市", "其他"]
+Sector = Literal["ai", "software", "internet", "ic_design", "other"]
+Level = Literal["national", "provincial", "municipal", "district"]
+ParkKind = Literal["gm_professional", "gm_other", "none"]
+UnicornList = Literal["sz_list", "sz_pool", "other_list", "none"]
+Top100 = Literal["software", "internet", "ai"]
+ListingStage = Literal["shareholding_reformed", "application_accepted", "listed"]
+SoftwareParkLevel = Literal["national", "provincial", "municipal", "none"]
+EventScope = Literal["global", "national", "regional"]
+
+SHENZHEN_DISTRICTS = (
+    "福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区", "龙华区",
+    "坪山区", "光明区", "大鹏新区", "深汕特别合作区",
+)
+GUANGZHOU_DISTRICTS = (
+    "越秀区", "海珠区", "荔湾区", "天河区", "白云区", "黄埔区",
+    "番禺区", "花都区", "南沙区", "从化区", "增城区",
+)
+DISTRICTS_BY_CITY = {"深圳市": SHENZHEN_DISTRICTS, "广州市": GUANGZHOU_DISTRICTS}
+
+
+class Section(BaseModel):
+    """Base of every profile section: unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Applicant(Section):
+    kind: ApplicantKind | None = None
+
+
+class Identity(Section):
+    name: ShortText | None = None
+    credit_code: CreditCode | None = None
+    registered_city: City | None = None
+    registered_district: ShortText | None = None
+    tax_city: City | None = None
+    tax_district: ShortText | None = None
+    stats_city: City | None = None
+    stats_district: ShortText | None = None
+    independent_legal_person: bool | None = None
+    newly_settled: bool | None = None
+    settled_year: Year | None = None
+
+    @model_validator(mode="after")
+    def _districts_match_cities(self) -> Identity:
+        for prefix in ("registered", "tax", "stats"):
+            city = getattr(self, f"{prefix}_city")
+            district = getattr(self, f"{prefix}_district")
+            known = DISTRICTS_BY_CITY.get(city or "")
+            if district is not None and known is not None and district not in known:
+                raise ValueError(f"{prefix}_district “{district}”不是{city}的区")
+        return self
+
+
+class Industry(Section):
+    sectors: list[Sector] | None = None
+    llm_or_ai_chip: bool | None = None
+
+
+class Scale(Section):
+    above_designated_size: bool | None = None
+    survey_first_year: Year | None = None
+    revenue_wan: dict[Year, Wan] | None = None
+    revenue_tier_rewarded_wan: Wan | None = None
+    exec_team_award_condition_met: bool | None = None
+
+
+class Qualifications(Section):
+    top100: list[Top100] | None = None
+    key_software_enterprise: bool | None = None
+    key_software_year: Year | None = None
+    little_giant: bool | None = None
+    little_giant_year: Year | None = None
+    unicorn_list: UnicornList | None = None
+    high_tech: bool | None = None
+    high_tech_year: Year | None = None
+    software_enterprise: bool | None = None
+    profit_first_year: Year | None = None
+
+
+class Listing(Section):
+    in_cultivation_db: bool | None = None
+    stages_reached: list[ListingStage] | None = None
+    stages_rewarded: list[ListingStage] | None = None
+
+
+class FundedProject(Section):
+    name: ShortText | None = None
+    level: Level | None = None
+    grant_wan: Wan | None = None
+    year: Year | None = None
+
+
+class Projects(Section):
+    funded: list[FundedProject] | None = None
+    ai_demo_level: Literal["national", "provincial", "municipal", "none"] | None = None
+    vertical_model_cases: Count | None = None
+    core_team_major_project: bool | None = None
+    core_team_city_grant_wan: Wan | None = None
+    backbone_talent: bool | None = None
+
+
+class Compute(Section):
+    platform_approved: bool | None = None
+    platform_investment_wan: Wan | None = None
+    platform_key_project: bool | None = None
+    purchase_in_district_wan: Wan | None = None
+
+
+class Data(Section):
+    dataset_provider: bool | None = None
+    data_service_revenue_wan: Wan | None = None
+    dataset_purchase_in_district_wan: Wan | None = None
+
+
+class Space(Section):
+    park_kind: ParkKind | None = None
+    newly_moved_in: bool | None = None
+    leased_area_m2: Area | None = None
+    annual_rent_wan: Wan | None = None
+
+
+class Park(Section):
+    feature_park_recognised: bool | None = None
+    building_area_m2: Area | None = None
+    tenants_revenue_wan: Wan | None = None
+    tenants_revenue_rewarded_wan: Wan | None = None
+    software_park_level: SoftwareParkLevel | None = None
+    harmony_base_approved: bool | None = None
+    incubator_resident: bool | None = None
+
+
+class Finance(Section):
+    vc_institution_filed: bool | None = None
+    vc_investment_wan: Wan | None = None
+    loan_interest_wan: Wan | None = None
+    guarantee_fee_wan: Wan | None = None
+    platform_enterprise_recognised: bool | None = None
+
+
+class Event(Section):
+    name: ShortText | None = None
+    scope: EventScope | None = None
+    in_guangming: bool | None = None
+    filed_in_advance: bool | None = None
+    cost_wan: Wan | None = None
+
+
+class Events(Section):
+    held: list[Event] | None = None
+
+
+class Tax(Section):
+    rd_expense_wan: Wan | None = None
+    software_product_sales_wan: Wan | None = None
+    software_vat_paid_wan: Wan | None = None
+
+
+class Consultation(Section):
+    """Bookkeeping of the consultation itself, not facts about the company."""
+
+    skipped: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list)
+    checklist: dict[Annotated[str, Field(max_length=200)], bool] = Field(default_factory=dict)
+    notes: Annotated[str, Field(max_length=100_000)] | None = None
+    created: _dt.datetime | None = None
+
+
+class Profile(BaseModel):
+    """One company's answers. ``load(dump(p)) == p`` for every valid profile."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    schema_version: Literal[2] = SCHEMA_VERSION
+    applicant: Applicant = Field(default_factory=Applicant)
+    identity: Identity = Field(default_factory=Identity)
+    industry: Industry = Field(default_factory=Industry)
+    scale: Scale = Field(default_factory=Scale)
+    qualifications: Qualifications = Field(default_factory=Qualifications)
+    listing: Listing = Field(default_factory=Listing)
+    projects: Projects = Field(default_factory=Projects)
+    compute: Compute = Field(default_factory=Compute)
+    data: Data = Field(default_factory=Data)
+    space: Space = Field(default_factory=Space)
+    park: Park = Field(default_factory=Park)
+    finance: Finance = Field(default_factory=Finance)
+    events: Events = Field(default_factory=Events)
+    tax: Tax = Field(default_factory=Tax)
+    consultation: Consultation = Field(default_factory=Consultation)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _known_version(cls, value: object) -> object:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"不支持的 schema_version：{value!r}（本版本支持 {SCHEMA_VERSION}）")
+        return value
+
+    def get(self, path: str) -> object:
+        """The answer at a dotted path such as ``space.leased_area_m2`` (None if unknown)."""
+        section, _, field = path.partition(".")
+        return getattr(getattr(self, section), field)
+
+    def set(self, path: str, value: object) -> None:
+        """Set (and validate) the answer at a dotted path; None makes it unknown."""
+        section, _, field = path.partition(".")
+        setattr(getattr(self, section), field, value)
+
+
+FACT_SECTIONS = tuple(name for name in Profile.model_fields if name not in ("schema_version", "consultation"))
+
+
+def fact_paths() -> dict[str, object]:
+    """Every answerable dotted path with its pydantic field info."""
+    paths: dict[str, object] = {}
+    for section in FACT_SECTIONS:
+        model = Profile.model_fields[section].annotation
+        for name, info in model.model_fields.items():  # type: ignore[union-attr]
+            paths[f"{section}.{name}"] = info
+    return paths
