@@ -147,6 +147,7 @@ class Ceiling(RuleModel):
 
     kind: Literal["ceiling"]
     max_wan: WanValue
+    min_wan: WanValue | None = None  # where the text gives a range (X–Y万元)
 
 
 class Ratio(RuleModel):

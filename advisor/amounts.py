@@ -1,0 +1,368 @@
+"""Amounts as the policy texts define them, in exact integer yuan.
+
+Each rule amount kind has one function. A function reads facts (万元 values
+are Decimal, converted to yuan here), never guesses a missing figure, and
+writes its calculation out in Chinese so a consultant can defend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any, Callable, Mapping
+
+from advisor import rule_model as rm
+from advisor.money import format_wan, format_wan_range, wan_to_yuan
+
+Facts = Mapping[str, Any]
+
+#: Public amount kinds (the ``kind`` of the JSON contract).
+EXACT, UP_TO, RANGE = "exact", "up_to", "range"
+UNQUANTIFIED, CASE_BY_CASE, NOT_PUBLISHED = "unquantified", "case_by_case", "not_published"
+NON_MONETARY, TAX, UNKNOWN = "non_monetary", "tax", "unknown"
+
+
+@dataclass
+class AmountResult:
+    kind: str
+    min_yuan: int | None = None
+    max_yuan: int | None = None
+    per_year: bool = False
+    years: int = 1
+    calculation: str = ""
+    later_yuan: int | None = None  # staged awards still to come
+    missing: list[str] = field(default_factory=list)  # facts that would sharpen the figure
+
+    @property
+    def total_min_yuan(self) -> int | None:
+        return None if self.min_yuan is None else self.min_yuan * self.years
+
+    @property
+    def total_max_yuan(self) -> int | None:
+        return None if self.max_yuan is None else self.max_yuan * self.years
+
+    def display(self) -> str:
+        """Short display: '28.8万元/年 × 3年', '最高2,000万元', '一事一议'."""
+        if self.kind in (CASE_BY_CASE, NOT_PUBLISHED, NON_MONETARY):
+            return {CASE_BY_CASE: "一事一议", NOT_PUBLISHED: "金额未公布", NON_MONETARY: "非资金支持"}[self.kind]
+        if self.min_yuan is None and self.max_yuan is None:
+            return {TAX: "税收优惠", UNQUANTIFIED: "金额未量化", UNKNOWN: "待补充数据"}.get(self.kind, "—")
+        if self.kind == UNQUANTIFIED and self.min_yuan in (None, 0):
+            text = f"未量化，最高{format_wan(self.max_yuan)}"
+        else:
+            text = format_wan_range(self.min_yuan, self.max_yuan)
+        if self.per_year:
+            text += f"/年 × {self.years}年"
+        return text
+
+
+def _yuan(value: Any) -> int:
+    return wan_to_yuan(Decimal(value))
+
+
+def _floor(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _cap_yuan(cap_wan: Decimal | None) -> int | None:
+    return None if cap_wan is None else _yuan(cap_wan)
+
+
+def _fixed(a: rm.Fixed, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    v = _yuan(a.value_wan)
+    return AmountResult(EXACT, v, v, calculation=f"原文定额：{format_wan(v)}")
+
+
+def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    high = _yuan(a.max_wan)
+    low = _yuan(a.min_wan) if a.min_wan is not None else 0
+    if a.min_wan is not None:
+        return AmountResult(RANGE, low, high, calculation=f"原文给出区间：{format_wan_range(low, high)}")
+    return AmountResult(UP_TO, 0, high, calculation=f"原文只给出上限：最高{format_wan(high)}，实际金额以评审核定为准")
+
+
+def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    cap = _cap_yuan(a.cap_wan)
+    base = facts.get(a.base)
+    prefix = "不超过" if a.up_to else ""
+    if base is None:
+        if cap is None:
+            return AmountResult(UNKNOWN, calculation=f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}", missing=[a.base])
+        return AmountResult(UP_TO, 0, cap, calculation=f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}", missing=[a.base])
+    base_yuan = _yuan(base)
+    raw = _floor(a.rate * base_yuan)
+    text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
+    value = raw
+    if cap is not None and raw > cap:
+        value = cap
+        text += f" → 上限{format_wan(cap)}"
+    if a.up_to:
+        return AmountResult(UP_TO, 0, value, calculation=text + f"（比例为上限，最高{format_wan(value)}）")
+    return AmountResult(EXACT, value, value, calculation=text)
+
+
+def _item_matches(item: Any, where: list[rm.ItemCondition]) -> bool | None:
+    from advisor.conditions import compare
+
+    state: bool | None = True
+    for cond in where:
+        result = compare(cond.op, getattr(item, cond.field, None), cond.value)
+        if result is False:
+            return False
+        if result is None:
+            state = None
+    return state
+
+
+def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    total_cap = _cap_yuan(a.total_cap_wan)
+    item_cap = _cap_yuan(a.item_cap_wan)
+    items = facts.get(a.items)
+    if items is None:
+        high = total_cap
+        return AmountResult(UP_TO if high is not None else UNKNOWN, 0 if high is not None else None, high,
+                            calculation=f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else ""),
+                            missing=[a.items])
+    lines: list[str] = []
+    low_sum = high_sum = 0
+    uncertain = False
+    for index, item in enumerate(items, start=1):
+        name = getattr(item, a.item_label, None) or f"第{index}项"
+        matched = _item_matches(item, a.where)
+        if matched is False:
+            lines.append(f"{name}：不符合条件，不计")
+            continue
+        base = getattr(item, a.item_base, None)
+        if base is None:
+            uncertain = True
+            lines.append(f"{name}：金额未填写" + (f"，最高{format_wan(item_cap)}" if item_cap else ""))
+            high_sum += item_cap or 0
+            continue
+        base_yuan = _yuan(base)
+        raw = _floor(a.rate * base_yuan)
+        value = min(raw, item_cap) if item_cap is not None else raw
+        line = f"{name}：{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
+        if value < raw:
+            line += f" → 单项上限{format_wan(item_cap)}"
+        if matched is None:
+            uncertain = True
+            line += "（条件待确认）"
+            high_sum += value
+        else:
+            low_sum += value
+            high_sum += value
+        lines.append(line)
+    text = "；".join(lines) if lines else "没有填写任何条目"
+    if len([1 for item in items]) > 1 or total_cap is not None:
+        text += f"；合计 {format_wan(high_sum)}"
+    if total_cap is not None and high_sum > total_cap:
+        text += f" → 同一单位上限{format_wan(total_cap)}"
+        high_sum = total_cap
+        low_sum = min(low_sum, total_cap)
+    if a.up_to:
+        return AmountResult(UP_TO, 0, high_sum, calculation=text + "（比例为上限）")
+    if uncertain:
+        return AmountResult(RANGE, low_sum, high_sum, calculation=text)
+    return AmountResult(EXACT, high_sum, high_sum, calculation=text)
+
+
+def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    cap = _cap_yuan(a.cap_wan)
+    quantity = facts.get(a.quantity)
+    rate = a.unit_rate_yuan
+    if quantity is None:
+        return AmountResult(UP_TO if cap else UNKNOWN, 0 if cap else None, cap,
+                            calculation=f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
+                            + (f"；按上限估计最高{format_wan(cap)}" if cap else ""),
+                            missing=[a.quantity])
+    raw = _floor(rate * Decimal(quantity) * a.months)
+    text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
+    value = raw
+    missing: list[str] = []
+    kind = EXACT
+    if a.actual_cost is not None:
+        actual = facts.get(a.actual_cost)
+        if actual is None:
+            kind = UP_TO
+            missing.append(a.actual_cost)
+            text += f"（不超过{label(a.actual_cost)}，待填写）"
+        elif _yuan(actual) < value:
+            value = _yuan(actual)
+            text += f" → 不超过{label(a.actual_cost)} {format_wan(value)}"
+    if cap is not None and value > cap:
+        value = cap
+        text += f" → 每年上限{format_wan(cap)}"
+    return AmountResult(kind, 0 if kind == UP_TO else value, value, calculation=text, missing=missing)
+
+
+def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, int]:
+    reached = None
+    for tier in tiers:
+        if level_yuan >= _yuan(tier.threshold_wan):
+            reached = tier
+    return reached, _yuan(reached.award_wan) if reached else 0
+
+
+def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    value = facts.get(a.fact)
+    top = _yuan(a.tiers[-1].award_wan)
+    if value is None:
+        return AmountResult(UP_TO, 0, top, calculation=f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact])
+    tier, award = _tier_award(a.tiers, _yuan(value))
+    if tier is None:
+        return AmountResult(EXACT, 0, 0, calculation=f"{label(a.fact)} {format_wan(_yuan(value))} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}")
+    text = f"{label(a.fact)} {format_wan(_yuan(value))} 达到 {format_wan(_yuan(tier.threshold_wan))} 档 → {format_wan(award)}"
+    if a.rewarded is None:
+        return AmountResult(EXACT, award, award, calculation=text)
+    rewarded = facts.get(a.rewarded)
+    if rewarded is None:
+        return AmountResult(UP_TO, 0, award, calculation=text + f"；“{label(a.rewarded)}”未填写，如已获奖励按差额补足", missing=[a.rewarded])
+    _, paid = _tier_award(a.tiers, _yuan(rewarded))
+    due = max(award - paid, 0)
+    if paid:
+        text += f" − 已获 {format_wan(paid)} = 差额补足 {format_wan(due)}"
+    return AmountResult(EXACT, due, due, calculation=text)
+
+
+def _table(a: rm.Table, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    key = facts.get(a.fact)
+    entries = {e.key: e for e in a.entries}
+    if key is None:
+        top = max(_yuan(e.award_wan) for e in a.entries)
+        options = "、".join(f"{e.label}{format_wan(_yuan(e.award_wan))}" for e in a.entries)
+        return AmountResult(UP_TO, 0, top, calculation=f"需填写“{label(a.fact)}”：{options}", missing=[a.fact])
+    entry = entries.get(str(key))
+    if entry is None:
+        return AmountResult(EXACT, 0, 0, calculation=f"{label(a.fact)}不在奖励范围内")
+    v = _yuan(entry.award_wan)
+    if a.up_to:
+        return AmountResult(UP_TO, 0, v, calculation=f"{entry.label}：最高{format_wan(v)}")
+    return AmountResult(EXACT, v, v, calculation=f"{entry.label}：{format_wan(v)}")
+
+
+def _step_total(a: rm.BasePlusStep, level_yuan: int) -> tuple[int, int]:
+    threshold = _yuan(a.threshold_wan)
+    if level_yuan < threshold:
+        return 0, 0
+    steps = (level_yuan - threshold) // _yuan(a.step_wan)
+    return _yuan(a.base_wan) + steps * _yuan(a.step_award_wan), steps
+
+
+def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    value = facts.get(a.fact)
+    if value is None:
+        return AmountResult(UNKNOWN, calculation=f"需填写“{label(a.fact)}”", missing=[a.fact])
+    level = _yuan(value)
+    total, steps = _step_total(a, level)
+    text = (f"{label(a.fact)} {format_wan(level)}：达到 {format_wan(_yuan(a.threshold_wan))} 奖励 {format_wan(_yuan(a.base_wan))}"
+            f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}")
+    if a.rewarded is None:
+        return AmountResult(EXACT, total, total, calculation=text)
+    rewarded = facts.get(a.rewarded)
+    if rewarded is None:
+        return AmountResult(UP_TO, 0, total, calculation=text + f"；“{label(a.rewarded)}”未填写，已奖励部分不再重复", missing=[a.rewarded])
+    paid, _ = _step_total(a, _yuan(rewarded))
+    due = max(total - paid, 0)
+    if paid:
+        text += f" − 已获 {format_wan(paid)} = {format_wan(due)}"
+    return AmountResult(EXACT, due, due, calculation=text)
+
+
+def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    reached = facts.get(a.reached)
+    rewarded = facts.get(a.rewarded) if a.rewarded else []
+    everything = sum(_yuan(s.award_wan) for s in a.stages)
+    if reached is None:
+        plan = "、".join(f"{s.label}{format_wan(_yuan(s.award_wan))}" for s in a.stages)
+        return AmountResult(UP_TO, 0, everything, calculation=f"分阶段奖励：{plan}；需填写“{label(a.reached)}”", missing=[a.reached])
+    parts, later_parts = [], []
+    now = later = 0
+    for stage in a.stages:
+        award = _yuan(stage.award_wan)
+        if stage.key in reached:
+            if rewarded is not None and stage.key in rewarded:
+                parts.append(f"{stage.label}已领取")
+            else:
+                now += award
+                parts.append(f"{stage.label}{format_wan(award)}")
+        else:
+            later += award
+            later_parts.append(f"{stage.label}{format_wan(award)}")
+    text = "现可申请：" + ("、".join(parts) if parts else "无") + f"，合计 {format_wan(now)}"
+    if later_parts:
+        text += "；后续阶段：" + "、".join(later_parts)
+    if rewarded is None:
+        return AmountResult(UP_TO, 0, now, calculation=text + f"（“{label(a.rewarded)}”未填写，已领取的阶段不再奖励）",
+                            later_yuan=later, missing=[a.rewarded] if a.rewarded else [])
+    return AmountResult(EXACT, now, now, calculation=text, later_yuan=later)
+
+
+def _unquantified(a: rm.Unquantified, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    high = _cap_yuan(a.max_wan)
+    return AmountResult(UNQUANTIFIED, 0 if high is not None else None, high,
+                        calculation=a.text + (f"；最高{format_wan(high)}" if high is not None else "；原文未给出金额"))
+
+
+def _case_by_case(a: rm.CaseByCase, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    return AmountResult(CASE_BY_CASE, calculation=a.text)
+
+
+def _not_published(a: rm.NotPublished, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    return AmountResult(NOT_PUBLISHED, calculation=a.text)
+
+
+def _non_monetary(a: rm.NonMonetary, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    return AmountResult(NON_MONETARY, calculation=a.text)
+
+
+def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    text = a.text
+    missing = []
+    if a.base and a.rate is not None:
+        base = facts.get(a.base)
+        name = a.base_label or label(a.base)
+        if base is None:
+            missing.append(a.base)
+            text += f"；填写“{label(a.base)}”后可算出金额"
+        else:
+            v = _floor(a.rate * _yuan(base))
+            text += f"；{name} {format_wan(_yuan(base))} × {_pct(a.rate)} = {format_wan(v)}"
+    return AmountResult(TAX, calculation=text, missing=missing)
+
+
+def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    paid, base = facts.get(a.paid), facts.get(a.base)
+    missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
+    if missing:
+        return AmountResult(UNKNOWN, calculation=a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing), missing=missing)
+    paid_yuan, base_yuan = _yuan(paid), _yuan(base)
+    threshold = _floor(a.rate * base_yuan)
+    refund = max(paid_yuan - threshold, 0)
+    text = (f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
+            f"（{format_wan(threshold)}） = {format_wan(refund)}")
+    return AmountResult(EXACT, refund, refund, calculation=text)
+
+
+_HANDLERS: dict[type, Callable[[Any, Facts, Callable[[str], str]], AmountResult]] = {
+    rm.Fixed: _fixed, rm.Ceiling: _ceiling, rm.Ratio: _ratio, rm.RatioItems: _ratio_items,
+    rm.PerUnit: _per_unit, rm.Tiers: _tiers, rm.Table: _table, rm.BasePlusStep: _base_plus_step,
+    rm.Staged: _staged, rm.Unquantified: _unquantified, rm.CaseByCase: _case_by_case,
+    rm.NotPublished: _not_published, rm.NonMonetary: _non_monetary, rm.TaxBenefit: _tax,
+    rm.ExcessRefund: _excess_refund,
+}
+
+
+def compute_amount(measure: rm.Measure, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    """The amount of one measure for these facts, with its duration applied."""
+    result = _HANDLERS[type(measure.amount)](measure.amount, facts, label)
+    if measure.duration.per_year or measure.duration.years > 1:
+        result.per_year = measure.duration.per_year
+        result.years = measure.duration.years
+        if result.max_yuan is not None and measure.duration.years > 1:
+            result.calculation += (f"；{measure.duration.text or f'连续{measure.duration.years}年'}，"
+                                   f"合计{format_wan_range(result.total_min_yuan, result.total_max_yuan)}")
+    return result

@@ -1,0 +1,306 @@
+"""Loading and checking the rule set in ``rules/``.
+
+The whole set is validated before anything uses it: a broken file, an unknown
+key, a quote that is not in its source, a condition on an undeclared question
+or a duplicate id refuses the whole set, so nothing ever runs half-loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ValidationError
+
+from advisor import rule_model as rm
+from advisor.profile import fact_paths
+
+#: Facts computed by the engine from the profile, with the answers they come from.
+DERIVED_FACTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "derived.latest_revenue_wan": ("最近一个年度的营业收入", "万元", ("scale.revenue_wan",)),
+    "derived.latest_revenue_growth_pct": ("最近一个年度营业收入增速", "%", ("scale.revenue_wan",)),
+    "derived.survey_next_year_growth_pct": (
+        "首次纳入一套表次年的营业收入增速", "%", ("scale.survey_first_year", "scale.revenue_wan"),
+    ),
+}
+
+
+class RuleSetError(Exception):
+    """The rule set cannot be used; ``problems`` name file, key and what is wrong."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A fully validated rule set."""
+
+    sources: dict[str, rm.Source]
+    common: dict[str, rm.CommonCondition]
+    sections: list[rm.SectionInfo]
+    questions: dict[str, rm.Question]
+    materials: dict[str, rm.Material]
+    measures: list[rm.Measure]
+    texts: dict[str, str] = field(repr=False)
+    root: Path = Path()
+
+    def measure(self, measure_id: str) -> rm.Measure:
+        for measure in self.measures:
+            if measure.id == measure_id:
+                return measure
+        raise KeyError(measure_id)
+
+    def fact_label(self, fact: str) -> str:
+        if fact in self.questions:
+            return self.questions[fact].label
+        if fact in DERIVED_FACTS:
+            return DERIVED_FACTS[fact][0]
+        return fact
+
+
+def default_rules_dir() -> Path:
+    """The rules shipped in the wheel, or the repository's ``rules/`` in a checkout."""
+    package = Path(__file__).resolve().parent
+    bundled = package / "_rules"
+    if bundled.is_dir():
+        return bundled
+    return package.parent / "rules"
+
+
+# --- error messages -----------------------------------------------------------------------
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    for obj in vars(rm).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            names.update(obj.model_fields)
+    return names
+
+
+_FIELD_NAMES = _all_field_names()
+
+
+def nearest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt key or id, if any is close."""
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _where(data: Any, loc: tuple[Any, ...]) -> str:
+    """Render a pydantic location as a TOML-ish key path, with the measure id if known."""
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int):
+            ident = node[step].get("id") if isinstance(node, list) and step < len(node) and isinstance(node[step], dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{step}]" + (f"(id={ident})" if ident else "")]
+        elif isinstance(step, str) and (isinstance(node, dict) and step in node or not parts or True):
+            parts.append(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(p for p in parts if p)
+
+
+def describe_validation_error(file: str, data: Any, error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        loc = tuple(step for step in item["loc"] if not (isinstance(step, str) and step[:1].isupper() or step in _AMOUNT_TAGS))
+        where = _where(data, loc)
+        if item["type"] == "extra_forbidden":
+            key = str(loc[-1]) if loc else "?"
+            hint = nearest(key, _FIELD_NAMES)
+            suggestion = f"，最接近的有效键是“{hint}”" if hint else ""
+            problems.append(f"{file}: {where}: 未知的键“{key}”{suggestion}")
+        else:
+            problems.append(f"{file}: {where}: {item['msg']}")
+    return problems
+
+
+_AMOUNT_TAGS = {
+    "fixed", "ceiling", "ratio", "ratio_items", "per_unit", "tiers", "table", "base_plus_step",
+    "staged", "unquantified", "case_by_case", "not_published", "non_monetary", "tax", "excess_refund",
+}
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path, root: Path, problems: list[str]) -> dict[str, Any] | None:
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(f"{name}: 无法读取（{exc.strerror or exc}）")
+        return None
+    try:
+        return tomllib.loads(raw.decode("utf-8"), parse_float=Decimal)
+    except UnicodeDecodeError:
+        problems.append(f"{name}: 不是 UTF-8 编码的文本")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{name}: TOML 语法错误：{exc}")
+    return None
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], name: str, problems: list[str]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(describe_validation_error(name, data, exc))
+        return None
+
+
+def load_catalogue(root: Path | None = None) -> Catalogue:
+    """Load and check every rule file under ``root``; raise RuleSetError on any problem."""
+    root = Path(root) if root is not None else default_rules_dir()
+    problems: list[str] = []
+    if not root.is_dir():
+        raise RuleSetError([f"{root}: 规则目录不存在"])
+
+    sources_data = _read_toml(root / "sources.toml", root, problems)
+    questions_data = _read_toml(root / "questions.toml", root, problems)
+    sources_file = _validate(rm.SourcesFile, sources_data, "sources.toml", problems) if sources_data is not None else None
+    questions_file = _validate(rm.QuestionsFile, questions_data, "questions.toml", problems) if questions_data is not None else None
+
+    materials: dict[str, rm.Material] = {}
+    for path in sorted((root / "materials").glob("*.toml")):
+        data = _read_toml(path, root, problems)
+        name = f"materials/{path.name}"
+        parsed = _validate(rm.MaterialsFile, data, name, problems) if data is not None else None
+        for material in parsed.material if parsed else []:
+            if material.id in materials:
+                problems.append(f"{name}: material.id: 材料 id“{material.id}”重复")
+            materials[material.id] = material
+
+    measures: list[rm.Measure] = []
+    measure_files: dict[str, str] = {}
+    measure_paths = sorted((root / "measures").glob("*.toml"))
+    if not measure_paths:
+        problems.append("measures/: 没有任何措施文件")
+    for path in measure_paths:
+        data = _read_toml(path, root, problems)
+        name = f"measures/{path.name}"
+        parsed = _validate(rm.MeasureFile, data, name, problems) if data is not None else None
+        for measure in parsed.measure if parsed else []:
+            if measure.id in measure_files:
+                problems.append(f"{name}: measure(id={measure.id}).id: 措施 id 与 {measure_files[measure.id]} 中的重复")
+                continue
+            measure_files[measure.id] = name
+            measures.append(measure)
+
+    if sources_file is None or questions_file is None:
+        raise RuleSetError(problems or ["sources.toml / questions.toml 无法载入"])
+
+    sources = {s.id: s for s in sources_file.source}
+    texts: dict[str, str] = {}
+    for source in sources.values():
+        try:
+            texts[source.id] = (root / "sources" / source.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {source.file}（{exc}）")
+
+    profile_paths = fact_paths()
+    questions: dict[str, rm.Question] = {}
+    section_ids = {s.id for s in questions_file.section}
+    for question in questions_file.question:
+        where = f"questions.toml: question(id={question.id})"
+        if question.id in questions:
+            problems.append(f"{where}.id: 问题 id 重复")
+        if question.id not in profile_paths:
+            hint = nearest(question.id, profile_paths)
+            problems.append(f"{where}.id: 画像中没有字段“{question.id}”" + (f"，最接近的是“{hint}”" if hint else ""))
+        if question.section not in section_ids:
+            problems.append(f"{where}.section: 未声明的分组“{question.section}”")
+        questions[question.id] = question
+
+    known_facts = set(questions) | set(DERIVED_FACTS)
+    common = {c.document: c for c in sources_file.common}
+    for c in common.values():
+        if c.document not in sources:
+            problems.append(f"sources.toml: common.document: 未知的文件“{c.document}”")
+        for condition in c.conditions:
+            _check_condition(condition, f"sources.toml: common(document={c.document})", known_facts, questions, problems)
+
+    for measure in measures:
+        where = f"{measure_files[measure.id]}: measure(id={measure.id})"
+        if measure.document not in sources:
+            hint = nearest(measure.document, sources)
+            problems.append(f"{where}.document: 未知的文件“{measure.document}”" + (f"，最接近的是“{hint}”" if hint else ""))
+        elif measure.document in texts and measure.quote not in texts[measure.document]:
+            problems.append(f"{where}.quote: 引文未在原文 {sources[measure.document].file} 中逐字找到")
+        for cited in measure.also_cited:
+            if cited.document not in texts or cited.quote not in texts[cited.document]:
+                problems.append(f"{where}.also_cited: 引文未在文件“{cited.document}”原文中逐字找到")
+        for condition in measure.conditions:
+            _check_condition(condition, where, known_facts, questions, problems)
+        for fact in amount_facts(measure.amount):
+            if fact not in known_facts:
+                problems.append(f"{where}.amount: 引用了未声明的问题“{fact}”" + _hint(fact, known_facts))
+        for material in measure.materials:
+            if material not in materials:
+                problems.append(f"{where}.materials: 未知的材料“{material}”" + _hint(material, materials))
+        problems.extend(f"{where}.amount: {p}" for p in _amount_problems(measure.amount))
+
+    if problems:
+        raise RuleSetError(problems)
+    measures.sort(key=lambda m: m.id)
+    return Catalogue(
+        sources=sources, common=common, sections=list(questions_file.section), questions=questions,
+        materials=materials, measures=measures, texts=texts, root=root,
+    )
+
+
+def _hint(word: str, candidates: Iterable[str]) -> str:
+    hint = nearest(word, candidates)
+    return f"，最接近的是“{hint}”" if hint else ""
+
+
+def _check_condition(
+    condition: rm.Condition, where: str, known: set[str], questions: dict[str, rm.Question], problems: list[str]
+) -> None:
+    for child in (*condition.any, *condition.all):
+        _check_condition(child, where, known, questions, problems)
+    if condition.fact is None:
+        return
+    if condition.fact not in known:
+        problems.append(f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + _hint(condition.fact, known))
+        return
+    question = questions.get(condition.fact)
+    if question is not None and question.options and condition.op in ("eq", "ne", "in", "not_in", "contains_any"):
+        allowed = {o.value for o in question.options}
+        values = condition.value if isinstance(condition.value, list) else [condition.value]
+        for value in values:
+            if str(value) not in allowed:
+                problems.append(f"{where}.conditions: “{condition.fact}”没有选项“{value}”" + _hint(str(value), allowed))
+    if condition.op == "any_item" and question is not None:
+        fields = {f.id for f in question.item_fields}
+        for item in condition.where:
+            if item.field not in fields:
+                problems.append(f"{where}.conditions.where: “{condition.fact}”的条目没有字段“{item.field}”" + _hint(item.field, fields))
+
+
+def amount_facts(amount: Any) -> list[str]:
+    """The facts an amount reads, in the order a person would supply them."""
+    names = ("base", "items", "quantity", "actual_cost", "fact", "rewarded", "reached", "paid")
+    return [getattr(amount, n) for n in names if isinstance(getattr(amount, n, None), str)]
+
+
+def _amount_problems(amount: Any) -> list[str]:
+    problems = []
+    if isinstance(amount, rm.Ceiling) and amount.min_wan is not None and amount.min_wan > amount.max_wan:
+        problems.append(f"下限 {amount.min_wan} 万元大于上限 {amount.max_wan} 万元")
+    if isinstance(amount, rm.Tiers):
+        awards = [t.award_wan for t in amount.tiers]
+        if awards != sorted(awards):
+            problems.append("档位奖励应随门槛递增")
+    if isinstance(amount, rm.RatioItems) and amount.item_cap_wan and amount.total_cap_wan and amount.item_cap_wan > amount.total_cap_wan:
+        problems.append("单项上限大于总上限")
+    return problems

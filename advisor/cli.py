@@ -1,0 +1,174 @@
+"""The ``advisor`` command line.
+
+``advisor`` alone starts the Textual app, imported only then, so ``--help``,
+``match`` and the rule commands never load Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_USAGE = 2
+
+
+class ChineseParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"参数错误：{message}\n")
+
+
+def _date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是有效日期，请写成 2026-11-21 的格式") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseParser(prog="advisor", description="政策顾问：离线匹配企业可申请的政府扶持措施。不带参数时启动交互界面。")
+    parser.add_argument("profile", nargs="?", help="启动界面时打开的画像文件（.toml）")
+    sub = parser.add_subparsers(dest="command", parser_class=ChineseParser)
+
+    match = sub.add_parser("match", help="对一个画像文件进行匹配并输出结果")
+    match.add_argument("profile", help="画像文件（.toml）")
+    match.add_argument("--format", choices=("table", "json", "markdown", "html"), default="table", help="输出格式（默认 table）")
+    match.add_argument("--as-of", type=_date, default=None, help="评估日期，默认今天（YYYY-MM-DD）")
+    match.add_argument("--all", action="store_true", help="表格中也列出不符合的措施")
+
+    rules = sub.add_parser("rules", help="规则库：检查或列出措施")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=ChineseParser)
+    check = rules_sub.add_parser("check", help="校验全部规则文件")
+    check.add_argument("--rules", type=Path, default=None, help="规则目录（默认内置规则）")
+    listing = rules_sub.add_parser("list", help="列出全部措施")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+
+    sub.add_parser("schema", help="输出画像文件的 JSON Schema")
+
+    batch = sub.add_parser("batch", help="批量评估多家企业（画像文件夹或 CSV）")
+    batch.add_argument("input", nargs="?", type=Path, help="画像文件夹或 CSV 文件")
+    batch.add_argument("--out", type=Path, help="结果 CSV 的路径")
+    batch.add_argument("--template", action="store_true", help="输出 CSV 表头模板")
+    batch.add_argument("--as-of", type=_date, default=None)
+    batch.add_argument("--jobs", type=int, default=0, help="并行进程数（默认全部 CPU 核）")
+    return parser
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(message.rstrip() + "\n")
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "match":
+            return cmd_match(args)
+        if args.command == "rules":
+            return cmd_rules(args)
+        if args.command == "schema":
+            return cmd_schema()
+        if args.command == "batch":
+            from advisor.batch import cmd_batch
+
+            return cmd_batch(args)
+        return cmd_app(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _engine():
+    from advisor.catalogue import RuleSetError
+    from advisor.rulestore import load_engine
+
+    try:
+        return load_engine()
+    except RuleSetError as exc:
+        raise SystemExit(_fail("规则库有误，无法使用：\n" + "\n".join(f"  {p}" for p in exc.problems)))
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from advisor.profile_io import ProfileError, load_profile
+
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        return _fail(f"无法读取画像：{exc}")
+    engine = _engine()
+    assessment = engine.match(profile, args.as_of)
+    from advisor import report
+
+    if args.format == "json":
+        sys.stdout.write(report.to_json(assessment, engine, profile) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(report.to_markdown(assessment, engine, profile))
+    elif args.format == "html":
+        sys.stdout.write(report.to_html(assessment, engine, profile))
+    else:
+        from rich.console import Console
+
+        report.print_table(assessment, engine, profile, Console(), show_all=args.all)
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from advisor.catalogue import RuleSetError, load_catalogue
+
+    if args.rules_command == "check":
+        try:
+            catalogue = load_catalogue(args.rules)
+        except RuleSetError as exc:
+            return _fail(f"规则检查未通过，共 {len(exc.problems)} 处问题：\n" + "\n".join(f"  {p}" for p in exc.problems))
+        print(f"规则检查通过：{len(catalogue.sources)} 份文件，{len(catalogue.measures)} 条措施，"
+              f"{len(catalogue.questions)} 个问题，{len(catalogue.materials)} 种材料；全部引文均在原文中逐字找到。")
+        return 0
+    engine = _engine()
+    catalogue = engine.catalogue
+    from advisor.engine import source_json
+
+    if args.format == "json":
+        rows = [{"id": m.id, "title": m.title, "region": m.region, "category": m.category, "review": m.review,
+                 "source": source_json(m, catalogue.sources[m.document])} for m in catalogue.measures]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"措施一览（{len(catalogue.measures)} 条）")
+    for column in ("id", "措施", "地区", "文件", "条款", "原文摘录"):
+        table.add_column(column)
+    for m in catalogue.measures:
+        quote = m.quote if len(m.quote) <= 40 else m.quote[:39] + "…"
+        table.add_row(Text(m.id), Text(m.title), Text(m.region), Text(catalogue.sources[m.document].title[:18]), Text(m.article), Text(quote))
+    Console().print(table)
+    return 0
+
+
+def cmd_schema() -> int:
+    from advisor.profile import Profile
+
+    sys.stdout.write(json.dumps(Profile.model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    profile_path = Path(args.profile) if args.profile else None
+    if profile_path is not None:
+        from advisor.profile_io import ProfileError, load_profile
+
+        try:
+            load_profile(profile_path)
+        except ProfileError as exc:
+            return _fail(f"无法读取画像：{exc}")
+    engine = _engine()
+    from screens.app import AdvisorApp  # the UI is imported only here
+
+    AdvisorApp(engine=engine, profile_path=profile_path).run()
+    return 0
