@@ -1,0 +1,30 @@
+"""Writing reports and profiles to files, atomically, in the formats users ask for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisor import report
+from advisor.engine import Assessment, Engine
+from advisor.profile import Profile
+from advisor.profile_io import atomic_write_text, dump_profile
+
+FORMATS = {".md": "markdown", ".html": "html", ".json": "json", ".toml": "profile"}
+
+
+def render(kind: str, assessment: Assessment, engine: Engine, profile: Profile) -> str:
+    if kind == "markdown":
+        return report.to_markdown(assessment, engine, profile)
+    if kind == "html":
+        return report.to_html(assessment, engine, profile)
+    if kind == "json":
+        return report.to_json(assessment, engine, profile) + "\n"
+    if kind == "profile":
+        return dump_profile(profile)
+    raise ValueError(f"unknown export kind: {kind}")
+
+
+def export(path: Path, kind: str, assessment: Assessment, engine: Engine, profile: Profile) -> Path:
+    """Render and write atomically; the old file stays intact if anything fails."""
+    atomic_write_text(path, render(kind, assessment, engine, profile))
+    return path
