@@ -175,10 +175,11 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
     quantity = facts.get(a.quantity)
     rate = a.unit_rate_yuan
     if quantity is None:
+        unknown = [a.quantity] + ([a.actual_cost] if a.actual_cost and facts.get(a.actual_cost) is None else [])
         return AmountResult(UP_TO if cap else UNKNOWN, 0 if cap else None, cap,
                             calculation=f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
                             + (f"；按上限估计最高{format_wan(cap)}" if cap else ""),
-                            missing=[a.quantity])
+                            missing=unknown)
     raw = _floor(rate * Decimal(quantity) * a.months)
     text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
     value = raw

@@ -30,9 +30,14 @@ def _date(text: str) -> _dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = ChineseParser(prog="advisor", description="政策顾问：离线匹配企业可申请的政府扶持措施。不带参数时启动交互界面。")
-    parser.add_argument("profile", nargs="?", help="启动界面时打开的画像文件（.toml）")
-    sub = parser.add_subparsers(dest="command", parser_class=ChineseParser)
+    parser = ChineseParser(
+        prog="advisor",
+        description="政策顾问：离线匹配企业可申请的政府扶持措施。不带参数时启动交互界面；advisor 画像.toml 直接打开该画像。",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=ChineseParser, metavar="命令")
+
+    open_ = sub.add_parser("open", help="启动界面并打开一个画像文件")
+    open_.add_argument("profile", nargs="?", help="画像文件（.toml）")
 
     match = sub.add_parser("match", help="对一个画像文件进行匹配并输出结果")
     match.add_argument("profile", help="画像文件（.toml）")
@@ -63,7 +68,13 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+COMMANDS = ("open", "match", "rules", "schema", "batch")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv = ["open", *argv]  # ``advisor FILE.toml`` opens the app on that file
     args = build_parser().parse_args(argv)
     try:
         if args.command == "match":
@@ -159,7 +170,7 @@ def cmd_schema() -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    profile_path = Path(args.profile) if args.profile else None
+    profile_path = Path(args.profile) if getattr(args, "profile", None) else None
     if profile_path is not None:
         from advisor.profile_io import ProfileError, load_profile
 

@@ -1,0 +1,234 @@
+"""Engine behaviour on a small catalogue built from real clauses: status, reasons,
+stacking under article 十九, ranking, near misses, validity and question relevance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from advisor.catalogue import load_catalogue
+from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, Engine, assessment_json
+from advisor.profile import Profile
+
+RULES = Path(__file__).resolve().parents[2] / "rules"
+
+MEASURES = '''
+[[measure]]
+id = "t-rent-pro"
+title = "专业园租金补贴"
+document = "gm-measures"
+article = "十一"
+quote = "给予30元/平方米/月的租金补贴，连续补贴3年，每家企业每年最高资助360万元"
+region = "深圳市光明区"
+applicants = ["enterprise"]
+category = "rent_subsidy"
+review = "未说明"
+exclusive_group = "rent"
+materials = ["lease_contract", "application_form"]
+[[measure.conditions]]
+label = "园区类型"
+fact = "space.park_kind"
+op = "eq"
+value = "gm_professional"
+[[measure.conditions]]
+label = "租赁产业用房面积"
+fact = "space.leased_area_m2"
+op = "ge"
+value = 500
+[measure.amount]
+kind = "per_unit"
+quantity = "space.leased_area_m2"
+unit_rate_yuan = 30
+unit_label = "元/平方米/月"
+actual_cost = "space.annual_rent_wan"
+cap_wan = 360
+[measure.duration]
+per_year = true
+years = 3
+
+[[measure]]
+id = "t-rent-other"
+title = "其他园区租金补贴"
+document = "gm-measures"
+article = "十一"
+quote = "给予15元/平方米/月的租金补贴，连续补贴3年，每家企业每年最高资助180万元"
+region = "深圳市光明区"
+applicants = ["enterprise"]
+category = "rent_subsidy"
+review = "未说明"
+exclusive_group = "rent"
+materials = ["lease_contract"]
+[[measure.conditions]]
+label = "租赁产业用房面积"
+fact = "space.leased_area_m2"
+op = "ge"
+value = 500
+[measure.amount]
+kind = "per_unit"
+quantity = "space.leased_area_m2"
+unit_rate_yuan = 15
+unit_label = "元/平方米/月"
+actual_cost = "space.annual_rent_wan"
+cap_wan = 180
+[measure.duration]
+per_year = true
+years = 3
+
+[[measure]]
+id = "t-vc"
+title = "风投资助"
+document = "gm-measures"
+article = "十五"
+quote = "按照不超过投资机构实际投资额的10%，给予最高100万元资助"
+region = "深圳市光明区"
+applicants = ["enterprise"]
+category = "investment_subsidy"
+review = "未说明"
+[[measure.conditions]]
+label = "投资机构已备案"
+fact = "finance.vc_institution_filed"
+op = "is_true"
+[measure.amount]
+kind = "ratio"
+base = "finance.vc_investment_wan"
+rate = 0.1
+cap_wan = 100
+up_to = true
+
+[[measure]]
+id = "t-harmony"
+title = "鸿蒙基地"
+document = "gm-measures"
+article = "九"
+quote = "按“一事一议”方式"
+region = "深圳市光明区"
+applicants = ["park_operator"]
+category = "cash_award"
+review = "一事一议"
+[measure.amount]
+kind = "case_by_case"
+'''
+
+
+@pytest.fixture(scope="module")
+def small_engine(tmp_path_factory) -> Engine:
+    root = tmp_path_factory.mktemp("rules")
+    shutil.copytree(RULES, root, dirs_exist_ok=True)
+    for existing in (root / "measures").glob("*.toml"):
+        existing.unlink()
+    (root / "measures" / "t.toml").write_text(MEASURES, encoding="utf-8")
+    return Engine(load_catalogue(root))
+
+
+def guangming(**space) -> Profile:
+    return Profile.model_validate({
+        "applicant": {"kind": "enterprise"},
+        "identity": {"name": "光明智算科技有限公司", "registered_city": "深圳市", "registered_district": "光明区"},
+        "industry": {"sectors": ["ai"]},
+        "space": space,
+    })
+
+
+AS_OF = dt.date(2026, 11, 21)
+
+
+def result(assessment, measure_id):
+    return next(r for r in assessment.results if r.measure.id == measure_id)
+
+
+def test_failed_condition_names_actual_and_required(small_engine) -> None:
+    a = small_engine.match(guangming(park_kind="gm_professional", leased_area_m2=400, annual_rent_wan=D(60)), AS_OF)
+    r = result(a, "t-rent-pro")
+    assert r.status == INELIGIBLE
+    assert [c.text for c in r.failed] == ["租赁产业用房面积：400平方米 < 500平方米"]
+
+
+def test_unknown_answers_make_possible_and_name_the_questions(small_engine) -> None:
+    a = small_engine.match(guangming(park_kind="gm_professional"), AS_OF)
+    r = result(a, "t-rent-pro")
+    assert r.status == POSSIBLE
+    assert "space.leased_area_m2" in r.missing and "space.annual_rent_wan" in r.missing
+    assert r.amount.max_yuan == 3_600_000  # area unknown: only the yearly cap is known
+
+
+def test_stacking_counts_only_the_highest_of_a_group(small_engine) -> None:
+    a = small_engine.match(guangming(park_kind="gm_professional", leased_area_m2=800, annual_rent_wan=D(60)), AS_OF)
+    pro, other = result(a, "t-rent-pro"), result(a, "t-rent-other")
+    assert pro.status == other.status == ELIGIBLE
+    assert pro.counted_in_total and not other.counted_in_total
+    assert "就高不就低" in other.count_note
+    assert a.totals.eligible_max_yuan == 864_000  # 28.8万 × 3, the 15元 measure not added
+
+
+def test_ranking_eligible_then_possible_then_ineligible_by_value(small_engine) -> None:
+    p = guangming(park_kind="gm_professional", leased_area_m2=800, annual_rent_wan=D(60))
+    p.finance.vc_institution_filed = True
+    p.finance.vc_investment_wan = D(500)  # 10% → 50万 < 86.4万
+    a = small_engine.match(p, AS_OF)
+    order = [(r.status, r.measure.id) for r in a.results]
+    # 86.4万 (rent) > 0–50万 (VC) > 43.2万 (other rent, by its maximum)
+    assert order == [(ELIGIBLE, "t-rent-pro"), (ELIGIBLE, "t-vc"), (ELIGIBLE, "t-rent-other"), (INELIGIBLE, "t-harmony")]
+
+
+def test_near_miss_says_how_far_and_what_it_is_worth(small_engine) -> None:
+    a = small_engine.match(guangming(park_kind="gm_professional", leased_area_m2=450, annual_rent_wan=D(60)), AS_OF)
+    r = result(a, "t-rent-pro")
+    assert r.near_miss is not None
+    assert "还差 50平方米" in r.near_miss.gap_text
+    assert r.near_miss.amount.max_yuan == 180_000  # 30 × 500 × 12
+
+
+def test_draft_status_is_carried_by_every_result(small_engine) -> None:
+    a = small_engine.match(guangming(), AS_OF)
+    assert all(r.validity.state == "draft" for r in a.results)
+    assert any("征求意见稿" in w for w in result(a, "t-vc").validity.warnings)
+
+
+def test_other_district_is_ineligible_for_guangming_measures(small_engine) -> None:
+    p = guangming()
+    p.identity.registered_district = "南山区"
+    a = small_engine.match(p, AS_OF)
+    assert {r.status for r in a.results} == {INELIGIBLE}
+
+
+def test_relevance_drops_questions_of_ruled_out_measures(small_engine) -> None:
+    p = guangming()
+    asked = small_engine.relevant_questions(p)
+    assert "space.leased_area_m2" in asked
+    p.identity.registered_district = "南山区"
+    asked = small_engine.relevant_questions(p)
+    assert "space.leased_area_m2" not in asked
+    assert "identity.registered_district" in asked  # the answer that ruled them out stays editable
+
+
+def test_park_operator_is_not_asked_enterprise_questions(small_engine) -> None:
+    p = Profile.model_validate({"applicant": {"kind": "park_operator"},
+                                "identity": {"registered_city": "深圳市", "registered_district": "光明区"}})
+    asked = small_engine.relevant_questions(p)
+    assert "space.park_kind" not in asked and "finance.vc_investment_wan" not in asked
+
+
+def test_json_contract_fields(small_engine) -> None:
+    a = small_engine.match(guangming(park_kind="gm_professional", leased_area_m2=800, annual_rent_wan=D(60)), AS_OF)
+    data = assessment_json(a, small_engine)
+    assert set(data) >= {"results", "totals"}
+    first = data["results"][0]
+    assert set(first) >= {"measure_id", "title", "source", "status", "amount", "reasons", "missing",
+                          "materials", "exclusive_group", "counted_in_total"}
+    assert set(first["source"]) == {"document", "title", "article", "quote"}
+    assert set(first["amount"]) >= {"kind", "min_yuan", "max_yuan", "per_year", "years",
+                                    "total_min_yuan", "total_max_yuan", "calculation"}
+    assert first["amount"]["total_max_yuan"] == 864_000
+
+
+def test_checklist_combines_materials_across_measures(small_engine) -> None:
+    p = guangming(park_kind="gm_professional", leased_area_m2=800, annual_rent_wan=D(60))
+    p.consultation.checklist = {"lease_contract": True}
+    a = small_engine.match(p, AS_OF)
+    items = {c.material.id: c for c in a.checklist}
+    assert items["lease_contract"].measures == ["t-rent-other", "t-rent-pro"] or set(items["lease_contract"].measures) == {"t-rent-pro", "t-rent-other"}
+    assert items["lease_contract"].ready and not items["application_form"].ready
