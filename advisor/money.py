@@ -62,7 +62,7 @@ def format_wan(yuan: int | None, *, unit: bool = True) -> str:
     text = f"{whole:,}"
     if fraction:
         text += str(fraction.normalize())[1:]
-    return f"{sign}{text}{'万元' if unit else '万'}"
+    return f"{sign}{text}{'万元' if unit else ''}"
 
 
 def format_wan_range(low: int | None, high: int | None) -> str:
