@@ -82,7 +82,7 @@ def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> Amount
     low = _yuan(a.min_wan) if a.min_wan is not None else 0
     if a.min_wan is not None:
         return AmountResult(RANGE, low, high, calculation=f"原文给出区间：{format_wan_range(low, high)}")
-    return AmountResult(UP_TO, 0, high, calculation=f"原文只给出上限：最高{format_wan(high)}，实际金额以评审核定为准")
+    return AmountResult(UP_TO, 0, high, calculation=f"原文只给出上限：最高{format_wan(high)}，实际金额以主管部门核定为准")
 
 
 def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:

@@ -241,6 +241,11 @@ class Engine:
         states = {r.state for r in results}
         status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
         amount = compute_amount(measure, facts, self.label)
+        if status != INELIGIBLE and amount.kind == "exact" and amount.max_yuan == 0 and not amount.later_yuan:
+            # Nothing left to pay (tier already rewarded, tax burden under the line): not an application.
+            results.append(ConditionResult("按条款计算可获金额大于 0", FAILED, f"按条款计算可获金额为 0：{amount.calculation}",
+                                           facts=frozenset(i for f in amount_facts(measure.amount) for i in self.inputs_of(f))))
+            status = INELIGIBLE
         missing: list[str] = []
         if status != INELIGIBLE:
             for r in results:
