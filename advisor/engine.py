@@ -230,10 +230,13 @@ class Engine:
             if state != "expired":
                 state = "draft"
             warnings.append(f"{source.status}：尚未正式施行，条款和金额以正式发布的文件为准")
-        if measure.basis:
-            warnings.append(f"所依据的国家规定（{measure.basis.split('：')[0]}）独立有效，不随本文件期限变化")
         label = {"draft": source.status, "expired": "已到期", "in_force": "有效期内",
                  "not_yet": "尚未施行", "unknown": source.status}[state]
+        if measure.basis:
+            # A national rule cited by a plan stays in force whatever the plan's own period.
+            basis = measure.basis.split("：")[0].split("（")[0]
+            warnings.append(f"所依据的国家规定（{basis}）独立有效，不随引用它的文件期限变化")
+            state, label = "in_force", "国家规定有效" + ("（引用文件已到期）" if state == "expired" else "")
         return Validity(state, label, warnings)
 
     def evaluate_measure(self, measure: rm.Measure, facts: dict[str, Any], as_of: _dt.date) -> MatchResult:
@@ -290,9 +293,7 @@ class Engine:
             if group is None or r.status == INELIGIBLE:
                 continue
             current = best_in_group.get(group)
-            if current is None or (_STATUS_RANK[r.status], tuple(-v for v in r.value_key)) < (
-                _STATUS_RANK[current.status], tuple(-v for v in current.value_key)
-            ):
+            if current is None or _group_rank(r) < _group_rank(current):
                 best_in_group[group] = r
         not_counted: list[tuple[str, str]] = []
         sums = {ELIGIBLE: [0, 0], POSSIBLE: [0, 0]}
@@ -304,10 +305,15 @@ class Engine:
             if group is not None and best_in_group[group] is not r:
                 best = best_in_group[group]
                 r.counted_in_total = False
-                r.count_note = f"与“{best.measure.title}”属同类措施，就高不就低，只计一项"
+                r.count_note = (f"与“{best.measure.title}”属同类措施，按第十九条就高不就低，只计一项"
+                                if r.measure.document == "gm-measures"
+                                else f"与“{best.measure.title}”只能选择其一享受，只计一项")
             elif r.measure.category == "tax_incentive":
                 r.counted_in_total = False
                 r.count_note = "税收优惠，不计入资金合计"
+            elif r.amount.kind == "unquantified":
+                r.counted_in_total = False
+                r.count_note = "原文未量化金额（未公布档位或比例），不计入合计"
             elif r.amount.total_max_yuan is None:
                 r.counted_in_total = False
                 r.count_note = {"case_by_case": "一事一议，无法估算", "not_published": "原文未公布金额",
@@ -321,7 +327,7 @@ class Engine:
                 not_counted.append((r.measure.id, r.count_note))
         notes = [
             "合计按各措施全部年度之和计算；只给出上限的措施按 0 至上限计入区间。",
-            "一事一议、未公布金额、非资金支持和税收优惠不计入合计。",
+            "一事一议、未公布金额、未量化金额、非资金支持和税收优惠不计入合计。",
             "光明区同类措施按第十九条就高不就低，同组只计最高的一项；资金受区经济发展专项资金年度总额控制。",
         ]
         return Totals(
@@ -372,6 +378,14 @@ class Engine:
             if district in wanted:
                 wanted.add(city)
         return [q for q in self.catalogue.questions if q in wanted]
+
+
+def _group_rank(r: MatchResult) -> tuple[int, int, int, str]:
+    """Which member of a same-kind group is "the highest": eligible before possible,
+    then the larger certain amount (minimum), then the larger maximum."""
+    low = r.amount.total_min_yuan if r.amount.total_min_yuan is not None else -1
+    high = r.amount.total_max_yuan if r.amount.total_max_yuan is not None else -1
+    return (_STATUS_RANK[r.status], -low, -high, r.measure.id)
 
 
 # --- JSON contract ------------------------------------------------------------------------

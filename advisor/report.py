@@ -38,9 +38,17 @@ def company_name(profile: Profile) -> str:
     return clean(profile.identity.name) if profile.identity.name else "（未填写单位名称）"
 
 
+_NUMERALS = set("一二三四五六七八九十百")
+
+
+def article_ref(article: str) -> str:
+    """第十一条 for a numbered article; part and item as printed otherwise (四（二）)."""
+    return f"第{article}条" if set(article) <= _NUMERALS else article
+
+
 def source_ref(r: MatchResult) -> str:
     short = r.source.title.split("（")[0] if r.source.title.startswith("光明区") else r.source.title
-    return f"{short} 第{r.measure.article}条"
+    return f"{short} {article_ref(r.measure.article)}"
 
 
 def totals_lines(assessment: Assessment) -> list[str]:
@@ -124,7 +132,7 @@ def _md(text: str) -> str:
 
 def _detail_lines(r: MatchResult) -> list[str]:
     lines = [
-        f"- 来源：《{r.source.title}》第{r.measure.article}条（{r.validity.label}）",
+        f"- 来源：《{r.source.title}》{article_ref(r.measure.article)}（{r.validity.label}）",
         f"- 原文：“{r.measure.quote}”",
         f"- 金额：{r.amount.display()}",
         f"- 计算：{r.amount.calculation}",
@@ -208,7 +216,7 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
             parts.append(f"<h2>{STATUS_LABEL[status]}的措施</h2>")
         for r in group:
             parts.append(f"<div class='measure'><h3>{e(r.measure.title)}</h3>")
-            parts.append(f"<p>《{e(r.source.title)}》第{e(r.measure.article)}条（{e(r.validity.label)}）</p>")
+            parts.append(f"<p>《{e(r.source.title)}》{e(article_ref(r.measure.article))}（{e(r.validity.label)}）</p>")
             parts.append(f"<p class='quote'>{e(r.measure.quote)}</p>")
             parts.append(f"<p><b>金额：</b>{e(r.amount.display())}<br><b>计算：</b>{e(r.amount.calculation)}<br>"
                          f"<b>审核方式：</b>{e(r.measure.review)}；{e(r.count_note)}</p><ul>")
