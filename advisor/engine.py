@@ -100,11 +100,13 @@ class MatchResult:
     near_miss: NearMiss | None = None
 
     @property
-    def value_key(self) -> tuple[int, int]:
-        """Sort key by estimated value: total maximum, then total minimum."""
+    def value_key(self) -> tuple[int, int, int]:
+        """Sort key by estimated value: estimated amounts first (an unquantified
+        ceiling is not an estimate), then total maximum, then total minimum."""
         high = self.amount.total_max_yuan
         low = self.amount.total_min_yuan
-        return (high if high is not None else -1, low if low is not None else -1)
+        estimated = self.amount.kind in ("exact", "range", "up_to")
+        return (1 if estimated else 0, high if high is not None else -1, low if low is not None else -1)
 
     @property
     def failed(self) -> list[ConditionResult]:
@@ -282,7 +284,7 @@ class Engine:
         facts = profile_facts(profile)
         results = [self.evaluate_measure(m, facts, as_of) for m in self.catalogue.measures]
         totals = self._apply_stacking(results)
-        results.sort(key=lambda r: (_STATUS_RANK[r.status], -r.value_key[0], -r.value_key[1], r.measure.id))
+        results.sort(key=lambda r: (_STATUS_RANK[r.status], *(-v for v in r.value_key), r.measure.id))
         return Assessment(as_of, results, totals, self.checklist(results, profile))
 
     def _apply_stacking(self, results: list[MatchResult]) -> Totals:

@@ -8,7 +8,9 @@ file in the same folder, fsync, then rename, so a file is never half-written.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
+import stat
 import re
 import tempfile
 import tomllib
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from advisor.profile import SCHEMA_VERSION, Profile
 
@@ -35,7 +37,10 @@ class ProfileError(Exception):
 def _migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 kept one location (``identity.city`` / ``identity.district``) for
     registration, tax and statistics; version 2 asks for each separately."""
-    identity = dict(data.get("identity") or {})
+    identity = data.get("identity")
+    if not isinstance(identity, dict):
+        return {**data, "schema_version": 2}  # validation reports the broken section
+    identity = dict(identity)
     city = identity.pop("city", None)
     district = identity.pop("district", None)
     for prefix in ("registered", "tax", "stats"):
@@ -57,7 +62,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     if version is None:
         raise ProfileError("文件缺少 schema_version（画像格式版本号），无法确认是本软件导出的画像。请在文件开头加上 schema_version = 2。")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ProfileError(f"schema_version 应为整数，现为“{version}”。")
+        raise ProfileError(f"schema_version 应为整数 {SCHEMA_VERSION}，现为“{_value(version)}”。")
     if version > SCHEMA_VERSION:
         raise ProfileError(f"该画像由更新版本的软件导出（schema_version = {version}），本版本最高支持 {SCHEMA_VERSION}，请升级软件后再打开。")
     if version < 1:
@@ -70,76 +75,160 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
 
 # --- reading ------------------------------------------------------------------------------
 
-_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TOML_REASONS = {
-    "Cannot overwrite a value": "同一个键被重复定义",
-    "Cannot declare": "表（[section]）被重复声明",
-    "Invalid value": "值的写法不正确",
-    "Invalid statement": "这一行不是有效的 TOML 语句",
-    "Expected '=' after a key in a key/value pair": "键后面缺少“=”",
-    "Invalid initial character for a key part": "键名含有不允许的字符",
-    "Unterminated string": "字符串缺少结束引号",
-    "Invalid date or datetime": "日期或时间无效",
-    "Expected newline or end of document after a statement": "一行只能写一条语句",
-}
+_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+#: tomllib's messages (Python 3.11–3.13) in plain Chinese; ``{0}`` is the key when the message names one.
+_TOML_REASONS = (
+    (re.compile(r"^Cannot overwrite a value"), "同一个键被重复定义"),
+    (re.compile(r"^Cannot declare (.+) twice"), "表 [{0}] 被重复声明"),
+    (re.compile(r"^Cannot mutate immutable namespace (.+)"), "不能再往已写完的表 {0} 中添加键"),
+    (re.compile(r"^Cannot redefine namespace (.+)"), "表 {0} 与前面的定义冲突"),
+    (re.compile(r"^Duplicate inline table key (.+)"), "行内表中的键 {0} 重复"),
+    (re.compile(r"^Invalid value"), "值的写法不正确（文字要加引号，数字和 true/false 不加）"),
+    (re.compile(r"^Invalid statement"), "这一行不是有效的语句（应为“键 = 值”或 [表名]）"),
+    (re.compile(r"^Expected '=' after a key"), "键后面缺少“=”"),
+    (re.compile(r"^Invalid initial character for a key part"), "键名含有不允许的字符"),
+    (re.compile(r"^Unterminated string"), "字符串缺少结束引号"),
+    (re.compile(r"^Invalid date or datetime"), "日期或时间无效（该日期不存在或格式不对，应写成 2025-01-31）"),
+    (re.compile(r"^Expected newline or end of document"), "一行只能写一条语句"),
+    (re.compile(r"^Expected ']' at the end of a table declaration"), "表名缺少结束的“]”"),
+    (re.compile(r"^Expected ']]' at the end of an array declaration"), "表数组名缺少结束的“]]”"),
+    (re.compile(r"^Unclosed array"), "数组缺少结束的“]”"),
+    (re.compile(r"^Unclosed inline table"), "行内表缺少结束的“}”"),
+    (re.compile(r"^Escaped character is not a Unicode scalar value"), "转义字符不是有效的 Unicode 字符"),
+    (re.compile(r"^Invalid hex value"), "\\u 或 \\U 转义的十六进制值不正确"),
+    (re.compile(r"^Unescaped '\\\\' in a string"), "字符串中的反斜杠“\\”需要写成“\\\\”"),
+    (re.compile(r"^Illegal character"), "含有不允许出现的控制字符"),
+    (re.compile(r"^Found invalid character"), "含有不允许出现的字符"),
+    (re.compile(r"^Expected"), "缺少必要的符号"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
-    text = str(exc)
-    position = _TOML_POS.search(text)
-    where = f"第 {position.group(1)} 行第 {position.group(2)} 列" if position else "文件中"
-    reason = next((zh for en, zh in _TOML_REASONS.items() if text.startswith(en)), None)
-    detail = reason or _TOML_POS.sub("", text).strip()
-    return f"不是有效的 TOML：{where}，{detail}。"
+def _visible(text: object, limit: int = 40) -> str:
+    """Text from the file, safe to print in a message: control characters (ANSI escapes
+    included) shown as \\xNN, and cut to ``limit`` characters."""
+    text = str(text)
+    cut = len(text) > limit
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text[:limit])
+    return text + ("…" if cut else "")
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
+    message = str(exc)
+    position = _TOML_POS.search(message)
+    line = int(position.group(1)) if position and position.group(1) else None
+    if line is not None:
+        where = f"第 {line} 行第 {position.group(2)} 列"  # type: ignore[union-attr]
+    elif position:
+        where = "文件末尾"
+    else:
+        where = "文件中"
+    bare = _TOML_POS.sub("", message).strip()
+    detail = "写法不符合 TOML 格式"
+    for pattern, zh in _TOML_REASONS:
+        found = pattern.search(bare)
+        if found:
+            detail = zh.format(*(_visible(g.strip("'\"()").rstrip(",").replace("', '", ".")) for g in found.groups()))
+            break
+    shown = ""
+    if text is not None and line is not None:
+        lines = text.splitlines()
+        if 0 < line <= len(lines) and lines[line - 1].strip():
+            shown = f"；这一行是：{_visible(lines[line - 1].strip())}"
+    return f"不是有效的 TOML 格式：{where}，{detail}{shown}。"
+
+
+def _os_error(path: Path, exc: OSError) -> str:
+    reasons = {
+        errno.ENOENT: "找不到该文件", errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限",
+        errno.ELOOP: "这是一个循环的符号链接", errno.EISDIR: "这是一个文件夹",
+        errno.ENAMETOOLONG: "路径过长", errno.ENOTDIR: "路径中有一段不是文件夹", errno.EIO: "读取时发生磁盘错误",
+    }
+    return f"无法读取 {_visible(path, 200)}：{reasons.get(exc.errno or 0, f'系统错误（错误号 {exc.errno}）')}。"
 
 
 def read_profile_text(path: Path) -> str:
-    """Read a profile file as text, refusing what cannot be a profile."""
+    """Read a profile file as text, refusing what cannot be a profile.
+
+    The size is checked with ``stat`` before reading, and no more than the
+    limit is ever read, so a huge file or a device is refused at once.
+    """
+    path = Path(path)
+    shown = _visible(path, 200)
     try:
         if path.is_symlink():
             path.resolve(strict=True)  # a loop raises here
-        if not path.exists():
-            raise ProfileError(f"找不到文件：{path}。请检查路径是否正确。")
-        if path.is_dir():
-            raise ProfileError(f"{path} 是一个文件夹，不是画像文件。请选择一个 .toml 文件。")
-        if not path.is_file():
-            raise ProfileError(f"{path} 不是普通文件（可能是设备或管道），无法作为画像读取。")
-        size = path.stat().st_size
-        if size > MAX_PROFILE_BYTES:
-            raise ProfileError(f"文件过大（{size / 1024 / 1024:.1f} MB），画像文件通常只有几 KB，上限为 2 MB，未读取。")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ProfileError(f"{shown} 是一个文件夹，不是画像文件。请选择一个 .toml 文件。")
+        if not stat.S_ISREG(info.st_mode):
+            raise ProfileError(f"{shown} 不是普通文件（可能是设备或管道），无法作为画像读取。")
+        if info.st_size > MAX_PROFILE_BYTES:
+            raise ProfileError(
+                f"{shown} 文件过大（{info.st_size / 1024 / 1024:.1f} MB）。画像文件通常只有几 KB，上限为 2 MB，未读取。"
+            )
         with path.open("rb") as handle:
             raw = handle.read(MAX_PROFILE_BYTES + 1)
-    except RuntimeError:
-        raise ProfileError(f"{path} 是一个循环的符号链接，无法打开。") from None
+    except RuntimeError:  # Path.resolve on a symlink loop (Python ≤ 3.12)
+        raise ProfileError(f"{shown} 是一个循环的符号链接，无法打开。") from None
+    except FileNotFoundError:
+        raise ProfileError(f"找不到文件：{shown}。请检查路径是否正确。") from None
     except OSError as exc:
-        if exc.errno == 40:  # ELOOP
-            raise ProfileError(f"{path} 是一个循环的符号链接，无法打开。") from None
-        raise ProfileError(f"无法读取 {path}：{exc.strerror or exc}。") from None
+        if exc.errno == errno.ELOOP:
+            raise ProfileError(f"{shown} 是一个循环的符号链接，无法打开。") from None
+        raise ProfileError(_os_error(path, exc)) from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise ProfileError(f"文件路径“{shown}”含有不允许的字符。") from None
     if len(raw) > MAX_PROFILE_BYTES:
-        raise ProfileError("文件过大，上限为 2 MB，未读取。")
-    return decode_profile_bytes(raw)
+        raise ProfileError(f"{shown} 文件过大（超过 2 MB），画像文件通常只有几 KB，未读取。")
+    try:
+        return decode_profile_bytes(raw)
+    except ProfileError as exc:
+        raise ProfileError(f"{_visible(path.name, 200)}：{exc}") from None
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = raw[:200]
+    if len(head) < 4 or len(head) % 2:
+        head = head[: len(head) // 2 * 2]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    # ASCII text in UTF-16 has a zero byte in every other position
+    if even.count(0) < len(even) * 0.6 and odd.count(0) < len(odd) * 0.6:
+        return False
+    try:
+        text = raw.decode("utf-16-le" if odd.count(0) > even.count(0) else "utf-16-be")
+    except UnicodeDecodeError:
+        return False
+    return not _CONTROL.search(text.replace("\x00", "\x01"))
 
 
 def decode_profile_bytes(raw: bytes) -> str:
     if not raw.strip():
         raise ProfileError("文件是空的，没有任何内容。请选择由本软件导出的画像文件。")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(raw) > 1 and (raw[0] == 0 or raw[1] == 0)):
+    if _looks_utf16(raw):
         raise ProfileError("文件是 UTF-16 编码（常见于 Windows 记事本“Unicode”格式），请另存为 UTF-8 编码后再打开。")
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw[:nul].count(b"\n") + 1
-        raise ProfileError(f"文件第 {line} 行含有 NUL 字节，可能是二进制文件而不是画像。")
+        raise ProfileError(f"文件第 {line} 行含有 NUL 字节（\\x00），看起来是二进制文件，不是文本格式的画像。")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        hint = "可能是其他编码或二进制文件"
         try:
-            raw.decode("gb18030")
-            hint = "看起来是 GBK/GB18030 编码"
+            decoded = raw.decode("gbk")
         except UnicodeDecodeError:
-            hint = "可能是其他编码或二进制文件"
+            pass
+        else:
+            if re.search(r"[\u4e00-\u9fff]", decoded) and not _CONTROL.search(decoded):
+                hint = "看起来是 GBK/GB2312 编码"
         raise ProfileError(f"文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开。") from None
 
 
@@ -148,21 +237,31 @@ def parse_profile(text: str) -> Profile:
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(_toml_message(exc)) from None
+        raise ProfileError(_toml_message(exc, text)) from None
     except RecursionError:
         raise ProfileError("文件中的数组或表嵌套过深，不是有效的画像。") from None
-    return profile_from_data(data)
+    return _validate(data, text)
 
 
 def profile_from_data(data: dict[str, Any]) -> Profile:
+    return _validate(data, None)
+
+
+def _validate(data: Any, text: str | None) -> Profile:
+    if not isinstance(data, dict):
+        raise ProfileError("画像内容有误：文件顶层应为键值对（TOML 表）。")
     data = migrate(data)
     data = _years_as_ints(data)
     try:
-        return Profile.model_validate(data)
+        profile = Profile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError(describe_profile_errors(exc)) from None
+        raise ProfileError(describe_profile_errors(exc, data, text)) from None
     except RecursionError:
         raise ProfileError("文件中的数组或表嵌套过深，不是有效的画像。") from None
+    problems = _coercions(data, profile, ())
+    if problems:
+        raise ProfileError(_join_problems([_with_line(loc, msg, text, data) for loc, msg in problems]))
+    return profile
 
 
 def _years_as_ints(data: dict[str, Any]) -> dict[str, Any]:
@@ -183,25 +282,161 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     try:
         return parse_profile(text)
     except ProfileError as exc:
-        raise ProfileError(f"{path.name}：{exc}") from None
+        raise ProfileError(f"{_visible(path.name, 200)}：{exc}") from None
 
 
 # --- validation messages ------------------------------------------------------------------
 
+Loc = tuple[Any, ...]
 
-def _location(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
+
+def _clean_loc(loc: Loc, data: Any) -> tuple[Loc, bool]:
+    """The location as path steps of the data (list indices and dict keys), dropping
+    pydantic's wrapper steps; and whether the error is about a dict key itself."""
+    steps: list[Any] = []
+    about_key = False
+    node = data
     for step in loc:
-        if isinstance(step, int):
-            parts.append(f"[{step + 1}]")
-        elif step in ("function-after[_check_wan(), decimal]", "function-after[_check_year(), int]"):
+        if step == "[key]":
+            about_key = True
             continue
-        elif isinstance(step, str) and not step.startswith(("function-", "literal[")):
-            parts.append(("." if parts else "") + step)
+        if isinstance(step, str) and (step.startswith(("function-", "literal[", "constrained-")) or step in ("decimal", "int")):
+            continue
+        steps.append(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return tuple(steps), about_key
+
+
+def _location(loc: Loc, data: Any = None) -> str:
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list):
+            parts.append(f"[第{step + 1}项]")
+        else:
+            parts.append(("." if parts else "") + _visible(step, 60))
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
     return "".join(parts) or "文件顶层"
 
 
-def _nearest_key(loc: tuple[Any, ...]) -> str | None:
+def _split_key(name: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name) if p.strip()]
+
+
+def _line_of(text: str | None, loc: Loc) -> int | None:
+    """Best-effort line number of the key at ``loc`` in the TOML text."""
+    if not text or not loc:
+        return None
+    target = [str(step) for step in loc]
+    header: list[str] = []
+    counts: dict[tuple[str, ...], int] = {}
+    fallback = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("[["):
+            parts = tuple(_split_key(stripped[2:stripped.find("]]")]))
+            counts[parts] = counts.get(parts, 0) + 1
+            header = [*parts, str(counts[parts] - 1)]
+            if header == target or list(parts) == target:
+                return number
+            continue
+        if stripped.startswith("["):
+            header = _split_key(stripped[1:stripped.find("]")])
+            if header == target:
+                return number
+            continue
+        found = re.match(r"^([^=\[#]+?)\s*=", stripped)
+        if found:
+            full = header + _split_key(found.group(1))
+            if full == target:
+                return number
+            if fallback is None and len(full) < len(target) and target[: len(full)] == full:
+                fallback = number  # an inline table or array holding the key
+    return fallback
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "表" if isinstance(value, dict) else "列表"
+    return _visible(value)
+
+
+def _choices(expected: str) -> str:
+    values = re.findall(r"'([^']*)'", expected)
+    return "、".join(values) if values else expected
+
+
+def _problem(error: Any, data: Any) -> tuple[Loc, str]:
+    loc, about_key = _clean_loc(tuple(error["loc"]), data)
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    given = _value(error.get("input"))
+    if about_key:
+        reason = ctx.get("error")
+        return loc, (f"中的年份有误：{reason}" if reason else f"中的年份“{given}”应为四位数年份，如 2024")
+    if kind == "extra_forbidden":
+        hint = _nearest_key(loc)
+        return loc, "不是画像中的键" + (f"，是否想写“{hint}”？" if hint else "。请删除这一项或检查拼写")
+    if kind == "literal_error":
+        return loc, f"的值“{given}”不在可选范围内（可选：{_choices(str(ctx.get('expected', '')))}）"
+    if kind in ("value_error", "assertion_error"):
+        return loc, f"：{ctx.get('error', error['msg'])}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return loc, f"应为整数，现为“{given}”"
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type", "is_instance_of"):
+        return loc, f"应为数字（金额以万元为单位，不加引号），现为“{given}”"
+    if kind in ("finite_number",):
+        return loc, f"应为有限的数字，现为“{given}”"
+    if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
+        return loc, f"数字位数过多，现为“{given}”"
+    if kind in ("bool_parsing", "bool_type"):
+        return loc, f"应为 true 或 false，现为“{given}”"
+    if kind in ("string_type",):
+        return loc, f"应为文字（加引号），现为“{given}”"
+    if kind in ("string_too_long",):
+        return loc, f"过长（上限 {ctx.get('max_length')} 字）"
+    if kind in ("greater_than_equal", "greater_than"):
+        return loc, f"不能小于 {ctx.get('ge', ctx.get('gt'))}，现为 {given}"
+    if kind in ("less_than_equal", "less_than"):
+        return loc, f"过大（上限 {ctx.get('le', ctx.get('lt'))}），现为 {given}"
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "set_type", "tuple_type"):
+        return loc, f"的结构不对：应为{'列表（用 [ ] 括起）' if kind == 'list_type' else '表'}，现为“{given}”"
+    if kind.startswith(("datetime", "date")):
+        return loc, f"不是有效的日期时间，现为“{given}”（应写成 2025-01-31T10:00:00，不加引号）"
+    if kind == "missing":
+        return loc, "缺少必填的内容"
+    if kind == "recursion_loop":
+        return loc, "嵌套过深"
+    return loc, f"的值“{given}”不符合要求"
+
+
+def _with_line(loc: Loc, rest: str, text: str | None, data: Any = None) -> str:
+    line = _line_of(text, loc)
+    where = f"“{_location(loc, data)}”"
+    if line is not None:
+        where += f"（第 {line} 行）"
+    if not loc:
+        where = "文件顶层"
+        rest = rest.lstrip("：")
+    return where + rest
+
+
+def _join_problems(messages: list[str]) -> str:
+    shown = [m if m.endswith(("。", "？")) else m + "。" for m in messages[:5]]
+    if len(messages) > 5:
+        shown.append(f"另有 {len(messages) - 5} 处问题。")
+    return "画像内容有误：" + "".join(shown)
+
+
+def _nearest_key(loc: Loc) -> str | None:
     from advisor.catalogue import nearest
 
     model: Any = Profile
@@ -225,45 +460,39 @@ def _nearest_key(loc: tuple[Any, ...]) -> str | None:
     return nearest(str(loc[-1]), getattr(model, "model_fields", {}))
 
 
-def describe_profile_errors(exc: ValidationError) -> str:
-    """One Chinese paragraph naming each problem and its key."""
+def describe_profile_errors(exc: ValidationError, data: Any = None, text: str | None = None) -> str:
+    """One Chinese paragraph naming each problem, its key and (when known) its line."""
     messages = []
-    for error in exc.errors()[:5]:
-        loc = tuple(error["loc"])
-        where = _location(loc)
-        kind = error["type"]
-        if kind == "extra_forbidden":
-            hint = _nearest_key(loc)
-            messages.append(f"“{where}”不是画像中的键" + (f"，是否想写“{hint}”？" if hint else "。"))
-        elif kind == "literal_error":
-            expected = error.get("ctx", {}).get("expected", "")
-            messages.append(f"“{where}”的值“{error.get('input')}”不在可选范围内（可选：{expected}）。")
-        elif kind == "value_error":
-            messages.append(f"“{where}”：{str(error.get('ctx', {}).get('error', error['msg']))}。")
-        elif kind in ("int_parsing", "int_type", "int_from_float"):
-            messages.append(f"“{where}”应为整数，现为“{error.get('input')}”。")
-        elif kind in ("decimal_parsing", "decimal_type", "float_parsing"):
-            messages.append(f"“{where}”应为数字（金额以万元为单位），现为“{error.get('input')}”。")
-        elif kind in ("bool_parsing", "bool_type"):
-            messages.append(f"“{where}”应为 true 或 false，现为“{error.get('input')}”。")
-        elif kind in ("string_type",):
-            messages.append(f"“{where}”应为文字（加引号），现为“{error.get('input')}”。")
-        elif kind in ("string_too_long",):
-            messages.append(f"“{where}”过长（上限 {error.get('ctx', {}).get('max_length')} 字）。")
-        elif kind in ("greater_than_equal", "greater_than"):
-            messages.append(f"“{where}”不能小于 {error.get('ctx', {}).get('ge', error.get('ctx', {}).get('gt'))}，现为 {error.get('input')}。")
-        elif kind in ("less_than_equal", "less_than"):
-            messages.append(f"“{where}”过大（上限 {error.get('ctx', {}).get('le', error.get('ctx', {}).get('lt'))}），现为 {error.get('input')}。")
-        elif kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
-            messages.append(f"“{where}”的结构不对：应为{'列表' if kind == 'list_type' else '表'}。")
-        elif kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
-            messages.append(f"“{where}”不是有效的日期时间。")
-        else:
-            messages.append(f"“{where}”：{error['msg']}。")
-    more = len(exc.errors()) - 5
-    if more > 0:
-        messages.append(f"另有 {more} 处问题。")
-    return "画像内容有误：" + "".join(messages)
+    for error in exc.errors():
+        loc, rest = _problem(error, data)
+        messages.append(_with_line(loc, rest, text, data))
+    return _join_problems(messages)
+
+
+def _coercions(data: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:
+    """Answers of the wrong TOML type that validation would silently convert
+    (``true`` as a number, ``"yes"`` or ``1`` as true/false, ``"100"`` as an amount)."""
+    if isinstance(value, BaseModel):
+        if not isinstance(data, dict):
+            return []
+        found: list[tuple[Loc, str]] = []
+        for key, item in data.items():
+            if key in type(value).model_fields:
+                found.extend(_coercions(item, getattr(value, key), (*loc, key)))
+        return found
+    if isinstance(value, list) and isinstance(data, list):
+        return [p for i, (d, v) in enumerate(zip(data, value)) for p in _coercions(d, v, (*loc, i))]
+    if isinstance(value, dict) and isinstance(data, dict):
+        return [p for k, v in value.items() if k in data for p in _coercions(data[k], v, (*loc, k))]
+    if isinstance(value, bool):
+        if not isinstance(data, bool):
+            return [(loc, f"应为 true 或 false，现为“{_value(data)}”")]
+    elif isinstance(value, (int, Decimal)):
+        if isinstance(data, bool):
+            return [(loc, f"应为数字，现为“{_value(data)}”")]
+        if isinstance(data, str):
+            return [(loc, f"应为数字（不加引号），现为文字“{_value(data)}”")]
+    return []
 
 
 # --- writing ------------------------------------------------------------------------------

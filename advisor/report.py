@@ -47,8 +47,8 @@ def article_ref(article: str) -> str:
 
 
 def source_ref(r: MatchResult) -> str:
-    short = r.source.title.split("（")[0] if r.source.title.startswith("光明区") else r.source.title
-    return f"{short} {article_ref(r.measure.article)}"
+    """Short document name and article: 光明区AI软件措施 第十一条."""
+    return f"{r.source.short_title or r.source.title} {article_ref(r.measure.article)}"
 
 
 def totals_lines(assessment: Assessment) -> list[str]:
@@ -68,20 +68,19 @@ def totals_lines(assessment: Assessment) -> list[str]:
 
 def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, show_all: bool = False) -> Group:
     header = Text(f"{company_name(profile)} · 政策匹配结果 · 按 {assessment.as_of.isoformat()} 计", style="bold")
-    table = Table(box=box.SIMPLE_HEAVY, show_lines=False, expand=False)
+    table = Table(box=box.SIMPLE_HEAVY, show_lines=False, expand=False, pad_edge=False)
     table.add_column("状态", no_wrap=True)
-    table.add_column("措施")
-    table.add_column("文件与条款")
-    table.add_column("估算金额", justify="right")
-    table.add_column("审核", no_wrap=True)
-    table.add_column("计入合计", no_wrap=True)
+    table.add_column("措施", overflow="fold", ratio=3)
+    table.add_column("文件与条款", overflow="fold", ratio=2)
+    table.add_column("估算金额", justify="right", overflow="fold", ratio=2)
+    table.add_column("审核", overflow="fold")
+    table.add_column("计入", no_wrap=True)
     shown = [r for r in assessment.results if show_all or r.status != INELIGIBLE]
     for r in shown:
         table.add_row(
             Text(STATUS_LABEL[r.status], style=STATUS_STYLE[r.status]),
             Text(r.measure.title),
-            Text(source_ref(r) + ("（征求意见稿）" if r.validity.state == "draft" and r.source.is_draft else "")
-                 + ("（已到期）" if r.validity.state == "expired" else "")),
+            Text(source_ref(r)),
             Text(r.amount.display()),
             Text(r.measure.review),
             Text("是" if r.counted_in_total else "否"),

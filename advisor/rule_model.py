@@ -29,6 +29,7 @@ class Source(RuleModel):
     id: str
     file: str  # the verbatim text under rules/sources/
     title: str
+    short_title: str = ""  # for narrow tables, e.g. 光明区AI软件措施
     issuer: str
     region: str
     kind: Literal["措施", "实施细则", "起草说明", "行动计划", "国家规定"]

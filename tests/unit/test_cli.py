@@ -67,12 +67,18 @@ def test_guangming_example_figures() -> None:
 
 
 def test_table_output_aligns_chinese() -> None:
+    """Rich pads every row to the table width in terminal cells; a len()-based
+    layout would leave Chinese rows wider than ASCII ones."""
     from rich.cells import cell_len
 
     done = advisor("match", str(EXAMPLES / "guangming-ai-company.toml"), "--as-of", "2026-11-21")
-    rows = [line for line in done.stdout.splitlines() if line.startswith("  符合") or line.startswith("  可能符合")]
-    assert rows
-    assert len({cell_len(line.rstrip()) <= 200 for line in rows}) == 1
+    lines = done.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "估算金额" in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith("符合 ") and "项" in line)
+    table = [line for line in lines[start:end] if line.strip()]
+    assert len(table) > 5
+    widths = {cell_len(line) for line in table}
+    assert len(widths) == 1 and widths.pop() <= 80
 
 
 @pytest.mark.parametrize(("content", "fragment"), [
