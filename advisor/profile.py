@@ -283,9 +283,18 @@ class Profile(BaseModel):
         return getattr(getattr(self, section), field)
 
     def set(self, path: str, value: object) -> None:
-        """Set (and validate) the answer at a dotted path; None makes it unknown."""
-        section, _, field = path.partition(".")
-        setattr(getattr(self, section), field, value)
+        """Set (and validate) the answer at a dotted path; None makes it unknown.
+
+        The section is validated as a whole on a copy first, so a refused answer
+        (e.g. a city that no longer contains the district) leaves the profile unchanged.
+        """
+        section_name, _, field = path.partition(".")
+        section = getattr(self, section_name)
+        if field not in type(section).model_fields:
+            raise AttributeError(path)
+        data = {name: getattr(section, name) for name in type(section).model_fields}
+        data[field] = value
+        setattr(self, section_name, type(section).model_validate(data))
 
 
 FACT_SECTIONS = tuple(name for name in Profile.model_fields if name not in ("schema_version", "consultation"))

@@ -77,6 +77,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
 
 _TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
 #: tomllib's messages (Python 3.11–3.13) in plain Chinese; ``{0}`` is the key when the message names one.
+_DATE_REASON = "日期或时间无效（该日期不存在或格式不对，应写成 2025-01-31）"
 _TOML_REASONS = (
     (re.compile(r"^Cannot overwrite a value"), "同一个键被重复定义"),
     (re.compile(r"^Cannot declare (.+) twice"), "表 [{0}] 被重复声明"),
@@ -88,7 +89,7 @@ _TOML_REASONS = (
     (re.compile(r"^Expected '=' after a key"), "键后面缺少“=”"),
     (re.compile(r"^Invalid initial character for a key part"), "键名含有不允许的字符"),
     (re.compile(r"^Unterminated string"), "字符串缺少结束引号"),
-    (re.compile(r"^Invalid date or datetime"), "日期或时间无效（该日期不存在或格式不对，应写成 2025-01-31）"),
+    (re.compile(r"^Invalid date or datetime"), _DATE_REASON),
     (re.compile(r"^Expected newline or end of document"), "一行只能写一条语句"),
     (re.compile(r"^Expected ']' at the end of a table declaration"), "表名缺少结束的“]”"),
     (re.compile(r"^Expected ']]' at the end of an array declaration"), "表数组名缺少结束的“]]”"),
@@ -97,6 +98,7 @@ _TOML_REASONS = (
     (re.compile(r"^Escaped character is not a Unicode scalar value"), "转义字符不是有效的 Unicode 字符"),
     (re.compile(r"^Invalid hex value"), "\\u 或 \\U 转义的十六进制值不正确"),
     (re.compile(r"^Unescaped '\\\\' in a string"), "字符串中的反斜杠“\\”需要写成“\\\\”"),
+    (re.compile(r"^Illegal character '\\n'"), "字符串缺少结束引号（文字须在同一行内用引号括起）"),
     (re.compile(r"^Illegal character"), "含有不允许出现的控制字符"),
     (re.compile(r"^Found invalid character"), "含有不允许出现的字符"),
     (re.compile(r"^Expected"), "缺少必要的符号"),
@@ -111,6 +113,12 @@ def _visible(text: object, limit: int = 40) -> str:
     cut = len(text) > limit
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text[:limit])
     return text + ("…" if cut else "")
+
+
+def _toml_key(raw: str) -> str:
+    """tomllib names keys as a tuple repr, e.g. ``('identity', 'name')``."""
+    parts = re.findall(r"'([^']*)'|\"([^\"]*)\"", raw)
+    return _visible(".".join(a or b for a, b in parts) if parts else raw.strip("()"))
 
 
 def _toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
@@ -128,13 +136,16 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
     for pattern, zh in _TOML_REASONS:
         found = pattern.search(bare)
         if found:
-            detail = zh.format(*(_visible(g.strip("'\"()").rstrip(",").replace("', '", ".")) for g in found.groups()))
+            detail = zh.format(*(_toml_key(g) for g in found.groups()))
             break
     shown = ""
     if text is not None and line is not None:
         lines = text.splitlines()
         if 0 < line <= len(lines) and lines[line - 1].strip():
-            shown = f"；这一行是：{_visible(lines[line - 1].strip())}"
+            content = lines[line - 1].strip()
+            shown = f"；这一行是：{_visible(content)}"
+            if re.search(r"=\s*\d{4}-\d{1,2}-\d{1,2}", content) and bare.startswith(("Expected newline", "Invalid value")):
+                detail = _DATE_REASON  # 2025-13-01: tomllib does not see a date at all
     return f"不是有效的 TOML 格式：{where}，{detail}{shown}。"
 
 
@@ -314,7 +325,7 @@ def _location(loc: Loc, data: Any = None) -> str:
     parts: list[str] = []
     node = data
     for step in loc:
-        if isinstance(step, int) and isinstance(node, list):
+        if isinstance(step, int) and (isinstance(node, list) or data is None and step < 1000):  # no data: years are keys
             parts.append(f"[第{step + 1}项]")
         else:
             parts.append(("." if parts else "") + _visible(step, 60))
@@ -351,7 +362,7 @@ def _line_of(text: str | None, loc: Loc) -> int | None:
             if header == target:
                 return number
             continue
-        found = re.match(r"^([^=\[#]+?)\s*=", stripped)
+        found = re.match(r"^((?:\"[^\"]*\"|'[^']*'|[^=\[#\"'])+?)\s*=", stripped)
         if found:
             full = header + _split_key(found.group(1))
             if full == target:
@@ -388,7 +399,11 @@ def _problem(error: Any, data: Any) -> tuple[Loc, str]:
     if kind == "literal_error":
         return loc, f"的值“{given}”不在可选范围内（可选：{_choices(str(ctx.get('expected', '')))}）"
     if kind in ("value_error", "assertion_error"):
-        return loc, f"：{ctx.get('error', error['msg'])}"
+        reason = str(ctx.get("error", error["msg"]))
+        first = reason.split(" ", 1)
+        if len(first) == 2 and _is_field(loc, first[0]):  # a check across fields names the one at fault
+            return (*loc, first[0]), f"：{first[1]}"
+        return loc, f"：{reason}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return loc, f"应为整数，现为“{given}”"
     if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type", "is_instance_of"):
@@ -416,6 +431,16 @@ def _problem(error: Any, data: Any) -> tuple[Loc, str]:
     if kind == "recursion_loop":
         return loc, "嵌套过深"
     return loc, f"的值“{given}”不符合要求"
+
+
+def _is_field(loc: Loc, name: str) -> bool:
+    model: Any = Profile
+    for step in loc:
+        field = getattr(model, "model_fields", {}).get(step)
+        if field is None:
+            return False
+        model = field.annotation
+    return name in getattr(model, "model_fields", {})
 
 
 def _with_line(loc: Loc, rest: str, text: str | None, data: Any = None) -> str:
