@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Callable, Mapping
 
+from functools import lru_cache
+
 from advisor import rule_model as rm
-from advisor.money import format_wan, format_wan_range, wan_to_yuan
+from advisor import money
+from advisor.money import wan_to_yuan
+
+# Pure functions of integers, called many times per profile with the same rule figures:
+# memoised (an exception is never cached, so invalid input still raises every time).
+format_wan = lru_cache(maxsize=65536)(money.format_wan)
+format_wan_range = lru_cache(maxsize=65536)(money.format_wan_range)
 
 Facts = Mapping[str, Any]
 
@@ -56,7 +64,14 @@ class AmountResult:
         return text
 
 
+@lru_cache(maxsize=65536)
+def _yuan_of(value: Any) -> int:
+    return wan_to_yuan(Decimal(value))
+
+
 def _yuan(value: Any) -> int:
+    if type(value) is Decimal or type(value) is int:
+        return _yuan_of(value)
     return wan_to_yuan(Decimal(value))
 
 

@@ -52,7 +52,7 @@ def compare(op: str, actual: Any, value: Any) -> bool | None:
     return {"ge": left >= right, "gt": left > right, "le": left <= right, "lt": left < right}[op]
 
 
-@dataclass
+@dataclass(slots=True)
 class ConditionResult:
     """One requirement checked against the profile, ready to show."""
 
@@ -160,3 +160,176 @@ def _describe(condition: rm.Condition, actual: Any, state: str, show: Formatter)
         return f"{condition.label}：{shown}" + ("" if state == MET else f"（{verb}：{wanted}）")
     verb = "须为" if op == "eq" else "不能是"
     return f"{condition.label}：{shown}" + ("" if state == MET else f"（{verb}{show(fact, value)}）")
+
+
+# --- compiled conditions ------------------------------------------------------------------
+#
+# ``compile_condition`` turns a condition tree into closures once per engine, so the
+# per-profile work is a dictionary lookup and a comparison. Everything that depends only
+# on the rule (labels, the required value as shown, the facts read) is computed up front.
+# The results are identical to ``evaluate``; tests/unit/test_batch.py checks this.
+
+
+def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
+    """``compare`` with the rule side (op, value) fixed in advance."""
+    if op == "is_true":
+        return lambda actual: None if actual is None else actual is True
+    if op == "is_false":
+        return lambda actual: None if actual is None else actual is False
+    if op in ("eq", "ne"):
+        text = str(value)
+        negate = op == "ne"
+
+        def eq(actual: Any) -> bool | None:
+            if actual is None:
+                return None
+            same = actual is value if isinstance(actual, bool) else str(actual) == text
+            return not same if negate else same
+        return eq
+    if op in ("in", "not_in"):
+        allowed = frozenset(str(v) for v in value)
+        if op == "in":
+            return lambda actual: None if actual is None else str(actual) in allowed
+        return lambda actual: None if actual is None else str(actual) not in allowed
+    if op == "contains_any":
+        wanted = frozenset(str(v) for v in value)
+        return lambda actual: None if actual is None else bool({str(a) for a in actual} & wanted)
+    if op in NUMERIC_OPS:
+        import operator
+
+        right = _num(value)
+        test = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}[op]
+
+        def numeric(actual: Any) -> bool | None:
+            if actual is None:
+                return None
+            left = _num(actual)
+            if left is None or right is None:
+                return False
+            return test(left, right)
+        return numeric
+    return lambda actual: compare(op, actual, value)
+
+
+def _item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any], bool | None]]]:
+    return [(t.field, _compiled_compare(t.op, t.value)) for t in where]
+
+
+class CompiledCondition:
+    """A condition tree prepared for fast repeated evaluation.
+
+    ``evaluate(facts, shown)`` returns exactly what ``evaluate()`` returns; ``shown(fact)``
+    renders the profile's value of ``fact`` (callers memoise it per profile).
+    ``state(facts)`` returns only met / failed / unknown, for batch work.
+    """
+
+    __slots__ = ("evaluate", "state", "facts")
+
+    def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
+        if condition.any or condition.all:
+            self._compile_group(condition, show, inputs_of)
+        elif condition.op == "any_item":
+            self._compile_any_item(condition, inputs_of)
+        else:
+            self._compile_leaf(condition, show, inputs_of)
+
+    def _compile_group(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+        children = [CompiledCondition(c, show, inputs_of) for c in (condition.any or condition.all)]
+        label = condition.label
+        read = frozenset().union(*(c.facts for c in children))
+        is_any = bool(condition.any)
+        child_evals = [c.evaluate for c in children]
+        child_states = [c.state for c in children]
+
+        def combine(states: list[str]) -> str:
+            if is_any:
+                return MET if MET in states else (UNKNOWN if UNKNOWN in states else FAILED)
+            return FAILED if FAILED in states else (UNKNOWN if UNKNOWN in states else MET)
+
+        def evaluate_group(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
+            results = [e(facts, shown) for e in child_evals]
+            state = combine([c.state for c in results])
+            missing = sorted({m for c in results if c.state == UNKNOWN for m in c.missing}) if state == UNKNOWN else []
+            detail = "；".join(c.text for c in results if c.state == state) or label
+            return ConditionResult(label, state, f"{label}（{detail}）", missing=missing, facts=read)
+
+        def state_group(facts: Mapping[str, Any]) -> str:
+            return combine([s(facts) for s in child_states])
+
+        self.evaluate, self.state, self.facts = evaluate_group, state_group, read
+
+    def _compile_any_item(self, condition: rm.Condition, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+        fact = condition.fact
+        assert fact is not None
+        read = frozenset(inputs_of(fact))
+        tests = _item_tests(condition.where)
+        label = condition.label
+
+        def item_states(items: Any) -> list[bool | None]:
+            states: list[bool | None] = []
+            for item in items:
+                item_state: bool | None = True
+                for field_name, test in tests:
+                    r = test(getattr(item, field_name, None))
+                    if r is False:
+                        item_state = False
+                        break
+                    if r is None:
+                        item_state = None
+                states.append(item_state)
+            return states
+
+        def evaluate_any_item(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
+            return _any_item(condition, facts.get(fact), read, inputs_of)
+
+        def state_any_item(facts: Mapping[str, Any]) -> str:
+            items = facts.get(fact)
+            if items is None:
+                return UNKNOWN
+            states = item_states(items)
+            return MET if True in states else (UNKNOWN if None in states else FAILED)
+
+        self.evaluate, self.state, self.facts = evaluate_any_item, state_any_item, read
+
+    def _compile_leaf(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+        fact, op, value, label = condition.fact, condition.op, condition.value, condition.label
+        assert fact is not None and op is not None
+        inputs = inputs_of(fact)
+        read = frozenset(inputs)
+        test = _compiled_compare(op, value)
+        unknown_text = f"{label}：待回答"
+        # _describe with the rule side rendered once
+        if op in NUMERIC_OPS:
+            required = show(fact, value)
+            met_tail, failed_tail = f" {_SYMBOL[op]} {required}", f" {_NEGATED[op]} {required}"
+        elif op in ("is_true", "is_false"):
+            met_tail = failed_tail = ""
+        elif op in ("in", "not_in", "contains_any"):
+            wanted = "、".join(show(fact, v) for v in value) if isinstance(value, list) else show(fact, value)
+            verb = {"in": "须为", "not_in": "不能是", "contains_any": "须包含其一"}[op]
+            met_tail, failed_tail = "", f"（{verb}：{wanted}）"
+        else:
+            verb = "须为" if op == "eq" else "不能是"
+            met_tail, failed_tail = "", f"（{verb}{show(fact, value)}）"
+        prefix = f"{label}："
+
+        def evaluate_leaf(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
+            actual = facts.get(fact)
+            result = test(actual)
+            if result is None:
+                return ConditionResult(label, UNKNOWN, unknown_text, fact, op, None, value, missing=list(inputs), facts=read)
+            if result:
+                return ConditionResult(label, MET, prefix + shown(fact) + met_tail, fact, op, actual, value, facts=read)
+            return ConditionResult(label, FAILED, prefix + shown(fact) + failed_tail, fact, op, actual, value, facts=read)
+
+        def state_leaf(facts: Mapping[str, Any]) -> str:
+            result = test(facts.get(fact))
+            return UNKNOWN if result is None else (MET if result else FAILED)
+
+        self.evaluate, self.state, self.facts = evaluate_leaf, state_leaf, read
+
+
+def compile_condition(
+    condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]
+) -> CompiledCondition:
+    return CompiledCondition(condition, show, inputs_of)

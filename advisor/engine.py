@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from advisor import rule_model as rm
 from advisor.amounts import AmountResult, compute_amount
 from advisor.catalogue import DERIVED_FACTS, Catalogue, amount_facts
-from advisor.conditions import FAILED, MET, NUMERIC_OPS, UNKNOWN, ConditionResult, evaluate
+from advisor.conditions import FAILED, MET, NUMERIC_OPS, UNKNOWN, CompiledCondition, ConditionResult, evaluate  # noqa: F401
 from advisor.money import format_wan, wan_to_yuan
 from advisor.profile import FACT_SECTIONS, Profile
 
@@ -177,6 +177,16 @@ class Engine:
             self._amount_inputs[measure.id] = tuple(
                 i for f in amount_facts(measure.amount) for i in self.inputs_of(f)
             )
+        # Everything below depends only on the rules: computed once so matching a profile
+        # is lookups and comparisons (see advisor.conditions.CompiledCondition).
+        self._options: dict[str, dict[str, str]] = {
+            q.id: {o.value: o.label for o in q.options} for q in catalogue.questions.values()
+        }
+        self._compiled: dict[str, list[CompiledCondition]] = {
+            mid: [CompiledCondition(c, self.show, self.inputs_of) for c in conditions]
+            for mid, conditions in self._conditions.items()
+        }
+        self._validity: dict[tuple[str, _dt.date], tuple[str, str, tuple[str, ...]]] = {}
 
     # facts and their display
 
@@ -200,7 +210,7 @@ class Engine:
             return f"{Decimal(value).normalize():f}{unit}" if isinstance(value, (int, Decimal)) else str(value)
         if isinstance(value, bool):
             return "是" if value else "否"
-        options = {o.value: o.label for o in question.options}
+        options = self._options[fact] if fact in self._options else {o.value: o.label for o in question.options}
         if isinstance(value, list):
             return "、".join(options.get(str(v), str(v)) for v in value) if value else "无"
         if str(value) in options:
@@ -218,6 +228,16 @@ class Engine:
     # matching
 
     def validity(self, source: rm.Source, measure: rm.Measure, as_of: _dt.date) -> Validity:
+        key = (measure.id, as_of)
+        known = self._validity.get(key) if source is self.catalogue.sources.get(measure.document) else None
+        if known is not None:
+            return Validity(known[0], known[1], list(known[2]))
+        result = self._compute_validity(source, measure, as_of)
+        if source is self.catalogue.sources.get(measure.document) and len(self._validity) < 100_000:
+            self._validity[key] = (result.state, result.label, tuple(result.warnings))
+        return result
+
+    def _compute_validity(self, source: rm.Source, measure: rm.Measure, as_of: _dt.date) -> Validity:
         warnings: list[str] = []
         state = "unknown"
         if source.period_end and as_of > source.period_end:
@@ -241,8 +261,21 @@ class Engine:
             state, label = "in_force", "国家规定有效" + ("（引用文件已到期）" if state == "expired" else "")
         return Validity(state, label, warnings)
 
-    def evaluate_measure(self, measure: rm.Measure, facts: dict[str, Any], as_of: _dt.date) -> MatchResult:
-        results = [evaluate(c, facts, self.show, self.inputs_of) for c in self._conditions[measure.id]]
+    def shown(self, facts: dict[str, Any]) -> Any:
+        """``show(fact, facts[fact])``, memoised for one set of facts."""
+        memo: dict[str, str] = {}
+        show = self.show
+
+        def shown(fact: str) -> str:
+            text = memo.get(fact)
+            if text is None:
+                text = memo[fact] = show(fact, facts.get(fact))
+            return text
+        return shown
+
+    def evaluate_measure(self, measure: rm.Measure, facts: dict[str, Any], as_of: _dt.date, shown: Any = None) -> MatchResult:
+        shown = shown or self.shown(facts)
+        results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
         states = {r.state for r in results}
         status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
         amount = compute_amount(measure, facts, self.label)
@@ -282,7 +315,8 @@ class Engine:
         """Rank every measure for this profile on the as-of date (default today)."""
         as_of = as_of or _dt.date.today()
         facts = profile_facts(profile)
-        results = [self.evaluate_measure(m, facts, as_of) for m in self.catalogue.measures]
+        shown = self.shown(facts)
+        results = [self.evaluate_measure(m, facts, as_of, shown) for m in self.catalogue.measures]
         totals = self._apply_stacking(results)
         results.sort(key=lambda r: (_STATUS_RANK[r.status], *(-v for v in r.value_key), r.measure.id))
         return Assessment(as_of, results, totals, self.checklist(results, profile))
@@ -368,14 +402,16 @@ class Engine:
         facts = profile_facts(profile)
         wanted: set[str] = set(ALWAYS_ASKED)
         for measure in self.catalogue.measures:
-            results = [evaluate(c, facts, self.show, self.inputs_of) for c in self._conditions[measure.id]]
-            failing = [r for r in results if r.state == FAILED]
-            for r in results:
-                for fact in r.facts:
-                    if all(fact in f.facts for f in failing):
-                        wanted.add(fact)
+            compiled = self._compiled[measure.id]
+            failing = [c.facts for c in compiled if c.state(facts) == FAILED]
             if not failing:
+                for c in compiled:
+                    wanted.update(c.facts)
                 wanted.update(self._amount_inputs[measure.id])
+                continue
+            shared = failing[0].intersection(*failing[1:])
+            for c in compiled:
+                wanted.update(c.facts & shared)
         for district, city in _CITY_OF.items():
             if district in wanted:
                 wanted.add(city)

@@ -1,0 +1,253 @@
+"""Synthetic data for benchmarks and tests: random valid profiles, CSV files, big catalogues.
+
+Everything is deterministic for a given seed and uses only the standard library and the
+project's own models, so the figures can be reproduced on any machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from advisor.profile import DISTRICTS_BY_CITY, credit_code_check_char
+
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_NAMES = ("光明", "南山", "智算", "数联", "星河", "云图", "深蓝", "未来", "天工", "鹏城", "珠江", "羊城")
+
+
+def credit_code(rng: random.Random) -> str:
+    first17 = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(_CODE_CHARS) for _ in range(9))
+    return first17 + credit_code_check_char(first17)
+
+
+def _wan(rng: random.Random, high: int) -> Decimal:
+    value = Decimal(rng.randint(0, high))
+    if rng.random() < 0.2:
+        value += Decimal(rng.randint(0, 99)) / 100
+    return value
+
+
+def random_profile(rng: random.Random, answered: float = 0.7) -> dict[str, Any]:
+    """A valid profile as TOML-shaped data (what ``tomllib`` gives for a profile file).
+
+    Each question is answered with probability ``answered``; values are spread so that
+    every status (eligible / possible / ineligible) and most amount branches occur.
+    """
+
+    def ask() -> bool:
+        return rng.random() < answered
+
+    data: dict[str, Any] = {"schema_version": 2}
+
+    def put(section: str, key: str, value: Any) -> None:
+        data.setdefault(section, {})[key] = value
+
+    if ask():
+        put("applicant", "kind", rng.choice(["enterprise"] * 6 + ["park_operator", "event_organiser", "research_team"]))
+    put("identity", "name", f"深圳{rng.choice(_NAMES)}{rng.choice(_NAMES)}科技有限公司{rng.randint(1, 99999)}")
+    if ask():
+        put("identity", "credit_code", credit_code(rng))
+    city = rng.choice(["深圳市"] * 5 + ["广州市", "其他"])
+    districts = DISTRICTS_BY_CITY.get(city, ("某区",))
+    preferred = rng.choice(("光明区",) * 3 + districts) if city == "深圳市" else rng.choice(districts)
+    for prefix in ("registered", "tax", "stats"):
+        if ask():
+            put("identity", f"{prefix}_city", city)
+            put("identity", f"{prefix}_district", preferred if rng.random() < 0.9 else rng.choice(districts))
+    for key in ("independent_legal_person", "newly_settled"):
+        if ask():
+            put("identity", key, rng.random() < 0.7)
+    if ask():
+        put("identity", "settled_year", rng.randint(2015, 2026))
+    if ask():
+        put("industry", "sectors", rng.sample(["ai", "software", "internet", "ic_design", "other"], rng.randint(0, 3)))
+    if ask():
+        put("industry", "llm_or_ai_chip", rng.random() < 0.3)
+    if ask():
+        put("scale", "above_designated_size", rng.random() < 0.5)
+    if ask():
+        put("scale", "survey_first_year", rng.randint(2020, 2025))
+    if ask():
+        first = rng.randint(2021, 2024)
+        put("scale", "revenue_wan", {str(y): _wan(rng, 200_000) for y in range(first, rng.randint(first, 2025) + 1)})
+    if ask():
+        put("scale", "revenue_tier_rewarded_wan", _wan(rng, 100_000))
+    if ask():
+        put("scale", "exec_team_award_condition_met", rng.random() < 0.5)
+    if ask():
+        put("qualifications", "top100", rng.sample(["software", "internet", "ai"], rng.randint(0, 2)))
+    for key in ("key_software_enterprise", "little_giant", "high_tech", "software_enterprise"):
+        if ask():
+            put("qualifications", key, rng.random() < 0.4)
+    for key in ("key_software_year", "little_giant_year", "high_tech_year", "profit_first_year"):
+        if ask():
+            put("qualifications", key, rng.randint(2018, 2026))
+    if ask():
+        put("qualifications", "unicorn_list", rng.choice(["sz_list", "sz_pool", "other_list", "none"]))
+    if ask():
+        put("listing", "in_cultivation_db", rng.random() < 0.5)
+    stages = ["shareholding_reformed", "application_accepted", "listed"]
+    if ask():
+        reached = stages[: rng.randint(0, 3)]
+        put("listing", "stages_reached", reached)
+        if ask():
+            put("listing", "stages_rewarded", reached[: rng.randint(0, len(reached))])
+    if ask():
+        projects = []
+        for i in range(rng.randint(0, 2)):
+            item: dict[str, Any] = {"name": f"项目{i + 1}"}
+            if ask():
+                item["level"] = rng.choice(["national", "provincial", "municipal", "district"])
+            if ask():
+                item["grant_wan"] = _wan(rng, 3000)
+            if ask():
+                item["year"] = rng.randint(2022, 2026)
+            projects.append(item)
+        put("projects", "funded", projects)
+    if ask():
+        put("projects", "ai_demo_level", rng.choice(["national", "provincial", "municipal", "none"]))
+    if ask():
+        put("projects", "vertical_model_cases", rng.randint(0, 12))
+    for section, key in (("projects", "core_team_major_project"), ("projects", "backbone_talent"),
+                         ("compute", "platform_approved"), ("compute", "platform_key_project"),
+                         ("data", "dataset_provider"), ("space", "newly_moved_in"),
+                         ("park", "feature_park_recognised"), ("park", "harmony_base_approved"),
+                         ("park", "incubator_resident"), ("finance", "vc_institution_filed"),
+                         ("finance", "platform_enterprise_recognised")):
+        if ask():
+            put(section, key, rng.random() < 0.5)
+    for section, key, high in (("projects", "core_team_city_grant_wan", 2000), ("compute", "platform_investment_wan", 50_000),
+                               ("compute", "purchase_in_district_wan", 2000), ("data", "data_service_revenue_wan", 5000),
+                               ("data", "dataset_purchase_in_district_wan", 1000), ("space", "annual_rent_wan", 800),
+                               ("park", "tenants_revenue_wan", 2_000_000), ("park", "tenants_revenue_rewarded_wan", 1_000_000),
+                               ("finance", "vc_investment_wan", 20_000), ("finance", "loan_interest_wan", 500),
+                               ("finance", "guarantee_fee_wan", 200), ("tax", "rd_expense_wan", 5000),
+                               ("tax", "software_product_sales_wan", 20_000), ("tax", "software_vat_paid_wan", 2000)):
+        if ask():
+            put(section, key, _wan(rng, high))
+    if ask():
+        put("space", "park_kind", rng.choice(["gm_professional", "gm_other", "none"]))
+    if ask():
+        put("space", "leased_area_m2", rng.randint(0, 20_000))
+    if ask():
+        put("park", "building_area_m2", rng.randint(0, 200_000))
+    if ask():
+        put("park", "software_park_level", rng.choice(["national", "provincial", "municipal", "none"]))
+    if ask():
+        events = []
+        for i in range(rng.randint(0, 2)):
+            event: dict[str, Any] = {"name": f"活动{i + 1}"}
+            if ask():
+                event["scope"] = rng.choice(["global", "national", "regional"])
+            for key in ("in_guangming", "filed_in_advance"):
+                if ask():
+                    event[key] = rng.random() < 0.7
+            if ask():
+                event["cost_wan"] = _wan(rng, 1000)
+            events.append(event)
+        put("events", "held", events)
+    return data
+
+
+def random_profiles(n: int, seed: int = 1, answered: float = 0.7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [random_profile(rng, answered) for _ in range(n)]
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def profile_to_row(data: dict[str, Any]) -> dict[str, str]:
+    """Flatten TOML-shaped profile data into the batch CSV columns."""
+    row: dict[str, str] = {}
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            row[section] = str(values)
+            continue
+        for key, value in values.items():
+            path = f"{section}.{key}"
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    row[f"{path}.{sub}"] = str(v)
+            elif isinstance(value, list) and (not value or isinstance(value[0], dict)) and path in _ITEM_LISTS:
+                for i, item in enumerate(value, start=1):  # an empty item list cannot be written: unknown
+                    for sub, v in item.items():
+                        row[f"{path}.{i}.{sub}"] = _cell(v)
+            else:
+                row[path] = _cell(value)
+    return row
+
+
+_ITEM_LISTS = ("projects.funded", "events.held")
+
+
+def csv_equivalent(data: dict[str, Any]) -> dict[str, Any]:
+    """The profile data as a CSV row can express it (an empty item list becomes unknown)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for path in _ITEM_LISTS:
+        section, key = path.split(".")
+        if section in out and out[section].get(key) == []:
+            del out[section][key]
+    return out
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value) if value else "无"
+    return str(value)
+
+
+def write_csv(path: Path, profiles: list[dict[str, Any]], header: list[str] | None = None) -> Path:
+    rows = [profile_to_row(p) for p in profiles]
+    if header is None:
+        from advisor.batch import template_columns
+
+        header = template_columns()
+        extra = sorted({k for r in rows for k in r} - set(header) - {"schema_version"})
+        header = header + extra
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+# --- big catalogues -----------------------------------------------------------------------
+
+
+def _scale_condition(condition: Any, factor: Decimal) -> Any:
+    update: dict[str, Any] = {}
+    if condition.op in ("ge", "gt", "le", "lt") and not isinstance(condition.value, (bool, list)) and condition.value is not None:
+        update["value"] = (Decimal(condition.value) * factor).quantize(Decimal(1)) if not isinstance(condition.value, int) \
+            else int(condition.value * factor)
+    if condition.any:
+        update["any"] = [_scale_condition(c, factor) for c in condition.any]
+    if condition.all:
+        update["all"] = [_scale_condition(c, factor) for c in condition.all]
+    return condition.model_copy(update=update) if update else condition
+
+
+def synthetic_catalogue(base: Any, n_measures: int, seed: int = 7) -> Any:
+    """A catalogue of ``n_measures`` measures made from the real ones, with numeric
+    thresholds scaled at random so the copies do not all decide alike."""
+    import dataclasses
+
+    rng = random.Random(seed)
+    measures = []
+    originals = base.measures
+    for i in range(n_measures):
+        m = originals[i % len(originals)]
+        factor = Decimal(rng.choice([50, 75, 100, 125, 150, 200])) / 100
+        measures.append(m.model_copy(update={
+            "id": f"{m.id}-s{i}",
+            "conditions": [_scale_condition(c, factor) for c in m.conditions],
+        }))
+    measures.sort(key=lambda m: m.id)
+    return dataclasses.replace(base, measures=measures)

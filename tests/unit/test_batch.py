@@ -1,0 +1,234 @@
+"""Batch assessment gives the engine's own answers, and the speed-ups change nothing.
+
+* every batch row equals what ``Engine.match`` / ``assessment_json`` gives for that company
+  and measure (example profiles from a folder, random profiles from a CSV);
+* compiled conditions equal ``conditions.evaluate`` on random profiles;
+* the rule parse cache returns the same catalogue and never hides a broken rule file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import shutil
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from advisor.batch import RESULT_COLUMNS, cmd_batch, run_batch, summary_path, template_columns
+from advisor.conditions import evaluate
+from advisor.engine import assessment_json, profile_facts
+from advisor.profile_io import load_profile, profile_from_data
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from benchmarks.synthetic import csv_equivalent, random_profiles, write_csv  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 21)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _expected(engine, profile, as_of=AS_OF) -> dict[str, dict[str, str]]:
+    """What the batch row of each measure must say, from the engine's JSON contract."""
+    from advisor.money import yuan_to_wan
+
+    def num(v):
+        return "" if v is None else str(v)
+
+    def wan(v):
+        return "" if v is None else format(yuan_to_wan(v), "f")
+
+    out = {}
+    for r in assessment_json(engine.match(profile, as_of), engine)["results"]:
+        a = r["amount"]
+        out[r["measure_id"]] = {
+            "status": r["status"], "amount_kind": a["kind"], "min_yuan": num(a["min_yuan"]), "max_yuan": num(a["max_yuan"]),
+            "per_year": "true" if a["per_year"] else "false", "years": str(a["years"]),
+            "total_min_yuan": num(a["total_min_yuan"]), "total_max_yuan": num(a["total_max_yuan"]),
+            "total_min_wan": wan(a["total_min_yuan"]), "total_max_wan": wan(a["total_max_yuan"]),
+            "amount_display": a["display"], "counted_in_total": "true" if r["counted_in_total"] else "false",
+        }
+    return out
+
+
+def _check(rows: list[dict[str, str]], key: str, expected: dict[str, dict[str, dict[str, str]]]) -> None:
+    seen: dict[str, set[str]] = {}
+    for row in rows:
+        want = expected[row[key]][row["measure_id"]]
+        got = {k: row[k] for k in want}
+        assert got == want, (row[key], row["measure_id"])
+        seen.setdefault(row[key], set()).add(row["measure_id"])
+    for company, measures in expected.items():
+        assert seen[company] == set(measures), company
+
+
+def test_folder_of_example_profiles_matches_engine(tmp_path, engine):
+    out = tmp_path / "results.csv"
+    result = run_batch(ROOT / "examples", out, AS_OF, jobs=1)
+    files = sorted((ROOT / "examples").glob("*.toml"))
+    assert result["assessed"] == len(files) and not result["errors"]
+    expected = {p.name: _expected(engine, load_profile(p)) for p in files}
+    rows = _rows(out)
+    assert list(rows[0]) == RESULT_COLUMNS
+    _check(rows, "row", expected)
+    assert len(rows) == len(files) * len(engine.catalogue.measures)
+
+
+@pytest.mark.parametrize("answered", [0.3, 0.7, 0.95])
+def test_csv_of_random_profiles_matches_engine(tmp_path, engine, answered):
+    data = random_profiles(120, seed=int(answered * 100), answered=answered)
+    source = write_csv(tmp_path / "companies.csv", data)
+    out = tmp_path / "results.csv"
+    result = run_batch(source, out, AS_OF, jobs=1)
+    assert not result["errors"] and result["assessed"] == len(data)
+    expected = {str(i + 2): _expected(engine, profile_from_data(csv_equivalent(d))) for i, d in enumerate(data)}
+    _check(_rows(out), "row", expected)
+    # the summary adds up the rows
+    summary = {r["measure_id"]: r for r in _rows(summary_path(out))}
+    for measure in engine.catalogue.measures:
+        statuses = [e[measure.id]["status"] for e in expected.values()]
+        assert int(summary[measure.id]["eligible"]) == statuses.count("eligible")
+        assert int(summary[measure.id]["possible"]) == statuses.count("possible")
+        high = sum(int(e[measure.id]["total_max_yuan"] or 0) for e in expected.values() if e[measure.id]["status"] == "eligible")
+        assert int(summary[measure.id]["eligible_max_yuan"]) == high
+
+
+def test_parallel_run_gives_the_same_file(tmp_path):
+    source = write_csv(tmp_path / "many.csv", random_profiles(400, seed=11))
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    run_batch(source, one, AS_OF, jobs=1)
+    run_batch(source, two, AS_OF, jobs=2)
+    assert one.read_bytes() == two.read_bytes()
+    assert summary_path(one).read_bytes() == summary_path(two).read_bytes()
+
+
+def test_bad_rows_are_reported_with_their_row_number_and_skipped(tmp_path, capsys):
+    header = ["identity.name", "applicant.kind", "space.leased_area_m2", "industry.sectors", "identity.independent_legal_person"]
+    source = tmp_path / "in.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow(["甲公司", "enterprise", "800", "ai;software", "是"])
+        writer.writerow(["乙公司", "enterprise", "很多", "", ""])
+        writer.writerow(["=HYPERLINK(\"x\")", "company", "", "", ""])
+        writer.writerow(["丁公司", "", "", "", "false"])
+    out = tmp_path / "r.csv"
+    code = cmd_batch(Namespace(input=source, out=out, template=False, as_of=AS_OF, jobs=1))
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "第 3 行" in err and "space.leased_area_m2" in err
+    assert "第 4 行" in err and "applicant.kind" in err
+    companies = {r["company"] for r in _rows(out)}
+    assert companies == {"甲公司", "丁公司"}
+
+
+def test_formula_like_names_are_not_formulas(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("identity.name,applicant.kind\n=1+1,enterprise\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    run_batch(source, out, AS_OF, jobs=1)
+    assert {r["company"] for r in _rows(out)} == {"'=1+1"}
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: d / "missing.csv",
+    lambda d: (d / "x.txt").write_text("a,b\n") and d / "x.txt",
+    lambda d: (d / "e.csv").write_text("") or d / "e.csv",
+    lambda d: (d / "h.csv").write_text("identity.nmae,space.area\n1,2\n") and d / "h.csv",
+])
+def test_unusable_input_exits_2(tmp_path, make, capsys):
+    code = cmd_batch(Namespace(input=make(tmp_path), out=tmp_path / "r.csv", template=False, as_of=AS_OF, jobs=1))
+    assert code == 2
+    assert capsys.readouterr().err.strip()
+
+
+def test_template_is_a_valid_header(tmp_path, capsys):
+    assert cmd_batch(Namespace(input=None, out=None, template=True, as_of=None, jobs=0)) == 0
+    header = capsys.readouterr().out.strip().split(",")
+    assert header == template_columns()
+    assert "scale.revenue_wan.2025" in template_columns(dt.date(2026, 1, 1))
+    source = tmp_path / "t.csv"
+    cells = ["测试公司" if c == "identity.name" else "" for c in header]
+    source.write_text(",".join(header) + "\n" + ",".join(cells) + "\n" + ",".join("" for _ in header) + "\n", encoding="utf-8")
+    result = run_batch(source, tmp_path / "r.csv", AS_OF, jobs=1)
+    assert result["assessed"] == 1 and not result["errors"]
+
+
+def test_compiled_conditions_equal_evaluate(engine):
+    for data in random_profiles(150, seed=5) + random_profiles(50, seed=6, answered=0.2):
+        facts = profile_facts(profile_from_data(data))
+        shown = engine.shown(facts)
+        for measure in engine.catalogue.measures:
+            for compiled, condition in zip(engine._compiled[measure.id], engine._conditions[measure.id]):
+                want = evaluate(condition, facts, engine.show, engine.inputs_of)
+                assert compiled.evaluate(facts, shown) == want
+                assert compiled.state(facts) == want.state
+
+
+# --- the rule parse cache -----------------------------------------------------------------
+
+
+def test_parse_cache_gives_the_same_catalogue(tmp_path, monkeypatch):
+    from advisor.catalogue import load_catalogue
+    from advisor.rulestore import load_catalogue_cached
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "c"))
+    plain = load_catalogue()
+    cold = load_catalogue_cached()
+    assert (tmp_path / "c" / "rules-parsed.json").exists()
+    warm = load_catalogue_cached()
+    assert plain == cold == warm
+
+
+def test_parse_cache_round_trips_toml_types_exactly():
+    import tomllib
+
+    from advisor.rulestore import _decode, _encode
+
+    text = 'a = 1.50\nb = 2\nc = "x"\nd = 2025-01-31\ne = 1979-05-27T07:32:00-08:00\nf = 07:32:00\ng = [1, 2.0, true]\n' \
+           '[h]\n"$t" = 1\ni = inf\n'
+    from decimal import Decimal
+
+    data = tomllib.loads(text, parse_float=Decimal)
+    back = _decode(_encode(data))
+    assert back == data
+    assert repr(back) == repr(data)
+
+
+def test_a_broken_rule_file_is_refused_with_a_warm_cache(tmp_path, monkeypatch):
+    from advisor.catalogue import RuleSetError
+    from advisor.rulestore import load_catalogue_cached
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "c"))
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    load_catalogue_cached(rules)  # warm
+    target = sorted((rules / "measures").glob("*.toml"))[0]
+    target.write_text(target.read_text(encoding="utf-8").replace("quote = \"", "quote = \"不在原文中的引文", 1), encoding="utf-8")
+    with pytest.raises(RuleSetError) as caught:
+        load_catalogue_cached(rules)
+    assert any("引文" in p for p in caught.value.problems)
+    target.write_text("this is = = not toml", encoding="utf-8")
+    with pytest.raises(RuleSetError):
+        load_catalogue_cached(rules)
+
+
+def test_a_damaged_cache_file_is_ignored(tmp_path, monkeypatch):
+    from advisor.rulestore import load_catalogue_cached
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path))
+    (tmp_path / "rules-parsed.json").write_text("{not json", encoding="utf-8")
+    assert load_catalogue_cached().measures
+    (tmp_path / "rules-parsed.json").write_text('{"format": 1, "version": "0.1.0", "entries": {"x": {"$bad": 1}}}', encoding="utf-8")
+    assert load_catalogue_cached().measures
