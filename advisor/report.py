@@ -101,7 +101,7 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
         parts.append(Text("\n注意：", style="bold"))
         for title in drafts:
             warn = next(w for r in shown if r.source.title == title for w in r.validity.warnings)
-            parts.append(Text(f"· 《{title}》{warn}"))
+            parts.append(Text(f"·《{title}》{warn}"))
     return Group(*parts)
 
 
