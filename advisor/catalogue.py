@@ -61,6 +61,24 @@ class Catalogue:
                 return measure
         raise KeyError(measure_id)
 
+    def context(self, document: str, quote: str, limit: int = 240) -> tuple[str, str, str]:
+        """The paragraph around a quote: (text before, the quote, text after), each
+        side cut to ``limit`` characters; empty sides when the quote is not found."""
+        text = self.texts.get(document, "")
+        start = text.find(quote)
+        if start < 0:
+            return "", quote, ""
+        end = start + len(quote)
+        para_start = text.rfind("\n", 0, start) + 1
+        para_end = text.find("\n", end)
+        before = text[para_start:start]
+        after = text[end:] if para_end < 0 else text[end:para_end]
+        if len(before) > limit:
+            before = "…" + before[-limit:]
+        if len(after) > limit:
+            after = after[:limit] + "…"
+        return before, quote, after
+
     def fact_label(self, fact: str) -> str:
         if fact in self.questions:
             return self.questions[fact].label

@@ -63,6 +63,21 @@ def totals_lines(assessment: Assessment) -> list[str]:
     return lines
 
 
+#: Validity states that earn a warning next to the results.
+_NOTICE_STATES = ("draft", "expired", "not_yet")
+
+
+def validity_notices(assessment: Assessment) -> list[str]:
+    """One warning per document, among the results still in play, that is a draft,
+    expired or not yet in force."""
+    notices: dict[str, str] = {}
+    for r in assessment.results:
+        if r.status == INELIGIBLE or r.validity.state not in _NOTICE_STATES or not r.validity.warnings:
+            continue
+        notices.setdefault(r.source.title, f"《{r.source.title}》{r.validity.warnings[0]}")
+    return list(notices.values())
+
+
 # --- terminal -----------------------------------------------------------------------------
 
 
@@ -96,12 +111,10 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
     hidden = len(assessment.results) - len(shown)
     if hidden:
         parts.append(Text(f"\n另有 {hidden} 项不符合，加 --all 查看原因。", style="dim"))
-    drafts = sorted({r.source.title for r in shown if r.validity.state in ("draft", "expired")})
-    if drafts:
+    notices = validity_notices(assessment)
+    if notices:
         parts.append(Text("\n注意：", style="bold"))
-        for title in drafts:
-            warn = next(w for r in shown if r.source.title == title for w in r.validity.warnings)
-            parts.append(Text(f"·《{title}》{warn}"))
+        parts.extend(Text(f"·{notice}") for notice in notices)
     return Group(*parts)
 
 

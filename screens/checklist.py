@@ -1,0 +1,113 @@
+"""The materials checklist across the kept (eligible and possible) measures.
+
+Space toggles an item ready / not ready. The marks live in the profile
+(``consultation.checklist``: material id → bool), so they are saved with it.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from advisor.engine import ChecklistItem, Engine
+from advisor.profile import Profile
+
+#: Measures named under the highlighted material (the rest are counted).
+SHOWN_TITLES = 5
+EMPTY_TEXT = "没有需要准备的材料：目前没有符合或可能符合的措施。"
+
+
+def item_prompt(item: ChecklistItem) -> Text:
+    text = Text(item.material.name, end="")
+    text.append(f"（{len(item.measures)} 项措施）", style="dim")
+    return text
+
+
+class MaterialList(SelectionList[str]):
+    """The checklist items; the footer names what space does."""
+
+    BINDINGS = [Binding("space", "select", "已准备/未准备")]
+
+
+class ChecklistScreen(Screen[None]):
+    """Materials to prepare; marks are written into the profile as they change."""
+
+    BINDINGS = [Binding("escape,q", "close", "返回")]
+
+    def __init__(self, items: list[ChecklistItem], engine: Engine, profile: Profile) -> None:
+        super().__init__()
+        self.items = {item.material.id: item for item in items}
+        self.engine = engine
+        self.profile = profile
+        self.sub_title = "申请材料清单"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        marks = self.profile.consultation.checklist
+        with Vertical(id="checklist"):
+            yield Static("", markup=False, id="checklist-summary")
+            yield MaterialList(
+                *(Selection(item_prompt(item), mid, bool(marks.get(mid, item.ready))) for mid, item in self.items.items()),
+                id="checklist-items",
+            )
+            yield Static("", markup=False, id="checklist-detail")
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        selection = self.query_one("#checklist-items", MaterialList)
+        if self.items:
+            selection.highlighted = 0
+        selection.focus()
+        self._show_summary()
+        self._show_detail(next(iter(self.items), None))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(SelectionList.SelectionHighlighted, "#checklist-items")
+    def show_highlighted_material(self, event: SelectionList.SelectionHighlighted) -> None:
+        self._show_detail(event.selection.value)
+
+    @on(SelectionList.SelectionToggled, "#checklist-items")
+    def record_toggled_material(self, event: SelectionList.SelectionToggled) -> None:
+        material_id = event.selection.value
+        ready = material_id in event.selection_list.selected
+        marks = dict(self.profile.consultation.checklist)
+        marks[material_id] = ready
+        self.profile.consultation.checklist = marks
+        self._show_summary()
+        self.app.answers_changed()  # type: ignore[attr-defined]  # autosave, mark unsaved
+
+    def _show_summary(self) -> None:
+        summary = self.query_one("#checklist-summary", Static)
+        if not self.items:
+            summary.update(Text(EMPTY_TEXT, style="dim"))
+            return
+        ready = len(self.query_one("#checklist-items", MaterialList).selected)
+        summary.update(Text(f"已准备 {ready} / {len(self.items)} 项材料 · 空格键切换“已准备/未准备”，随画像一起保存"))
+
+    def _show_detail(self, material_id: str | None) -> None:
+        detail = self.query_one("#checklist-detail", Static)
+        item = self.items.get(material_id) if material_id else None
+        if item is None:
+            detail.update("")
+            return
+        text = Text(item.material.name, style="bold", end="")
+        if item.material.help:
+            text.append("\n" + item.material.help)
+        titles = [self._title(mid) for mid in item.measures[:SHOWN_TITLES]]
+        text.append(f"\n用于 {len(item.measures)} 项措施：", style="bold")
+        text.append("；".join(titles) + ("等" if len(item.measures) > SHOWN_TITLES else ""))
+        detail.update(text)
+
+    def _title(self, measure_id: str) -> str:
+        try:
+            return self.engine.catalogue.measure(measure_id).title
+        except KeyError:
+            return measure_id

@@ -1,0 +1,124 @@
+"""The first screen: start, open or resume a consultation, or browse the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from advisor import storage
+from screens.dialogs import ConfirmDialog
+from screens.file_dialog import display_path
+
+
+class HomeScreen(Screen[None]):
+    """新建咨询 / 打开画像 / 继续未完成的咨询 / 最近的画像 / 浏览政策库."""
+
+    BINDINGS = [
+        Binding("n", "app.new_consultation", "新建咨询"),
+        Binding("o", "app.open_profile", "打开画像"),
+        Binding("l", "app.show_library", "政策库"),
+        Binding("delete", "discard_unfinished", "丢弃所选未完成咨询", show=False),
+        Binding("q", "app.quit", "退出"),
+    ]
+
+    class ListsLoaded(Message):
+        """Unfinished consultations and recent files, read in a worker."""
+
+        def __init__(self, unfinished: list[storage.Unfinished], recent: list[Path]) -> None:
+            super().__init__()
+            self.unfinished = unfinished
+            self.recent = recent
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unfinished: list[storage.Unfinished] = []
+        self.recent: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static("离线匹配企业可申请的政府扶持措施：回答问题，实时查看符合的政策与金额。", markup=False, id="home-intro")
+            with Horizontal(id="home-actions"):
+                yield Button("新建咨询 (n)", variant="primary", id="new")
+                yield Button("打开画像 (o)", id="open")
+                yield Button("浏览政策库 (l)", id="library")
+            yield Static("继续上次未完成的咨询", markup=False, classes="home-heading")
+            yield OptionList(markup=False, id="unfinished")
+            yield Static("最近的画像文件", markup=False, classes="home-heading")
+            yield OptionList(markup=False, id="recent")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#new", Button).focus()
+        self.load_lists()
+
+    def on_screen_resume(self) -> None:
+        self.load_lists()
+
+    @work(thread=True, group="home-lists")
+    def load_lists(self) -> None:
+        self.post_message(self.ListsLoaded(storage.list_unfinished(), storage.recent_profiles()))
+
+    @on(ListsLoaded)
+    def show_lists(self, message: ListsLoaded) -> None:
+        self.unfinished, self.recent = message.unfinished, message.recent
+        unfinished = self.query_one("#unfinished", OptionList)
+        unfinished.clear_options()
+        if self.unfinished:
+            unfinished.add_options(
+                Option(f"{u.company}　{u.saved_at:%Y-%m-%d %H:%M} 自动保存", id=u.consultation_id) for u in self.unfinished
+            )
+            unfinished.highlighted = 0
+        else:
+            unfinished.add_option(Option("（没有未完成的咨询）", disabled=True))
+        recent = self.query_one("#recent", OptionList)
+        recent.clear_options()
+        if self.recent:
+            recent.add_options(Option(display_path(p), id=str(i)) for i, p in enumerate(self.recent))
+            recent.highlighted = 0
+        else:
+            recent.add_option(Option("（还没有打开或保存过画像）", disabled=True))
+
+    @on(Button.Pressed, "#new")
+    def new_consultation(self) -> None:
+        self.app.action_new_consultation()
+
+    @on(Button.Pressed, "#open")
+    def open_profile(self) -> None:
+        self.app.action_open_profile()
+
+    @on(Button.Pressed, "#library")
+    def show_library(self) -> None:
+        self.app.action_show_library()
+
+    @on(OptionList.OptionSelected, "#unfinished")
+    def resume(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.resume_consultation(event.option.id)
+
+    @on(OptionList.OptionSelected, "#recent")
+    def open_recent(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.app.read_profile(self.recent[int(event.option.id)])
+
+    def action_discard_unfinished(self) -> None:
+        listing = self.query_one("#unfinished", OptionList)
+        if self.focused is not listing or listing.highlighted is None or not self.unfinished:
+            return
+        chosen = self.unfinished[listing.highlighted]
+
+        def discard(confirmed: bool | None) -> None:
+            if confirmed:
+                self.app.discard_autosave(chosen.consultation_id)
+                self.unfinished = [u for u in self.unfinished if u is not chosen]
+                self.show_lists(self.ListsLoaded(self.unfinished, self.recent))
+
+        self.app.push_screen(ConfirmDialog(f"丢弃“{chosen.company}”这次未完成的咨询？丢弃后无法恢复。", confirm_label="丢弃"), discard)
