@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from functools import lru_cache
 
 from advisor import rule_model as rm
+from advisor.conditions import item_state, item_tests
 from advisor import money
 from advisor.money import wan_to_yuan
 
@@ -120,19 +121,6 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
     return AmountResult(EXACT, value, value, calculation=text)
 
 
-def _item_matches(item: Any, where: list[rm.ItemCondition]) -> bool | None:
-    from advisor.conditions import compare
-
-    state: bool | None = True
-    for cond in where:
-        result = compare(cond.op, getattr(item, cond.field, None), cond.value)
-        if result is False:
-            return False
-        if result is None:
-            state = None
-    return state
-
-
 def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     total_cap = _cap_yuan(a.total_cap_wan)
     item_cap = _cap_yuan(a.item_cap_wan)
@@ -142,12 +130,13 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
         return AmountResult(UP_TO if high is not None else UNKNOWN, 0 if high is not None else None, high,
                             calculation=f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else ""),
                             missing=[a.items])
+    tests = item_tests(a.where)
     lines: list[str] = []
     low_sum = high_sum = 0
     uncertain = False
     for index, item in enumerate(items, start=1):
         name = getattr(item, a.item_label, None) or f"第{index}项"
-        matched = _item_matches(item, a.where)
+        matched = item_state(item, tests)
         if matched is False:
             lines.append(f"{name}：不符合条件，不计")
             continue

@@ -30,28 +30,6 @@ def _num(value: Any) -> Decimal | None:
         return None
 
 
-def compare(op: str, actual: Any, value: Any) -> bool | None:
-    """Apply one operator; None when the actual value is unknown."""
-    if actual is None:
-        return None
-    if op == "is_true":
-        return actual is True
-    if op == "is_false":
-        return actual is False
-    if op in ("eq", "ne"):
-        same = str(actual) == str(value) if not isinstance(actual, bool) else actual is value
-        return same if op == "eq" else not same
-    if op in ("in", "not_in"):
-        inside = str(actual) in {str(v) for v in value}
-        return inside if op == "in" else not inside
-    if op == "contains_any":
-        return bool({str(a) for a in actual} & {str(v) for v in value})
-    left, right = _num(actual), _num(value)
-    if left is None or right is None:
-        return False
-    return {"ge": left >= right, "gt": left > right, "le": left <= right, "lt": left < right}[op]
-
-
 @dataclass(slots=True)
 class ConditionResult:
     """One requirement checked against the profile, ready to show."""
@@ -86,56 +64,28 @@ def _jsonable(value: Any) -> Any:
 Formatter = Callable[[str, Any], str]
 
 
-def evaluate(
-    condition: rm.Condition,
-    facts: Mapping[str, Any],
-    show: Formatter,
-    inputs_of: Callable[[str], tuple[str, ...]],
-) -> ConditionResult:
-    """Evaluate a condition tree. ``show(fact, value)`` renders a value with its unit."""
-    if condition.any or condition.all:
-        children = [evaluate(c, facts, show, inputs_of) for c in (condition.any or condition.all)]
-        states = [c.state for c in children]
-        read = frozenset().union(*(c.facts for c in children))
-        if condition.any:
-            state = MET if MET in states else (UNKNOWN if UNKNOWN in states else FAILED)
-        else:
-            state = FAILED if FAILED in states else (UNKNOWN if UNKNOWN in states else MET)
-        missing = sorted({m for c in children if c.state == UNKNOWN for m in c.missing}) if state == UNKNOWN else []
-        detail = "；".join(c.text for c in children if c.state == state) or condition.label
-        return ConditionResult(condition.label, state, f"{condition.label}（{detail}）", missing=missing, facts=read)
-
-    fact, op = condition.fact, condition.op
-    assert fact is not None and op is not None
-    actual = facts.get(fact)
-    read = frozenset(inputs_of(fact))
-    if op == "any_item":
-        return _any_item(condition, actual, read, inputs_of)
-    result = compare(op, actual, condition.value)
-    if result is None:
-        return ConditionResult(condition.label, UNKNOWN, f"{condition.label}：待回答", fact, op,
-                               None, condition.value, missing=list(inputs_of(fact)), facts=read)
-    state = MET if result else FAILED
-    return ConditionResult(condition.label, state, _describe(condition, actual, state, show), fact, op,
-                           actual, condition.value, facts=read)
+def item_state(item: Any, tests: list[tuple[str, Callable[[Any], bool | None]]]) -> bool | None:
+    """Whether one list item (a funded project, an event) meets every item test."""
+    state: bool | None = True
+    for field_name, test in tests:
+        result = test(getattr(item, field_name, None))
+        if result is False:
+            return False
+        if result is None:
+            state = None
+    return state
 
 
-def _any_item(condition: rm.Condition, items: Any, read: frozenset[str], inputs_of: Callable[[str], tuple[str, ...]]) -> ConditionResult:
+def item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any], bool | None]]]:
+    return [(t.field, _compiled_compare(t.op, t.value)) for t in where]
+
+
+def _any_item(condition: rm.Condition, items: Any, states: list[bool | None] | None, read: frozenset[str],
+              inputs: tuple[str, ...]) -> ConditionResult:
     assert condition.fact is not None
-    if items is None:
+    if items is None or states is None:
         return ConditionResult(condition.label, UNKNOWN, f"{condition.label}：待填写", condition.fact, "any_item",
-                               missing=list(inputs_of(condition.fact)), facts=read)
-    states = []
-    for item in items:
-        item_state: bool | None = True
-        for test in condition.where:
-            r = compare(test.op, getattr(item, test.field, None), test.value)
-            if r is False:
-                item_state = False
-                break
-            if r is None:
-                item_state = None
-        states.append(item_state)
+                               missing=list(inputs), facts=read)
     if True in states:
         n = states.count(True)
         return ConditionResult(condition.label, MET, f"{condition.label}：{n} 项符合", condition.fact, "any_item", facts=read)
@@ -144,22 +94,6 @@ def _any_item(condition: rm.Condition, items: Any, read: frozenset[str], inputs_
                                missing=[condition.fact], facts=read)
     text = f"{condition.label}：已填写的 {len(items)} 项均不符合" if items else f"{condition.label}：未填写任何条目"
     return ConditionResult(condition.label, FAILED, text, condition.fact, "any_item", facts=read)
-
-
-def _describe(condition: rm.Condition, actual: Any, state: str, show: Formatter) -> str:
-    fact, op, value = condition.fact or "", condition.op or "", condition.value
-    shown = show(fact, actual)
-    if op in NUMERIC_OPS:
-        symbol = _SYMBOL[op] if state == MET else _NEGATED[op]
-        return f"{condition.label}：{shown} {symbol} {show(fact, value)}"
-    if op in ("is_true", "is_false"):
-        return f"{condition.label}：{shown}"
-    if op in ("in", "not_in", "contains_any"):
-        wanted = "、".join(show(fact, v) for v in value) if isinstance(value, list) else show(fact, value)
-        verb = {"in": "须为", "not_in": "不能是", "contains_any": "须包含其一"}[op]
-        return f"{condition.label}：{shown}" + ("" if state == MET else f"（{verb}：{wanted}）")
-    verb = "须为" if op == "eq" else "不能是"
-    return f"{condition.label}：{shown}" + ("" if state == MET else f"（{verb}{show(fact, value)}）")
 
 
 # --- compiled conditions ------------------------------------------------------------------
@@ -208,11 +142,7 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
                 return False
             return test(left, right)
         return numeric
-    return lambda actual: compare(op, actual, value)
-
-
-def _item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any], bool | None]]]:
-    return [(t.field, _compiled_compare(t.op, t.value)) for t in where]
+    raise ValueError(f"unknown operator: {op}")
 
 
 class CompiledCondition:
@@ -261,32 +191,21 @@ class CompiledCondition:
     def _compile_any_item(self, condition: rm.Condition, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
         fact = condition.fact
         assert fact is not None
-        read = frozenset(inputs_of(fact))
-        tests = _item_tests(condition.where)
-        label = condition.label
+        inputs = inputs_of(fact)
+        read = frozenset(inputs)
+        tests = item_tests(condition.where)
 
-        def item_states(items: Any) -> list[bool | None]:
-            states: list[bool | None] = []
-            for item in items:
-                item_state: bool | None = True
-                for field_name, test in tests:
-                    r = test(getattr(item, field_name, None))
-                    if r is False:
-                        item_state = False
-                        break
-                    if r is None:
-                        item_state = None
-                states.append(item_state)
-            return states
+        def states_of(items: Any) -> list[bool | None] | None:
+            return None if items is None else [item_state(item, tests) for item in items]
 
         def evaluate_any_item(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
-            return _any_item(condition, facts.get(fact), read, inputs_of)
+            items = facts.get(fact)
+            return _any_item(condition, items, states_of(items), read, inputs)
 
         def state_any_item(facts: Mapping[str, Any]) -> str:
-            items = facts.get(fact)
-            if items is None:
+            states = states_of(facts.get(fact))
+            if states is None:
                 return UNKNOWN
-            states = item_states(items)
             return MET if True in states else (UNKNOWN if None in states else FAILED)
 
         self.evaluate, self.state, self.facts = evaluate_any_item, state_any_item, read
@@ -298,7 +217,7 @@ class CompiledCondition:
         read = frozenset(inputs)
         test = _compiled_compare(op, value)
         unknown_text = f"{label}：待回答"
-        # _describe with the rule side rendered once
+        # the required side of the explanation is rendered once
         if op in NUMERIC_OPS:
             required = show(fact, value)
             met_tail, failed_tail = f" {_SYMBOL[op]} {required}", f" {_NEGATED[op]} {required}"

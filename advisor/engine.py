@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from advisor import rule_model as rm
 from advisor.amounts import AmountResult, compute_amount
 from advisor.catalogue import DERIVED_FACTS, Catalogue, amount_facts
-from advisor.conditions import FAILED, MET, NUMERIC_OPS, UNKNOWN, CompiledCondition, ConditionResult, evaluate  # noqa: F401
+from advisor.conditions import FAILED, NUMERIC_OPS, UNKNOWN, CompiledCondition, ConditionResult
 from advisor.money import format_wan, wan_to_yuan
 from advisor.profile import FACT_SECTIONS, Profile
 

@@ -53,10 +53,23 @@ class ProfileTree(DirectoryTree):
         return shown
 
 
-class OpenFileDialog(ModalScreen[Path | None]):
-    """Pick a ``.toml`` profile; returns its path, or None when cancelled."""
+class PathDialog(ModalScreen[Path | None]):
+    """What the open and save dialogs share: a message under the path, and cancel."""
 
     BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def _error(self, message: str) -> None:
+        error = self.query_one("#path-error", Static)
+        error.update(message)
+        error.add_class("-shown")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OpenFileDialog(PathDialog):
+    """Pick a ``.toml`` profile; returns its path, or None when cancelled."""
 
     def __init__(self, start: Path, *, title: str = "打开画像（.toml）") -> None:
         super().__init__()
@@ -96,20 +109,10 @@ class OpenFileDialog(ModalScreen[Path | None]):
         else:
             self.dismiss(path)
 
-    def _error(self, message: str) -> None:
-        error = self.query_one("#path-error", Static)
-        error.update(message)
-        error.add_class("-shown")
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
-class SaveFileDialog(ModalScreen[Path | None]):
+class SaveFileDialog(PathDialog):
     """Choose where to save; asks before overwriting. Returns the path or None."""
-
-    BINDINGS = [Binding("escape", "cancel", "取消")]
 
     def __init__(self, folder: Path, filename: str, title: str) -> None:
         super().__init__()
@@ -167,11 +170,3 @@ class SaveFileDialog(ModalScreen[Path | None]):
         else:
             self.dismiss(path)
 
-    def _error(self, message: str) -> None:
-        error = self.query_one("#path-error", Static)
-        error.update(message)
-        error.add_class("-shown")
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

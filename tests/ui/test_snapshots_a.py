@@ -32,11 +32,16 @@ def test_questionnaire_identity(snap_compare, make_app) -> None:
     async def answer(pilot) -> None:
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press("enter", "down", "enter", "pagedown")
+        for key in ("enter", "down", "enter", "pagedown"):  # one at a time: stable under load
+            await pilot.press(key)
+            await pilot.pause()
         await pilot.press(*"[bold]光明智算科技")
+        await pilot.pause()
         await pilot.press("tab")
+        await pilot.pause()
         await pilot.press(*"91440300MA5DC1234X", "enter")
         await steady(pilot)
+        assert pilot.app.profile.identity.name == "[bold]光明智算科技"
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=answer)
 
@@ -45,8 +50,11 @@ def test_questionnaire_narrow(snap_compare, make_app) -> None:
     async def answer(pilot) -> None:
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press("enter", "down", "enter")
+        for key in ("enter", "down", "enter"):
+            await pilot.press(key)
+            await pilot.pause()
         await steady(pilot)
+        assert pilot.app.profile.applicant.kind == "enterprise"
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=answer)
 
