@@ -59,6 +59,27 @@ def profile_facts(profile: Profile) -> dict[str, Any]:
     return facts
 
 
+def format_answer(kind: str, options: dict[str, str], unit: str, value: Any) -> str:
+    """An answer as a person reads it, by question type: 是, 国家级, 1,500万元, 400平方米, 2024年."""
+    if value is None:
+        return "未回答"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(options.get(str(v), str(v)) for v in value) if value else "无"
+    if str(value) in options:
+        return options[str(value)]
+    if kind == "wan":
+        return format_wan(wan_to_yuan(Decimal(value)))
+    if kind == "area":
+        return f"{int(value):,}平方米"
+    if kind == "year":
+        return f"{value}年"
+    if isinstance(value, dict):
+        return "；".join(f"{k}年 {format_wan(wan_to_yuan(Decimal(v)))}" for k, v in sorted(value.items()))
+    return f"{value}{unit}"
+
+
 # --- results ------------------------------------------------------------------------------
 
 
@@ -208,22 +229,8 @@ class Engine:
             if unit == "万元":
                 return format_wan(wan_to_yuan(Decimal(value)))
             return f"{Decimal(value).normalize():f}{unit}" if isinstance(value, (int, Decimal)) else str(value)
-        if isinstance(value, bool):
-            return "是" if value else "否"
         options = self._options[fact] if fact in self._options else {o.value: o.label for o in question.options}
-        if isinstance(value, list):
-            return "、".join(options.get(str(v), str(v)) for v in value) if value else "无"
-        if str(value) in options:
-            return options[str(value)]
-        if question.type == "wan":
-            return format_wan(wan_to_yuan(Decimal(value)))
-        if question.type == "area":
-            return f"{int(value):,}平方米"
-        if question.type == "year":
-            return f"{value}年"
-        if isinstance(value, dict):
-            return "；".join(f"{k}年 {format_wan(wan_to_yuan(Decimal(v)))}" for k, v in sorted(value.items()))
-        return f"{value}{question.unit}"
+        return format_answer(question.type, options, question.unit, value)
 
     # matching
 

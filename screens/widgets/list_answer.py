@@ -9,7 +9,6 @@ amount table, edited as rows of 年度 and 营业收入.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Sequence
 
 from textual import on
@@ -19,7 +18,7 @@ from textual.message import Message
 from textual.widgets import Button, OptionList
 from textual.widgets.option_list import Option
 
-from advisor.money import format_wan, wan_to_yuan
+from advisor.engine import format_answer
 
 YEAR_ROW = "year"
 AMOUNT_ROW = "amount"
@@ -72,16 +71,7 @@ def value_of(spec: Any, rows: list[dict[str, Any]]) -> Any:
 def show_field(field_spec: Any, value: Any) -> str:
     if value is None:
         return "未填"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    labels = {o.value: o.label for o in field_spec.options}
-    if str(value) in labels:
-        return labels[str(value)]
-    if field_spec.type == "wan":
-        return format_wan(wan_to_yuan(Decimal(value)))
-    if field_spec.type == "year":
-        return f"{value}年"
-    return str(value)
+    return format_answer(field_spec.type, {o.value: o.label for o in field_spec.options}, field_spec.unit, value)
 
 
 def summary(spec: Any, row: dict[str, Any]) -> str:
