@@ -212,6 +212,24 @@ def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, 
     return reached, _yuan(reached.award_wan) if reached else 0
 
 
+def _less_rewarded(
+    award: int, text: str, rewarded_fact: str | None, facts: Facts, label: Callable[[str], str],
+    paid_for: Callable[[int], int], *, unknown_note: str, due_label: str,
+) -> AmountResult:
+    """The award less what the level already rewarded earned (差额补足)."""
+    if rewarded_fact is None:
+        return AmountResult(EXACT, award, award, calculation=text)
+    rewarded = facts.get(rewarded_fact)
+    if rewarded is None:
+        return AmountResult(UP_TO, 0, award, calculation=text + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
+                            missing=[rewarded_fact])
+    paid = paid_for(_yuan(rewarded))
+    due = max(award - paid, 0)
+    if paid:
+        text += f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
+    return AmountResult(EXACT, due, due, calculation=text)
+
+
 def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     value = facts.get(a.fact)
     top = _yuan(a.tiers[-1].award_wan)
@@ -221,16 +239,8 @@ def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResu
     if tier is None:
         return AmountResult(EXACT, 0, 0, calculation=f"{label(a.fact)} {format_wan(_yuan(value))} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}")
     text = f"{label(a.fact)} {format_wan(_yuan(value))} 达到 {format_wan(_yuan(tier.threshold_wan))} 档 → {format_wan(award)}"
-    if a.rewarded is None:
-        return AmountResult(EXACT, award, award, calculation=text)
-    rewarded = facts.get(a.rewarded)
-    if rewarded is None:
-        return AmountResult(UP_TO, 0, award, calculation=text + f"；“{label(a.rewarded)}”未填写，如已获奖励按差额补足", missing=[a.rewarded])
-    _, paid = _tier_award(a.tiers, _yuan(rewarded))
-    due = max(award - paid, 0)
-    if paid:
-        text += f" − 已获 {format_wan(paid)} = 差额补足 {format_wan(due)}"
-    return AmountResult(EXACT, due, due, calculation=text)
+    return _less_rewarded(award, text, a.rewarded, facts, label, lambda level: _tier_award(a.tiers, level)[1],
+                          unknown_note="如已获奖励按差额补足", due_label="差额补足 ")
 
 
 def _table(a: rm.Table, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -265,16 +275,8 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
     total, steps = _step_total(a, level)
     text = (f"{label(a.fact)} {format_wan(level)}：达到 {format_wan(_yuan(a.threshold_wan))} 奖励 {format_wan(_yuan(a.base_wan))}"
             f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}")
-    if a.rewarded is None:
-        return AmountResult(EXACT, total, total, calculation=text)
-    rewarded = facts.get(a.rewarded)
-    if rewarded is None:
-        return AmountResult(UP_TO, 0, total, calculation=text + f"；“{label(a.rewarded)}”未填写，已奖励部分不再重复", missing=[a.rewarded])
-    paid, _ = _step_total(a, _yuan(rewarded))
-    due = max(total - paid, 0)
-    if paid:
-        text += f" − 已获 {format_wan(paid)} = {format_wan(due)}"
-    return AmountResult(EXACT, due, due, calculation=text)
+    return _less_rewarded(total, text, a.rewarded, facts, label, lambda level: _step_total(a, level)[0],
+                          unknown_note="已奖励部分不再重复", due_label="")
 
 
 def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountResult:

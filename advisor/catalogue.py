@@ -252,6 +252,18 @@ def _validate(model: type[BaseModel], data: dict[str, Any], name: str, problems:
         return None
 
 
+def _load_folder(root: Path, folder: str, model: type[BaseModel], problems: list[str]) -> list[tuple[str, Any]]:
+    """Every ``*.toml`` of a rule folder, read and validated, in name order; failures go to ``problems``."""
+    loaded = []
+    for path in sorted((root / folder).glob("*.toml")):
+        data = _read_toml(path, root, problems)
+        name = f"{folder}/{path.name}"
+        parsed = _validate(model, data, name, problems) if data is not None else None
+        if parsed is not None:
+            loaded.append((name, parsed))
+    return loaded
+
+
 def load_catalogue(root: Path | None = None) -> Catalogue:
     """Load and check every rule file under ``root``; raise RuleSetError on any problem."""
     root = Path(root) if root is not None else default_rules_dir()
@@ -265,25 +277,18 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     questions_file = _validate(rm.QuestionsFile, questions_data, "questions.toml", problems) if questions_data is not None else None
 
     materials: dict[str, rm.Material] = {}
-    for path in sorted((root / "materials").glob("*.toml")):
-        data = _read_toml(path, root, problems)
-        name = f"materials/{path.name}"
-        parsed = _validate(rm.MaterialsFile, data, name, problems) if data is not None else None
-        for material in parsed.material if parsed else []:
+    for name, parsed in _load_folder(root, "materials", rm.MaterialsFile, problems):
+        for material in parsed.material:
             if material.id in materials:
                 problems.append(f"{name}: material.id: 材料 id“{material.id}”重复")
             materials[material.id] = material
 
     measures: list[rm.Measure] = []
     measure_files: dict[str, str] = {}
-    measure_paths = sorted((root / "measures").glob("*.toml"))
-    if not measure_paths:
+    if not any((root / "measures").glob("*.toml")):
         problems.append("measures/: 没有任何措施文件")
-    for path in measure_paths:
-        data = _read_toml(path, root, problems)
-        name = f"measures/{path.name}"
-        parsed = _validate(rm.MeasureFile, data, name, problems) if data is not None else None
-        for measure in parsed.measure if parsed else []:
+    for name, parsed in _load_folder(root, "measures", rm.MeasureFile, problems):
+        for measure in parsed.measure:
             if measure.id in measure_files:
                 problems.append(f"{name}: measure(id={measure.id}).id: 措施 id 与 {measure_files[measure.id]} 中的重复")
                 continue

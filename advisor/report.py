@@ -131,6 +131,15 @@ def to_json(assessment: Assessment, engine: Engine, profile: Profile) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+def summary_rows(assessment: Assessment) -> list[tuple[MatchResult, tuple[str, str, str, str, str, str]]]:
+    """The overview rows of a report (measures still in play): 状态, 措施, 文件与条款, 估算金额, 审核, 计入合计."""
+    return [
+        (r, (STATUS_LABEL[r.status], r.measure.title, source_ref(r), r.amount.display(), r.measure.review,
+             "是" if r.counted_in_total else "否"))
+        for r in assessment.results if r.status != INELIGIBLE
+    ]
+
+
 # --- Markdown -----------------------------------------------------------------------------
 
 
@@ -166,11 +175,8 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
     out += ["## 合计", ""] + [f"- {line}" for line in totals_lines(assessment)]
     out += [f"- {_md(n)}" for n in assessment.totals.notes] + [""]
     out += ["## 结果一览", "", "| 状态 | 措施 | 文件与条款 | 估算金额 | 审核 | 计入合计 |", "|---|---|---|---|---|---|"]
-    for r in assessment.results:
-        if r.status == INELIGIBLE:
-            continue
-        out.append(f"| {STATUS_LABEL[r.status]} | {_md(r.measure.title)} | {_md(source_ref(r))} | "
-                   f"{_md(r.amount.display())} | {r.measure.review} | {'是' if r.counted_in_total else '否'} |")
+    for r, cells in summary_rows(assessment):
+        out.append("| " + " | ".join(_md(c) for c in cells) + " |")
     out.append("")
     for status in (ELIGIBLE, POSSIBLE):
         group = assessment.by_status(status)
@@ -216,11 +222,9 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
     parts += [f"<li>{e(line)}</li>" for line in totals_lines(assessment)]
     parts += [f"<li>{e(n)}</li>" for n in assessment.totals.notes] + ["</ul>"]
     parts.append("<h2>结果一览</h2><table><tr><th>状态</th><th>措施</th><th>文件与条款</th><th>估算金额</th><th>审核</th><th>计入合计</th></tr>")
-    for r in assessment.results:
-        if r.status == INELIGIBLE:
-            continue
-        parts.append(f"<tr><td class='{r.status}'>{STATUS_LABEL[r.status]}</td><td>{e(r.measure.title)}</td><td>{e(source_ref(r))}</td>"
-                     f"<td>{e(r.amount.display())}</td><td>{e(r.measure.review)}</td><td>{'是' if r.counted_in_total else '否'}</td></tr>")
+    for r, cells in summary_rows(assessment):
+        status, *rest = cells
+        parts.append(f"<tr><td class='{r.status}'>{e(status)}</td>" + "".join(f"<td>{e(c)}</td>" for c in rest) + "</tr>")
     parts.append("</table>")
     for status in (ELIGIBLE, POSSIBLE):
         group = assessment.by_status(status)

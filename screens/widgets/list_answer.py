@@ -8,7 +8,6 @@ amount table, edited as rows of 年度 and 营业收入.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from textual import on
@@ -19,26 +18,15 @@ from textual.widgets import Button, OptionList
 from textual.widgets.option_list import Option
 
 from advisor.engine import format_answer
+from advisor.rule_model import ListField
 
 YEAR_ROW = "year"
 AMOUNT_ROW = "amount"
 
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A field of a synthesized item (the revenue table's 年度 and 金额)."""
-
-    id: str
-    label: str
-    type: str
-    unit: str = ""
-    help: str = ""
-    options: Sequence[Any] = field(default_factory=tuple)
-
-
+#: The revenue table's two columns, as item fields of the rule model.
 REVENUE_FIELDS = (
-    FieldSpec(YEAR_ROW, "年度", "year", help="营业收入所属的年度。"),
-    FieldSpec(AMOUNT_ROW, "营业收入", "wan", "万元", "该年度的营业收入。"),
+    ListField(id=YEAR_ROW, label="年度", type="year", help="营业收入所属的年度。"),
+    ListField(id=AMOUNT_ROW, label="营业收入", type="wan", unit="万元", help="该年度的营业收入。"),
 )
 
 
