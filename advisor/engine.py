@@ -174,6 +174,18 @@ class Assessment:
         return [r for r in self.results if r.status == status]
 
     @property
+    def notices(self) -> list[str]:
+        """What every output states before its first figure: each warning about the
+        status of a source the results rest on (draft, superseded, period ended), once."""
+        seen: dict[str, None] = {}
+        for r in self.results:
+            if r.status == INELIGIBLE:
+                continue
+            for warning in r.validity.warnings:
+                seen.setdefault(warning, None)
+        return list(seen)
+
+    @property
     def near_misses(self) -> list[MatchResult]:
         return [r for r in self.results if r.near_miss is not None]
 
