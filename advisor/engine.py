@@ -95,16 +95,32 @@ class Validity:
 
 @dataclass
 class NearMiss:
+    """What separates an ineligible measure from eligibility, when it means something.
+
+    ``kind`` "gap": one numeric requirement not yet reached, reachable (the gap is at
+    most the current value) and worth a nonzero amount once reached; ``gap_text`` reads
+    "租赁面积 400 → 500平方米". ``kind`` "suggestion": one yes/no requirement, or a
+    "spend more than 0" one, the company could act on; ``formula`` says what the
+    measure pays by its clause ("按……的30%，最高200万元/年").
+    """
+
     condition: str
     fact: str
     actual: Any
     required: Any
     gap_text: str
     amount: AmountResult
+    kind: str = "gap"  # gap | suggestion
+    formula: str = ""
+
+    @property
+    def worth_yuan(self) -> int:
+        """What reaching the requirement unlocks (total over all years), for ranking."""
+        return self.amount.total_max_yuan or 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"condition": self.condition, "fact": self.fact, "gap": self.gap_text,
-                "would_be": amount_json(self.amount)}
+        return {"kind": self.kind, "condition": self.condition, "fact": self.fact, "gap": self.gap_text,
+                "formula": self.formula, "would_be": amount_json(self.amount)}
 
 
 @dataclass
@@ -136,9 +152,18 @@ class MatchResult:
 
 @dataclass
 class ChecklistItem:
+    """One material, the measures that need it (ids and names), and the saved mark.
+
+    ``for_eligible`` is true when an eligible measure needs it: such materials come
+    first; the others serve only measures still possible, to prepare once confirmed.
+    """
+
     material: rm.Material
     measures: list[str]
     ready: bool
+    titles: list[str] = field(default_factory=list)
+    for_eligible: bool = True
+    eligible_titles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -187,7 +212,15 @@ class Assessment:
 
     @property
     def near_misses(self) -> list[MatchResult]:
-        return [r for r in self.results if r.near_miss is not None]
+        """Reachable numeric gaps, ranked by what reaching them is worth."""
+        found = [r for r in self.results if r.near_miss is not None and r.near_miss.kind == "gap"]
+        return sorted(found, key=lambda r: -r.near_miss.worth_yuan)  # type: ignore[union-attr]
+
+    @property
+    def suggestions(self) -> list[MatchResult]:
+        """Measures one yes/no or "spend more than 0" step away, by their ceiling."""
+        found = [r for r in self.results if r.near_miss is not None and r.near_miss.kind == "suggestion"]
+        return sorted(found, key=lambda r: -r.near_miss.worth_yuan)  # type: ignore[union-attr]
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -315,20 +348,46 @@ class Engine:
         return result
 
     def _near_miss(self, measure: rm.Measure, results: list[ConditionResult], facts: dict[str, Any]) -> NearMiss | None:
+        """A gap worth naming, or a suggestion, when exactly one requirement failed.
+
+        Only what the company itself can change counts: never who or where it is
+        (applicant and identity answers), never a category it belongs to. A numeric
+        "more than" gap is kept when it is at most the current value (reachable) and
+        reaching it pays a nonzero amount; "more than 0" on something not yet done,
+        and yes/no requirements, become suggestions with the clause's formula.
+        """
         failed = [r for r in results if r.state == FAILED]
-        if len(failed) != 1 or failed[0].op not in NUMERIC_OPS or failed[0].fact is None:
+        if len(failed) != 1 or failed[0].fact is None:
             return None
         miss = failed[0]
+        fact = miss.fact
+        if fact.split(".")[0] in _UNREACHABLE_SECTIONS:
+            return None
+        formula = amount_formula(measure, self.label)
+        if miss.op in ("is_true", "is_false"):
+            unlocked = dict(facts)
+            unlocked[fact] = miss.op == "is_true"
+            return NearMiss(miss.label, fact, miss.actual, miss.op == "is_true", miss.label,
+                            compute_amount(measure, unlocked, self.label), "suggestion", formula)
+        if miss.op not in ("ge", "gt") or miss.actual is None or miss.required is None:
+            return None
         actual, required = Decimal(miss.actual), Decimal(miss.required)
-        gap = abs(required - actual)
-        what = "还差" if miss.op in ("ge", "gt") else "超出"
-        gap_text = f"{miss.label}：现为 {self.show(miss.fact, miss.actual)}，要求 {self.show(miss.fact, miss.required)}，{what} {self.show(miss.fact, gap)}"
-        if miss.op == "gt" or miss.op == "lt":
-            gap_text += "（须超过界限）" if miss.op == "gt" else "（须低于界限）"
+        if required <= 0 or actual <= 0:
+            # "spend more than 0" (or nothing done yet): an action to consider, not a gap.
+            return NearMiss(miss.label, fact, miss.actual, miss.required, miss.label,
+                            compute_amount(measure, facts, self.label), "suggestion", formula)
+        if required - actual > actual:
+            return None  # more than doubling is not "nearly"
+        target: Any = required if not isinstance(miss.actual, int) else int(required)
+        if miss.op == "gt":
+            return None  # "more than X" has no single value to reach; the text names none
         unlocked = dict(facts)
-        unlocked[miss.fact] = miss.required if not isinstance(miss.actual, int) else int(miss.required)
-        return NearMiss(miss.label, miss.fact, miss.actual, miss.required, gap_text,
-                        compute_amount(measure, unlocked, self.label))
+        unlocked[fact] = target
+        amount = compute_amount(measure, unlocked, self.label)
+        if not amount.total_max_yuan:
+            return None
+        gap_text = f"{self.label(fact)} {self.show(fact, miss.actual)} → {self.show(fact, target)}"
+        return NearMiss(miss.label, fact, miss.actual, target, gap_text, amount, "gap", formula)
 
     def match(self, profile: Profile, as_of: _dt.date | None = None) -> Assessment:
         """Rank every measure for this profile on the as-of date (default today)."""
@@ -395,19 +454,27 @@ class Engine:
         )
 
     def checklist(self, results: Iterable[MatchResult], profile: Profile) -> list[ChecklistItem]:
-        """Materials across eligible and possible measures, with the measures needing each."""
-        needed: dict[str, list[str]] = {}
+        """Materials across eligible and possible measures, with the measures needing each.
+
+        Materials an eligible measure needs come first; those needed only by possible
+        measures follow, marked ``for_eligible = False``. Catalogue order within each part.
+        """
+        needed: dict[str, list[MatchResult]] = {}
         for r in results:
             if r.status == INELIGIBLE:
                 continue
             for material in r.measure.materials:
-                needed.setdefault(material, []).append(r.measure.id)
+                needed.setdefault(material, []).append(r)
         marks = profile.consultation.checklist
-        order = list(self.catalogue.materials)
-        return [
-            ChecklistItem(self.catalogue.materials[m], ids, bool(marks.get(m, False)))
-            for m, ids in sorted(needed.items(), key=lambda kv: order.index(kv[0]))
-        ]
+        order = {m: i for i, m in enumerate(self.catalogue.materials)}
+        items = []
+        for m, rs in needed.items():
+            eligible = [r.measure.title for r in rs if r.status == ELIGIBLE]
+            items.append(ChecklistItem(self.catalogue.materials[m], [r.measure.id for r in rs], bool(marks.get(m, False)),
+                                       titles=[r.measure.title for r in rs], for_eligible=bool(eligible),
+                                       eligible_titles=eligible))
+        items.sort(key=lambda item: (not item.for_eligible, order.get(item.material.id, len(order))))
+        return items
 
     # the questionnaire
 
@@ -435,6 +502,57 @@ class Engine:
             if district in wanted:
                 wanted.add(city)
         return [q for q in self.catalogue.questions if q in wanted]
+
+
+#: Answers that say who or where the company is: not something to "nearly" reach.
+_UNREACHABLE_SECTIONS = frozenset({"applicant", "identity"})
+
+
+def _wan(value: Any) -> str:
+    return format_wan(wan_to_yuan(Decimal(value)))
+
+
+def amount_formula(measure: rm.Measure, label: Any) -> str:
+    """What the clause pays, as a formula from the rule's own figures:
+    "按向光明区内算力平台购买算力服务的费用的30%，最高200万元/年"."""
+    a = measure.amount
+    cap = ""
+    if a.kind == "fixed":
+        text = _wan(a.value_wan)
+    elif a.kind == "ceiling":
+        text = f"{_wan(a.min_wan)}–{_wan(a.max_wan)}" if a.min_wan is not None else f"最高{_wan(a.max_wan)}"
+    elif a.kind == "ratio":
+        text = f"按{label(a.base)}的{'不超过' if a.up_to else ''}{(a.rate * 100).normalize():f}%"
+        cap = f"最高{_wan(a.cap_wan)}" if a.cap_wan is not None else ""
+    elif a.kind == "ratio_items":
+        text = f"按每个项目的{'不超过' if a.up_to else ''}{(a.rate * 100).normalize():f}%"
+        caps = [f"单项最高{_wan(a.item_cap_wan)}" if a.item_cap_wan is not None else "",
+                f"合计最高{_wan(a.total_cap_wan)}" if a.total_cap_wan is not None else ""]
+        cap = "，".join(c for c in caps if c)
+    elif a.kind == "per_unit":
+        text = f"{Decimal(a.unit_rate_yuan).normalize():f}{a.unit_label}"
+        cap = f"最高{_wan(a.cap_wan)}" if a.cap_wan is not None else ""
+    elif a.kind == "tiers":
+        text = "按" + label(a.fact) + "分档：" + "、".join(f"{_wan(t.threshold_wan)}奖{_wan(t.award_wan)}" for t in a.tiers)
+    elif a.kind == "table":
+        text = "、".join(f"{e.label}{_wan(e.award_wan)}" for e in a.entries)
+    elif a.kind == "base_plus_step":
+        text = f"达到{_wan(a.threshold_wan)}奖{_wan(a.base_wan)}，每增加{_wan(a.step_wan)}再奖{_wan(a.step_award_wan)}"
+    elif a.kind == "staged":
+        text = "、".join(f"{s.label}{_wan(s.award_wan)}" for s in a.stages)
+    elif a.kind == "unquantified":
+        text = a.text + (f"，最高{_wan(a.max_wan)}" if a.max_wan is not None else "")
+    else:
+        text = getattr(a, "text", "")
+    if measure.duration.per_year:
+        if cap:
+            cap += "/年"
+        else:
+            text += "/年"
+    out = "，".join(t for t in (text, cap) if t)
+    if measure.duration.text:
+        out += f"（{measure.duration.text}）"
+    return out
 
 
 def _group_rank(r: MatchResult) -> tuple[int, int, int, str]:

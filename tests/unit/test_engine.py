@@ -178,7 +178,7 @@ def test_near_miss_says_how_far_and_what_it_is_worth(small_engine) -> None:
     a = small_engine.match(guangming(park_kind="gm_professional", leased_area_m2=450, annual_rent_wan=D(60)), AS_OF)
     r = result(a, "t-rent-pro")
     assert r.near_miss is not None
-    assert "还差 50平方米" in r.near_miss.gap_text
+    assert "450平方米 → 500平方米" in r.near_miss.gap_text
     assert r.near_miss.amount.max_yuan == 180_000  # 30 × 500 × 12
 
 
