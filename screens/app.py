@@ -15,7 +15,10 @@ from typing import Callable
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.message import Message
+from textual.widgets import Header
+from textual.widgets._select import SelectOverlay
 
 from advisor import storage
 from advisor.engine import Engine
@@ -32,15 +35,62 @@ if not RESULTS_CSS.exists():  # part of the results screen; an empty sheet lets 
     RESULTS_CSS.write_text("/* 结果页样式 */\n", encoding="utf-8")
 
 
+#: The product's mark in the header, in place of Textual's stock icon.
+HEADER_ICON = "策"
+
+
+def _say_in_chinese() -> None:
+    """Textual's own English strings that reach the user, in Chinese: the Select
+    pop-up's "Dismiss menu", the command palette's keys and the header icon."""
+    SelectOverlay.BINDINGS = [Binding("escape", "dismiss", "关闭菜单")]
+    SelectOverlay._merged_bindings = SelectOverlay._merge_bindings()
+    CommandPalette.BINDINGS = [
+        Binding("ctrl+end, shift+end", "command_list('last')", "最后一项", show=False),
+        Binding("ctrl+home, shift+home", "command_list('first')", "第一项", show=False),
+        Binding("down", "cursor_down", "下一项", show=False),
+        Binding("escape", "escape", "关闭命令面板"),
+        Binding("pagedown", "command_list('page_down')", "下一页", show=False),
+        Binding("pageup", "command_list('page_up')", "上一页", show=False),
+        Binding("up", "command_list('cursor_up')", "上一项", show=False),
+    ]
+    CommandPalette._merged_bindings = CommandPalette._merge_bindings()
+    Header.icon._default = HEADER_ICON  # the reactive's default: every Header shows it
+
+
+_say_in_chinese()
+
+
+def screen_keys(app: App[None]) -> tuple[str, list[tuple[str, str]]]:
+    """The current screen's name and every key active on it with what it does,
+    from the bindings of this app's own screens and widgets (not Textual's)."""
+    screen = app.screen
+    keys: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or not type(active.node).__module__.startswith("screens"):
+            continue
+        if binding.description.isascii() and not binding.description.isupper():
+            continue  # Textual's own English bindings ("Quit"); "JSON" is ours
+        shown = app.get_key_display(binding)
+        if (shown, binding.description) in seen:
+            continue
+        seen.add((shown, binding.description))  # type: ignore[arg-type]
+        keys.append((shown, binding.description))
+    name = str(getattr(screen, "sub_title", "") or type(screen).__name__)
+    return name, keys
+
+
 class AdvisorApp(App[None]):
     """政策顾问: questionnaire, live estimate and results for one company at a time."""
 
     TITLE = "政策顾问"
     CSS_PATH = ["app.tcss", "results.tcss"]
-    COMMANDS = App.COMMANDS | {AdvisorCommands}
+    COMMANDS = {AdvisorCommands}  # Textual's system commands are in English
     COMMAND_PALETTE_BINDING = "ctrl+p"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
+        Binding("ctrl+p", "command_palette", "命令面板", show=False, priority=True),
         Binding("f1", "show_help", "帮助"),
         Binding("ctrl+s", "save_profile", "保存画像"),
         Binding("ctrl+o", "open_profile", "打开画像", show=False),
@@ -280,4 +330,9 @@ class AdvisorApp(App[None]):
 
     def action_show_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(screen_keys(self)))
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette with a Chinese prompt."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder="搜索命令…"))

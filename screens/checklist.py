@@ -1,6 +1,8 @@
 """The materials checklist across the kept (eligible and possible) measures.
 
-Space toggles an item ready / not ready. The marks live in the profile
+Materials an eligible measure needs come first; those only possible measures need
+follow under their own heading, to prepare once the measure is confirmed. Measures
+are named by title, never by id. Space toggles an item ready / not ready. The marks live in the profile
 (``consultation.checklist``: material id → bool), so they are saved with it.
 """
 
@@ -17,16 +19,34 @@ from textual.widgets.selection_list import Selection
 
 from advisor.engine import ChecklistItem, Engine
 from advisor.profile import Profile
+from advisor.report import MATERIALS_NOTE
+from advisor.terminal_text import printable
 
 #: Measures named under the highlighted material (the rest are counted).
 SHOWN_TITLES = 5
 EMPTY_TEXT = "没有需要准备的材料：目前没有符合或可能符合的措施。"
+#: The value of the disabled line that heads the possible-only materials.
+POSSIBLE_HEADING = "\x00possible"
 
 
 def item_prompt(item: ChecklistItem) -> Text:
-    text = Text(item.material.name, end="")
-    text.append(f"（{len(item.measures)} 项措施）", style="dim")
+    text = Text(printable(item.material.name), end="")
+    if item.for_eligible:
+        text.append(f"（{len(item.eligible_titles)} 项符合的措施）", style="dim")
+    else:
+        text.append(f"（{len(item.titles)} 项可能符合的措施）", style="dim")
     return text
+
+
+def selections(items: list[ChecklistItem], marks: dict[str, bool]) -> list[Selection[str]]:
+    """The items in order, with a disabled heading before the possible-only ones."""
+    out: list[Selection[str]] = []
+    for item in items:
+        if not item.for_eligible and not any(s.value == POSSIBLE_HEADING for s in out):
+            out.append(Selection(Text("── 以下仅用于可能符合的措施：确认符合后再准备 ──", style="bold yellow"),
+                                 POSSIBLE_HEADING, False, disabled=True))
+        out.append(Selection(item_prompt(item), item.material.id, bool(marks.get(item.material.id, item.ready))))
+    return out
 
 
 class MaterialList(SelectionList[str]):
@@ -52,10 +72,7 @@ class ChecklistScreen(Screen[None]):
         marks = self.profile.consultation.checklist
         with Vertical(id="checklist"):
             yield Static("", markup=False, id="checklist-summary")
-            yield MaterialList(
-                *(Selection(item_prompt(item), mid, bool(marks.get(mid, item.ready))) for mid, item in self.items.items()),
-                id="checklist-items",
-            )
+            yield MaterialList(*selections(list(self.items.values()), marks), id="checklist-items")
             yield Static("", markup=False, id="checklist-detail")
         yield Footer(show_command_palette=False)
 
@@ -77,6 +94,8 @@ class ChecklistScreen(Screen[None]):
     @on(SelectionList.SelectionToggled, "#checklist-items")
     def record_toggled_material(self, event: SelectionList.SelectionToggled) -> None:
         material_id = event.selection.value
+        if material_id not in self.items:
+            return
         ready = material_id in event.selection_list.selected
         marks = dict(self.profile.consultation.checklist)
         marks[material_id] = ready
@@ -90,7 +109,9 @@ class ChecklistScreen(Screen[None]):
             summary.update(Text(EMPTY_TEXT, style="dim"))
             return
         ready = len(self.query_one("#checklist-items", MaterialList).selected)
-        summary.update(Text(f"已准备 {ready} / {len(self.items)} 项材料 · 空格键切换“已准备/未准备”，随画像一起保存"))
+        text = Text(f"已准备 {ready} / {len(self.items)} 项材料 · 空格键切换“已准备/未准备”，随画像一起保存\n", end="")
+        text.append(MATERIALS_NOTE, style="dim")
+        summary.update(text)
 
     def _show_detail(self, material_id: str | None) -> None:
         detail = self.query_one("#checklist-detail", Static)
@@ -98,16 +119,14 @@ class ChecklistScreen(Screen[None]):
         if item is None:
             detail.update("")
             return
-        text = Text(item.material.name, style="bold", end="")
+        text = Text(printable(item.material.name), style="bold", end="")
         if item.material.help:
-            text.append("\n" + item.material.help)
-        titles = [self._title(mid) for mid in item.measures[:SHOWN_TITLES]]
-        text.append(f"\n用于 {len(item.measures)} 项措施：", style="bold")
-        text.append("；".join(titles) + ("等" if len(item.measures) > SHOWN_TITLES else ""))
+            text.append("\n" + printable(item.material.help))
+        titles = item.eligible_titles if item.for_eligible else item.titles
+        kind = "符合" if item.for_eligible else "可能符合"
+        text.append(f"\n用于 {len(titles)} 项{kind}的措施：", style="bold")
+        text.append(printable("；".join(titles[:SHOWN_TITLES])) + ("等" if len(titles) > SHOWN_TITLES else ""))
+        others = len(item.titles) - len(item.eligible_titles) if item.for_eligible else 0
+        if others:
+            text.append(f"；另有 {others} 项可能符合的措施也需要", style="dim")
         detail.update(text)
-
-    def _title(self, measure_id: str) -> str:
-        try:
-            return self.engine.catalogue.measure(measure_id).title
-        except KeyError:
-            return measure_id

@@ -33,6 +33,30 @@ KEYS = (
         ("r 或 F5", "查看结果"),
         ("Esc", "结束咨询（可先保存）"),
     )),
+    ("结果", (
+        ("1 / 2 / 3 / 4", "显示全部 / 符合 / 可能符合 / 不符合"),
+        ("r", "按地区筛选（循环）"),
+        ("c", "按类别筛选（循环）"),
+        ("s", "排序：推荐顺序 → 按金额（状态分组内）→ 按金额（不分状态）"),
+        ("n", "差一点与可以考虑的措施"),
+        ("m", "申请材料清单（空格勾选，随画像保存）"),
+        ("w", "注意事项全文（征求意见稿、已到期等）"),
+        ("t 或 Tab", "移到合计栏，↑ ↓ PageUp PageDown 滚动"),
+        ("Enter", "所选措施的详情：原文、条件、计算、材料"),
+        ("e", "导出报告（HTML 或 Markdown）"),
+        ("j", "导出 JSON"),
+        ("Esc", "返回问卷"),
+    )),
+    ("措施详情", (
+        ("↑ ↓ PageUp PageDown", "滚动"),
+        ("Home / End", "顶部 / 底部"),
+        ("Esc 或 q", "返回"),
+    )),
+    ("材料清单", (
+        ("↑ ↓", "选择材料"),
+        ("空格", "已准备 / 未准备"),
+        ("Esc 或 q", "返回"),
+    )),
 )
 
 ABOUT = (
@@ -41,11 +65,15 @@ ABOUT = (
 )
 
 
-def key_table() -> str:
-    """The key list as aligned plain text (widths measured in cells)."""
-    width = max(cell_len(key) for _, keys in KEYS for key, _ in keys) + 2
+def key_table(current: tuple[str, list[tuple[str, str]]] | None = None) -> str:
+    """The key list as aligned plain text (widths measured in cells); the keys of the
+    current screen, when given, come first."""
+    groups = list(KEYS)
+    if current is not None and current[1]:
+        groups.insert(0, (f"当前页面：{current[0]}", tuple(current[1])))
+    width = max(cell_len(key) for _, keys in groups for key, _ in keys) + 2
     lines: list[str] = []
-    for group, keys in KEYS:
+    for group, keys in groups:
         lines.append(f"【{group}】")
         lines.extend(f"  {key}{' ' * (width - cell_len(key))}{what}" for key, what in keys)
     return "\n".join(lines)
@@ -56,11 +84,16 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1,q", "close", "关闭")]
 
+    def __init__(self, current: tuple[str, list[tuple[str, str]]] | None = None) -> None:
+        """``current``: the name of the screen under the help and its keys (key, what it does)."""
+        super().__init__()
+        self.current = current
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog"):
             yield Static("帮助", classes="dialog-title")
             with VerticalScroll(id="help-body"):
-                yield Static(key_table(), markup=False, id="help-keys")
+                yield Static(key_table(self.current), markup=False, id="help-keys")
                 yield Static(ABOUT, markup=False, id="help-about")
             yield Button("关闭", id="close")
 

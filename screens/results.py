@@ -23,20 +23,24 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static, Tabbe
 from advisor import exports
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult
 from advisor.profile import Profile
-from advisor.report import CATEGORY_LABEL, company_name
+from advisor.report import CATEGORY_LABEL, company_name, notice_lines, uniform_review
+from advisor.terminal_text import printable
 from screens.checklist import ChecklistScreen
 from screens.dialogs import ErrorDialog
 from screens.export import EXPORT_FORMATS, ExportDialog, ExportFormat, export_error_message, suggested_path
 from screens.file_dialog import SaveFileDialog
 from screens.measure_detail import MeasureDetailScreen
 from screens.widgets.near_miss_list import NearMissList
+from screens.widgets.notices import NoticeBanner, NoticeScreen
 from screens.widgets.results_table import ResultsTable
 from screens.widgets.totals_panel import TotalsPanel
 
 ALL = "all"
 STATUS_FILTERS = {ALL: "全部", ELIGIBLE: STATUS_LABEL[ELIGIBLE], POSSIBLE: STATUS_LABEL[POSSIBLE],
                   INELIGIBLE: STATUS_LABEL[INELIGIBLE]}
-SORT_LABEL = {False: "推荐顺序", True: "按金额"}
+#: Sort orders, in the order ``s`` cycles through them.
+SORT_LABEL = {"rank": "推荐顺序", "amount": "按金额（状态分组内）", "amount_all": "按金额（不分状态）"}
+_STATUS_RANK = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
 _STATUS_KEYS = Binding.Group("状态", compact=True)
 
 
@@ -48,13 +52,30 @@ def cycle(values: list[str], current: str) -> str:
 
 
 def filter_results(results: list[MatchResult], status: str, region: str, category: str,
-                   by_amount: bool) -> list[MatchResult]:
-    """The rows to show: the engine's ranking, or by estimated value (highest first)."""
+                   sort: str | bool = "rank") -> list[MatchResult]:
+    """The rows to show: the engine's ranking; by estimated value (highest first) within
+    each status group (eligible first); or, when asked, by value across the groups."""
+    if sort is True:
+        sort = "amount"
     shown = [r for r in results
              if status in (ALL, r.status) and region in (ALL, r.measure.region) and category in (ALL, r.measure.category)]
-    if by_amount:
-        shown.sort(key=lambda r: r.value_key, reverse=True)  # stable: ties keep the engine's order
+    if sort == "amount":
+        shown.sort(key=lambda r: (_STATUS_RANK[r.status], *(-v for v in r.value_key)))  # stable on ties
+    elif sort == "amount_all":
+        shown.sort(key=lambda r: r.value_key, reverse=True)
     return shown
+
+
+def notice_banner(assessment: Assessment) -> Text:
+    """One line that says the first warning and how to read them all."""
+    notices = notice_lines(assessment)
+    text = Text(end="", no_wrap=True, overflow="ellipsis")
+    if not notices:
+        return text
+    text.append("注意 ", style="bold reverse yellow")
+    text.append(f"（{len(notices)} 条，按 w 查看全文）", style="bold")
+    text.append(printable(notices[0]), style="yellow")
+    return text
 
 
 class ResultsScreen(Screen[None]):
@@ -69,6 +90,8 @@ class ResultsScreen(Screen[None]):
         Binding("c", "cycle_category", "类别"),
         Binding("s", "toggle_sort", "排序"),
         Binding("n", "toggle_near_misses", "差一点"),
+        Binding("w", "show_notices", "注意事项"),
+        Binding("t", "focus_totals", "合计", show=False),
         Binding("m", "checklist", "材料"),
         Binding("e", "export", "导出"),
         Binding("j", "export_json", "JSON"),
@@ -78,7 +101,7 @@ class ResultsScreen(Screen[None]):
     status_filter: reactive[str] = reactive(ALL, init=False)
     region_filter: reactive[str] = reactive(ALL, init=False)
     category_filter: reactive[str] = reactive(ALL, init=False)
-    sort_by_amount: reactive[bool] = reactive(False, init=False)
+    sort_mode: reactive[str] = reactive("rank", init=False)
 
     class ExportWritten(Message):
         """An export file was written."""
@@ -120,6 +143,7 @@ class ResultsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", markup=False, id="results-heading")
+        yield NoticeBanner("", markup=False, id="notice-banner")
         with TabbedContent(id="results-tabs", initial="overview"):
             with TabPane("结果一览", id="overview"):
                 yield Static("", markup=False, id="filter-bar")
@@ -144,11 +168,15 @@ class ResultsScreen(Screen[None]):
         heading.append(f" · 政策匹配结果 · 按 {self.as_of.isoformat()} 计 · 共 {len(self.assessment.results)} 项措施",
                        style="")
         self.query_one("#results-heading", Static).update(heading)
+        banner = self.query_one("#notice-banner", NoticeBanner)
+        banner.update(notice_banner(self.assessment))
+        banner.display = bool(self.assessment.notices)
         self.query_one("#totals", TotalsPanel).show(self.assessment)
         near = self.assessment.near_misses
-        self.query_one("#near-misses", NearMissList).show(near)
+        suggestions = self.assessment.suggestions
+        self.query_one("#near-misses", NearMissList).show(near, suggestions)
         tabs = self.query_one("#results-tabs", TabbedContent)
-        tabs.get_tab("near").label = f"差一点（{len(near)}）"  # type: ignore[assignment]
+        tabs.get_tab("near").label = f"差一点（{len(near) + len(suggestions)}）"  # type: ignore[assignment]
         self.show_rows()
 
     def show_rows(self) -> None:
@@ -156,13 +184,17 @@ class ResultsScreen(Screen[None]):
             return
         results = self.assessment.results
         shown = filter_results(results, self.status_filter, self.region_filter, self.category_filter,
-                               self.sort_by_amount)
-        self.query_one("#results", ResultsTable).show(shown)
+                               self.sort_mode)
+        table = self.query_one("#results", ResultsTable)
+        table.show(shown)
         region = "全部" if self.region_filter == ALL else self.region_filter
         category = "全部" if self.category_filter == ALL else CATEGORY_LABEL.get(self.category_filter, self.category_filter)
         bar = Text(f"显示 {len(shown)}/{len(results)} 项", style="bold", end="")
         bar.append(f" · 状态：{STATUS_FILTERS[self.status_filter]} · 地区：{region} · 类别：{category}"
-                   f" · 排序：{SORT_LABEL[self.sort_by_amount]} · 回车：详情")
+                   f" · 排序：{SORT_LABEL[self.sort_mode]} · 回车：详情")
+        review = uniform_review(shown)
+        if "review" not in table.widths and shown and review is not None:
+            bar.append(f" · 审核方式：{printable(review)}")
         self.query_one("#filter-bar", Static).update(bar)
 
     def watch_status_filter(self) -> None:
@@ -174,7 +206,7 @@ class ResultsScreen(Screen[None]):
     def watch_category_filter(self) -> None:
         self.show_rows()
 
-    def watch_sort_by_amount(self) -> None:
+    def watch_sort_mode(self) -> None:
         self.show_rows()
 
     # --- filters and views ----------------------------------------------------------------
@@ -202,7 +234,16 @@ class ResultsScreen(Screen[None]):
 
     def action_toggle_sort(self) -> None:
         self._show_overview()
-        self.sort_by_amount = not self.sort_by_amount
+        self.sort_mode = cycle(list(SORT_LABEL), self.sort_mode)
+
+    def action_show_notices(self) -> None:
+        """The full text of every warning about the documents behind the results."""
+        if self.assessment is not None and self.assessment.notices:
+            self.app.push_screen(NoticeScreen(notice_lines(self.assessment)))
+
+    def action_focus_totals(self) -> None:
+        self._show_overview()
+        self.query_one("#totals", TotalsPanel).focus()
 
     def action_toggle_near_misses(self) -> None:
         tabs = self.query_one("#results-tabs", TabbedContent)

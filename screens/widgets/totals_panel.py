@@ -8,10 +8,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from advisor.engine import Assessment
-from advisor.report import totals_lines, validity_notices
+from advisor.report import not_counted_groups, totals_lines
+from advisor.terminal_text import printable
+
 
 def totals_text(assessment: Assessment) -> Text:
-    """The totals, the counting rules and the document warnings as plain text."""
+    """The totals, what is not counted and why, and the counting rules, as plain text.
+    (The document warnings are in the banner above the results.)"""
     text = Text(end="")
     lines = totals_lines(assessment)
     for index, line in enumerate(lines):
@@ -21,15 +24,16 @@ def totals_text(assessment: Assessment) -> Text:
     for note in assessment.totals.notes:
         text.append("\n")
         text.append(note, style="dim")
-    for notice in validity_notices(assessment):
+    for reason, titles in not_counted_groups(assessment):
         text.append("\n")
-        text.append("注意：", style="bold yellow")
-        text.append(notice, style="yellow")
+        text.append(f"未计入：{printable(reason)}：", style="dim bold")
+        text.append(printable("、".join(titles)), style="dim")
     return text
 
 
-class TotalsPanel(VerticalScroll, can_focus=False):
-    """Totals of an assessment; scrolls when the terminal is short."""
+class TotalsPanel(VerticalScroll, can_focus=True):
+    """Totals of an assessment; focusable (Tab or t) and scrolled with ↑ ↓ PgUp PgDn
+    when the terminal is short."""
 
     DEFAULT_CSS = """
     TotalsPanel {
@@ -38,6 +42,9 @@ class TotalsPanel(VerticalScroll, can_focus=False):
         border-top: solid $primary;
         border-title-align: left;
         padding: 0 1;
+    }
+    TotalsPanel:focus {
+        border-top: thick $accent;
     }
     TotalsPanel > Static {
         width: 1fr;

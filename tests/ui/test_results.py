@@ -67,7 +67,7 @@ async def test_guangming_ai_company_rows_amounts_and_totals(engine) -> None:
         expected = engine.match(app.profile, AS_OF)
         assert shown_ids(screen) == [r.measure.id for r in expected.results]  # the engine's ranking
         matching = row_text(screen, "gm-01-1")
-        assert matching[0] == "符合" and matching[3] == "200万元" and matching[5] == "是"
+        assert matching[0] == "符合" and matching[3] == "200万元" and matching[-1] == "是"
         rent = row_text(screen, "gm-11-1")
         assert rent[0] == "符合" and rent[3].startswith("28.8万元/年")
         assert rent[2].endswith("第十一条")  # the article always shows, the document name gives way
@@ -75,7 +75,8 @@ async def test_guangming_ai_company_rows_amounts_and_totals(engine) -> None:
         for line in totals_lines(expected):
             assert line in totals
         assert "未计入合计" in totals and "一事一议" in totals  # says what it leaves out
-        assert "征求意见稿" in totals  # the draft document is flagged
+        banner = static_text(screen.query_one("#notice-banner", Static))
+        assert "征求意见稿" in banner and screen.query_one("#notice-banner").region.y < 5  # flagged up top
 
 
 async def test_longgang_company_shows_its_measures_and_the_draft_warning(engine) -> None:
@@ -88,7 +89,12 @@ async def test_longgang_company_shows_its_measures_and_the_draft_warning(engine)
         for r in longgang:
             assert row_text(screen, r.measure.id)[3] == r.amount.display()
         assert all(r.measure.region != "深圳市光明区" for r in expected.results if r.status == ELIGIBLE)
-        assert "起草说明" in screen.query_one("#totals", TotalsPanel).plain
+        assert "注意" in static_text(screen.query_one("#notice-banner", Static))
+        await pilot.press("w")  # the banner opens every notice in full
+        await pilot.pause()
+        assert "起草说明" in static_text(app.screen.query_one("#notice-text", Static))
+        await pilot.press("escape")
+        assert app.screen is screen
 
 
 async def test_park_operator_gets_the_park_measures_only(engine) -> None:
@@ -133,12 +139,17 @@ async def test_sort_toggles_between_ranking_and_amount(engine) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         ranked = shown_ids(screen)
-        await pilot.press("s")
-        by_amount = shown_ids(screen)
-        assert sorted(by_amount) == sorted(ranked) and by_amount != ranked
         table = screen.query_one("#results", ResultsTable)
+        rank = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
+        await pilot.press("s")  # by amount, status groups kept (eligible first)
+        grouped = shown_ids(screen)
+        assert sorted(grouped) == sorted(ranked)
+        keys = [(rank[table.result_for(m).status], *(-v for v in table.result_for(m).value_key)) for m in grouped]
+        assert keys == sorted(keys)
+        await pilot.press("s")  # by amount across the groups, as asked
+        by_amount = shown_ids(screen)
         values = [table.result_for(m).value_key for m in by_amount]
-        assert values == sorted(values, reverse=True)
+        assert values == sorted(values, reverse=True) and by_amount != grouped
         await pilot.press("s")
         assert shown_ids(screen) == ranked
 
@@ -200,7 +211,8 @@ async def test_near_misses_tab_lists_the_gap_and_the_worth(engine) -> None:
         assert near.has_focus
         option = near.get_option("gm-11-1")
         text = str(option.prompt)
-        assert "还差 100平方米" in text and "18万元/年 × 3年" in text
+        assert "400平方米 → 500平方米" in text and "18万元/年 × 3年" in text
+        assert "还差 0" not in text
         near.highlighted = near.get_option_index("gm-11-1")
         await pilot.press("enter")
         await pilot.pause()
@@ -209,6 +221,7 @@ async def test_near_misses_tab_lists_the_gap_and_the_worth(engine) -> None:
 
 async def test_no_near_misses_says_so(engine) -> None:
     app = make_app(engine, "guangming-park-operator.toml")
+    app.profile.identity.registered_district = "南山区"  # where a company is is not a step it can take
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         near = screen.query_one("#near-misses", NearMissList)
