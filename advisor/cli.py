@@ -13,13 +13,51 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from advisor.terminal_text import printable
+
 EXIT_USAGE = 2
 
 
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """argparse's help in Chinese: "用法：" for "usage:"."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class ChineseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose own words (usage, options, -h) are Chinese."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"参数错误：{message}\n")
+        self.exit(EXIT_USAGE, f"参数错误：{in_chinese(message)}\n")
+
+
+#: argparse's own error phrases, in Chinese (the rest of a message is the user's input).
+_ARGPARSE_PHRASES = (
+    ("the following arguments are required: ", "缺少参数："),
+    ("unrecognized arguments: ", "无法识别的参数："),
+    ("invalid choice: ", "无效的选项："),
+    ("choose from ", "可选："),
+    ("expected one argument", "需要一个值"),
+    ("argument ", "参数 "),
+)
+
+
+def in_chinese(message: str) -> str:
+    """An argparse error message with its English phrases said in Chinese."""
+    for english, chinese in _ARGPARSE_PHRASES:
+        message = message.replace(english, chinese)
+    return printable(message)
 
 
 def _date(text: str) -> _dt.date:

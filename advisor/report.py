@@ -114,9 +114,12 @@ def sources_used(assessment: Assessment) -> list[tuple[str, str, str]]:
 
 
 def uniform_review(results: list[MatchResult]) -> str | None:
-    """The review method when every row has the same one (the column then says nothing)."""
-    reviews = {r.measure.review for r in results}
-    return reviews.pop() if len(reviews) == 1 else None
+    """The review method when the column would say nothing: the same on every row still
+    in play, apart from rows whose amount already says it (一事一议). None when it varies."""
+    reviews = {r.measure.review for r in results if r.status != INELIGIBLE and r.measure.review != r.amount.display()}
+    if len(reviews) > 1:
+        return None
+    return reviews.pop() if reviews else "未说明"
 
 
 #: How the engine words a national rule's own validity: said, but not a warning.
