@@ -199,9 +199,10 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
             cells.append(Text(clean(r.measure.review)))
         cells.append(Text("是" if r.counted_in_total else "否"))
         table.add_row(*cells)
-    parts.append(table)
     if review is not None and shown:
-        parts.append(Text(f"审核方式：全部为“{clean(review)}”。", style="dim"))
+        others = any(r.measure.review != review for r in shown if r.status != INELIGIBLE)
+        parts.append(Text(f"审核方式：{'除金额栏写明一事一议的以外，' if others else ''}均为“{clean(review)}”。", style="dim"))
+    parts.append(table)
     parts.extend(Text(line) for line in totals_lines(assessment))
     near = assessment.near_misses
     if near:
