@@ -113,10 +113,11 @@ def sources_used(assessment: Assessment) -> list[tuple[str, str, str]]:
     return list(seen.values())
 
 
-def uniform_review(results: list[MatchResult]) -> str | None:
+def uniform_review(results: list[MatchResult], *, in_play_only: bool = True) -> str | None:
     """The review method when the column would say nothing: the same on every row still
     in play, apart from rows whose amount already says it (一事一议). None when it varies."""
-    reviews = {r.measure.review for r in results if r.status != INELIGIBLE and r.measure.review != r.amount.display()}
+    reviews = {r.measure.review for r in results
+               if (r.status != INELIGIBLE or not in_play_only) and r.measure.review != r.amount.display()}
     if len(reviews) > 1:
         return None
     return reviews.pop() if reviews else "未说明"
@@ -181,7 +182,7 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
         parts.extend(Folded(f"·{clean(notice)}", style="yellow") for notice in notices)
         parts.append(Text(""))
     shown = [r for r in assessment.results if show_all or r.status != INELIGIBLE]
-    review = uniform_review(shown)
+    review = uniform_review(shown, in_play_only=not show_all)
     amounts = [clean(r.amount.display()) for r in shown]
     amount_width = max((cell_len(a) for a in amounts), default=8)
     table = Table(box=box.SIMPLE_HEAVY, show_lines=False, expand=False, pad_edge=False)
@@ -200,7 +201,7 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
         cells.append(Text("是" if r.counted_in_total else "否"))
         table.add_row(*cells)
     if review is not None and shown:
-        others = any(r.measure.review != review for r in shown if r.status != INELIGIBLE)
+        others = any(r.measure.review != review for r in shown)
         parts.append(Text(f"审核方式：{'除金额栏写明一事一议的以外，' if others else ''}均为“{clean(review)}”。", style="dim"))
     parts.append(table)
     parts.extend(Text(line) for line in totals_lines(assessment))
