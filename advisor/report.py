@@ -394,7 +394,7 @@ thead{display:table-header-group}
 tr{break-inside:avoid;page-break-inside:avoid}
 th,td{border:1px solid #bbb;padding:1px 4px;vertical-align:top;font-size:9pt}
 col.box{width:2.2em}col.material{width:34%}
-th{background:#eee;text-align:left}td.amount{text-align:right;white-space:nowrap}
+th{background:#eee;text-align:left;white-space:nowrap}td.amount{text-align:right;white-space:nowrap}
 ul{margin:.2em 0;padding-left:1.4em}li{margin:0}
 .notice{border:2px solid #b34700;background:#fff4e5;padding:.4em .8em;margin:.6em 0}
 .notice p{margin:.1em 0;font-weight:bold;color:#8a1f00}.notice p.basis{font-weight:normal;color:#444;font-size:9pt}
