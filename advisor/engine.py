@@ -609,7 +609,8 @@ def assessment_json(assessment: Assessment, engine: Engine) -> dict[str, Any]:
         "results": [result_json(r, engine) for r in assessment.results],
         "totals": assessment.totals.to_json(),
         "checklist": [
-            {"material_id": c.material.id, "name": c.material.name, "measures": c.measures, "ready": c.ready}
+            {"material_id": c.material.id, "name": c.material.name, "measures": c.measures, "ready": c.ready,
+             "measure_titles": c.titles, "for_eligible": c.for_eligible}
             for c in assessment.checklist
         ],
     }
