@@ -90,10 +90,13 @@ def amount_text(r: MatchResult) -> Text:
     text.append(f"\n计入合计：{counted}" + (f"（{r.count_note}）" if r.count_note and r.count_note != "计入合计" else ""))
     if r.amount.later_yuan:
         text.append(f"\n以后阶段还可获：{format_wan(r.amount.later_yuan)}")
-    if r.near_miss is not None:
+    if r.near_miss is not None and r.near_miss.kind == "suggestion":
+        text.append("\n可以考虑：", style="bold")
+        text.append(f"{r.near_miss.condition}：{r.near_miss.formula}")
+    elif r.near_miss is not None:
         text.append("\n差一点：", style="bold")
         text.append(r.near_miss.gap_text)
-        text.append("；达到后约 ")
+        text.append("：约 ")
         text.append(r.near_miss.amount.display(), style="bold green")
     return text
 
