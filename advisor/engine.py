@@ -371,7 +371,10 @@ class Engine:
                             compute_amount(measure, unlocked, self.label), "suggestion", formula)
         if miss.op not in ("ge", "gt") or miss.actual is None or miss.required is None:
             return None
-        actual, required = Decimal(miss.actual), Decimal(miss.required)
+        try:
+            actual, required = Decimal(miss.actual), Decimal(miss.required)
+        except (ArithmeticError, TypeError, ValueError):
+            return None
         if required <= 0 or actual <= 0:
             # "spend more than 0" (or nothing done yet): an action to consider, not a gap.
             return NearMiss(miss.label, fact, miss.actual, miss.required, miss.label,

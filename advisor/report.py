@@ -318,7 +318,7 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
            f"评估日期：{assessment.as_of.isoformat()}　生成：政策顾问（离线）", ""]
     notices = notice_lines(assessment)
     if notices:
-        out += ["## 请先注意", ""] + [f"- **{_md(n)}**" for n in notices] + [""]
+        out += ["## 请先注意", ""] + [f"- {_md(n)}" if BASIS_NOTICE in n else f"- **{_md(n)}**" for n in notices] + [""]
     out += ["## 所依据的文件", ""]
     out += [f"- 《{_md(title)}》：{_md(status)}；{_md(dates)}" for title, status, dates in sources_used(assessment)] + [""]
     out += ["## 合计", ""] + [f"- {line}" for line in totals_lines(assessment)]
