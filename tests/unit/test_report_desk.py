@@ -139,8 +139,10 @@ def test_html_states_warnings_first_and_shows_no_id(engine) -> None:
 def test_hostile_company_name_is_shown_literally(engine) -> None:
     p = example()
     p.identity.name = HOSTILE
+    p.projects.funded[0].name = HOSTILE  # shown on the answers page
     a = engine.match(p, AS_OF)
     page = report.to_html(a, engine, p)
+    assert page.count("&lt;script&gt;") >= 2
     assert "<script>" not in page and "\x1b" not in page and "\u202e" not in page
     assert "&lt;script&gt;" in page
     md = report.to_markdown(a, engine, p)
