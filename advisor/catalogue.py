@@ -54,6 +54,13 @@ class Catalogue:
     measures: list[rm.Measure]
     texts: dict[str, str] = field(repr=False)
     root: Path = Path()
+    groups: dict[str, rm.SameKindGroup] = field(default_factory=dict)
+    interpretations: dict[str, rm.Interpretation] = field(default_factory=dict)
+    retired: list[rm.Measure] = field(default_factory=list)  # replaced by a later text (docs/rules.md)
+
+    def groups_of(self, measure_id: str) -> list[rm.SameKindGroup]:
+        """The same-kind groups (rules/groups.toml) a measure belongs to."""
+        return [g for g in self.groups.values() if measure_id in g.members]
 
     def measure(self, measure_id: str) -> rm.Measure:
         for measure in self.measures:
@@ -207,6 +214,16 @@ _AMOUNT_TAGS = {
     "staged", "unquantified", "case_by_case", "not_published", "non_monetary", "tax", "excess_refund",
 }
 
+_GROUPS_FILE, _INTERPRETATIONS_FILE = "groups.toml", "interpretations.toml"
+
+
+def _optional_file(root: Path, name: str, model: type[BaseModel], problems: list[str]) -> Any:
+    """A rule file that may be absent (then None); read and validated when present."""
+    if not (root / name).exists():
+        return None
+    data = _read_toml(root / name, root, problems)
+    return _validate(model, data, name, problems) if data is not None else None
+
 
 # --- loading ------------------------------------------------------------------------------
 
@@ -349,12 +366,70 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                 problems.append(f"{where}.materials: 未知的材料“{material}”" + _hint(material, materials))
         problems.extend(f"{where}.amount: {p}" for p in _amount_problems(measure.amount))
 
+    ids = set(measure_files)
+    # A reference to a measure the set does not hold is a typo when a near id exists; otherwise the
+    # set simply leaves that measure out (a trimmed rule set) and the reference is dropped.
+    for c in common.values():
+        for mid in c.except_measures:
+            if mid not in ids and nearest(mid, ids):
+                problems.append(f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids))
+    for source in sources.values():
+        later = source.superseded_by.document if source.superseded_by else None
+        if later is not None and later not in sources:
+            problems.append(f"sources.toml: source(id={source.id}).superseded_by.document: 未知的文件“{later}”" + _hint(later, sources))
+
+    groups_file = _optional_file(root, _GROUPS_FILE, rm.GroupsFile, problems)
+    groups: dict[str, rm.SameKindGroup] = {}
+    seen_groups: set[str] = set()
+    for group in groups_file.group if groups_file else []:
+        where = f"{_GROUPS_FILE}: group(id={group.id})"
+        if group.id in seen_groups:
+            problems.append(f"{where}.id: 同类组 id 重复")
+        seen_groups.add(group.id)
+        present = [mid for mid in group.members if mid in ids]
+        if present:
+            groups[group.id] = group
+        for mid in group.members:
+            if mid not in ids and (present or nearest(mid, ids)):
+                problems.append(f"{where}.members: 未知的措施“{mid}”" + _hint(mid, ids))
+        if len(set(group.members)) != len(group.members):
+            problems.append(f"{where}.members: 成员重复")
+        if group.document not in texts:
+            problems.append(f"{where}.document: 未知的文件“{group.document}”")
+        elif group.clause not in texts[group.document]:
+            problems.append(f"{where}.clause: 引文未在原文 {sources[group.document].file} 中逐字找到")
+
+    interpretations_file = _optional_file(root, _INTERPRETATIONS_FILE, rm.InterpretationsFile, problems)
+    interpretations: dict[str, rm.Interpretation] = {}
+    for entry in interpretations_file.interpretation if interpretations_file else []:
+        where = f"{_INTERPRETATIONS_FILE}: interpretation(id={entry.id})"
+        if entry.id in interpretations:
+            problems.append(f"{where}.id: 解读 id 重复")
+        interpretations[entry.id] = entry
+        if entry.document not in texts:
+            problems.append(f"{where}.document: 未知的文件“{entry.document}”")
+        elif entry.clause not in texts[entry.document]:
+            problems.append(f"{where}.clause: 引文未在原文 {sources[entry.document].file} 中逐字找到")
+    for measure in measures:
+        where = f"{measure_files[measure.id]}: measure(id={measure.id})"
+        for ref in measure.interpretations:
+            if ref not in interpretations:
+                problems.append(f"{where}.interpretations: 未知的解读“{ref}”（rules/{_INTERPRETATIONS_FILE}）" + _hint(ref, interpretations))
+        if measure.retired_by is not None and measure.retired_by not in sources:
+            problems.append(f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources))
+
     if problems:
         raise RuleSetError(problems)
-    measures.sort(key=lambda m: m.id)
+
+    def retired(measure: rm.Measure) -> bool:
+        source = sources[measure.document]
+        return measure.retired_by is not None or bool(source.superseded_by and source.superseded_by.document)
+
+    active = sorted((m for m in measures if not retired(m)), key=lambda m: m.id)
     return Catalogue(
         sources=sources, common=common, sections=list(questions_file.section), questions=questions,
-        materials=materials, measures=measures, texts=texts, root=root,
+        materials=materials, measures=active, texts=texts, root=root, groups=groups,
+        interpretations=interpretations, retired=sorted((m for m in measures if retired(m)), key=lambda m: m.id),
     )
 
 
@@ -370,6 +445,8 @@ def _check_condition(
         _check_condition(child, where, known, questions, problems)
     if condition.fact is None:
         return
+    if condition.op == "within_years" and condition.fact in questions and questions[condition.fact].type != "year":
+        problems.append(f"{where}.conditions: within_years 须引用年份问题，“{condition.fact}”不是")
     if condition.fact not in known:
         problems.append(f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + _hint(condition.fact, known))
         return
@@ -389,7 +466,7 @@ def _check_condition(
 
 def amount_facts(amount: Any) -> list[str]:
     """The facts an amount reads, in the order a person would supply them."""
-    names = ("base", "items", "quantity", "actual_cost", "fact", "rewarded", "reached", "paid")
+    names = ("base", "items", "quantity", "actual_cost", "fact", "rewarded", "reached", "paid", "tax_rate_fact")
     return [getattr(amount, n) for n in names if isinstance(getattr(amount, n, None), str)]
 
 
