@@ -58,6 +58,14 @@ class Catalogue:
     interpretations: dict[str, rm.Interpretation] = field(default_factory=dict)
     retired: list[rm.Measure] = field(default_factory=list)  # replaced by a later text (docs/rules.md)
 
+    def interpretations_of(self, measure: rm.Measure) -> list[rm.Interpretation]:
+        """The readings a measure rests on: its own and those of the common conditions it takes."""
+        refs = list(measure.interpretations)
+        common = self.common.get(measure.document)
+        if common is not None and measure.id not in common.except_measures:
+            refs += [r for r in common.interpretations if r not in refs]
+        return [self.interpretations[r] for r in refs if r in self.interpretations]
+
     def groups_of(self, measure_id: str) -> list[rm.SameKindGroup]:
         """The same-kind groups (rules/groups.toml) a measure belongs to."""
         return [g for g in self.groups.values() if measure_id in g.members]
@@ -410,6 +418,10 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             problems.append(f"{where}.document: 未知的文件“{entry.document}”")
         elif entry.clause not in texts[entry.document]:
             problems.append(f"{where}.clause: 引文未在原文 {sources[entry.document].file} 中逐字找到")
+    for c in common.values():
+        for ref in c.interpretations:
+            if ref not in interpretations:
+                problems.append(f"sources.toml: common(document={c.document}).interpretations: 未知的解读“{ref}”" + _hint(ref, interpretations))
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
         for ref in measure.interpretations:

@@ -537,7 +537,7 @@ def result_json(r: MatchResult, engine: Engine) -> dict[str, Any]:
         "groups": r.groups,
         "counted_in_total": r.counted_in_total,
         "count_note": r.count_note,
-        "interpretations": [interpretation_json(engine.catalogue.interpretations[i]) for i in m.interpretations],
+        "interpretations": [interpretation_json(i) for i in engine.catalogue.interpretations_of(m)],
         "validity": r.validity.to_json(),
         "near_miss": r.near_miss.to_json() if r.near_miss else None,
         "notes": list(m.notes),

@@ -423,6 +423,7 @@ class CommonCondition(RuleModel):
     conditions: list[Condition]
     notes: list[str] = Field(default_factory=list)
     except_measures: list[str] = Field(default_factory=list)  # measures whose text plainly includes others
+    interpretations: list[str] = Field(default_factory=list)  # readings behind these conditions
 
 
 class SameKindGroup(RuleModel):
