@@ -254,7 +254,7 @@ class Engine:
             if unit == "万元":
                 return format_wan(wan_to_yuan(Decimal(value)))
             if unit == "%" and isinstance(value, Decimal):
-                shown = value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+                shown = value.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)  # never rounds up past a threshold
                 return f"{'' if shown == value else '约'}{shown.normalize():f}%"
             return f"{Decimal(value).normalize():f}{unit}" if isinstance(value, (int, Decimal)) else str(value)
         options = self._options[fact] if fact in self._options else {o.value: o.label for o in question.options}
