@@ -153,6 +153,10 @@ _RULE_MODEL_MESSAGES = {
     "a condition with 'any'/'all' takes no 'fact' or 'op'": "写了 any/all 的条件不能再写 fact 或 op",
     "a condition needs 'fact' and 'op' (or 'any')": "条件需要 fact 和 op（或 any/all）",
     "tiers must be in ascending threshold order": "档位门槛应从低到高排列",
+    "an 'undecidable' condition takes no 'fact', 'any' or 'all'": "op = \"undecidable\" 的条件不写 fact、any 或 all",
+    "an 'undecidable' condition needs a 'reason'": "op = \"undecidable\" 的条件必须写 reason（为什么无法判定，如“标准未公布，以当年申请指南为准”）",
+    "op 'within_years' needs an integer 'value' from 0 to 20": "op = \"within_years\" 的 value 应为 0 到 20 的整数（窗口年数）",
+    "op 'within_years' needs a 'reason' (the rule used)": "op = \"within_years\" 的条件必须写 reason（采用的时间规则）",
 }
 
 
@@ -312,6 +316,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     measure_files: dict[str, str] = {}
     if not any((root / "measures").glob("*.toml")):
         problems.append("measures/: 没有任何措施文件")
+    before_measures = len(problems)
     for name, parsed in _load_folder(root, "measures", rm.MeasureFile, problems):
         for measure in parsed.measure:
             if measure.id in measure_files:
@@ -319,6 +324,9 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                 continue
             measure_files[measure.id] = name
             measures.append(measure)
+    # A measure file that failed to load leaves its ids unknown: references to them are not
+    # reported again (the file's own problem is), so one typo gives one message.
+    measures_complete = len(problems) == before_measures
 
     if sources_file is None or questions_file is None:
         raise RuleSetError(problems or ["sources.toml / questions.toml 无法载入"])
@@ -379,7 +387,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     # set simply leaves that measure out (a trimmed rule set) and the reference is dropped.
     for c in common.values():
         for mid in c.except_measures:
-            if mid not in ids and nearest(mid, ids):
+            if mid not in ids and measures_complete and nearest(mid, ids):
                 problems.append(f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids))
     for source in sources.values():
         later = source.superseded_by.document if source.superseded_by else None
@@ -398,7 +406,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         if present:
             groups[group.id] = group
         for mid in group.members:
-            if mid not in ids and (present or nearest(mid, ids)):
+            if mid not in ids and measures_complete and (present or nearest(mid, ids)):
                 problems.append(f"{where}.members: 未知的措施“{mid}”" + _hint(mid, ids))
         if len(set(group.members)) != len(group.members):
             problems.append(f"{where}.members: 成员重复")

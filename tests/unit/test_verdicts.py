@@ -316,3 +316,14 @@ def test_interpretations_reach_the_json(engine) -> None:
     assert event["interpretations"][0]["chosen"]
     rent = next(r for r in data["results"] if r["measure_id"] == "gm-11-1")
     assert "assumed-gm-registration" in [i["id"] for i in rent["interpretations"]]
+
+
+def test_a_missing_reason_is_one_clear_message_in_chinese(tmp_path) -> None:
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    path = root / "measures" / "gm-10-17.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('reason = "条件未公布，以当年申请指南为准"\n', "", 1), encoding="utf-8")
+    with pytest.raises(RuleSetError) as error:
+        load_catalogue(root)
+    assert len(error.value.problems) == 1, error.value.problems
+    assert "gm-16-2" in error.value.problems[0] and "必须写 reason" in error.value.problems[0]
