@@ -232,6 +232,7 @@ class Finance(Section):
 class Event(Section):
     name: ShortText | None = None
     scope: EventScope | None = None
+    ai_software: bool | None = None  # an 人工智能和软件信息产业 event (展会、大赛、学术会议)
     in_guangming: bool | None = None
     filed_in_advance: bool | None = None
     cost_wan: Wan | None = None

@@ -176,7 +176,7 @@ def test_assumed_registration_is_visible_and_does_not_touch_article_17(engine) -
                                  "identity": {"registered_city": "深圳市", "registered_district": "南山区"},
                                  "industry": {"sectors": ["ai"]},
                                  "finance": {"vc_institution_filed": True, "vc_investment_wan": 100},
-                                 "events": {"held": [{"name": "全球AI大会", "scope": "global", "in_guangming": True,
+                                 "events": {"held": [{"name": "全球AI大会", "scope": "global", "in_guangming": True, "ai_software": True,
                                                       "filed_in_advance": True, "cost_wan": 100}]}})
     results = {r.measure.id: r for r in engine.match(outside, AS_OF).results}
     vc = results["gm-15-1"]
