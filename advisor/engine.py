@@ -370,7 +370,7 @@ class Engine:
         taken: dict[str, MatchResult] = {}
         blocked: dict[int, tuple[rm.SameKindGroup, MatchResult]] = {}
         for r in sorted((r for r in results if r.status != INELIGIBLE), key=_group_rank):
-            groups = self._groups_of.get(r.measure.id) or self.catalogue.groups_of(r.measure.id)
+            groups = self._groups_of.get(r.measure.id, [])
             hit = next(((g, taken[g.id]) for g in groups if g.id in taken), None)
             if hit is not None:
                 blocked[id(r)] = hit
@@ -380,7 +380,7 @@ class Engine:
         not_counted: list[tuple[str, str]] = []
         sums = {ELIGIBLE: [0, 0], POSSIBLE: [0, 0]}
         for r in results:
-            groups = self._groups_of.get(r.measure.id) or self.catalogue.groups_of(r.measure.id)
+            groups = self._groups_of.get(r.measure.id, [])
             r.groups = []
             if r.status == INELIGIBLE:
                 r.counted_in_total, r.count_note = False, "不符合条件"
