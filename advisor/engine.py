@@ -292,6 +292,8 @@ class Engine:
                 warnings.append(f"{source.status}：尚未正式施行，条款和金额以正式发布的文件为准")
         label = {"draft": source.status, "expired": "已到期", "in_force": "有效期内",
                  "not_yet": "尚未施行", "unknown": source.status}[state]
+        if source.superseded_by is not None:
+            label += f"（已被{source.superseded_by.number or '正式文件'}取代）"
         if measure.basis:
             # A national rule cited by a plan stays in force whatever the plan's own period.
             basis = measure.basis.split("：")[0].split("（")[0]
