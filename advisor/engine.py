@@ -464,7 +464,7 @@ class Engine:
         ruled out by another requirement; amount inputs matter while the
         measure is not ruled out at all.
         """
-        facts = profile_facts(profile)
+        facts = profile_facts(profile, as_of)
         wanted: set[str] = set(ALWAYS_ASKED)
         for measure in self.catalogue.measures:
             compiled = self._compiled[measure.id]
