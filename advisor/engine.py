@@ -125,6 +125,7 @@ class MatchResult:
     count_note: str = ""
     near_miss: NearMiss | None = None
     groups: list[dict[str, Any]] = field(default_factory=list)  # same-kind groups: counted or not, and why
+    interpretations: list[rm.Interpretation] = field(default_factory=list)  # readings the figures rest on
 
     @property
     def value_key(self) -> tuple[int, int, int]:
@@ -230,6 +231,9 @@ class Engine:
             for mid, conditions in self._conditions.items()
         }
         self._validity: dict[tuple[str, _dt.date], tuple[str, str, tuple[str, ...]]] = {}
+        self._interpretations: dict[str, list[rm.Interpretation]] = {
+            m.id: catalogue.interpretations_of(m) for m in catalogue.measures
+        }
         self._groups_of: dict[str, list[rm.SameKindGroup]] = {
             m.id: catalogue.groups_of(m.id) for m in catalogue.measures
         }
@@ -331,6 +335,7 @@ class Engine:
             missing.extend(m for f in amount.missing for m in self.inputs_of(f) if m not in missing)
         source = self.catalogue.sources[measure.document]
         result = MatchResult(measure, source, status, results, amount, missing, self.validity(source, measure, as_of))
+        result.interpretations = self._interpretations[measure.id]
         if status == INELIGIBLE:
             result.near_miss = self._near_miss(measure, results, facts)
         return result

@@ -166,6 +166,8 @@ def _detail_lines(r: MatchResult) -> list[str]:
         lines.append("- 待回答：" + "、".join(r.missing))
     for note in (*r.measure.notes, *r.validity.warnings):
         lines.append(f"- 注：{note}")
+    for entry in r.interpretations:
+        lines.append(f"- 采用的解读（{entry.title}）：{entry.chosen}")
     return lines
 
 
@@ -241,6 +243,8 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
             parts.append("</ul>")
             for note in (*r.measure.notes, *r.validity.warnings):
                 parts.append(f"<p class='warn'>注：{e(note)}</p>")
+            for entry in r.interpretations:
+                parts.append(f"<p>采用的解读（{e(entry.title)}）：{e(entry.chosen)}</p>")
             parts.append("</div>")
     if assessment.near_misses:
         parts.append("<h2>差一点</h2><ul>")
