@@ -327,3 +327,14 @@ def test_a_missing_reason_is_one_clear_message_in_chinese(tmp_path) -> None:
         load_catalogue(root)
     assert len(error.value.problems) == 1, error.value.problems
     assert "gm-16-2" in error.value.problems[0] and "必须写 reason" in error.value.problems[0]
+
+
+def test_markdown_and_html_reports_show_the_interpretations(engine) -> None:
+    from advisor.report import to_html, to_markdown
+
+    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "event_organiser"},
+                                 "events": {"held": [{"name": "全国AI大赛", "scope": "national", "in_guangming": True,
+                                                      "ai_software": True, "filed_in_advance": True, "cost_wan": 100}]}})
+    assessment = engine.match(profile, AS_OF)
+    for text in (to_markdown(assessment, engine, profile), to_html(assessment, engine, profile)):
+        assert "采用的解读" in text and "每次活动还是每个举办单位" in text
