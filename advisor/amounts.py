@@ -169,6 +169,13 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
         low_sum = min(low_sum, total_cap)
     if a.up_to:
         return AmountResult(UP_TO, 0, high_sum, calculation=text + "（比例为上限）")
+    other_cap = _cap_yuan(a.other_reading_total_cap_wan)
+    if other_cap is not None and high_sum > other_cap:
+        # The clause can be read as capping each item or the applicant as a whole: show both.
+        low_other = min(low_sum, other_cap)
+        text += (f"；原文上限也可理解为每家单位合计{format_wan(other_cap)}，按此理解为{format_wan(low_other)}："
+                 f"区间 {format_wan_range(low_other, high_sum)}，以申请指南为准")
+        return AmountResult(RANGE, low_other, high_sum, calculation=text)
     if uncertain:
         return AmountResult(RANGE, low_sum, high_sum, calculation=text)
     return AmountResult(EXACT, high_sum, high_sum, calculation=text)
@@ -286,25 +293,39 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
     if reached is None:
         plan = "、".join(f"{s.label}{format_wan(_yuan(s.award_wan))}" for s in a.stages)
         return AmountResult(UP_TO, 0, everything, calculation=f"分阶段奖励：{plan}；需填写“{label(a.reached)}”", missing=[a.reached])
-    parts, later_parts = [], []
-    now = later = 0
-    for stage in a.stages:
+    # Stages are successive: a stage before the latest one reached has been passed, even if
+    # not ticked. Only stages after the latest reached are still to come; a passed stage
+    # never paid is shown apart (whether it can still be claimed is the guide's).
+    keys = [s.key for s in a.stages]
+    latest = max((keys.index(k) for k in reached if k in keys), default=-1)
+    parts, later_parts, passed_parts = [], [], []
+    now = later = passed = 0
+    for index, stage in enumerate(a.stages):
         award = _yuan(stage.award_wan)
-        if stage.key in reached:
-            if rewarded is not None and stage.key in rewarded:
-                parts.append(f"{stage.label}已领取")
-            else:
-                now += award
-                parts.append(f"{stage.label}{format_wan(award)}")
-        else:
+        if index > latest:
             later += award
             later_parts.append(f"{stage.label}{format_wan(award)}")
+        elif rewarded is not None and stage.key in rewarded:
+            parts.append(f"{stage.label}已领取")
+        elif index == latest:
+            now += award
+            parts.append(f"{stage.label}{format_wan(award)}")
+        else:
+            passed += award
+            passed_parts.append(f"{stage.label}{format_wan(award)}")
     text = "现可申请：" + ("、".join(parts) if parts else "无") + f"，合计 {format_wan(now)}"
+    if passed_parts:
+        text += ("；已过去但未领取的阶段：" + "、".join(passed_parts)
+                 + "（已过阶段能否补申请以申请指南为准，按 0 至该金额计）")
     if later_parts:
         text += "；后续阶段：" + "、".join(later_parts)
+    else:
+        text += "；没有后续阶段"
     if rewarded is None:
-        return AmountResult(UP_TO, 0, now, calculation=text + f"（“{label(a.rewarded)}”未填写，已领取的阶段不再奖励）",
+        return AmountResult(UP_TO, 0, now + passed, calculation=text + f"（“{label(a.rewarded)}”未填写，已领取的阶段不再奖励）",
                             later_yuan=later, missing=[a.rewarded] if a.rewarded else [])
+    if passed:
+        return AmountResult(RANGE, now, now + passed, calculation=text, later_yuan=later)
     return AmountResult(EXACT, now, now, calculation=text, later_yuan=later)
 
 
@@ -338,6 +359,16 @@ def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountR
         else:
             v = _floor(a.rate * _yuan(base))
             text += f"；{name} {format_wan(_yuan(base))} × {_pct(a.rate)} = {format_wan(v)}"
+            if a.tax_rate_fact:
+                rates = {r.key: r.rate for r in a.tax_rates}
+                key = facts.get(a.tax_rate_fact)
+                if key is None:
+                    missing.append(a.tax_rate_fact)
+                    text += f"（应纳税所得额的减少）；填写“{label(a.tax_rate_fact)}”后可算出少缴的企业所得税"
+                elif str(key) in rates:
+                    saving = _floor(rates[str(key)] * v)
+                    text += (f"（应纳税所得额的减少）；按适用税率 {_pct(rates[str(key)])}，少缴企业所得税约 "
+                             f"{format_wan(v)} × {_pct(rates[str(key)])} = {format_wan(saving)}（当年有足够应纳税所得额时）")
     return AmountResult(TAX, calculation=text, missing=missing)
 
 

@@ -32,6 +32,7 @@ from typing import Any, Iterable, Iterator
 
 from advisor.amounts import compute_amount
 from advisor.conditions import FAILED, UNKNOWN, CompiledCondition
+from advisor.conditions import AS_OF_YEAR
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Engine, MatchResult, profile_facts
 from advisor.money import yuan_to_wan
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
@@ -291,6 +292,7 @@ class BatchEvaluator:
 
     def assess(self, facts: dict[str, Any]) -> list[tuple[str, tuple[str, ...] | tuple]]:
         """For one company: per measure (catalogue order) the status and amount tuple and counted flag."""
+        facts[AS_OF_YEAR] = self.as_of.year  # time words compare with the batch's as-of date
         try:
             frozen = {f: _freeze(facts.get(f)) for f in self._amount_facts}
         except TypeError:  # a value we cannot key by: compute without the memo

@@ -54,6 +54,21 @@ class Catalogue:
     measures: list[rm.Measure]
     texts: dict[str, str] = field(repr=False)
     root: Path = Path()
+    groups: dict[str, rm.SameKindGroup] = field(default_factory=dict)
+    interpretations: dict[str, rm.Interpretation] = field(default_factory=dict)
+    retired: list[rm.Measure] = field(default_factory=list)  # replaced by a later text (docs/rules.md)
+
+    def interpretations_of(self, measure: rm.Measure) -> list[rm.Interpretation]:
+        """The readings a measure rests on: its own and those of the common conditions it takes."""
+        refs = list(measure.interpretations)
+        common = self.common.get(measure.document)
+        if common is not None and measure.id not in common.except_measures:
+            refs += [r for r in common.interpretations if r not in refs]
+        return [self.interpretations[r] for r in refs if r in self.interpretations]
+
+    def groups_of(self, measure_id: str) -> list[rm.SameKindGroup]:
+        """The same-kind groups (rules/groups.toml) a measure belongs to."""
+        return [g for g in self.groups.values() if measure_id in g.members]
 
     def measure(self, measure_id: str) -> rm.Measure:
         for measure in self.measures:
@@ -138,6 +153,10 @@ _RULE_MODEL_MESSAGES = {
     "a condition with 'any'/'all' takes no 'fact' or 'op'": "写了 any/all 的条件不能再写 fact 或 op",
     "a condition needs 'fact' and 'op' (or 'any')": "条件需要 fact 和 op（或 any/all）",
     "tiers must be in ascending threshold order": "档位门槛应从低到高排列",
+    "an 'undecidable' condition takes no 'fact', 'any' or 'all'": "op = \"undecidable\" 的条件不写 fact、any 或 all",
+    "an 'undecidable' condition needs a 'reason'": "op = \"undecidable\" 的条件必须写 reason（为什么无法判定，如“标准未公布，以当年申请指南为准”）",
+    "op 'within_years' needs an integer 'value' from 0 to 20": "op = \"within_years\" 的 value 应为 0 到 20 的整数（窗口年数）",
+    "op 'within_years' needs a 'reason' (the rule used)": "op = \"within_years\" 的条件必须写 reason（采用的时间规则）",
 }
 
 
@@ -206,6 +225,16 @@ _AMOUNT_TAGS = {
     "fixed", "ceiling", "ratio", "ratio_items", "per_unit", "tiers", "table", "base_plus_step",
     "staged", "unquantified", "case_by_case", "not_published", "non_monetary", "tax", "excess_refund",
 }
+
+_GROUPS_FILE, _INTERPRETATIONS_FILE = "groups.toml", "interpretations.toml"
+
+
+def _optional_file(root: Path, name: str, model: type[BaseModel], problems: list[str]) -> Any:
+    """A rule file that may be absent (then None); read and validated when present."""
+    if not (root / name).exists():
+        return None
+    data = _read_toml(root / name, root, problems)
+    return _validate(model, data, name, problems) if data is not None else None
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -287,6 +316,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     measure_files: dict[str, str] = {}
     if not any((root / "measures").glob("*.toml")):
         problems.append("measures/: 没有任何措施文件")
+    before_measures = len(problems)
     for name, parsed in _load_folder(root, "measures", rm.MeasureFile, problems):
         for measure in parsed.measure:
             if measure.id in measure_files:
@@ -294,6 +324,9 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                 continue
             measure_files[measure.id] = name
             measures.append(measure)
+    # A measure file that failed to load leaves its ids unknown: references to them are not
+    # reported again (the file's own problem is), so one typo gives one message.
+    measures_complete = len(problems) == before_measures
 
     if sources_file is None or questions_file is None:
         raise RuleSetError(problems or ["sources.toml / questions.toml 无法载入"])
@@ -349,12 +382,74 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                 problems.append(f"{where}.materials: 未知的材料“{material}”" + _hint(material, materials))
         problems.extend(f"{where}.amount: {p}" for p in _amount_problems(measure.amount))
 
+    ids = set(measure_files)
+    # A reference to a measure the set does not hold is a typo when a near id exists; otherwise the
+    # set simply leaves that measure out (a trimmed rule set) and the reference is dropped.
+    for c in common.values():
+        for mid in c.except_measures:
+            if mid not in ids and measures_complete and nearest(mid, ids):
+                problems.append(f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids))
+    for source in sources.values():
+        later = source.superseded_by.document if source.superseded_by else None
+        if later is not None and later not in sources:
+            problems.append(f"sources.toml: source(id={source.id}).superseded_by.document: 未知的文件“{later}”" + _hint(later, sources))
+
+    groups_file = _optional_file(root, _GROUPS_FILE, rm.GroupsFile, problems)
+    groups: dict[str, rm.SameKindGroup] = {}
+    seen_groups: set[str] = set()
+    for group in groups_file.group if groups_file else []:
+        where = f"{_GROUPS_FILE}: group(id={group.id})"
+        if group.id in seen_groups:
+            problems.append(f"{where}.id: 同类组 id 重复")
+        seen_groups.add(group.id)
+        present = [mid for mid in group.members if mid in ids]
+        if present:
+            groups[group.id] = group
+        for mid in group.members:
+            if mid not in ids and measures_complete and (present or nearest(mid, ids)):
+                problems.append(f"{where}.members: 未知的措施“{mid}”" + _hint(mid, ids))
+        if len(set(group.members)) != len(group.members):
+            problems.append(f"{where}.members: 成员重复")
+        if group.document not in texts:
+            problems.append(f"{where}.document: 未知的文件“{group.document}”")
+        elif group.clause not in texts[group.document]:
+            problems.append(f"{where}.clause: 引文未在原文 {sources[group.document].file} 中逐字找到")
+
+    interpretations_file = _optional_file(root, _INTERPRETATIONS_FILE, rm.InterpretationsFile, problems)
+    interpretations: dict[str, rm.Interpretation] = {}
+    for entry in interpretations_file.interpretation if interpretations_file else []:
+        where = f"{_INTERPRETATIONS_FILE}: interpretation(id={entry.id})"
+        if entry.id in interpretations:
+            problems.append(f"{where}.id: 解读 id 重复")
+        interpretations[entry.id] = entry
+        if entry.document not in texts:
+            problems.append(f"{where}.document: 未知的文件“{entry.document}”")
+        elif entry.clause not in texts[entry.document]:
+            problems.append(f"{where}.clause: 引文未在原文 {sources[entry.document].file} 中逐字找到")
+    for c in common.values():
+        for ref in c.interpretations:
+            if ref not in interpretations:
+                problems.append(f"sources.toml: common(document={c.document}).interpretations: 未知的解读“{ref}”" + _hint(ref, interpretations))
+    for measure in measures:
+        where = f"{measure_files[measure.id]}: measure(id={measure.id})"
+        for ref in measure.interpretations:
+            if ref not in interpretations:
+                problems.append(f"{where}.interpretations: 未知的解读“{ref}”（rules/{_INTERPRETATIONS_FILE}）" + _hint(ref, interpretations))
+        if measure.retired_by is not None and measure.retired_by not in sources:
+            problems.append(f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources))
+
     if problems:
         raise RuleSetError(problems)
-    measures.sort(key=lambda m: m.id)
+
+    def retired(measure: rm.Measure) -> bool:
+        source = sources[measure.document]
+        return measure.retired_by is not None or bool(source.superseded_by and source.superseded_by.document)
+
+    active = sorted((m for m in measures if not retired(m)), key=lambda m: m.id)
     return Catalogue(
         sources=sources, common=common, sections=list(questions_file.section), questions=questions,
-        materials=materials, measures=measures, texts=texts, root=root,
+        materials=materials, measures=active, texts=texts, root=root, groups=groups,
+        interpretations=interpretations, retired=sorted((m for m in measures if retired(m)), key=lambda m: m.id),
     )
 
 
@@ -370,6 +465,8 @@ def _check_condition(
         _check_condition(child, where, known, questions, problems)
     if condition.fact is None:
         return
+    if condition.op == "within_years" and condition.fact in questions and questions[condition.fact].type != "year":
+        problems.append(f"{where}.conditions: within_years 须引用年份问题，“{condition.fact}”不是")
     if condition.fact not in known:
         problems.append(f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + _hint(condition.fact, known))
         return
@@ -389,7 +486,7 @@ def _check_condition(
 
 def amount_facts(amount: Any) -> list[str]:
     """The facts an amount reads, in the order a person would supply them."""
-    names = ("base", "items", "quantity", "actual_cost", "fact", "rewarded", "reached", "paid")
+    names = ("base", "items", "quantity", "actual_cost", "fact", "rewarded", "reached", "paid", "tax_rate_fact")
     return [getattr(amount, n) for n in names if isinstance(getattr(amount, n, None), str)]
 
 

@@ -14,6 +14,18 @@ from advisor import rule_model as rm
 
 MET, FAILED, UNKNOWN = "met", "failed", "unknown"
 
+#: The as-of year, put among the facts by the engine: time words (op within_years) read it.
+AS_OF_YEAR = "_as_of.year"
+
+
+def as_of_year(facts: Mapping[str, Any]) -> int:
+    year = facts.get(AS_OF_YEAR)
+    if isinstance(year, int):
+        return year
+    import datetime as _dt
+
+    return _dt.date.today().year
+
 _SYMBOL = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "=", "ne": "≠"}
 _NEGATED = {"ge": "<", "gt": "≤", "le": ">", "lt": "≥"}
 NUMERIC_OPS = frozenset(_NEGATED)
@@ -43,11 +55,13 @@ class ConditionResult:
     required: Any = None
     missing: list[str] = field(default_factory=list)  # unanswered facts that decide it
     facts: frozenset[str] = frozenset()  # every fact the condition reads
+    undecidable: bool = False  # unknown whatever the answers: the text or the guide decides it
 
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label, "state": self.state, "text": self.text, "fact": self.fact,
             "actual": _jsonable(self.actual), "required": _jsonable(self.required),
+            "undecidable": self.undecidable,
         }
 
 
@@ -156,12 +170,70 @@ class CompiledCondition:
     __slots__ = ("evaluate", "state", "facts")
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
-        if condition.any or condition.all:
+        if condition.op == "undecidable":
+            self._compile_undecidable(condition)
+        elif condition.any or condition.all:
             self._compile_group(condition, show, inputs_of)
         elif condition.op == "any_item":
             self._compile_any_item(condition, inputs_of)
+        elif condition.op == "within_years":
+            self._compile_within_years(condition, show, inputs_of)
         else:
             self._compile_leaf(condition, show, inputs_of)
+        if condition.assumption:
+            self._mark_assumption(condition.assumption)
+
+    def _mark_assumption(self, assumption: str) -> None:
+        """Every verdict of this condition says that the tool assumed it."""
+        inner = self.evaluate
+        tail = f"——本工具假定{assumption}，以申请指南为准"
+
+        def evaluate_assumed(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
+            result = inner(facts, shown)
+            result.text += tail
+            return result
+        self.evaluate = evaluate_assumed
+
+    def _compile_undecidable(self, condition: rm.Condition) -> None:
+        text = f"{condition.label}：{condition.reason}"
+        label = condition.label
+
+        def evaluate_undecidable(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
+            return ConditionResult(label, UNKNOWN, text, None, "undecidable", undecidable=True)
+
+        self.evaluate, self.state, self.facts = evaluate_undecidable, (lambda facts: UNKNOWN), frozenset()
+
+    def _compile_within_years(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+        fact, label, reason = condition.fact, condition.label, condition.reason
+        assert fact is not None and isinstance(condition.value, int)
+        window = condition.value
+        read = frozenset(inputs_of(fact))
+        closed = FAILED if condition.window_closed == "failed" else UNKNOWN
+
+        def judge(facts: Mapping[str, Any]) -> tuple[str, int | None, int]:
+            year = facts.get(fact)
+            now = as_of_year(facts)
+            if not isinstance(year, int) or isinstance(year, bool):
+                return UNKNOWN, None, now
+            if year > now:
+                return FAILED, year, now
+            return (MET if now - year <= window else closed), year, now
+
+        def evaluate_within(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
+            state, year, now = judge(facts)
+            if year is None:
+                return ConditionResult(label, UNKNOWN, f"{label}：待回答", fact, "within_years", None, window,
+                                       missing=[fact], facts=read)
+            if year > now:
+                text = f"{label}：{year}年，晚于评估日所在的{now}年"
+            elif state == MET:
+                text = f"{label}：{year}年，评估日为{now}年，在本工具采用的窗口内（{reason}）"
+            else:
+                text = f"{label}：{year}年，距评估日所在的{now}年已{now - year}年，超出本工具采用的窗口（{reason}）"
+            return ConditionResult(label, state, text, fact, "within_years", year, window, facts=read,
+                                   undecidable=state == UNKNOWN)
+
+        self.evaluate, self.state, self.facts = evaluate_within, (lambda facts: judge(facts)[0]), read
 
     def _compile_group(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
         children = [CompiledCondition(c, show, inputs_of) for c in (condition.any or condition.all)]
@@ -181,7 +253,8 @@ class CompiledCondition:
             state = combine([c.state for c in results])
             missing = sorted({m for c in results if c.state == UNKNOWN for m in c.missing}) if state == UNKNOWN else []
             detail = "；".join(c.text for c in results if c.state == state) or label
-            return ConditionResult(label, state, f"{label}（{detail}）", missing=missing, facts=read)
+            return ConditionResult(label, state, f"{label}（{detail}）", missing=missing, facts=read,
+                                   undecidable=state == UNKNOWN and all(c.undecidable for c in results if c.state == UNKNOWN))
 
         def state_group(facts: Mapping[str, Any]) -> str:
             return combine([s(facts) for s in child_states])

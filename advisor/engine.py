@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any, Iterable
 
 from advisor import rule_model as rm
 from advisor.amounts import AmountResult, compute_amount
 from advisor.catalogue import DERIVED_FACTS, Catalogue, amount_facts
-from advisor.conditions import FAILED, NUMERIC_OPS, UNKNOWN, CompiledCondition, ConditionResult
+from advisor.conditions import AS_OF_YEAR, FAILED, NUMERIC_OPS, UNKNOWN, CompiledCondition, ConditionResult
 from advisor.money import format_wan, wan_to_yuan
 from advisor.profile import FACT_SECTIONS, Profile
 
@@ -34,14 +34,19 @@ APPLICANT_LABEL = {"enterprise": "企业", "park_operator": "园区运营单位"
 
 
 def _growth_pct(previous: Decimal | None, current: Decimal | None) -> Decimal | None:
+    """Growth in percent, not rounded: thresholds are compared with the exact value
+    (+800元 on 1亿元 is 正增长; 9.996% is not 10%以上). Rounding is for display only."""
     if previous is None or current is None or previous <= 0:
         return None
-    return ((current - previous) * 100 / previous).quantize(Decimal("0.01"))
+    with localcontext() as context:
+        context.prec = 60
+        return (current - previous) * 100 / previous
 
 
-def profile_facts(profile: Profile) -> dict[str, Any]:
-    """Every answer of the profile by dotted path, plus the derived facts."""
-    facts: dict[str, Any] = {}
+def profile_facts(profile: Profile, as_of: _dt.date | None = None) -> dict[str, Any]:
+    """Every answer of the profile by dotted path, plus the derived facts and the
+    as-of year that time words (首次认定, 新落户 …) are compared with."""
+    facts: dict[str, Any] = {AS_OF_YEAR: (as_of or _dt.date.today()).year}
     for section_name in FACT_SECTIONS:
         section = getattr(profile, section_name)
         for name in type(section).model_fields:
@@ -135,6 +140,8 @@ class MatchResult:
     counted_in_total: bool = False
     count_note: str = ""
     near_miss: NearMiss | None = None
+    groups: list[dict[str, Any]] = field(default_factory=list)  # same-kind groups: counted or not, and why
+    interpretations: list[rm.Interpretation] = field(default_factory=list)  # readings the figures rest on
 
     @property
     def value_key(self) -> tuple[int, int, int]:
@@ -203,6 +210,9 @@ class Assessment:
         """What every output states before its first figure: each warning about the
         status of a source the results rest on (draft, superseded, period ended), once."""
         seen: dict[str, None] = {}
+        for r in self.results:  # a superseded text is said whatever the verdicts
+            if r.source.superseded_by is not None:
+                seen.setdefault(supersession_statement(r.source), None)
         for r in self.results:
             if r.status == INELIGIBLE:
                 continue
@@ -239,7 +249,8 @@ class Engine:
                 fact="applicant.kind", op="in", value=list(measure.applicants),
             )
             common = catalogue.common.get(measure.document)
-            self._conditions[measure.id] = [applicants, *(common.conditions if common else []), *measure.conditions]
+            shared = common.conditions if common and measure.id not in common.except_measures else []
+            self._conditions[measure.id] = [applicants, *shared, *measure.conditions]
             self._amount_inputs[measure.id] = tuple(
                 i for f in amount_facts(measure.amount) for i in self.inputs_of(f)
             )
@@ -253,6 +264,12 @@ class Engine:
             for mid, conditions in self._conditions.items()
         }
         self._validity: dict[tuple[str, _dt.date], tuple[str, str, tuple[str, ...]]] = {}
+        self._interpretations: dict[str, list[rm.Interpretation]] = {
+            m.id: catalogue.interpretations_of(m) for m in catalogue.measures
+        }
+        self._groups_of: dict[str, list[rm.SameKindGroup]] = {
+            m.id: catalogue.groups_of(m.id) for m in catalogue.measures
+        }
 
     # facts and their display
 
@@ -273,6 +290,9 @@ class Engine:
             unit = DERIVED_FACTS.get(fact, ("", "", ()))[1]
             if unit == "万元":
                 return format_wan(wan_to_yuan(Decimal(value)))
+            if unit == "%" and isinstance(value, Decimal):
+                shown = value.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)  # never rounds up past a threshold
+                return f"{'' if shown == value else '约'}{shown.normalize():f}%"
             return f"{Decimal(value).normalize():f}{unit}" if isinstance(value, (int, Decimal)) else str(value)
         options = self._options[fact] if fact in self._options else {o.value: o.label for o in question.options}
         return format_answer(question.type, options, question.unit, value)
@@ -300,12 +320,17 @@ class Engine:
             warnings.append(f"文件尚未开始实施：{source.dates_text}")
         elif source.period_start or source.period_end:
             state = "in_force"
+        if source.superseded_by is not None:
+            warnings.append(supersession_statement(source))
         if source.is_draft:
             if state != "expired":
                 state = "draft"
-            warnings.append(f"{source.status}：尚未正式施行，条款和金额以正式发布的文件为准")
+            if source.superseded_by is None:
+                warnings.append(f"{source.status}：尚未正式施行，条款和金额以正式发布的文件为准")
         label = {"draft": source.status, "expired": "已到期", "in_force": "有效期内",
                  "not_yet": "尚未施行", "unknown": source.status}[state]
+        if source.superseded_by is not None:
+            label += f"（已被{source.superseded_by.number or '正式文件'}取代）"
         if measure.basis:
             # A national rule cited by a plan stays in force whatever the plan's own period.
             basis = measure.basis.split("：")[0].split("（")[0]
@@ -343,6 +368,7 @@ class Engine:
             missing.extend(m for f in amount.missing for m in self.inputs_of(f) if m not in missing)
         source = self.catalogue.sources[measure.document]
         result = MatchResult(measure, source, status, results, amount, missing, self.validity(source, measure, as_of))
+        result.interpretations = self._interpretations[measure.id]
         if status == INELIGIBLE:
             result.near_miss = self._near_miss(measure, results, facts)
         return result
@@ -395,7 +421,7 @@ class Engine:
     def match(self, profile: Profile, as_of: _dt.date | None = None) -> Assessment:
         """Rank every measure for this profile on the as-of date (default today)."""
         as_of = as_of or _dt.date.today()
-        facts = profile_facts(profile)
+        facts = profile_facts(profile, as_of)
         shown = self.shown(facts)
         results = [self.evaluate_measure(m, facts, as_of, shown) for m in self.catalogue.measures]
         totals = self._apply_stacking(results)
@@ -403,28 +429,38 @@ class Engine:
         return Assessment(as_of, results, totals, self.checklist(results, profile))
 
     def _apply_stacking(self, results: list[MatchResult]) -> Totals:
-        """Article 十九: within a same-kind group only the highest is counted."""
-        best_in_group: dict[str, MatchResult] = {}
-        for r in results:
-            group = r.measure.exclusive_group
-            if group is None or r.status == INELIGIBLE:
-                continue
-            current = best_in_group.get(group)
-            if current is None or _group_rank(r) < _group_rank(current):
-                best_in_group[group] = r
+        """Same-kind groups (rules/groups.toml, e.g. article 十九): of the measures a
+        company may get in one group only the highest is counted.
+
+        One rule for every group: the results are taken from the highest down
+        (``_group_rank``); a result is blocked when a higher one already taken shares a
+        group with it. Every member's result names its groups and why it counts or not.
+        """
+        taken: dict[str, MatchResult] = {}
+        blocked: dict[int, tuple[rm.SameKindGroup, MatchResult]] = {}
+        for r in sorted((r for r in results if r.status != INELIGIBLE), key=_group_rank):
+            groups = self._groups_of.get(r.measure.id, [])
+            hit = next(((g, taken[g.id]) for g in groups if g.id in taken), None)
+            if hit is not None:
+                blocked[id(r)] = hit
+            else:
+                for g in groups:
+                    taken[g.id] = r
         not_counted: list[tuple[str, str]] = []
         sums = {ELIGIBLE: [0, 0], POSSIBLE: [0, 0]}
         for r in results:
+            groups = self._groups_of.get(r.measure.id, [])
+            r.groups = []
             if r.status == INELIGIBLE:
                 r.counted_in_total, r.count_note = False, "不符合条件"
+                r.groups = [_group_json(g, False, "本项不符合条件，不参与同类比较") for g in groups]
                 continue
-            group = r.measure.exclusive_group
-            if group is not None and best_in_group[group] is not r:
-                best = best_in_group[group]
+            hit = blocked.get(id(r))
+            if hit is not None:
+                group, best = hit
                 r.counted_in_total = False
-                r.count_note = (f"与“{best.measure.title}”属同类措施，按第十九条就高不就低，只计一项"
-                                if r.measure.document == "gm-measures"
-                                else f"与“{best.measure.title}”只能选择其一享受，只计一项")
+                r.count_note = (f"与“{best.measure.title}”同属同类组“{group.title}”（{self._group_source(group)}）："
+                                f"只享受其一，按就高不就低计“{best.measure.title}”，本项不计入合计")
             elif r.measure.category == "tax_incentive":
                 r.counted_in_total = False
                 r.count_note = "税收优惠，不计入资金合计"
@@ -440,12 +476,22 @@ class Engine:
                 r.count_note = "计入合计" if r.amount.kind == "exact" else "按区间计入合计"
                 sums[r.status][0] += r.amount.total_min_yuan or 0
                 sums[r.status][1] += r.amount.total_max_yuan or 0
+            for g in groups:
+                best = taken.get(g.id)
+                if best is r:
+                    why = "本项为该组中可获得的最高一项，按就高不就低以本项为准"
+                    r.groups.append(_group_json(g, True, why))
+                else:
+                    why = f"同组以“{best.measure.title}”为准（就高不就低），本项不重复计" if best else "同组比较未选中本项"
+                    r.groups.append(_group_json(g, False, why))
+            if hit is None and groups and r.counted_in_total:
+                r.count_note += "；" + "、".join(f"同类组“{g.title}”中本项最高" for g in groups)
             if not r.counted_in_total:
                 not_counted.append((r.measure.id, r.count_note))
         notes = [
             "合计按各措施全部年度之和计算；只给出上限的措施按 0 至上限计入区间。",
             "一事一议、未公布金额、未量化金额、非资金支持和税收优惠不计入合计。",
-            "光明区同类措施按第十九条就高不就低，同组只计最高的一项；资金受区经济发展专项资金年度总额控制。",
+            "同类措施（rules/groups.toml，如光明区措施第十九条）就高不就低，同组只计最高的一项；光明区资金受区经济发展专项资金年度总额控制。",
         ]
         return Totals(
             eligible_count=sum(r.status == ELIGIBLE for r in results),
@@ -455,6 +501,11 @@ class Engine:
             possible_min_yuan=sums[POSSIBLE][0], possible_max_yuan=sums[POSSIBLE][1],
             not_counted=not_counted, notes=notes,
         )
+
+    def _group_source(self, group: rm.SameKindGroup) -> str:
+        source = self.catalogue.sources.get(group.document)
+        name = (source.short_title or source.title) if source else group.document
+        return f"{name} {group.article}" if "（" in group.article else f"{name}第{group.article}条"
 
     def checklist(self, results: Iterable[MatchResult], profile: Profile) -> list[ChecklistItem]:
         """Materials across eligible and possible measures, with the measures needing each.
@@ -488,7 +539,7 @@ class Engine:
         ruled out by another requirement; amount inputs matter while the
         measure is not ruled out at all.
         """
-        facts = profile_facts(profile)
+        facts = profile_facts(profile, as_of)
         wanted: set[str] = set(ALWAYS_ASKED)
         for measure in self.catalogue.measures:
             compiled = self._compiled[measure.id]
@@ -558,6 +609,24 @@ def amount_formula(measure: rm.Measure, label: Any) -> str:
     return out
 
 
+def _group_json(group: rm.SameKindGroup, counted: bool, why: str) -> dict[str, Any]:
+    return {"id": group.id, "title": group.title, "article": group.article, "counted": counted,
+            "why": why, "reasoning": group.reasoning}
+
+
+def supersession_statement(source: rm.Source) -> str:
+    """What every output says before its first figure about a text replaced by a later one."""
+    later = source.superseded_by
+    assert later is not None
+    number = f"（{later.number}）" if later.number else ""
+    examples = "；".join(d.text for d in later.differences[:2])
+    text = (f"本工具的金额按《{source.title}》计算；该文件已被{later.issued}印发的正式文件{later.title}{number}取代，"
+            f"正式文件的条款和金额可能不同")
+    if examples:
+        text += f"（例如：{examples}）"
+    return text + "；请按正式文件和当年申请指南申报，本工具的估算仅供参考"
+
+
 def _group_rank(r: MatchResult) -> tuple[int, int, int, str]:
     """Which member of a same-kind group is "the highest": eligible before possible,
     then the larger certain amount (minimum), then the larger maximum."""
@@ -592,14 +661,21 @@ def result_json(r: MatchResult, engine: Engine) -> dict[str, Any]:
         "reasons": [c.to_json() for c in r.conditions],
         "missing": [{"question": q, "label": engine.label(q)} for q in r.missing],
         "materials": [{"id": mid, "name": engine.catalogue.materials[mid].name} for mid in m.materials],
-        "exclusive_group": m.exclusive_group,
+        "exclusive_group": r.groups[0]["id"] if r.groups else None,
+        "groups": r.groups,
         "counted_in_total": r.counted_in_total,
         "count_note": r.count_note,
+        "interpretations": [interpretation_json(i) for i in engine.catalogue.interpretations_of(m)],
         "validity": r.validity.to_json(),
         "near_miss": r.near_miss.to_json() if r.near_miss else None,
         "notes": list(m.notes),
         "basis": m.basis or None,
     }
+
+
+def interpretation_json(entry: rm.Interpretation) -> dict[str, Any]:
+    return {"id": entry.id, "title": entry.title, "article": entry.article, "clause": entry.clause,
+            "readings": list(entry.readings), "chosen": entry.chosen, "why": entry.why, "effect": entry.effect}
 
 
 def source_json(measure: rm.Measure, source: rm.Source) -> dict[str, Any]:
@@ -609,6 +685,7 @@ def source_json(measure: rm.Measure, source: rm.Source) -> dict[str, Any]:
 def assessment_json(assessment: Assessment, engine: Engine) -> dict[str, Any]:
     return {
         "as_of": assessment.as_of.isoformat(),
+        "notices": assessment.notices,
         "results": [result_json(r, engine) for r in assessment.results],
         "totals": assessment.totals.to_json(),
         "checklist": [

@@ -89,6 +89,8 @@ Top100 = Literal["software", "internet", "ai"]
 ListingStage = Literal["shareholding_reformed", "application_accepted", "listed"]
 SoftwareParkLevel = Literal["national", "provincial", "municipal", "none"]
 EventScope = Literal["global", "national", "regional"]
+LegalForm = Literal["company", "private_non_enterprise", "social_group", "other"]
+IncomeTaxRate = Literal["rate_25", "rate_15", "rate_10", "rate_5", "rate_0"]
 
 SHENZHEN_DISTRICTS = (
     "福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区", "龙华区",
@@ -121,6 +123,7 @@ class Identity(Section):
     stats_city: City | None = None
     stats_district: ShortText | None = None
     independent_legal_person: bool | None = None
+    legal_form: LegalForm | None = None
     newly_settled: bool | None = None
     settled_year: Year | None = None
 
@@ -145,6 +148,8 @@ class Scale(Section):
     survey_first_year: Year | None = None
     revenue_wan: dict[Year, Wan] | None = None
     revenue_tier_rewarded_wan: Wan | None = None
+    # No longer asked: the condition (一定条件) is unpublished, so no company can answer it;
+    # kept so profiles saved by earlier versions still load. The engine never reads it.
     exec_team_award_condition_met: bool | None = None
 
 
@@ -159,12 +164,14 @@ class Qualifications(Section):
     high_tech_year: Year | None = None
     software_enterprise: bool | None = None
     profit_first_year: Year | None = None
+    ic_list: bool | None = None
 
 
 class Listing(Section):
     in_cultivation_db: bool | None = None
     stages_reached: list[ListingStage] | None = None
     stages_rewarded: list[ListingStage] | None = None
+    latest_stage_year: Year | None = None
 
 
 class FundedProject(Section):
@@ -199,6 +206,7 @@ class Data(Section):
 class Space(Section):
     park_kind: ParkKind | None = None
     newly_moved_in: bool | None = None
+    moved_in_year: Year | None = None
     leased_area_m2: Area | None = None
     annual_rent_wan: Wan | None = None
 
@@ -224,6 +232,7 @@ class Finance(Section):
 class Event(Section):
     name: ShortText | None = None
     scope: EventScope | None = None
+    ai_software: bool | None = None  # an 人工智能和软件信息产业 event (展会、大赛、学术会议)
     in_guangming: bool | None = None
     filed_in_advance: bool | None = None
     cost_wan: Wan | None = None
@@ -235,6 +244,7 @@ class Events(Section):
 
 class Tax(Section):
     rd_expense_wan: Wan | None = None
+    income_tax_rate: IncomeTaxRate | None = None
     software_product_sales_wan: Wan | None = None
     software_vat_paid_wan: Wan | None = None
 

@@ -285,7 +285,12 @@ def _missing_labels(r: MatchResult, engine: Engine) -> str:
 
 
 def _failed_text(r: MatchResult) -> str:
-    return "；".join(c.text for c in r.failed) or r.count_note
+    """The first failed requirement, and how many more: the appendix stays one line a measure."""
+    failed = r.failed
+    if not failed:
+        return r.count_note
+    more = f"（另有 {len(failed) - 1} 项条件不符合）" if len(failed) > 1 else ""
+    return failed[0].text + more
 
 
 _DISCLAIMER = ("本报告依据政策原文离线生成，金额为按原文条款的估算，最终以主管部门审核和当年申请指南为准。"
@@ -307,6 +312,16 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
     return out + [""]
+
+
+def interpretations_used(assessment: Assessment) -> list[Any]:
+    """The readings the eligible and possible results rest on, each once, in first-use order."""
+    seen: dict[str, Any] = {}
+    for r in assessment.results:
+        if r.status != INELIGIBLE:
+            for entry in r.interpretations:
+                seen.setdefault(entry.id, entry)
+    return list(seen.values())
 
 
 def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str:
@@ -344,6 +359,8 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
             if names:
                 out.append(f"- 材料：{_md('、'.join(names))}")
             out += [f"- 注：{_md(note)}" for note in r.measure.notes]
+            if r.interpretations:
+                out.append("- 采用的解读（见附录）：" + "；".join(_md(entry.title) for entry in r.interpretations))
             out.append("")
     if possible:
         out += ["## 可能符合的措施（补充信息后确定）", ""]
@@ -372,6 +389,10 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
     out += ["## 评估依据的回答", "", "请逐项核对；标为“未回答”的问题决定了部分措施只能列为“可能符合”。", ""]
     for title, rows in answer_groups(engine, profile, assessment.as_of):
         out += [f"### {_md(title)}", ""] + [f"- {_md(label)}：{_md(value)}" for label, value, _known in rows] + [""]
+    used = interpretations_used(assessment)
+    if used:
+        out += ["## 附：本报告采用的解读", "", "原文有歧义或本工具必须作出假定之处，以及选定的理解：", ""]
+        out += [f"- **{_md(entry.title)}**：{_md(entry.chosen)}（影响：{_md(entry.effect)}）" for entry in used] + [""]
     if ineligible:
         out += ["## 附：不符合的措施", ""]
         out += [f"- {_md(r.measure.title)}（{_md(source_ref(r))}）：{_md(_failed_text(r))}" for r in ineligible] + [""]
@@ -450,6 +471,8 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
                 parts.append(f"<p><b>材料：</b>{e('、'.join(materials))}</p>")
             for note in r.measure.notes:
                 parts.append(f"<p class='note'>注：{e(note)}</p>")
+            if r.interpretations:
+                parts.append("<p class='note'>采用的解读（见附录）：" + "；".join(e(entry.title) for entry in r.interpretations) + "</p>")
             parts.append("</div>")
     if possible:
         parts.append(f"<h2>可能符合的措施（{len(possible)} 项，补充信息后确定）</h2>")
@@ -488,6 +511,11 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
             shown = e(value) if known else f"<b>{e(value)}</b>"
             parts.append(f"<tr>{group}<td>{e(label)}</td><td>{shown}</td></tr>")
     parts.append("</tbody></table>")
+    used = interpretations_used(assessment)
+    if used:
+        parts.append("<h2>附：本报告采用的解读</h2><p class='small'>原文有歧义或本工具必须作出假定之处，以及选定的理解：</p><ul class='small'>")
+        parts += [f"<li><b>{e(entry.title)}</b>：{e(entry.chosen)}（影响：{e(entry.effect)}）</li>" for entry in used]
+        parts.append("</ul>")
     if ineligible:
         parts.append(f"<h2>附：不符合的措施（{len(ineligible)} 项）</h2><ul class='small'>")
         parts += [f"<li>{e(r.measure.title)}（{e(source_ref(r))}）：{e(_failed_text(r))}</li>" for r in ineligible]

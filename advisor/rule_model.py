@@ -39,6 +39,30 @@ class Source(RuleModel):
     period_start: _dt.date | None = None
     period_end: _dt.date | None = None
     notes: list[str] = Field(default_factory=list)
+    superseded_by: Supersession | None = None
+
+
+class KnownDifference(RuleModel):
+    """One way the later text differs from this one, with where the fact comes from."""
+
+    text: str  # e.g. 算力服务资助：正式稿为年度实际采购费用的30%、最高600万元（征求意见稿：最高200万元）
+    where: str  # the public source of the fact, e.g. 2025年3月新闻稿所载正式文本
+
+
+class Supersession(RuleModel):
+    """This document has been replaced by a later text (e.g. a draft by its final version).
+
+    ``document`` names the later text's own ``[[source]]`` once staff have encoded it:
+    every measure of this document is then retired (see docs/rules.md). Until then the
+    results keep computing from this text and say so before any figure.
+    """
+
+    title: str  # 《光明区关于推动人工智能和软件信息产业高质量发展的若干措施》
+    number: str = ""  # 深光府规〔2025〕4号
+    issued: str = ""  # as reported, e.g. 2025年3月
+    evidence: str = ""  # where the fact comes from
+    document: str | None = None  # id of the later text's [[source]] once it is encoded
+    differences: list[KnownDifference] = Field(default_factory=list)
 
 
 class Option(RuleModel):
@@ -91,6 +115,7 @@ class Material(RuleModel):
 Op = Literal[
     "eq", "ne", "in", "not_in", "ge", "gt", "le", "lt",
     "is_true", "is_false", "contains_any", "any_item",
+    "undecidable", "within_years",
 ]
 
 
@@ -106,6 +131,20 @@ class Condition(RuleModel):
     """A requirement: ``fact op value``, or ``any``/``all`` of several requirements.
 
     ``label`` is the requirement in plain Chinese, shown to the user.
+
+    Two kinds say what the answers cannot settle:
+
+    - ``op = "undecidable"`` (no fact): a condition the clause states but no answer can
+      decide (an unpublished standard, a review judgment, eligibility of individuals).
+      It is always unknown, so the measure is at most 可能符合; ``reason`` is shown.
+    - ``op = "within_years"`` (fact = a year, value = N): a time word (首次认定, 新落户,
+      次年 …) compared with the as-of year: met when the year is the as-of year or up to
+      N years before; later than the as-of year fails; earlier is ``window_closed``
+      (unknown by default: the window is the guide's, so never 符合; ``failed`` where a
+      national rule fixes it, e.g. the five years of 两免三减半). ``reason`` states the rule.
+
+    ``assumption`` marks a condition the text leaves open and the tool assumes (e.g.
+    registration in 光明区): the result shows "本工具假定…，以申请指南为准".
     """
 
     label: str
@@ -115,11 +154,25 @@ class Condition(RuleModel):
     where: list[ItemCondition] = Field(default_factory=list)
     any: list[Condition] = Field(default_factory=list)
     all: list[Condition] = Field(default_factory=list)
+    reason: str = ""
+    assumption: str = ""
+    window_closed: Literal["unknown", "failed"] = "unknown"
 
     @model_validator(mode="after")
     def _shape(self) -> Condition:
         if self.any and self.all:
             raise ValueError("a condition takes 'any' or 'all', not both")
+        if self.op == "undecidable":
+            if self.fact is not None or self.any or self.all:
+                raise ValueError("an 'undecidable' condition takes no 'fact', 'any' or 'all'")
+            if not self.reason:
+                raise ValueError("an 'undecidable' condition needs a 'reason'")
+            return self
+        if self.op == "within_years":
+            if not isinstance(self.value, int) or isinstance(self.value, bool) or not 0 <= self.value <= 20:
+                raise ValueError("op 'within_years' needs an integer 'value' from 0 to 20")
+            if not self.reason:
+                raise ValueError("op 'within_years' needs a 'reason' (the rule used)")
         if self.any or self.all:
             if self.fact is not None or self.op is not None:
                 raise ValueError("a condition with 'any'/'all' takes no 'fact' or 'op'")
@@ -173,6 +226,9 @@ class RatioItems(RuleModel):
     item_cap_wan: WanValue | None = None
     total_cap_wan: WanValue | None = None
     up_to: bool = False
+    # Where the text may cap per applicant rather than per item (十七 “最高200万元”):
+    # the other reading's cap; the amount becomes the range between the two readings.
+    other_reading_total_cap_wan: WanValue | None = None
 
 
 class PerUnit(RuleModel):
@@ -280,6 +336,14 @@ class TaxBenefit(RuleModel):
     base: str | None = None  # fact (万元) the rate applies to, if any
     rate: Annotated[Decimal, Field(gt=0, le=10)] | None = None
     base_label: str = ""
+    # The tax the deduction saves: deduction × the company's income-tax rate (a choice fact).
+    tax_rate_fact: str | None = None
+    tax_rates: list[TaxRate] = Field(default_factory=list)
+
+
+class TaxRate(RuleModel):
+    key: str  # option value of the tax-rate question
+    rate: Annotated[Decimal, Field(ge=0, le=1)]
 
 
 class ExcessRefund(RuleModel):
@@ -336,12 +400,14 @@ class Measure(RuleModel):
     conditions: list[Condition] = Field(default_factory=list)
     amount: Amount
     duration: Duration = Field(default_factory=Duration)
-    exclusive_group: str | None = None
     materials: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     basis: str = ""  # national document cited where a real rate is encoded
     also_cited: list[AlsoCited] = Field(default_factory=list)
     context: str = ""  # e.g. a budget line from the drafting explanation
+    interpretations: list[str] = Field(default_factory=list)  # ids in rules/interpretations.toml
+    # The measure no longer applies: the id of the [[source]] (a later version) that replaces it.
+    retired_by: str | None = None
 
 
 class MeasureFile(RuleModel):
@@ -356,6 +422,46 @@ class CommonCondition(RuleModel):
     document: str
     conditions: list[Condition]
     notes: list[str] = Field(default_factory=list)
+    except_measures: list[str] = Field(default_factory=list)  # measures whose text plainly includes others
+    interpretations: list[str] = Field(default_factory=list)  # readings behind these conditions
+
+
+class SameKindGroup(RuleModel):
+    """Measures of which a company enjoys only one (第十九条: 同类…就高不就低、不重复补贴).
+
+    Only the highest member the company may get is counted in the totals; every
+    member's result names the group and why it is or is not counted.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str  # e.g. 新落户、新引进奖励
+    document: str  # the document whose clause sets the rule
+    article: str
+    clause: str  # verbatim
+    members: list[str] = Field(min_length=2)
+    reasoning: str  # why these measures are the same kind
+
+
+class GroupsFile(RuleModel):
+    group: list[SameKindGroup]
+
+
+class Interpretation(RuleModel):
+    """One reading chosen where a text is ambiguous (docs/interpretations.md)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    document: str
+    article: str
+    clause: str  # verbatim
+    readings: list[str] = Field(min_length=1)
+    chosen: str
+    why: str
+    effect: str  # effect on amounts and verdicts
+
+
+class InterpretationsFile(RuleModel):
+    interpretation: list[Interpretation]
 
 
 class SourcesFile(RuleModel):
@@ -370,3 +476,7 @@ class QuestionsFile(RuleModel):
 
 class MaterialsFile(RuleModel):
     material: list[Material]
+
+
+for _model in (Source, TaxBenefit, Measure, MeasureFile, SourcesFile):
+    _model.model_rebuild()

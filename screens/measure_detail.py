@@ -115,8 +115,9 @@ def notes_view(r: MatchResult, engine: Engine) -> Table | Text:
     common = engine.catalogue.common.get(m.document)
     if common is not None:
         lines.extend(common.notes)
-    if m.exclusive_group and r.count_note:
-        lines.append(f"同类措施就高不就低，只计一项：{r.count_note}")
+    for group in r.groups:
+        state = "计入" if group["counted"] else "不计入"
+        lines.append(f"同类组“{group['title']}”（{state}）：{group['why']}。为何同类：{group['reasoning']}")
     if m.basis:
         lines.append(f"依据：{m.basis}")
     if m.context:
@@ -125,6 +126,14 @@ def notes_view(r: MatchResult, engine: Engine) -> Table | Text:
         source = engine.catalogue.sources.get(cited.document)
         lines.append(f"另见《{source.title if source else cited.document}》{article_ref(cited.article)}：“{cited.quote}”")
     return bullets(lines, empty="无")
+
+
+def interpretations_view(r: MatchResult, engine: Engine) -> Table:
+    """The readings this measure's figures rest on (rules/interpretations.toml)."""
+    rows = []
+    for entry in engine.catalogue.interpretations_of(r.measure):
+        rows.append((Text("·"), Text(f"{entry.title}：{entry.chosen}（影响：{entry.effect}）")))
+    return marked_lines(rows)
 
 
 def section(title: str, body: Text | Table, *, id: str) -> Static:
@@ -162,6 +171,8 @@ class MeasureDetailScreen(Screen[None]):
             yield section("金额", amount_text(r), id="detail-amount")
             yield section("申请材料", materials_view(r, self.engine), id="detail-materials")
             yield section("说明", notes_view(r, self.engine), id="detail-notes")
+            if catalogue.interpretations_of(r.measure):
+                yield section("本工具采用的解读（docs/interpretations.md）", interpretations_view(r, self.engine), id="detail-interpretations")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:

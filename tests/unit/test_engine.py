@@ -27,7 +27,6 @@ region = "深圳市光明区"
 applicants = ["enterprise"]
 category = "rent_subsidy"
 review = "未说明"
-exclusive_group = "rent"
 materials = ["lease_contract", "application_form"]
 [[measure.conditions]]
 label = "园区类型"
@@ -60,7 +59,6 @@ region = "深圳市光明区"
 applicants = ["enterprise"]
 category = "rent_subsidy"
 review = "未说明"
-exclusive_group = "rent"
 materials = ["lease_contract"]
 [[measure.conditions]]
 label = "租赁产业用房面积"
@@ -114,6 +112,18 @@ kind = "case_by_case"
 '''
 
 
+GROUPS = '''
+[[group]]
+id = "rent"
+title = "产业用房租金补贴"
+document = "gm-measures"
+article = "十九"
+clause = "与光明区其它同类优惠措施由企业按照就高不就低的原则选择适用，不重复补贴"
+members = ["t-rent-pro", "t-rent-other"]
+reasoning = "同一产业用房的租金补贴"
+'''
+
+
 @pytest.fixture(scope="module")
 def small_engine(tmp_path_factory) -> Engine:
     root = tmp_path_factory.mktemp("rules")
@@ -121,6 +131,7 @@ def small_engine(tmp_path_factory) -> Engine:
     for existing in (root / "measures").glob("*.toml"):
         existing.unlink()
     (root / "measures" / "t.toml").write_text(MEASURES, encoding="utf-8")
+    (root / "groups.toml").write_text(GROUPS, encoding="utf-8")
     return Engine(load_catalogue(root))
 
 

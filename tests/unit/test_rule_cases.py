@@ -30,7 +30,8 @@ CASES = _load_cases()
 @pytest.mark.parametrize(("case_id", "case"), CASES, ids=[c[0] for c in CASES])
 def test_case(case_id: str, case: dict, engine) -> None:
     allowed = {"measure", "description", "status", "min_yuan", "max_yuan", "total_min_yuan", "total_max_yuan",
-               "later_yuan", "kind", "profile", "as_of", "missing", "counted_in_total"}
+               "later_yuan", "kind", "profile", "as_of", "missing", "counted_in_total",
+               "calculation_contains", "reasons_contain", "count_note_contains"}
     assert set(case) <= allowed, f"unknown keys in case: {set(case) - allowed}"
     profile = profile_from_data({"schema_version": 2, **case.get("profile", {})})
     as_of = case.get("as_of") or AS_OF
@@ -48,6 +49,12 @@ def test_case(case_id: str, case: dict, engine) -> None:
         assert set(case["missing"]) <= set(result.missing), result.missing
     if "counted_in_total" in case:
         assert result.counted_in_total == case["counted_in_total"], result.count_note
+    for text in case.get("calculation_contains", []):
+        assert text in result.amount.calculation, result.amount.calculation
+    for text in case.get("reasons_contain", []):
+        assert any(text in r for r in reasons), reasons
+    for text in case.get("count_note_contains", []):
+        assert text in result.count_note, result.count_note
 
 
 def test_every_measure_has_a_case(engine) -> None:
