@@ -46,7 +46,7 @@ class Option(RuleModel):
     label: str
 
 
-QuestionType = Literal["bool", "choice", "multi", "int", "area", "wan", "year", "text", "list"]
+QuestionType = Literal["bool", "choice", "multi", "int", "area", "wan", "year", "text", "list", "price"]
 
 
 class ListField(RuleModel):
@@ -58,6 +58,14 @@ class ListField(RuleModel):
     unit: str = ""
     help: str = ""
     options: list[Option] = Field(default_factory=list)
+
+
+class Gate(RuleModel):
+    """Ask a question only once another question is answered with one of ``values``
+    (e.g. the VC amount only after 获得风投创投投资 = 是)."""
+
+    question: str
+    values: list[Scalar]
 
 
 class Question(RuleModel):
@@ -72,6 +80,7 @@ class Question(RuleModel):
     options: list[Option] = Field(default_factory=list)
     item_fields: list[ListField] = Field(default_factory=list)  # for type = "list"
     order: int = 0
+    ask_if: Gate | None = None
 
 
 class SectionInfo(RuleModel):
