@@ -440,8 +440,9 @@ class Engine:
 
 def _gated(questions: dict[str, rm.Question], facts: dict[str, Any], wanted: set[str]) -> set[str]:
     """A wanted question's gate question is asked too; a gated question only once its
-    gate is answered with one of the gate's values (unknown keeps it hidden)."""
-    wanted = set(wanted)
+    gate is answered with one of the gate's values (unknown keeps it hidden).
+    A question ``ask_with`` another is asked whenever that one is."""
+    wanted = set(wanted) | {q for q, question in questions.items() if question.ask_with in wanted}
     pending = list(wanted)
     while pending:
         question = questions.get(pending.pop())

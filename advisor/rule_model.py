@@ -81,6 +81,7 @@ class Question(RuleModel):
     item_fields: list[ListField] = Field(default_factory=list)  # for type = "list"
     order: int = 0
     ask_if: Gate | None = None
+    ask_with: str | None = None  # shown whenever this other question is (rent per m² beside the annual rent)
 
 
 class SectionInfo(RuleModel):

@@ -69,7 +69,7 @@ def parse_money(text: str) -> Money:
     if wan > MAX_WAN:
         raise ValueError("金额超过 1 万亿元，请检查单位")
     if wan != wan.quantize(Decimal("0.0001"), rounding=ROUND_DOWN):
-        raise ValueError("金额最多精确到元")
+        raise ValueError("金额最多精确到元（万元后四位小数）")
     return Money(wan.normalize() if wan != wan.to_integral_value() else wan.quantize(Decimal(1)), unit_given)
 
 

@@ -1,7 +1,9 @@
 """An answer made of repeating items: funded projects, events, revenue by year.
 
-Items are shown one per line; 添加 / 修改 / 删除 open the item dialog. The
-widget posts ``Changed`` with the whole new value; the screen stores it.
+Items are shown one per line; 添加 / 修改 / 删除 open the item dialog, 无 says
+there are none (an empty list, which decides conditions — unlike an unanswered
+list, which stays unknown). The widget posts ``Changed`` with the whole new
+value; the screen stores it.
 A list question without item fields (``scale.revenue_wan``) is a year →
 amount table, edited as rows of 年度 and 营业收入.
 """
@@ -86,23 +88,53 @@ class ListAnswer(Vertical):
         super().__init__(classes=classes)
         self.spec = spec
         self.rows = rows_of(spec, value)
+        self.answered = value is not None
         self.max_year = max_year
 
     def compose(self) -> ComposeResult:
         yield OptionList(*self._options(), markup=False, classes="list-items")
         with Horizontal(classes="list-buttons"):
             yield Button("添加", id="add-item", compact=True)
+            if not is_table(self.spec):
+                yield Button("无 (0)", id="none-item", compact=True)
             yield Button("修改", id="edit-item", compact=True)
             yield Button("删除", id="remove-item", compact=True)
 
     def _options(self) -> list[Option]:
+        if not self.rows and self.answered and not is_table(self.spec):
+            return [Option("无（已确认没有）", disabled=True)]
         if not self.rows:
-            return [Option("（尚无条目，按“添加”录入）", disabled=True)]
+            hint = "按“添加”录入" if is_table(self.spec) else "按“添加”录入，没有请按 0 或“无”"
+            return [Option(f"（尚未回答：{hint}）", disabled=True)]
         return [Option(f"{n}. {summary(self.spec, row)}") for n, row in enumerate(self.rows, 1)]
 
     def show_value(self, value: Any) -> None:
         self.rows = rows_of(self.spec, value)
+        self.answered = value is not None
         self._refresh_items()
+
+    def focus_first(self) -> None:
+        """Entering the question: the items if there are any, else 添加."""
+        if self.rows:
+            self.query_one(OptionList).focus()
+        else:
+            self.query_one("#add-item", Button).focus()
+
+    def say_none(self) -> bool:
+        """Answer 无 (an empty list). Refused while items exist: they are removed one by one."""
+        if is_table(self.spec):
+            return False
+        if self.rows:
+            self.notify("已有条目；如果实际没有，请先逐条删除", severity="warning")
+            return False
+        self.answered = True
+        self._changed()
+        return True
+
+    @on(Button.Pressed, "#none-item")
+    def none_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.say_none()
 
     def _refresh_items(self) -> None:
         items = self.query_one(OptionList)
@@ -113,6 +145,7 @@ class ListAnswer(Vertical):
             items.highlighted = min(highlighted or 0, len(self.rows) - 1)
 
     def _changed(self) -> None:
+        self.answered = True
         self._refresh_items()
         self.post_message(self.Changed(self, value_of(self.spec, self.rows)))
 
