@@ -440,6 +440,11 @@ class QuestionField(Vertical):
             return
         self._answer([] if NONE_VALUE in chosen else real or None)
 
+    @on(ListAnswer.Done)
+    def list_done(self, event: ListAnswer.Done) -> None:
+        event.stop()
+        self.post_message(self.Advance(self, False))
+
     @on(ListAnswer.Changed)
     def answer_items(self, event: ListAnswer.Changed) -> None:
         event.stop()
