@@ -199,7 +199,8 @@ class QuestionnaireScreen(Screen[None]):
         except ValidationError as exc:
             field.show_error(f"{validation_message(exc)}（此项未保存）")
             return
-        field.clear_error()
+        if not field.awaiting_confirmation:
+            field.clear_error()
         skipped = self.app.profile.consultation.skipped
         if field.key in skipped and event.value is not None:
             self.app.profile.consultation.skipped = [s for s in skipped if s != field.key]

@@ -268,6 +268,11 @@ class QuestionField(Vertical):
     def has_error(self) -> bool:
         return self._showing_error
 
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """A figure is waiting for "是否把元填成了万元？" to be answered."""
+        return self._pending is not None
+
     def set_skipped(self, skipped: bool) -> None:
         self.skipped = skipped
         self.query_one(".question-label", Static).update(self._title())
