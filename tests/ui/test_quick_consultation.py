@@ -133,6 +133,7 @@ async def test_an_implausible_figure_is_asked_about_before_it_is_kept(make_app, 
         assert not field.has_error
         await d.fill("finance.loan_interest_wan", "abc")  # an invalid answer keeps its text next to the message
         assert field.editor.value == "abc" and "“abc”" in str(field.query_one(".field-error").visual)
+        assert field.has_class("-invalid") and field.editor.content_size.height >= 1  # the red mark hides no text
 
 
 async def test_follow_up_questions_wait_for_their_gate(make_app, driver_for) -> None:
