@@ -354,6 +354,9 @@ class QuestionnaireScreen(Screen[None]):
         index = self.section_ids.index(section_id)
         if sections.highlighted != index:
             sections.highlighted = index
+        self.app.current_section = section_id
+        if self.app.unsaved:  # remember where the person is, so resuming returns here
+            self.app.request_autosave()
         if focus:
             self.focus_first_question()
 
