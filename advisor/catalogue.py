@@ -354,6 +354,11 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             problems.append(f"{where}.section: 未声明的分组“{question.section}”")
         questions[question.id] = question
 
+    for question in questions.values():
+        if question.ask_if is not None and question.ask_if.question not in questions:
+            problems.append(f"questions.toml: question(id={question.id}).ask_if.question: 未知的问题“{question.ask_if.question}”")
+        if question.ask_with is not None and question.ask_with not in questions:
+            problems.append(f"questions.toml: question(id={question.id}).ask_with: 未知的问题“{question.ask_with}”")
     known_facts = set(questions) | set(DERIVED_FACTS)
     common = {c.document: c for c in sources_file.common}
     for c in common.values():

@@ -555,6 +555,7 @@ class Engine:
         for district, city in _CITY_OF.items():
             if district in wanted:
                 wanted.add(city)
+        wanted = _gated(self.catalogue.questions, facts, wanted)
         return [q for q in self.catalogue.questions if q in wanted]
 
 
@@ -625,6 +626,29 @@ def supersession_statement(source: rm.Source) -> str:
     if examples:
         text += f"（例如：{examples}）"
     return text + "；请按正式文件和当年申请指南申报，本工具的估算仅供参考"
+
+
+def _gated(questions: dict[str, rm.Question], facts: dict[str, Any], wanted: set[str]) -> set[str]:
+    """A wanted question's gate question is asked too; a gated question only once its
+    gate is answered with one of the gate's values (unknown keeps it hidden).
+    A question ``ask_with`` another is asked whenever that one is."""
+    wanted = set(wanted) | {q for q, question in questions.items() if question.ask_with in wanted}
+    pending = list(wanted)
+    while pending:
+        question = questions.get(pending.pop())
+        gate = question.ask_if if question is not None else None
+        if gate is not None and gate.question not in wanted:
+            wanted.add(gate.question)
+            pending.append(gate.question)
+
+    def is_open(q: str, seen: frozenset[str] = frozenset()) -> bool:
+        question = questions.get(q)
+        gate = question.ask_if if question is not None else None
+        if gate is None or q in seen:
+            return gate is None
+        return facts.get(gate.question) in gate.values and is_open(gate.question, seen | {q})
+
+    return {q for q in wanted if is_open(q)}
 
 
 def _group_rank(r: MatchResult) -> tuple[int, int, int, str]:

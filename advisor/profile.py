@@ -50,6 +50,7 @@ def _check_year(value: int) -> int:
 Year = Annotated[int, AfterValidator(_check_year)]
 Area = Annotated[int, Field(ge=0, le=100_000_000)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+RentPrice = Annotated[Decimal, Field(ge=0, le=100_000, decimal_places=2)]
 ShortText = Annotated[str, Field(max_length=2000)]
 
 # GB 32100-2015: 统一社会信用代码 uses these 31 characters (no I, O, S, V, Z).
@@ -191,6 +192,7 @@ class Projects(Section):
 
 
 class Compute(Section):
+    platform_built: bool | None = None
     platform_approved: bool | None = None
     platform_investment_wan: Wan | None = None
     platform_key_project: bool | None = None
@@ -208,6 +210,8 @@ class Space(Section):
     newly_moved_in: bool | None = None
     moved_in_year: Year | None = None
     leased_area_m2: Area | None = None
+    #: Rent as the lease states it (元/平方米/月); when known, ``annual_rent_wan`` is derived from it.
+    rent_yuan_per_m2_month: RentPrice | None = None
     annual_rent_wan: Wan | None = None
 
 
@@ -222,6 +226,7 @@ class Park(Section):
 
 
 class Finance(Section):
+    vc_invested: bool | None = None
     vc_institution_filed: bool | None = None
     vc_investment_wan: Wan | None = None
     loan_interest_wan: Wan | None = None
@@ -292,11 +297,16 @@ class Profile(BaseModel):
         section, _, field = path.partition(".")
         return getattr(getattr(self, section), field)
 
-    def set(self, path: str, value: object) -> None:
+    def set(self, path: str, value: object) -> list[str]:
         """Set (and validate) the answer at a dotted path; None makes it unknown.
 
         The section is validated as a whole on a copy first, so a refused answer
-        (e.g. a city that no longer contains the district) leaves the profile unchanged.
+        leaves the profile unchanged. Answers that follow from this one change
+        with it, and their paths are returned:
+
+        - a city clears a district that is not in it;
+        - the rent per m² per month and the leased area give the annual rent
+          (price × area × 12); typing the annual rent itself drops the price.
         """
         section_name, _, field = path.partition(".")
         section = getattr(self, section_name)
@@ -304,7 +314,37 @@ class Profile(BaseModel):
             raise AttributeError(path)
         data = {name: getattr(section, name) for name in type(section).model_fields}
         data[field] = value
+        changed: list[str] = []
+        if section_name == "identity" and field.endswith("_city"):
+            district = field.removesuffix("_city") + "_district"
+            allowed = DISTRICTS_BY_CITY.get(value or "")  # type: ignore[call-overload]
+            if data[district] is not None and allowed is not None and data[district] not in allowed:
+                data[district] = None
+                changed.append(f"identity.{district}")
+        if section_name == "space" and field in ("rent_yuan_per_m2_month", "leased_area_m2"):
+            if data["rent_yuan_per_m2_month"] is not None:
+                from advisor.units import annual_rent_wan
+
+                area = data["leased_area_m2"]
+                price = Decimal(str(data["rent_yuan_per_m2_month"]))
+                data["annual_rent_wan"] = annual_rent_wan(price, int(area)) if area is not None else None  # type: ignore[call-overload]
+                if data["annual_rent_wan"] != getattr(section, "annual_rent_wan"):
+                    changed.append("space.annual_rent_wan")
+        elif section_name == "space" and field == "annual_rent_wan" and data["rent_yuan_per_m2_month"] is not None:
+            data["rent_yuan_per_m2_month"] = None
+            changed.append("space.rent_yuan_per_m2_month")
         setattr(self, section_name, type(section).model_validate(data))
+        return changed
+
+    def copy_registered_location(self) -> list[str]:
+        """同注册地: tax and statistics place become the registered city and district."""
+        identity = self.identity
+        data = identity.model_dump()
+        for prefix in ("tax", "stats"):
+            data[f"{prefix}_city"] = identity.registered_city
+            data[f"{prefix}_district"] = identity.registered_district
+        self.identity = Identity.model_validate(data)
+        return [f"identity.{p}_{part}" for p in ("tax", "stats") for part in ("city", "district")]
 
 
 FACT_SECTIONS = tuple(name for name in Profile.model_fields if name not in ("schema_version", "consultation"))

@@ -403,17 +403,17 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
 # --- HTML ---------------------------------------------------------------------------------
 
 _CSS = """
-@page{size:A4;margin:16mm 14mm 16mm 14mm}
+@page{size:A4;margin:14mm 13mm 14mm 13mm}
 body{font-family:"Microsoft YaHei","PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Source Han Sans SC",
 "WenQuanYi Zen Hei","WenQuanYi Micro Hei",SimHei,sans-serif;max-width:960px;margin:2em auto;color:#222;
-line-height:1.4;font-size:10pt}
+line-height:1.35;font-size:9.5pt}
 h1{font-size:17pt;border-bottom:2px solid #333;margin:0 0 .3em}h2{font-size:13pt;margin:1.1em 0 .4em;border-bottom:1px solid #aaa}
 h3{font-size:11pt;margin:.9em 0 .3em}
 h1,h2,h3{break-after:avoid;page-break-after:avoid}
 table{border-collapse:collapse;width:100%;margin:.3em 0}
 thead{display:table-header-group}
 tr{break-inside:avoid;page-break-inside:avoid}
-th,td{border:1px solid #bbb;padding:1px 4px;vertical-align:top;font-size:9pt}
+th,td{border:1px solid #bbb;padding:1px 4px;vertical-align:top;font-size:8.5pt}
 col.box{width:2.2em}col.material{width:34%}
 th{background:#eee;text-align:left;white-space:nowrap}td.amount{text-align:right;white-space:nowrap}
 ul{margin:.2em 0;padding-left:1.4em}li{margin:0}
@@ -504,12 +504,18 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
                              f"<td>{e('、'.join(titles))}</td></tr>")
             parts.append("</tbody></table>")
     parts.append("<h2>评估依据的回答</h2><p class='small'>请逐项核对；标为“未回答”的问题决定了部分措施只能列为“可能符合”。</p>")
-    parts.append("<table><thead><tr><th>分组</th><th>问题</th><th>回答</th></tr></thead><tbody>")
+    # Two answers a row: the page of answers stays short enough to check at a glance.
+    parts.append("<table class='answers'><thead><tr><th>分组</th><th>问题</th><th>回答</th><th>问题</th><th>回答</th>"
+                 "</tr></thead><tbody>")
     for title, rows in answer_groups(engine, profile, assessment.as_of):
-        for index, (label, value, known) in enumerate(rows):
-            group = f"<td rowspan='{len(rows)}'>{e(title)}</td>" if index == 0 else ""
-            shown = e(value) if known else f"<b>{e(value)}</b>"
-            parts.append(f"<tr>{group}<td>{e(label)}</td><td>{shown}</td></tr>")
+        pairs = [rows[i:i + 2] for i in range(0, len(rows), 2)]
+        for index, pair in enumerate(pairs):
+            group = f"<td rowspan='{len(pairs)}'>{e(title)}</td>" if index == 0 else ""
+            cells = "".join(f"<td>{e(label)}</td><td>{e(value) if known else f'<b>{e(value)}</b>'}</td>"
+                            for label, value, known in pair)
+            if len(pair) == 1:
+                cells += "<td></td><td></td>"
+            parts.append(f"<tr>{group}{cells}</tr>")
     parts.append("</tbody></table>")
     used = interpretations_used(assessment)
     if used:

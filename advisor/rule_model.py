@@ -70,7 +70,7 @@ class Option(RuleModel):
     label: str
 
 
-QuestionType = Literal["bool", "choice", "multi", "int", "area", "wan", "year", "text", "list"]
+QuestionType = Literal["bool", "choice", "multi", "int", "area", "wan", "year", "text", "list", "price"]
 
 
 class ListField(RuleModel):
@@ -82,6 +82,14 @@ class ListField(RuleModel):
     unit: str = ""
     help: str = ""
     options: list[Option] = Field(default_factory=list)
+
+
+class Gate(RuleModel):
+    """Ask a question only once another question is answered with one of ``values``
+    (e.g. the VC amount only after 获得风投创投投资 = 是)."""
+
+    question: str
+    values: list[Scalar]
 
 
 class Question(RuleModel):
@@ -96,6 +104,8 @@ class Question(RuleModel):
     options: list[Option] = Field(default_factory=list)
     item_fields: list[ListField] = Field(default_factory=list)  # for type = "list"
     order: int = 0
+    ask_if: Gate | None = None
+    ask_with: str | None = None  # shown whenever this other question is (rent per m² beside the annual rent)
 
 
 class SectionInfo(RuleModel):

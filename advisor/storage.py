@@ -3,6 +3,13 @@
 Every answer is autosaved atomically to the user's data folder, one file per
 consultation, so several consultations can be in progress and a killed
 terminal loses nothing. ``ADVISOR_DATA_DIR`` overrides the folder (tests).
+
+One consultation has one autosave: a small ``<id>.json`` beside it records the
+profile file it came from (so opening that file again continues the same
+autosave) and the section the person was in (so resuming returns there). A
+``<id>.lock`` holding the process id tells a second app instance that the
+consultation is open elsewhere; a lock left by a killed process is taken over.
+Temporary files left by a killed save are removed on the next start.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ import json
 import os
 import re
 import secrets
+import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,19 +74,199 @@ def autosave_path(consultation_id: str) -> Path:
     return autosave_dir() / f"{consultation_id}.toml"
 
 
-def autosave(profile: Profile, consultation_id: str) -> Path:
-    """Write the consultation's current answers atomically; return the file."""
+def autosave(profile: Profile, consultation_id: str, *, source: Path | None = None, section: str | None = None) -> Path:
+    """Write the consultation's current answers atomically; return the file.
+
+    ``source`` (the profile file it belongs to) and ``section`` (where the person
+    is) go to the consultation's small ``.json`` record, written after the answers.
+    """
     path = autosave_path(consultation_id)
     atomic_write_text(path, dump_profile(profile))
+    record = {"source": str(source.resolve()) if source is not None else None, "section": section}
+    atomic_write_text(_record_path(consultation_id), json.dumps(record, ensure_ascii=False))
     return path
 
 
 def discard(consultation_id: str) -> None:
     """Forget an autosaved consultation (after it is closed on purpose)."""
+    for path in (autosave_path(consultation_id), _record_path(consultation_id)):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+# --- one autosave per consultation -------------------------------------------------------
+
+
+def _record_path(consultation_id: str) -> Path:
+    return autosave_path(consultation_id).with_suffix(".json")
+
+
+@dataclass(frozen=True)
+class AutosaveRecord:
+    """What an autosave remembers beside the answers."""
+
+    source: Path | None
+    section: str | None
+
+
+def autosave_record(consultation_id: str) -> AutosaveRecord:
+    """The consultation's source file and last section (empty if unknown or unreadable)."""
     try:
-        autosave_path(consultation_id).unlink()
+        data = json.loads(_record_path(consultation_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return AutosaveRecord(None, None)
+    if not isinstance(data, dict):
+        return AutosaveRecord(None, None)
+    source, section = data.get("source"), data.get("section")
+    return AutosaveRecord(Path(source) if isinstance(source, str) and source else None,
+                          section if isinstance(section, str) else None)
+
+
+def autosave_for(profile_file: Path) -> str | None:
+    """The unfinished consultation that belongs to this profile file, if any (newest first)."""
+    try:
+        wanted = profile_file.resolve()
+    except OSError:
+        return None
+    for unfinished in list_unfinished():
+        if autosave_record(unfinished.consultation_id).source == wanted:
+            return unfinished.consultation_id
+    return None
+
+
+# --- who has a consultation open -----------------------------------------------------------
+
+
+class OpenElsewhere(Exception):
+    """The consultation is open in another running instance of the app."""
+
+    def __init__(self, pid: int, host: str) -> None:
+        super().__init__(f"consultation open in process {pid} on {host}")
+        self.pid = pid
+        self.host = host
+
+
+def _lock_path(consultation_id: str) -> Path:
+    return autosave_path(consultation_id).with_suffix(".lock")
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # os.kill would send a signal there; assume it runs
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def lock_holder(consultation_id: str) -> tuple[int, str] | None:
+    """(pid, host) of a live process holding the consultation, or None (no lock or a stale one)."""
+    path = _lock_path(consultation_id)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pid, host = int(data["pid"]), str(data["host"])
     except FileNotFoundError:
-        pass
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        # half-written: by a process starting right now (respected a few seconds) or by a killed one
+        try:
+            young = time.time() - path.stat().st_mtime < 5
+        except OSError:
+            return None
+        return (0, socket.gethostname()) if young else None
+    if host == socket.gethostname() and not _process_alive(pid):
+        return None
+    return pid, host
+
+
+def acquire_lock(consultation_id: str) -> None:
+    """Mark the consultation as open in this process; a stale lock is taken over.
+
+    Raises OpenElsewhere when another live process holds it.
+    """
+    path = _lock_path(consultation_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mine = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            holder = lock_holder(consultation_id)
+            if holder is not None:
+                if holder == (os.getpid(), socket.gethostname()):
+                    return
+                raise OpenElsewhere(*holder) from None
+            try:
+                path.unlink()  # stale: its process is gone
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(mine)
+        return
+    holder = lock_holder(consultation_id)
+    raise OpenElsewhere(*(holder or (0, socket.gethostname())))
+
+
+def release_lock(consultation_id: str) -> None:
+    """Give the consultation up, if this process holds it."""
+    if lock_holder(consultation_id) == (os.getpid(), socket.gethostname()):
+        try:
+            _lock_path(consultation_id).unlink()
+        except FileNotFoundError:
+            pass
+
+
+ORPHAN_AGE_SECONDS = 60
+
+
+def clean_orphans() -> list[Path]:
+    """Remove temporary files left by saves that were killed, and stale locks.
+
+    An autosave's temporary file is left alone while a live process holds that
+    consultation (it may be writing it right now); other temporary files in the
+    data folder only once they are a minute old.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    for folder in (autosave_dir(), data_dir()):
+        try:
+            candidates = list(folder.glob(".*.tmp"))
+        except OSError:
+            continue
+        for path in candidates:
+            stem = path.name[1:].split(".", 1)[0]
+            try:
+                if _ID_PATTERN.match(stem) and folder == autosave_dir():
+                    if lock_holder(stem) is not None:
+                        continue
+                elif now - path.stat().st_mtime < ORPHAN_AGE_SECONDS:
+                    continue
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                continue
+    try:
+        locks = list(autosave_dir().glob("*.lock"))
+    except OSError:
+        locks = []
+    for path in locks:
+        if _ID_PATTERN.match(path.stem) and lock_holder(path.stem) is None:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                pass
+    return removed
 
 
 def list_unfinished() -> list[Unfinished]:

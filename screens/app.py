@@ -24,6 +24,7 @@ from advisor import storage
 from advisor.engine import Engine
 from advisor.profile import Profile
 from advisor.profile_io import ProfileError, load_profile, save_profile
+from advisor.terminal_text import printable
 from screens.commands import AdvisorCommands
 from screens.dialogs import ChoiceDialog, ErrorDialog
 from screens.file_dialog import OpenFileDialog, SaveFileDialog, display_path
@@ -100,11 +101,14 @@ class AdvisorApp(App[None]):
     class ProfileOpened(Message):
         """A profile was read from disk (a file or an unfinished consultation)."""
 
-        def __init__(self, profile: Profile, path: Path | None, consultation_id: str) -> None:
+        def __init__(self, profile: Profile, path: Path | None, consultation_id: str,
+                     section: str | None = None, resumed: bool = False) -> None:
             super().__init__()
             self.profile = profile
             self.path = path
             self.consultation_id = consultation_id
+            self.section = section  # where the person was, when an autosave is continued
+            self.resumed = resumed
 
     class ProfileSaved(Message):
         def __init__(self, path: Path) -> None:
@@ -129,14 +133,36 @@ class AdvisorApp(App[None]):
         self.unsaved = False
         self._after_save: Callable[[], None] | None = None
         self._autosave_lock = threading.Lock()
-        self._pending_autosave: tuple[str, Profile] | None = None
+        self._pending_autosave: tuple[str, Profile, Path | None, str | None] | None = None
+        self.current_section: str | None = None
+        self.locked_id: str | None = None  # the consultation this process holds (storage lock)
 
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
 
     def on_mount(self) -> None:
+        self.clean_orphans()
         if self.profile_path is not None:
             self.read_profile(self.profile_path)
+
+    @work(thread=True, group="autosave")
+    def clean_orphans(self) -> None:
+        with self._autosave_lock:
+            try:
+                storage.clean_orphans()
+            except OSError:
+                pass  # tidying up is never worth an error
+
+    def on_unmount(self) -> None:
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self.locked_id is not None:
+            try:
+                storage.release_lock(self.locked_id)
+            except OSError:
+                pass
+            self.locked_id = None
 
     # --- consultations -------------------------------------------------------------------
 
@@ -146,17 +172,48 @@ class AdvisorApp(App[None]):
 
         return any(isinstance(screen, QuestionnaireScreen) for screen in self.screen_stack)
 
-    def start_consultation(self, profile: Profile, consultation_id: str, saved_path: Path | None = None) -> None:
-        """Make ``profile`` the current consultation and open the questionnaire."""
+    def start_consultation(self, profile: Profile, consultation_id: str, saved_path: Path | None = None,
+                           section: str | None = None) -> None:
+        """Make ``profile`` the current consultation and open the questionnaire.
+
+        The consultation is locked for this process; if another running instance
+        has it open, the person is told so and may continue with a copy (a new
+        autosave of the same answers) — nothing is dropped and nothing is shared.
+        """
         from screens.questionnaire import QuestionnaireScreen
 
+        if self.locked_id != consultation_id:
+            try:
+                storage.acquire_lock(consultation_id)
+            except storage.OpenElsewhere as elsewhere:
+                self._offer_copy(profile, saved_path, section, elsewhere)
+                return
+            except OSError:
+                pass  # a read-only data folder: autosave will report its own problem
+            else:
+                self._release_lock()
+                self.locked_id = consultation_id
         self.profile = profile
         self.consultation_id = consultation_id
         self.saved_path = saved_path
+        self.current_section = section
         self.unsaved = False
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(QuestionnaireScreen())
+        self.push_screen(QuestionnaireScreen(initial_section=section))
+
+    def _offer_copy(self, profile: Profile, saved_path: Path | None, section: str | None,
+                    elsewhere: storage.OpenElsewhere) -> None:
+        where = f"进程 {elsewhere.pid}" if elsewhere.pid else "另一个正在启动的窗口"
+
+        def decide(choice: str | None) -> None:
+            if choice == "copy":
+                self.start_consultation(profile.model_copy(deep=True), storage.new_consultation_id(), saved_path, section)
+
+        self.push_screen(ChoiceDialog(
+            f"这次咨询已在另一个窗口中打开（{where}）。两处同时修改会互相覆盖，所以这里不会直接打开它。\n"
+            "可以以副本继续：复制现有回答，另存为一份新的自动保存，两边的回答都不会丢失。",
+            [("copy", "以副本继续"), ("cancel", "返回")]), decide)
 
     def action_new_consultation(self) -> None:
         profile = Profile()
@@ -189,6 +246,7 @@ class AdvisorApp(App[None]):
 
     def _finish_consultation(self) -> None:
         self.discard_autosave(self.consultation_id)
+        self._release_lock()
         self.profile = Profile()
         self.consultation_id = storage.new_consultation_id()
         self.saved_path = None
@@ -200,7 +258,8 @@ class AdvisorApp(App[None]):
 
     def request_autosave(self) -> None:
         """Autosave a snapshot of the current answers in a thread worker."""
-        self._pending_autosave = (self.consultation_id, self.profile.model_copy(deep=True))
+        self._pending_autosave = (self.consultation_id, self.profile.model_copy(deep=True),
+                                  self.saved_path, self.current_section)
         self._autosave()
 
     @work(thread=True, group="autosave")
@@ -211,7 +270,7 @@ class AdvisorApp(App[None]):
             if pending is None:
                 return
             try:
-                storage.autosave(pending[1], pending[0])
+                storage.autosave(pending[1], pending[0], source=pending[2], section=pending[3])
             except OSError as exc:
                 self.post_message(self.FileProblem(f"自动保存失败：{exc.strerror or exc}。回答仍在内存中，请用 Ctrl+S 保存。"))
 
@@ -240,6 +299,18 @@ class AdvisorApp(App[None]):
             self.post_message(self.FileProblem(f"无法打开画像。{exc}"))
             return
         storage.remember_profile(path)
+        continued = storage.autosave_for(path)
+        if continued is not None:
+            # the same file again: continue its autosave (newer answers win) instead of a duplicate
+            try:
+                autosaved = storage.autosave_path(continued)
+                if autosaved.stat().st_mtime >= path.stat().st_mtime:
+                    profile = storage.load_unfinished(continued)
+                section = storage.autosave_record(continued).section
+            except (OSError, ProfileError):
+                section = None
+            self.post_message(self.ProfileOpened(profile, path, continued, section, resumed=True))
+            return
         self.post_message(self.ProfileOpened(profile, path, storage.new_consultation_id()))
 
     @work(thread=True, group="files")
@@ -249,13 +320,16 @@ class AdvisorApp(App[None]):
         except (ProfileError, ValueError) as exc:
             self.post_message(self.FileProblem(f"无法继续这次咨询。{exc}"))
             return
-        self.post_message(self.ProfileOpened(profile, None, consultation_id))
+        record = storage.autosave_record(consultation_id)
+        source = record.source if record.source is not None and record.source.is_file() else None
+        self.post_message(self.ProfileOpened(profile, source, consultation_id, record.section, resumed=True))
 
     @on(ProfileOpened)
     def show_opened_profile(self, message: ProfileOpened) -> None:
-        self.start_consultation(message.profile, message.consultation_id, message.path)
-        if message.path is not None:
-            self.notify(f"已打开 {display_path(message.path)}", markup=False)
+        self.start_consultation(message.profile, message.consultation_id, message.path, message.section)
+        if message.path is not None and self.consultation_id == message.consultation_id:
+            verb = "继续未完成的咨询" if message.resumed else "已打开"
+            self.notify(printable(f"{verb} {display_path(message.path)}"), markup=False)
 
     @on(FileProblem)
     def show_file_problem(self, message: FileProblem) -> None:
@@ -296,6 +370,8 @@ class AdvisorApp(App[None]):
     def confirm_saved(self, message: ProfileSaved) -> None:
         self.saved_path = message.path
         self.unsaved = False
+        if self.consulting:
+            self.request_autosave()  # the autosave now belongs to this file
         self.notify(f"已保存到 {display_path(message.path)}", markup=False)
         after, self._after_save = self._after_save, None
         if after is not None:

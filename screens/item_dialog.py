@@ -1,4 +1,8 @@
-"""Editing one item of a list answer (a funded project, an event, a revenue year)."""
+"""Editing one item of a list answer (a funded project, an event, a revenue year).
+
+Enter in a typed field submits the dialog (确定); a one-key answer (y/n, an
+option's number) moves on to the next field.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +42,20 @@ class ItemDialog(ModalScreen[dict[str, Any] | None]):
                 yield Button("取消", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(QuestionField).editor.focus()
+        self.query_one(QuestionField).focus_editor()
+
+    @on(QuestionField.Advance)
+    def advance(self, event: QuestionField.Advance) -> None:
+        event.stop()
+        if event.submitted:
+            self.action_store()
+            return
+        fields = list(self.query(QuestionField))
+        position = fields.index(event.field)
+        if position + 1 < len(fields):
+            fields[position + 1].focus_editor()
+        else:
+            self.query_one("#store", Button).focus()
 
     @on(QuestionField.Answered)
     def keep_answer(self, event: QuestionField.Answered) -> None:

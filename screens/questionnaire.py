@@ -5,6 +5,11 @@ current section's questions that still matter for this company (recomputed
 by the engine after every answer, so an earlier answer re-decides what is
 asked later); right, the live estimate. Every answer is stored in the
 Profile at once and autosaved by the app.
+
+Keys: entering a section focuses its first question; Enter or a one-key
+answer moves to the next unanswered question; F3 copies the registered
+place to the tax and statistics place (同注册地); a valid 统一社会信用代码
+offers the city (and district, where the code names one) as a suggestion.
 """
 
 from __future__ import annotations
@@ -20,8 +25,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 
+from decimal import Decimal
+
 from advisor.profile import DISTRICTS_BY_CITY
 from advisor.profile_io import describe_profile_errors
+from advisor.terminal_text import printable
+from advisor.units import region_from_credit_code, rent_conversion_text
+from screens.dialogs import ConfirmDialog
 from screens.widgets.live_panel import LivePanel
 from screens.widgets.question_field import QuestionField
 from screens.widgets.section_list import SectionList
@@ -69,15 +79,18 @@ class QuestionnaireScreen(Screen[None]):
         Binding("right_square_bracket", "next_section", "下一组", show=False),
         Binding("left_square_bracket", "previous_section", "上一组", show=False),
         Binding("f2", "skip_question", "不确定/跳过"),
+        Binding("f3", "same_as_registered", "同注册地"),
         Binding("r,f5", "app.show_results", "查看结果"),
         Binding("escape", "close_consultation", "结束咨询"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, initial_section: str | None = None) -> None:
         super().__init__()
         self.fields: dict[str, QuestionField] = {}
         self.relevant: list[str] = []
         self.built: set[str] = set()
+        self.initial_section = initial_section
+        self._offered_codes: set[str] = set()
 
     @property
     def catalogue(self):
@@ -103,9 +116,12 @@ class QuestionnaireScreen(Screen[None]):
             yield LivePanel(id="live")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.refresh_questions()
-        self.focus_first_question()
+        if self.initial_section in self.section_ids and self.initial_section != self.section_ids[0]:
+            await self.show_section(self.initial_section, focus=True)
+        else:
+            self.focus_first_question()
 
     def on_screen_resume(self) -> None:
         self.refresh_questions()
@@ -132,6 +148,10 @@ class QuestionnaireScreen(Screen[None]):
             self.fields[question.id] = field
             fields.append(field)
         return fields
+
+    def on_descendant_focus(self, _event: object) -> None:
+        """The app autosaves where the person is, so resuming returns to this section."""
+        self.app.current_section = self.current_section
 
     async def _build_page(self, section_id: str) -> None:
         """Mount a section's question fields the first time it is shown (keeps start-up fast)."""
@@ -162,6 +182,7 @@ class QuestionnaireScreen(Screen[None]):
             answered, asked = counts.get(section, (0, 0))
             done = profile.get(question_id) is not None or question_id in skipped
             counts[section] = (answered + done, asked + 1)
+        self._show_rent_conversion()
         for page in self.query(".page"):
             page.query_one(".page-empty").display = counts.get(page.id.removeprefix("page-"), (0, 0))[1] == 0
         self.query_one(SectionList).show_counts(counts)
@@ -178,7 +199,8 @@ class QuestionnaireScreen(Screen[None]):
         except ValidationError as exc:
             field.show_error(f"{validation_message(exc)}（此项未保存）")
             return
-        field.clear_error()
+        if not field.awaiting_confirmation:
+            field.clear_error()
         skipped = self.app.profile.consultation.skipped
         if field.key in skipped and event.value is not None:
             self.app.profile.consultation.skipped = [s for s in skipped if s != field.key]
@@ -186,18 +208,101 @@ class QuestionnaireScreen(Screen[None]):
         self._answers_changed()
 
     def _store(self, path: str, value: Any) -> None:
-        """Set an answer; a new city clears a district that is not in it."""
+        """Set an answer; answers that follow from it (a district not in a new city,
+        an annual rent from its unit price) are shown changed too."""
         profile = self.app.profile
-        if path.endswith("_city"):
-            district_path = path.removesuffix("_city") + "_district"
-            district = profile.get(district_path)
-            allowed = DISTRICTS_BY_CITY.get(value or "")
-            if district is not None and allowed is not None and district not in allowed:
-                profile.set(district_path, None)
-                if district_path in self.fields:
-                    self.fields[district_path].show_value(None)
-                    self.fields[district_path].show_error(f"原来的“{district}”不属于{value}，请重新选择")
-        profile.set(path, value)
+        district = profile.get(path.removesuffix("_city") + "_district") if path.endswith("_city") else None
+        for changed in profile.set(path, value):
+            field = self.fields.get(changed)
+            if field is None:
+                continue
+            field.show_value(profile.get(changed))
+            if changed.endswith("_district"):
+                field.show_error(f"原来的“{district}”不属于{value}，请重新选择")
+        if path == "identity.credit_code" and value:
+            self._offer_region(value)
+
+    def _show_rent_conversion(self) -> None:
+        """Under the rent questions: how the annual rent follows from the unit price."""
+        space = self.app.profile.space
+        price_field, annual_field = self.fields.get("space.rent_yuan_per_m2_month"), self.fields.get("space.annual_rent_wan")
+        price = space.rent_yuan_per_m2_month
+        if price is not None and space.leased_area_m2 is not None:
+            text = rent_conversion_text(Decimal(price), space.leased_area_m2)
+            note, annual_note = f"换算：{text}", f"由租金单价换算：{text}（直接改写这里则以年租金为准）"
+        elif price is not None:
+            note = annual_note = "填写租赁面积后按 单价 × 面积 × 12 个月 换算年租金"
+        else:
+            note = annual_note = ""
+        if price_field is not None:
+            price_field.show_note(note)
+        if annual_field is not None:
+            annual_field.show_note(annual_note)
+            if price is not None:
+                annual_field.show_value(space.annual_rent_wan)
+
+    def _offer_region(self, code: str) -> None:
+        """A valid code's registration authority suggests the registered place; the person confirms."""
+        suggestion = region_from_credit_code(code)
+        profile = self.app.profile
+        if suggestion is None or code in self._offered_codes:
+            return
+        city, district = profile.identity.registered_city, profile.identity.registered_district
+        if city == suggestion.city and (suggestion.district is None or district is not None):
+            return
+        self._offered_codes.add(code)
+        place = suggestion.city + (suggestion.district or "")
+
+        def adopt(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            self._store("identity.registered_city", suggestion.city)
+            if suggestion.district is not None:
+                self._store("identity.registered_district", suggestion.district)
+            for path in ("identity.registered_city", "identity.registered_district"):
+                if path in self.fields:
+                    self.fields[path].show_value(profile.get(path))
+                    self.fields[path].clear_error()
+            self._answers_changed()
+            self.call_after_refresh(self.focus_next_unanswered, self.fields.get("identity.credit_code"))
+
+        self.app.push_screen(ConfirmDialog(f"{suggestion.text()}。\n把注册地填为“{place}”？", confirm_label="采用",
+                                           cancel_label="不采用"), adopt)
+
+    def action_same_as_registered(self) -> None:
+        """同注册地: one key sets the tax and statistics place to the registered one."""
+        profile = self.app.profile
+        if profile.identity.registered_city is None:
+            self.notify("请先回答注册地所在城市", severity="warning")
+            return
+        for path in profile.copy_registered_location():
+            if path in self.fields:
+                self.fields[path].show_value(profile.get(path))
+                self.fields[path].clear_error()
+        place = printable((profile.identity.registered_city or "") + (profile.identity.registered_district or ""))
+        self.notify(f"纳税地、统计地已设为同注册地：{place}", markup=False)
+        self._answers_changed()
+
+    @on(QuestionField.Advance)
+    def advance(self, event: QuestionField.Advance) -> None:
+        event.stop()
+        self.call_after_refresh(self.focus_next_unanswered, event.field)
+
+    def focus_next_unanswered(self, field: QuestionField | None) -> None:
+        """After an answer: the next shown question still unanswered in this section,
+        else the next section's first question."""
+        page = self.query_one(f"#page-{self.current_section}")
+        shown = [f for f in page.query(QuestionField) if f.display]
+        after = shown[shown.index(field) + 1:] if field in shown else shown
+        skipped = set(self.app.profile.consultation.skipped)
+        for candidate in after:
+            if self.app.profile.get(candidate.key) is None and candidate.key not in skipped:
+                candidate.focus_editor()
+                return
+        if after:
+            after[0].focus_editor()
+        else:
+            self.run_worker(self._step_section(1), exclusive=True, group="advance")
 
     @on(QuestionField.SkipRequested)
     def skip_from_field(self, event: QuestionField.SkipRequested) -> None:
@@ -249,6 +354,9 @@ class QuestionnaireScreen(Screen[None]):
         index = self.section_ids.index(section_id)
         if sections.highlighted != index:
             sections.highlighted = index
+        self.app.current_section = section_id
+        if self.app.unsaved:  # remember where the person is, so resuming returns here
+            self.app.request_autosave()
         if focus:
             self.focus_first_question()
 
@@ -256,7 +364,7 @@ class QuestionnaireScreen(Screen[None]):
         page = self.query_one(f"#page-{self.current_section}")
         for field in page.query(QuestionField):
             if field.display:
-                field.editor.focus()
+                field.focus_editor()
                 return
         self.query_one(SectionList).focus()
 

@@ -31,27 +31,28 @@ class Pane:
     def __init__(self, session: str, env: dict[str, str]) -> None:
         self.session = session
         self.env = env
+        self.tmux = ["tmux", "-L", f"advisor-kill-{os.getpid()}"]  # a private server, never the default one
 
     def start(self) -> None:
         env_args = [arg for key, value in self.env.items() for arg in ("-e", f"{key}={value}")]
         command = f"exec {sys.executable} -m advisor"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT),
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT),
                         *env_args, command], check=True)
 
     def text(self) -> str:
-        run = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
+        run = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
         return run.stdout
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, *(["-l"] if literal else []), *keys], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.session, *(["-l"] if literal else []), *keys], check=True)
 
     def pid(self) -> int:
-        run = subprocess.run(["tmux", "display-message", "-p", "-t", self.session, "#{pane_pid}"],
+        run = subprocess.run([*self.tmux, "display-message", "-p", "-t", self.session, "#{pane_pid}"],
                              capture_output=True, text=True, check=True)
         return int(run.stdout.strip())
 
     def stop(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True)  # our private server only
 
 
 def wait_for(condition: Callable[[], bool], what: str, pane: Pane, timeout: float = 20) -> None:
@@ -90,7 +91,7 @@ def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
         wait_for(saved, "the autosave", pane)
         pid = pane.pid()
         os.kill(pid, signal.SIGKILL)  # the app we started, no chance to clean up
-        wait_for(lambda: subprocess.run(["tmux", "has-session", "-t", pane.session], capture_output=True).returncode != 0,
+        wait_for(lambda: subprocess.run([*pane.tmux, "has-session", "-t", pane.session], capture_output=True).returncode != 0,
                  "the pane to close", pane, timeout=10)
         assert list(autosave.glob("*.tmp")) == [] and list(autosave.glob(".*.tmp")) == []
 
@@ -102,7 +103,7 @@ def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
         time.sleep(0.3)
         pane.keys("Enter")
         wait_for(lambda: "实时估算" in pane.text(), "the resumed questionnaire", pane)
-        pane.keys("]")
+        # resuming returns to the section the person was in: 身份与所在地
         wait_for(lambda: "单位名称" in pane.text() and NAME in pane.text(), "the resumed answer, shown literally", pane)
         assert "已答 1/" in pane.text() or "1/10" in pane.text()
     finally:

@@ -41,8 +41,7 @@ async def test_guangming_ai_company_in_professional_park(make_app, driver_for) -
         await d.fill("space.annual_rent_wan", "96")
         # a municipal funded project through the item dialog
         await d.go_to("projects.funded")
-        await d.press("tab")  # from the item list to 添加
-        assert app.focused.id == "add-item"
+        assert app.focused.id == "add-item"  # an empty list is entered at 添加
         await d.press("enter")
         await d.type("智能算力调度平台")
         await d.press("tab", "enter", "home", *["down"] * 3, "enter")  # 级别: 市级 (third option)
@@ -160,7 +159,7 @@ async def test_skip_keeps_answer_unknown(make_app, driver_for) -> None:
         await d.choose("applicant.kind", "enterprise")
         await d.choose("identity.registered_city", "深圳市")
         await d.choose("identity.registered_district", "光明区")
-        await d.fill("space.leased_area_m2", "500")
+        await d.fill("space.leased_area_m2", "500", submit=False)  # Enter would move on to the next question
         assert app.profile.space.leased_area_m2 == 500
         await d.press("f2")
         assert app.profile.space.leased_area_m2 is None
@@ -186,6 +185,9 @@ async def test_bad_credit_code_shows_message_at_the_field(make_app, driver_for) 
         good = app.profile.identity.credit_code
         assert good == valid_code()
         field = d.screen.fields["identity.credit_code"]
+        # the code's 440300 suggested 深圳市 (confirmed by that Enter), never a district
+        assert (app.profile.identity.registered_city, app.profile.identity.registered_district) == ("深圳市", None)
+        await d.go_to("identity.credit_code")
         await d.press("end", "X", "enter")  # one character too many
         assert field.has_error
         assert "18 位" in str(field.query_one(".field-error").visual)

@@ -39,9 +39,12 @@ def test_set_validates() -> None:
     p = Profile()
     with pytest.raises(ValidationError):
         p.set("finance.vc_investment_wan", D(-1))
+    p.set("identity.registered_district", "天河区")  # not given a city: allowed
+    assert p.set("identity.registered_city", "深圳市") == ["identity.registered_district"]
+    assert p.identity.registered_district is None    # 天河区 is not in 深圳市: cleared, and said so
     with pytest.raises(ValidationError):
-        p.set("identity.registered_district", "天河区")  # not given a city: allowed
-        p.set("identity.registered_city", "深圳市")      # now 天河区 is not in 深圳市
+        p.set("identity.registered_district", "天河区")  # refused now the city is known
+    assert p.identity.registered_district is None
 
 
 def test_round_trip_keeps_unknowns_empty_lists_and_text() -> None:

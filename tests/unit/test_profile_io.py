@@ -205,6 +205,6 @@ def test_dump_writes_lf_and_utf8(tmp_path: Path) -> None:
 def test_a_rejected_answer_does_not_stay_in_the_profile() -> None:
     profile = Profile.model_validate({"identity": {"registered_city": "深圳市", "registered_district": "光明区"}})
     with pytest.raises(ValueError):
-        profile.set("identity.registered_city", "广州市")
-    assert profile.identity.registered_city == "深圳市"
+        profile.set("identity.registered_district", "天河区")  # not a district of 深圳市
+    assert profile.identity.registered_district == "光明区"
     assert parse_profile(dump_profile(profile)) == profile

@@ -83,6 +83,8 @@ def _strategy(annotation: Any, name: str) -> st.SearchStrategy[Any]:
         base = args[0] if args else annotation.__origin__
         if name == "credit_code":
             return credit_codes
+        if base is Decimal and name == "rent_yuan_per_m2_month":
+            return st.integers(0, 10_000_000).map(lambda cents: Decimal(cents).scaleb(-2))
         if base is Decimal:
             return wan()
         if base is int:
