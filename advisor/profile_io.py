@@ -639,11 +639,31 @@ def dump_profile(profile: Profile) -> str:
     return header + tomli_w.dumps(profile_to_data(profile))
 
 
+#: Most file systems allow 255 bytes in one file name.
+NAME_MAX_BYTES = 255
+#: What ``tempfile.mkstemp`` adds to the prefix: 8 random characters and ".tmp".
+_TEMP_TAIL_BYTES = 8 + len(".tmp")
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """``text`` cut at a character boundary so its UTF-8 form has at most ``limit`` bytes."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:max(limit, 0)].decode("utf-8", "ignore")
+
+
+def temp_prefix(name: str) -> str:
+    """``.NAME.`` for a temporary file beside ``name``, shortened so the whole temporary
+    name still fits in 255 bytes (a 255-byte target name would otherwise fail to save)."""
+    return "." + cut_to_bytes(name, NAME_MAX_BYTES - _TEMP_TAIL_BYTES - 2) + "."
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write a file so that readers see the old or the new content, never a mix."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
