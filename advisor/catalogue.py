@@ -401,7 +401,7 @@ def _check_condition(
 
 
 #: A quote shorter than this (not counting spaces and punctuation) cannot identify its clause.
-MIN_QUOTE_CHARS = 8
+MIN_QUOTE_CHARS = 6
 _NOT_WORDS = re.compile(r"[\s\W_]+")
 
 

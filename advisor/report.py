@@ -20,6 +20,7 @@ from rich.text import Text
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult, assessment_json
 from advisor.money import format_wan_range
 from advisor.profile import Profile
+from advisor.terminal_text import printable
 
 STATUS_STYLE = {ELIGIBLE: "bold green", POSSIBLE: "yellow", INELIGIBLE: "dim"}
 CATEGORY_LABEL = {
@@ -30,12 +31,13 @@ CATEGORY_LABEL = {
 
 
 def clean(text: str) -> str:
-    """User text made safe to print: control characters (ANSI escapes included) shown as codes."""
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+    """User text made safe to print (``terminal_text.printable``; newlines and tabs kept)."""
+    return printable(text, multiline=True)
 
 
 def company_name(profile: Profile) -> str:
-    return clean(profile.identity.name) if profile.identity.name else "（未填写单位名称）"
+    """The company's name on one line, safe for a terminal (a newline in it is shown as \\x0a)."""
+    return printable(profile.identity.name) if profile.identity.name else "（未填写单位名称）"
 
 
 _NUMERALS = set("一二三四五六七八九十百")
@@ -83,6 +85,7 @@ def validity_notices(assessment: Assessment) -> list[str]:
 
 def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, show_all: bool = False) -> Group:
     header = Text(f"{company_name(profile)} · 政策匹配结果 · 按 {assessment.as_of.isoformat()} 计", style="bold")
+    safe = lambda s: Text(printable(s))  # noqa: E731 - rule and user text, never raw on the terminal
     table = Table(box=box.SIMPLE_HEAVY, show_lines=False, expand=False, pad_edge=False)
     table.add_column("状态", no_wrap=True)
     table.add_column("措施", overflow="fold", ratio=3)
@@ -94,10 +97,10 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
     for r in shown:
         table.add_row(
             Text(STATUS_LABEL[r.status], style=STATUS_STYLE[r.status]),
-            Text(r.measure.title),
-            Text(source_ref(r)),
-            Text(r.amount.display()),
-            Text(r.measure.review),
+            safe(r.measure.title),
+            safe(source_ref(r)),
+            safe(r.amount.display()),
+            safe(r.measure.review),
             Text("是" if r.counted_in_total else "否"),
         )
     parts: list[Any] = [header, table]
@@ -107,14 +110,14 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
         parts.append(Text("\n差一点：", style="bold"))
         for r in near:
             assert r.near_miss is not None
-            parts.append(Text(f"· {r.measure.title}：{r.near_miss.gap_text}；达到后约 {r.near_miss.amount.display()}"))
+            parts.append(safe(f"· {r.measure.title}：{r.near_miss.gap_text}；达到后约 {r.near_miss.amount.display()}"))
     hidden = len(assessment.results) - len(shown)
     if hidden:
         parts.append(Text(f"\n另有 {hidden} 项不符合，加 --all 查看原因。", style="dim"))
     notices = validity_notices(assessment)
     if notices:
         parts.append(Text("\n注意：", style="bold"))
-        parts.extend(Text(f"·{notice}") for notice in notices)
+        parts.extend(safe(f"·{notice}") for notice in notices)
     return Group(*parts)
 
 
@@ -144,8 +147,10 @@ def summary_rows(assessment: Assessment) -> list[tuple[MatchResult, tuple[str, s
 
 
 def _md(text: str) -> str:
-    """Escape Markdown control characters in user and rule text."""
-    out = clean(text)
+    """Escape Markdown control characters in user and rule text. Newlines are escaped
+    (``printable``), so a name can never start a line: no heading, ``===`` underline,
+    list item or table row can come from it; inline markers (`*_[]<>|#) are escaped."""
+    out = printable(text)
     for ch in "\\`*_[]<>|#":
         out = out.replace(ch, "\\" + ch)
     return out
