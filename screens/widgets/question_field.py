@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Input, RadioButton, RadioSet, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from advisor.terminal_text import printable
 from advisor.money import parse_wan
 from advisor.profile import validate_credit_code
 from screens.widgets.list_answer import ListAnswer
@@ -71,12 +72,13 @@ def text_parser(spec: QuestionSpec, key: str, max_year: int) -> Callable[[str], 
 
 
 def value_text(value: Any) -> str:
-    """A stored value as it is typed back into an input."""
+    """A stored value as it is typed back into an input (control and bidi characters
+    from a file shown as escapes, never sent raw to the terminal)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
-    return str(value)
+    return printable(str(value))
 
 
 class QuestionField(Vertical):
