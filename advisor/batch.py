@@ -737,9 +737,46 @@ class _Outputs:
         return os.fdopen(fd, "wb")
 
     def commit(self, has_errors: bool) -> None:
-        for key in ("results", "summary", "errors"):
-            if key in self.temps:
-                os.replace(self.temps.pop(key), self.targets[key])
+        """Rename every temporary into place; if any rename fails, the targets already
+        replaced get their previous content back, so the three files stay one run's."""
+        import secrets
+
+        from advisor.profile_io import cut_to_bytes
+
+        done: list[tuple[Path, Path | None]] = []
+        try:
+            for key in ("results", "summary", "errors"):
+                if key not in self.temps:
+                    continue
+                target, temp = self.targets[key], self.temps[key]
+                backup = None
+                if os.path.lexists(target):
+                    backup = target.with_name(f".{cut_to_bytes(target.name, 200)}.{secrets.token_hex(4)}.old.tmp")
+                    os.replace(target, backup)
+                try:
+                    os.replace(temp, target)
+                except BaseException:
+                    if backup is not None:
+                        os.replace(backup, target)
+                    raise
+                del self.temps[key]
+                done.append((target, backup))
+        except BaseException:
+            for target, backup in reversed(done):  # put the previous run's files back
+                try:
+                    if backup is not None:
+                        os.replace(backup, target)
+                    else:
+                        target.unlink()
+                except OSError:
+                    pass
+            raise
+        for _, backup in done:
+            if backup is not None:
+                try:
+                    backup.unlink()
+                except OSError:
+                    pass
         if not has_errors:
             try:
                 if self.targets["errors"].is_symlink() or self.targets["errors"].is_file():
