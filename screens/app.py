@@ -20,7 +20,7 @@ from textual.message import Message
 from advisor import storage
 from advisor.engine import Engine
 from advisor.profile import Profile
-from advisor.profile_io import ProfileError, load_profile, save_profile
+from advisor.profile_io import ProfileError, load_profile, os_error_text, save_profile
 from screens.commands import AdvisorCommands
 from screens.dialogs import ChoiceDialog, ErrorDialog
 from screens.file_dialog import OpenFileDialog, SaveFileDialog, display_path
@@ -163,7 +163,7 @@ class AdvisorApp(App[None]):
             try:
                 storage.autosave(pending[1], pending[0])
             except OSError as exc:
-                self.post_message(self.FileProblem(f"自动保存失败：{exc.strerror or exc}。回答仍在内存中，请用 Ctrl+S 保存。"))
+                self.post_message(self.FileProblem(f"自动保存失败：{os_error_text(exc)}。回答仍在内存中，请用 Ctrl+S 保存。"))
 
     @work(thread=True, group="autosave")
     def discard_autosave(self, consultation_id: str) -> None:
@@ -189,6 +189,9 @@ class AdvisorApp(App[None]):
         except ProfileError as exc:
             self.post_message(self.FileProblem(f"无法打开画像。{exc}"))
             return
+        except Exception as exc:  # noqa: BLE001 - any file: a Chinese message, never a crash
+            self.post_message(self.FileProblem(f"无法打开画像：读取时出错（{type(exc).__name__}），文件未被改动。"))
+            return
         storage.remember_profile(path)
         self.post_message(self.ProfileOpened(profile, path, storage.new_consultation_id()))
 
@@ -198,6 +201,9 @@ class AdvisorApp(App[None]):
             profile = storage.load_unfinished(consultation_id)
         except (ProfileError, ValueError) as exc:
             self.post_message(self.FileProblem(f"无法继续这次咨询。{exc}"))
+            return
+        except Exception as exc:  # noqa: BLE001 - a damaged autosave never crashes the app
+            self.post_message(self.FileProblem(f"无法继续这次咨询：自动保存文件读取出错（{type(exc).__name__}）。"))
             return
         self.post_message(self.ProfileOpened(profile, None, consultation_id))
 
@@ -237,7 +243,7 @@ class AdvisorApp(App[None]):
         try:
             save_profile(profile, path)
         except OSError as exc:
-            self.post_message(self.FileProblem(f"无法保存到 {display_path(path)}：{exc.strerror or exc}。回答没有丢失，请换一个位置再试。"))
+            self.post_message(self.FileProblem(f"无法保存到 {display_path(path)}：{os_error_text(exc)}。回答没有丢失，请换一个位置再试。"))
             return
         storage.remember_profile(path)
         self.post_message(self.ProfileSaved(path))

@@ -186,3 +186,26 @@ def test_printable_covers_every_class() -> None:
         shown = printable(text)
         assert is_clean(shown) and "\x1b" not in shown and "\n" not in shown, repr(shown)
     assert printable("光明　智算") == "光明　智算"  # the ideographic space is text
+
+
+async def test_every_number_and_key_form_opens_as_an_error_dialog(make_app, isolated_user: Path) -> None:
+    """The open dialog's reading path: each bad form is an error dialog in Chinese, the app keeps running."""
+    import re
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+    from test_hostile_input import FORMS
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for name, body in FORMS.items():
+            path = isolated_user / "Documents" / f"{name}.toml"
+            path.write_text("schema_version = 2\n" + body, encoding="utf-8")
+            app.read_profile(path)
+            await settle(app, pilot)
+            assert type(app.screen).__name__ == "ErrorDialog", name
+            assert re.search(r"[\u4e00-\u9fff]", app.screen.message)
+            await check(app, pilot, f"error dialog for {name}")
+            await pilot.press("escape")
+            await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
