@@ -461,7 +461,7 @@ def _worker_init(rules_root: str | None, as_of: _dt.date, header: list[str] | No
 
 def _assess_profile(profile: Profile, row: str, summary: Counter) -> str:
     evaluator: BatchEvaluator = _WORKER["evaluator"]
-    prefix = f"{_csv_cell(row)},{_text_cell(profile.identity.name)},{_text_cell(profile.identity.credit_code)},"
+    prefix = f"{_text_cell(row)},{_text_cell(profile.identity.name)},{_text_cell(profile.identity.credit_code)},"
     return evaluator.lines(prefix, profile_facts(profile), summary)
 
 
@@ -844,7 +844,7 @@ def run_batch(input_path: Path, out: Path, as_of: _dt.date | None = None, jobs: 
                 with outputs.open("errors") as handle:
                     text = io.StringIO()
                     text.write("\ufeff")
-                    _write_rows(text, [["row", "error"], *([row, printable(message)] for row, message in errors)])
+                    _write_rows(text, [["row", "error"], *([printable(row), printable(message)] for row, message in errors)])
                     handle.write(text.getvalue().encode("utf-8"))
             outputs.commit(bool(errors))
         except BaseException:

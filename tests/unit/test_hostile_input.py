@@ -363,6 +363,7 @@ def test_every_written_cell_is_neutralised(tmp_path: Path) -> None:
                         stripped = cell.lstrip(" \u3000\n\x0b\x0c")
                         assert not stripped or stripped[0] not in "=+-@\t\r\x00", (path.name, cell)
                         assert not cell or cell[0] not in "=+-@\t\r\x00", (path.name, cell)
+                        assert is_clean(cell), (path.name, cell)  # names and file names escaped too
 
 
 # --- no home folder, names, OS errors ------------------------------------------------------------
