@@ -165,8 +165,8 @@ def scan_autosaves() -> tuple[list[Unfinished], list[Damaged]]:
         try:
             profile = load_profile(path)
             saved = _dt.datetime.fromtimestamp(path.stat().st_mtime)
-        except ProfileError as exc:
-            damaged.append(Damaged(path, str(exc)))
+        except ProfileError as exc:  # the message starts with the file name, shown beside it already
+            damaged.append(Damaged(path, str(exc).removeprefix(f"{printable(path.name)}：")))
             continue
         except OSError as exc:
             damaged.append(Damaged(path, f"无法读取：{os_error_text(exc)}"))
