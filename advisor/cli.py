@@ -206,5 +206,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     engine = _engine()
     from screens.app import AdvisorApp  # the UI is imported only here
 
-    AdvisorApp(engine=engine, profile_path=profile_path).run()
-    return 0
+    app = AdvisorApp(engine=engine, profile_path=profile_path)
+    app.run()
+    return app.return_code or 0  # non-zero when the app stopped on an error
