@@ -421,3 +421,42 @@ def test_os_errors_are_worded_in_chinese(tmp_path: Path) -> None:
     for code in (errno.ENOTDIR, errno.EFBIG, errno.ENAMETOOLONG, errno.ENOSPC, errno.EROFS, 9999):
         text = os_error_text(OSError(code, "English"))
         assert CJK.search(text) and "English" not in text
+
+
+# --- CLI output and the Markdown report ------------------------------------------------------
+
+HOSTILE_NAME = ("恶意\x1b[31m\x1b]0;PWNED\x07\x1b]52;c;UFdORUQ=\x1b\\\x1bPq\x1b\\\x1b_G\x1b\\\x9b31m\x9d0;x\x9c"
+                "\u202e反转\u2066[bold]粗[/bold]\n===\n- 列表\n# 标题\n| a | b |")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])
+def test_match_output_holds_no_control_character(tmp_path: Path, fmt: str) -> None:
+    profile = Profile()
+    profile.set("applicant.kind", "enterprise")
+    profile.set("identity.name", HOSTILE_NAME)
+    path = tmp_path / "hostile.toml"
+    save_profile(profile, path)
+    run = subprocess.run([sys.executable, "-m", "advisor", "match", str(path), "--format", fmt], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert is_clean(run.stdout, multiline=True), [c for c in run.stdout if not is_clean(c, multiline=True)][:5]
+    assert "恶意" in run.stdout
+    if fmt == "json":
+        import json
+
+        assert json.loads(run.stdout)["company"] == HOSTILE_NAME  # escaped for the terminal, nothing lost
+
+
+def test_a_name_cannot_give_the_markdown_report_structure() -> None:
+    from advisor.report import to_markdown
+    from advisor.rulestore import load_engine
+
+    engine = load_engine()
+    profile = load_profile(sorted((ROOT / "examples").glob("*.toml"))[0])
+    plain = to_markdown(engine.match(profile), engine, profile)
+    profile.set("identity.name", HOSTILE_NAME)
+    hostile = to_markdown(engine.match(profile), engine, profile)
+    assert len(hostile.splitlines()) == len(plain.splitlines())
+    for line in hostile.splitlines():
+        assert not line.startswith(("===", "- 列表", "# 标题", "| a")), line
+    assert is_clean(hostile, multiline=True)
