@@ -560,9 +560,27 @@ class _LineReader:
                 return text
             return None
 
+    def _lines(self) -> Iterator[bytes | None]:
+        """Raw lines; None for a line longer than ``MAX_LINE_BYTES`` (skipped whole, never held)."""
+        while True:
+            raw = self.handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = self.handle.readline(1 << 20)
+                yield None
+                continue
+            yield raw
+
     def __iter__(self) -> Iterator[tuple[int, str]]:
-        for raw in self.handle:
+        for raw in self._lines():
             self.number += 1
+            if raw is None:
+                if self.number == 1:
+                    raise UnusableInput(f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。")
+                self.bad.append((str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。"))
+                continue
             if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if b"\x00" in raw:
@@ -578,6 +596,8 @@ class _LineReader:
 
 
 _CHUNK_LINES = 2000
+#: One company's row is a few KB; a longer line is reported, never held in memory whole.
+MAX_LINE_BYTES = 1 << 20
 
 
 def _csv_jobs(path: Path) -> tuple[list[str], Iterator[tuple[list[tuple[int, str]], int]], _LineReader, Any]:

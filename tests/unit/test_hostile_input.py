@@ -460,3 +460,14 @@ def test_a_name_cannot_give_the_markdown_report_structure() -> None:
     for line in hostile.splitlines():
         assert not line.startswith(("===", "- 列表", "# 标题", "| a")), line
     assert is_clean(hostile, multiline=True)
+
+
+def test_an_overlong_line_is_one_row_error(tmp_path: Path, monkeypatch) -> None:
+    from advisor import batch
+
+    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 1000)
+    source = tmp_path / "in.csv"
+    source.write_text("identity.name,applicant.kind\n甲,enterprise\n" + "x" * 5000 + "\n乙,enterprise\n", encoding="utf-8")
+    result = run_batch(source, tmp_path / "out.csv", jobs=1)
+    assert result["assessed"] == 2
+    assert [row for row, _ in result["errors"]] == ["3"]
