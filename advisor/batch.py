@@ -18,9 +18,11 @@ row equals what ``Engine.match`` / ``assessment_json`` gives for that company an
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import datetime as _dt
 import io
+import itertools
 import os
 import re
 import sys
@@ -36,9 +38,10 @@ from advisor.conditions import AS_OF_YEAR
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Engine, MatchResult, profile_facts
 from advisor.money import yuan_to_wan
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
-from advisor.profile_io import ProfileError, load_profile, profile_from_data
+from advisor.profile_io import ProfileError, load_profile, os_error_text, profile_from_data
+from advisor.terminal_text import printable
 
-EXIT_OK, EXIT_UNUSABLE = 0, 2
+EXIT_OK, EXIT_UNUSABLE, EXIT_WRITE_FAILED, EXIT_INTERRUPTED = 0, 2, 1, 130
 
 RESULT_COLUMNS = [
     "row", "company", "credit_code", "measure_id", "status", "status_label", "amount_kind",
@@ -100,8 +103,13 @@ def _kind(info: Any) -> str:
     return "text"
 
 
-_INT = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# ASCII digits only: full-width or superscript digits stay text and are refused by validation
+_INT = re.compile(r"[+-]?[0-9]{1,30}")
+_NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
+_SMALL_INT = re.compile(r"[0-9]{1,6}")
+_YEAR = re.compile(r"[0-9]{4}")
+_MAX_ITEM_NUMBER = 1000
+_ITEM_NUMBER = re.compile(r"[1-9][0-9]{0,2}|1000")
 _BOOL_WORDS = {"true": True, "false": False, "是": True, "否": False}
 
 
@@ -156,9 +164,10 @@ class ColumnPlan:
         problems: list[str] = []
         seen: dict[str, int] = {}
         for index, raw in enumerate(header):
-            name = raw.strip()
+            name = ".".join(part.strip() for part in raw.strip().split("."))
+            shown = printable(name[:60]) + ("…" if len(name) > 60 else "")
             if name in seen:
-                problems.append(f"第 {index + 1} 列“{name}”与第 {seen[name] + 1} 列重复")
+                problems.append(f"第 {index + 1} 列“{shown}”与第 {seen[name] + 1} 列重复")
                 continue
             seen[name] = index
             if name == "schema_version":
@@ -170,17 +179,22 @@ class ColumnPlan:
             path = ".".join(parts[:2])
             if info is not None and len(parts) == 2 and path not in item_models:
                 self.simple.append((index, section, parts[1], _kind(info)))
-            elif path == "scale.revenue_wan" and len(parts) == 3 and parts[2].strip().isdigit():
-                self.revenue.append((index, parts[2].strip()))
-            elif path in item_models and len(parts) == 4 and parts[2].isdigit() and int(parts[2]) >= 1 \
+            elif path == "scale.revenue_wan" and len(parts) == 3 and _YEAR.fullmatch(parts[2]):
+                self.revenue.append((index, parts[2]))
+            elif path in item_models and len(parts) == 4 and _ITEM_NUMBER.fullmatch(parts[2]) \
                     and parts[3] in item_models[path].model_fields:
                 kind = _kind(item_models[path].model_fields[parts[3]])
                 self.items.append((index, section, parts[1], int(parts[2]), parts[3], kind))
             else:
                 from advisor.catalogue import nearest
 
-                hint = nearest(name, template_columns())
-                problems.append(f"第 {index + 1} 列“{name}”不是画像中的键" + (f"，是否想写“{hint}”？" if hint else ""))
+                hint = nearest(name[:200], template_columns())
+                if path == "scale.revenue_wan" and len(parts) == 3:
+                    problems.append(f"第 {index + 1} 列“{shown}”的年份应为四位半角数字，如 scale.revenue_wan.2024")
+                elif path in item_models and len(parts) == 4 and not _ITEM_NUMBER.fullmatch(parts[2]):
+                    problems.append(f"第 {index + 1} 列“{shown}”的序号应为 1 至 {_MAX_ITEM_NUMBER} 的半角数字")
+                else:
+                    problems.append(f"第 {index + 1} 列“{shown}”不是画像中的键" + (f"，是否想写“{hint}”？" if hint else ""))
         if problems:
             raise UnusableInput("CSV 表头有误：" + "；".join(problems[:10])
                                 + ("" if len(problems) <= 10 else f"；另有 {len(problems) - 10} 处") + "。"
@@ -198,7 +212,7 @@ class ColumnPlan:
         data: dict[str, Any] = {}
         if self.schema_version is not None and record[self.schema_version].strip():
             text = record[self.schema_version].strip()
-            data["schema_version"] = int(text) if text.isdigit() else text
+            data["schema_version"] = int(text) if _SMALL_INT.fullmatch(text) else text
         else:
             data["schema_version"] = SCHEMA_VERSION
         for index, section, key, kind in self.simple:
@@ -399,19 +413,37 @@ def _wan(value: int | None) -> str:
     return "" if value is None else format(yuan_to_wan(value), "f")
 
 
+_FORMULA_START = frozenset("=+-@\t\r\x00")
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet will never run (OWASP CSV injection): a cell whose first
+    character, or first after leading spaces, is = + - @ tab CR or NUL gets a leading '."""
+    stripped = text.lstrip(" \u3000\n\x0b\x0c")
+    if stripped and stripped[0] in _FORMULA_START or text[:1] in _FORMULA_START:
+        return "'" + text
+    return text
+
+
 def _csv_cell(text: str) -> str:
+    """One written CSV cell: neutralised, and quoted when it holds a separator."""
+    text = neutralise(text)
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
 def _text_cell(text: str | None) -> str:
-    """A company's own text in the results: quoted for CSV, and never read as a formula."""
+    """A company's own text in the results: control characters shown as escapes, never a formula."""
     if not text:
         return ""
-    if text[0] in "=+-@\t\r":
-        text = "'" + text
-    return _csv_cell(text)
+    return _csv_cell(printable(text))
+
+
+def _write_rows(handle: Any, rows: Iterable[Iterable[object]]) -> None:
+    """Write rows of cells, every cell through ``_csv_cell``."""
+    for row in rows:
+        handle.write(",".join(_csv_cell(str(cell)) for cell in row) + "\r\n")
 
 
 # --- workers --------------------------------------------------------------------------------
@@ -431,32 +463,56 @@ def _worker_init(rules_root: str | None, as_of: _dt.date, header: list[str] | No
 
 def _assess_profile(profile: Profile, row: str, summary: Counter) -> str:
     evaluator: BatchEvaluator = _WORKER["evaluator"]
-    prefix = f"{_csv_cell(row)},{_text_cell(profile.identity.name)},{_text_cell(profile.identity.credit_code)},"
+    prefix = f"{_text_cell(row)},{_text_cell(profile.identity.name)},{_text_cell(profile.identity.credit_code)},"
     return evaluator.lines(prefix, profile_facts(profile), summary)
 
 
-def _csv_chunk(job: tuple[str, int]) -> tuple[bytes, Counter, list[tuple[str, str]], int]:
-    text, first_row = job
+def _row_failure(exc: BaseException) -> str:
+    """A Chinese message for a row that failed in an unexpected way (never a traceback)."""
+    if isinstance(exc, RecursionError):
+        return "内容嵌套过深，无法读取。"
+    if isinstance(exc, (ValueError, OverflowError)):
+        return "有一个数字或值超出了可以处理的范围（例如位数过多），已跳过。"
+    return f"无法评估该行（内部错误 {type(exc).__name__}），已跳过，其余照常评估。"
+
+
+def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> tuple[bytes, Counter, list[tuple[str, str]], int]:
+    """Assess a chunk of CSV lines; ``job`` is ((line number, text) pairs, unused)."""
+    lines, _ = job
     plan: ColumnPlan = _WORKER["plan"]
     summary: Counter = Counter()
     errors: list[tuple[str, str]] = []
     out: list[str] = []
     ok = 0
-    for offset, record in enumerate(csv.reader(io.StringIO(text, newline=""))):
-        row = str(first_row + offset)
-        if not record or not any(cell.strip() for cell in record):
+    for number, line in lines:
+        row = str(number)
+        if not line.strip(" \t\r\n,"):
             continue  # a blank line is not a company
         try:
+            record = _parse_line(line)
             profile = profile_from_data(plan.data(record))
+            out.append(_assess_profile(profile, row, summary))
         except ProfileError as exc:
             errors.append((row, str(exc)))
             continue
-        except (RecursionError, ValueError, TypeError) as exc:
-            errors.append((row, f"无法读取：{exc}"))
+        except Exception as exc:  # noqa: BLE001 - one bad row never aborts the batch
+            errors.append((row, _row_failure(exc)))
             continue
-        out.append(_assess_profile(profile, row, summary))
         ok += 1
     return "".join(out).encode("utf-8"), summary, errors, ok
+
+
+def _parse_line(line: str) -> list[str]:
+    """One physical line as one CSV record, strictly: a quote that is not closed on its
+    own line is an error for this row (it never swallows the rows after it)."""
+    if line.count('"') % 2:
+        raise ProfileError("这一行的引号不成对（某个单元格以引号开始却没有结束），已跳过；"
+                           "后面的行不受影响。单元格内的引号请写成两个引号（\"\"）。")
+    try:
+        records = list(csv.reader([line], strict=True))
+    except csv.Error:
+        raise ProfileError("这一行不是有效的 CSV（引号的位置不对：含引号的单元格应整体用引号括起，内部引号写成两个）。") from None
+    return records[0] if records else []
 
 
 def _toml_chunk(paths: list[str]) -> tuple[bytes, Counter, list[tuple[str, str]], int]:
@@ -467,97 +523,157 @@ def _toml_chunk(paths: list[str]) -> tuple[bytes, Counter, list[tuple[str, str]]
         path = Path(name)
         try:
             profile = load_profile(path)
+            out.append(_assess_profile(profile, path.name, summary))
         except ProfileError as exc:
             errors.append((path.name, str(exc)))
-            continue
-        out.append(_assess_profile(profile, path.name, summary))
+        except Exception as exc:  # noqa: BLE001 - one bad file never aborts the batch
+            errors.append((path.name, _row_failure(exc)))
     return "".join(out).encode("utf-8"), summary, errors, len(paths) - len(errors)
 
 
 # --- input ----------------------------------------------------------------------------------
 
 
-def _decode(raw: bytes, name: str) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if b"\x00" in raw[:4096]:
-        raise UnusableInput(f"{name} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("gb18030")  # Excel in Chinese Windows saves CSV as GBK
-        except UnicodeDecodeError:
-            raise UnusableInput(f"{name} 既不是 UTF-8 也不是 GBK 编码，无法读取。") from None
+class _LineReader:
+    """The lines of a CSV file, read streaming (bounded memory), numbered from 1.
 
-
-def _split_records(text: str, start: int, target: int) -> Iterator[tuple[int, int, int]]:
-    """Cut ``text[start:]`` into pieces of whole CSV records of about ``target`` characters.
-
-    A newline ends a record only outside quotes; quotes are balanced in every piece
-    (RFC 4180 doubles a quote inside a quoted field). Yields (begin, end, records).
+    Encoding: UTF-8 (a BOM is skipped); the first line that is not UTF-8 but is GBK
+    switches the file to GB18030 (Excel on Chinese Windows). A line that neither
+    decodes is reported as that row's error, never the file's.
     """
-    begin = start
-    n = len(text)
-    while begin < n:
-        end = text.find("\n", min(begin + target, n - 1))
-        end = n if end < 0 else end + 1
-        while text.count('"', begin, end) % 2 and end < n:
-            nxt = text.find("\n", end)
-            end = n if nxt < 0 else nxt + 1
-        piece = text[begin:end]
-        if '"' in piece or "\r" in piece.replace("\r\n", ""):
-            records = sum(1 for _ in csv.reader(io.StringIO(piece, newline="")))
-        else:
-            records = piece.count("\n") + (0 if piece.endswith("\n") else 1)
-        yield begin, end, records
-        begin = end
+
+    def __init__(self, handle: Any, name: str):
+        self.handle = handle
+        self.name = name
+        self.encoding = "utf-8"
+        self.bad: list[tuple[str, str]] = []
+        self.number = 0
+
+    def _decode(self, raw: bytes) -> str | None:
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            if self.encoding == "utf-8":
+                try:
+                    text = raw.decode("gb18030")
+                except UnicodeDecodeError:
+                    return None
+                self.encoding = "gb18030"
+                return text
+            return None
+
+    def _lines(self) -> Iterator[bytes | None]:
+        """Raw lines; None for a line longer than ``MAX_LINE_BYTES`` (skipped whole, never held)."""
+        while True:
+            raw = self.handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = self.handle.readline(1 << 20)
+                yield None
+                continue
+            yield raw
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for raw in self._lines():
+            self.number += 1
+            if raw is None:
+                if self.number == 1:
+                    raise UnusableInput(f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。")
+                self.bad.append((str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。"))
+                continue
+            if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if b"\x00" in raw:
+                if self.number == 1:
+                    raise UnusableInput(f"{printable(self.name)} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。")
+                self.bad.append((str(self.number), "这一行含有 NUL 字节（\\x00），不是文本，已跳过。"))
+                continue
+            text = self._decode(raw)
+            if text is None:
+                self.bad.append((str(self.number), "这一行既不是 UTF-8 也不是 GBK 编码，无法读取，已跳过。"))
+                continue
+            yield self.number, text.rstrip("\r\n")
 
 
-def _read_csv(path: Path, chunk_chars: int) -> tuple[list[str], list[tuple[str, int]], int]:
+_CHUNK_LINES = 2000
+#: One company's row is a few KB; a longer line is reported, never held in memory whole.
+MAX_LINE_BYTES = 1 << 20
+
+
+def _csv_jobs(path: Path) -> tuple[list[str], Iterator[tuple[list[tuple[int, str]], int]], _LineReader, Any]:
+    """The header and a lazy stream of line chunks of a CSV file (read as the run goes)."""
     try:
-        raw = path.read_bytes()
+        handle = path.open("rb")
     except OSError as exc:
-        raise UnusableInput(f"无法读取 {path}：{exc.strerror or exc}。") from None
-    text = _decode(raw, path.name)
-    if not text.strip():
-        raise UnusableInput(f"{path.name} 是空的，没有表头。可用 advisor batch --template 生成表头模板。")
-    # the header is the first record
-    first = next(_split_records(text, 0, 1))
+        raise UnusableInput(f"无法读取 {printable(path)}：{os_error_text(exc)}。") from None
+    reader = _LineReader(handle, path.name)
+    lines = iter(reader)
     try:
-        header = next(csv.reader(io.StringIO(text[first[0]:first[1]], newline="")))
-    except csv.Error as exc:
-        raise UnusableInput(f"{path.name} 不是有效的 CSV：{exc}。") from None
-    if len(header) < 2 and "." not in "".join(header):
-        raise UnusableInput(f"{path.name} 的第一行不是画像键组成的表头（以逗号分隔）。可用 advisor batch --template 生成表头模板。")
-    jobs = []
-    row = 2
-    total = 0
-    for begin, end, records in _split_records(text, first[1], chunk_chars):
-        jobs.append((text[begin:end], row))
-        row += records
-        total += records
-    return header, jobs, total
+        header_line = None
+        for _, text in lines:
+            if text.strip():
+                header_line = text
+                break
+        if header_line is None:
+            raise UnusableInput(f"{printable(path.name)} 是空的，没有表头。可用 advisor batch --template 生成表头模板。")
+        try:
+            header = _parse_line(header_line)
+        except ProfileError:
+            raise UnusableInput(f"{printable(path.name)} 的第一行（表头）不是有效的 CSV：引号不成对或位置不对。") from None
+        if len(header) < 2 and "." not in "".join(header):
+            raise UnusableInput(f"{printable(path.name)} 的第一行不是画像键组成的表头（以逗号分隔）。可用 advisor batch --template 生成表头模板。")
+    except BaseException:
+        handle.close()
+        raise
+
+    def chunks() -> Iterator[tuple[list[tuple[int, str]], int]]:
+        try:
+            batch: list[tuple[int, str]] = []
+            for item in lines:
+                batch.append(item)
+                if len(batch) >= _CHUNK_LINES:
+                    yield batch, 0
+                    batch = []
+            if batch:
+                yield batch, 0
+        finally:
+            handle.close()
+
+    return header, chunks(), reader, handle
 
 
-def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, list[Any], int]:
-    if not path.exists():
-        raise UnusableInput(f"找不到输入：{path}。")
-    if path.is_dir():
-        files = sorted(str(p) for p in path.glob("*.toml"))
+def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, Iterable[Any], int | None, Any]:
+    """(kind, CSV header, lazy jobs, number of companies if known, line reader or None)."""
+    try:
+        exists = path.exists()
+        is_dir = path.is_dir()
+        is_file = path.is_file()
+    except (OSError, ValueError):
+        raise UnusableInput(f"无法访问输入：{printable(path)}。") from None
+    if not exists:
+        raise UnusableInput(f"找不到输入：{printable(path)}。")
+    if is_dir:
+        try:
+            files = sorted(str(p) for p in path.glob("*.toml"))
+        except OSError as exc:
+            raise UnusableInput(f"无法读取文件夹 {printable(path)}：{os_error_text(exc)}。") from None
         if not files:
-            raise UnusableInput(f"文件夹 {path} 中没有画像文件（*.toml）。")
+            raise UnusableInput(f"文件夹 {printable(path)} 中没有画像文件（*.toml）。")
         size = max(16, min(500, len(files) // (jobs * 8) or 1))
-        return "toml", None, [files[i:i + size] for i in range(0, len(files), size)], len(files)
-    if not path.is_file():
-        raise UnusableInput(f"{path} 不是普通文件或文件夹。")
+        return "toml", None, [files[i:i + size] for i in range(0, len(files), size)], len(files), None
+    if not is_file:
+        raise UnusableInput(f"{printable(path)} 不是普通文件或文件夹。")
     if path.suffix.lower() != ".csv":
-        raise UnusableInput(f"{path.name} 不是 CSV 文件（.csv）或画像文件夹。单个画像请用 advisor match。")
-    size_hint = max(1, path.stat().st_size)
-    chunk_chars = max(64_000, min(1_000_000, size_hint // (jobs * 8)))
-    header, pieces, total = _read_csv(path, chunk_chars)
-    ColumnPlan(header)  # refuse a bad header before starting workers
-    return "csv", header, pieces, total
+        raise UnusableInput(f"{printable(path.name)} 不是 CSV 文件（.csv）或画像文件夹。单个画像请用 advisor match。")
+    header, chunks, reader, _handle = _csv_jobs(path)
+    try:
+        ColumnPlan(header)  # refuse a bad header before starting workers
+    except BaseException:
+        chunks.close()
+        raise
+    return "csv", header, chunks, None, reader
 
 
 # --- the command ----------------------------------------------------------------------------
@@ -588,56 +704,191 @@ def errors_path(results: Path) -> Path:
     return results.with_name(f"{results.stem}-errors{results.suffix or '.csv'}")
 
 
+def _refuse_unsafe_output(input_path: Path, out: Path) -> None:
+    """``--out`` (and its summary/errors twins) must not be the input nor inside an input folder,
+    and must not be a folder: a run can never overwrite what it reads."""
+    try:
+        source = input_path.resolve()
+        targets = [p.parent.resolve() / p.name for p in (out, summary_path(out), errors_path(out))]
+    except (OSError, RuntimeError, ValueError):
+        raise UnusableInput(f"无法确定结果文件的位置：{printable(out)}。") from None
+    for target in targets:
+        if target == source or (input_path.is_file() and target.exists() and _same_file(target, input_path)):
+            raise UnusableInput(f"结果文件 {printable(target)} 就是输入文件，会覆盖输入。请用 --out 指定另一个文件。")
+        if input_path.is_dir() and source in target.parents:
+            raise UnusableInput(f"结果文件 {printable(target)} 位于输入文件夹 {printable(input_path)} 之内，请用 --out 指定文件夹外的位置。")
+        if target.is_dir() and not target.is_symlink():
+            raise UnusableInput(f"结果路径 {printable(target)} 是一个文件夹，请在 --out 中写上文件名，如 结果.csv。")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+class _Outputs:
+    """The three output files written as temporaries beside their targets and renamed
+    into place only by ``commit()``: a failed or interrupted run leaves the previous
+    results intact and no temporary file behind. A target that is a symlink is
+    replaced by the new file (rename does not follow it)."""
+
+    def __init__(self, out: Path):
+        self.targets = {"results": out, "summary": summary_path(out), "errors": errors_path(out)}
+        self.temps: dict[str, Path] = {}
+
+    def open(self, key: str) -> Any:
+        import tempfile
+
+        from advisor.profile_io import temp_prefix
+
+        target = self.targets[key]
+        fd, name = tempfile.mkstemp(prefix=temp_prefix(target.name), suffix=".tmp", dir=target.parent)
+        self.temps[key] = Path(name)
+        os.chmod(name, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
+        return os.fdopen(fd, "wb")
+
+    def commit(self, has_errors: bool) -> None:
+        """Rename every temporary into place; if any rename fails, the targets already
+        replaced get their previous content back, so the three files stay one run's."""
+        import secrets
+
+        from advisor.profile_io import cut_to_bytes
+
+        done: list[tuple[Path, Path | None]] = []
+        try:
+            for key in ("results", "summary", "errors"):
+                if key not in self.temps:
+                    continue
+                target, temp = self.targets[key], self.temps[key]
+                backup = None
+                if os.path.lexists(target):
+                    backup = target.with_name(f".{cut_to_bytes(target.name, 200)}.{secrets.token_hex(4)}.old.tmp")
+                    os.replace(target, backup)
+                try:
+                    os.replace(temp, target)
+                except BaseException:
+                    if backup is not None:
+                        os.replace(backup, target)
+                    raise
+                del self.temps[key]
+                done.append((target, backup))
+        except BaseException:
+            for target, backup in reversed(done):  # put the previous run's files back
+                try:
+                    if backup is not None:
+                        os.replace(backup, target)
+                    else:
+                        target.unlink()
+                except OSError:
+                    pass
+            raise
+        for _, backup in done:
+            if backup is not None:
+                try:
+                    backup.unlink()
+                except OSError:
+                    pass
+        if not has_errors:
+            try:
+                if self.targets["errors"].is_symlink() or self.targets["errors"].is_file():
+                    self.targets["errors"].unlink()  # errors of an earlier run would mislead
+            except OSError:
+                pass
+
+    def discard(self) -> None:
+        for temp in self.temps.values():
+            try:
+                temp.unlink()
+            except OSError:
+                pass
+        self.temps.clear()
+
+
 def run_batch(input_path: Path, out: Path, as_of: _dt.date | None = None, jobs: int = 0,
               rules_root: Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Assess every company in ``input_path``; write RESULTS and its summary. Raises UnusableInput."""
+    """Assess every company in ``input_path``; write RESULTS, its summary and errors.
+
+    Raises UnusableInput (input unusable, nothing written), OSError (a write failed) or
+    KeyboardInterrupt; in every such case the previous output files are untouched and
+    no temporary file is left.
+    """
     from advisor.rulestore import load_engine
 
     as_of = as_of or _dt.date.today()
     jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    kind, header, pieces, total = _input_jobs(Path(input_path), jobs)
-    engine = load_engine(rules_root)
-    root = str(rules_root) if rules_root else None
-    _worker_init(root, as_of, header)
-    work = _csv_chunk if kind == "csv" else _toml_chunk
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    summary: Counter = Counter()
-    errors: list[tuple[str, str]] = []
-    assessed = 0
-    bar = _progress(total) if progress else None
+    input_path, out = Path(input_path), Path(out)
+    _refuse_unsafe_output(input_path, out)
+    kind, header, pieces, total, reader = _input_jobs(input_path, jobs)
     try:
-        with out.open("wb") as handle:
-            handle.write(("\ufeff" + ",".join(RESULT_COLUMNS) + "\r\n").encode("utf-8"))
-            for data, part, bad, ok in _run(work, pieces, jobs, root, as_of, header):
-                handle.write(data)
-                summary.update(part)
-                errors.extend(bad)
-                assessed += ok
-                if bar is not None:
-                    bar[0].update(bar[1], advance=ok + len(bad))
+        engine = load_engine(rules_root)
+        root = str(rules_root) if rules_root else None
+        _worker_init(root, as_of, header)
+        work = _csv_chunk if kind == "csv" else _toml_chunk
+        out.parent.mkdir(parents=True, exist_ok=True)
+        outputs = _Outputs(out)
+        summary: Counter = Counter()
+        errors: list[tuple[str, str]] = []
+        assessed = 0
+        bar = _progress(total) if progress else None
+        try:
+            with outputs.open("results") as handle:
+                handle.write(("\ufeff" + ",".join(RESULT_COLUMNS) + "\r\n").encode("utf-8"))
+                for data, part, bad, ok in _run(work, pieces, jobs, root, as_of, header):
+                    handle.write(data)
+                    summary.update(part)
+                    errors.extend(bad)
+                    assessed += ok
+                    if bar is not None:
+                        bar[0].update(bar[1], advance=ok + len(bad))
+                handle.flush()
+                os.fsync(handle.fileno())
+            if reader is not None:
+                errors.extend(reader.bad)
+                errors.sort(key=lambda e: (0, int(e[0])) if e[0].isdigit() else (1, e[0]))
+            rows = summary_rows(engine, summary)
+            with outputs.open("summary") as handle:
+                text = io.StringIO()
+                text.write("\ufeff")
+                _write_rows(text, [SUMMARY_COLUMNS, *([row[c] for c in SUMMARY_COLUMNS] for row in rows)])
+                handle.write(text.getvalue().encode("utf-8"))
+            if errors:
+                with outputs.open("errors") as handle:
+                    text = io.StringIO()
+                    text.write("\ufeff")
+                    _write_rows(text, [["row", "error"], *([printable(row), printable(message)] for row, message in errors)])
+                    handle.write(text.getvalue().encode("utf-8"))
+            outputs.commit(bool(errors))
+        except BaseException:
+            outputs.discard()
+            raise
+        finally:
+            if bar is not None:
+                bar[0].stop()
     finally:
-        if bar is not None:
-            bar[0].stop()
-    rows = summary_rows(engine, summary)
-    with summary_path(out).open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=SUMMARY_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    if errors:
-        with errors_path(out).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["row", "error"])
-            writer.writerows(errors)
-    elif errors_path(out).exists():
-        errors_path(out).unlink()
+        if hasattr(pieces, "close"):
+            pieces.close()
     return {"assessed": assessed, "errors": errors, "summary": rows, "as_of": as_of, "kind": kind}
 
 
-def _run(work: Any, pieces: list[Any], jobs: int, root: str | None, as_of: _dt.date,
+def _run(work: Any, pieces: Iterable[Any], jobs: int, root: str | None, as_of: _dt.date,
          header: list[str] | None) -> Iterable[tuple[bytes, Counter, list[tuple[str, str]], int]]:
-    if jobs <= 1 or len(pieces) <= 1:
-        for piece in pieces:
+    """Results of ``work`` over ``pieces`` in order; at most a few pieces are in flight,
+    so a huge input is read as the run goes (bounded memory)."""
+    iterator = iter(pieces)
+    first = list(itertools.islice(iterator, 2))
+    if jobs <= 1 or len(first) <= 1:
+        for piece in itertools.chain(first, iterator):
             yield work(piece)
         return
     import multiprocessing
@@ -645,9 +896,18 @@ def _run(work: Any, pieces: list[Any], jobs: int, root: str | None, as_of: _dt.d
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pieces)), mp_context=context,
-                             initializer=_worker_init, initargs=(root, as_of, header)) as pool:
-        yield from pool.map(work, pieces)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_worker_init, initargs=(root, as_of, header))
+    try:
+        pending: collections.deque = collections.deque()
+        for piece in itertools.chain(first, iterator):
+            pending.append(pool.submit(work, piece))
+            if len(pending) >= jobs * 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _progress(total: int) -> Any:
@@ -672,11 +932,11 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
     for row in result["summary"]:
         if not row["eligible"] and not row["possible"]:
             continue
-        table.add_row(Text(f"{row['title']}（{row['measure_id']}）"), str(row["eligible"]), str(row["possible"]),
+        table.add_row(Text(printable(f"{row['title']}（{row['measure_id']}）")), str(row["eligible"]), str(row["possible"]),
                       _range(row["eligible_min_wan"], row["eligible_max_wan"]),
                       _range(row["possible_min_wan"], row["possible_max_wan"]))
     console.print(table)
-    console.print(Text(f"结果：{out}\n汇总：{summary_path(out)}"))
+    console.print(Text(f"结果：{printable(out)}\n汇总：{printable(summary_path(out))}"))
 
 
 def _range(low: str, high: str) -> str:
@@ -696,18 +956,22 @@ def cmd_batch(args: argparse.Namespace) -> int:
     try:
         result = run_batch(Path(args.input), out, args.as_of, args.jobs or 0, progress=sys.stdout.isatty())
     except UnusableInput as exc:
-        sys.stderr.write(f"无法批量评估：{exc}\n")
+        sys.stderr.write(f"无法批量评估：{printable(exc, multiline=True)}\n")
         return EXIT_UNUSABLE
     except RuleSetError as exc:
-        sys.stderr.write("规则库有误，无法使用：\n" + "\n".join(f"  {p}" for p in exc.problems) + "\n")
+        sys.stderr.write("规则库有误，无法使用：\n" + "\n".join(f"  {printable(p)}" for p in exc.problems) + "\n")
         return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        sys.stderr.write("已中断：本次结果没有写入，之前的结果文件保持不变。\n")
+        return EXIT_INTERRUPTED
     except OSError as exc:
-        sys.stderr.write(f"无法写入结果：{exc}\n")
-        return EXIT_UNUSABLE
+        where = f" {printable(exc.filename)}" if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"无法写入结果{where}：{os_error_text(exc)}。本次结果没有写入，之前的结果文件保持不变。\n")
+        return EXIT_WRITE_FAILED
     for row, message in result["errors"][:20]:
-        where = f"第 {row} 行" if row.isdigit() else row
-        sys.stderr.write(f"{where}：{message}\n")
+        where = f"第 {row} 行" if row.isdigit() else printable(row)
+        sys.stderr.write(f"{where}：{printable(message)}\n")
     if result["errors"]:
-        sys.stderr.write(f"共 {len(result['errors'])} 行有误，已跳过（详见 {errors_path(out)}）。\n")
+        sys.stderr.write(f"共 {len(result['errors'])} 行有误，已跳过（详见 {printable(errors_path(out))}）。\n")
     print_summary(result, out)
     return EXIT_OK

@@ -352,6 +352,11 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             problems.append(f"{where}.id: 画像中没有字段“{question.id}”" + (f"，最接近的是“{hint}”" if hint else ""))
         if question.section not in section_ids:
             problems.append(f"{where}.section: 未声明的分组“{question.section}”")
+        if question.item_fields:
+            declared = _item_attributes(profile_paths.get(question.id))
+            for item_field in question.item_fields:
+                if item_field.id not in declared:
+                    problems.append(f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + _hint(item_field.id, declared))
         questions[question.id] = question
 
     for question in questions.values():
@@ -372,10 +377,14 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         if measure.document not in sources:
             hint = nearest(measure.document, sources)
             problems.append(f"{where}.document: 未知的文件“{measure.document}”" + (f"，最接近的是“{hint}”" if hint else ""))
+        elif _quote_problem(measure.quote):
+            problems.append(f"{where}.quote: {_quote_problem(measure.quote)}")
         elif measure.document in texts and measure.quote not in texts[measure.document]:
             problems.append(f"{where}.quote: 引文未在原文 {sources[measure.document].file} 中逐字找到")
         for cited in measure.also_cited:
-            if cited.document not in texts or cited.quote not in texts[cited.document]:
+            if _quote_problem(cited.quote):
+                problems.append(f"{where}.also_cited: {_quote_problem(cited.quote)}")
+            elif cited.document not in texts or cited.quote not in texts[cited.document]:
                 problems.append(f"{where}.also_cited: 引文未在文件“{cited.document}”原文中逐字找到")
         for condition in measure.conditions:
             _check_condition(condition, where, known_facts, questions, problems)
@@ -386,6 +395,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             if material not in materials:
                 problems.append(f"{where}.materials: 未知的材料“{material}”" + _hint(material, materials))
         problems.extend(f"{where}.amount: {p}" for p in _amount_problems(measure.amount))
+        problems.extend(f"{where}.amount: {p}" for p in _item_amount_problems(measure.amount, questions))
 
     ids = set(measure_files)
     # A reference to a measure the set does not hold is a typo when a near id exists; otherwise the
@@ -482,11 +492,57 @@ def _check_condition(
         for value in values:
             if str(value) not in allowed:
                 problems.append(f"{where}.conditions: “{condition.fact}”没有选项“{value}”" + _hint(str(value), allowed))
+    if condition.op == "any_item" and (question is None or not question.item_fields):
+        problems.append(f"{where}.conditions: any_item 只能用于条目列表问题，“{condition.fact}”不是")
+        return
     if condition.op == "any_item" and question is not None:
         fields = {f.id for f in question.item_fields}
         for item in condition.where:
             if item.field not in fields:
                 problems.append(f"{where}.conditions.where: “{condition.fact}”的条目没有字段“{item.field}”" + _hint(item.field, fields))
+
+
+#: A quote shorter than this (not counting spaces and punctuation) cannot identify its clause.
+MIN_QUOTE_CHARS = 6
+_NOT_WORDS = re.compile(r"[\s\W_]+")
+
+
+def _quote_problem(quote: str) -> str | None:
+    """Why a quote is not a real clause (empty, a character or two, only punctuation), or None."""
+    words = _NOT_WORDS.sub("", quote)
+    if not words:
+        return "引文是空的（或只有空白、标点），必须逐字摘录原文条款"
+    if len(words) < MIN_QUOTE_CHARS:
+        return f"引文只有 {len(words)} 个字，太短，无法确定出自原文哪一处（至少 {MIN_QUOTE_CHARS} 个字）"
+    return None
+
+
+def _item_attributes(info: Any) -> set[str]:
+    """The declared field names of the item model of a list answer (empty when not a list of items)."""
+    import typing
+
+    found: set[str] = set()
+    stack = [getattr(info, "annotation", None)]
+    while stack:
+        tp = stack.pop()
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            found.update(tp.model_fields)
+        else:
+            stack.extend(typing.get_args(tp))
+    return found
+
+
+def _item_amount_problems(amount: Any, questions: dict[str, rm.Question]) -> list[str]:
+    """A list amount may only read item fields its question declares (no ``__class__``-like name)."""
+    if not isinstance(amount, rm.RatioItems):
+        return []
+    question = questions.get(amount.items)
+    fields = {f.id for f in question.item_fields} if question is not None else set()
+    if not fields:
+        return [f"items“{amount.items}”不是条目列表问题"]
+    named = [("item_base", amount.item_base), ("item_label", amount.item_label)]
+    named += [("where.field", c.field) for c in amount.where]
+    return [f"{key}: 条目没有字段“{name}”" + _hint(name, fields) for key, name in named if name not in fields]
 
 
 def amount_facts(amount: Any) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Sequence
 from advisor.terminal_text import printable
 
 EXIT_USAGE = 2
+EXIT_INTERNAL = 70
 
 
 class ChineseHelpFormatter(argparse.HelpFormatter):
@@ -102,8 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(message.rstrip() + "\n")
+    from advisor.terminal_text import printable
+
+    sys.stderr.write(printable(message.rstrip(), multiline=True) + "\n")
     return EXIT_USAGE
+
+
+def _json_safe(text: str) -> str:
+    """JSON for a terminal: C1 controls, bidi overrides and lone surrogates that
+    ``json.dumps(ensure_ascii=False)`` leaves raw are written as \\uXXXX escapes
+    (the same JSON value, nothing lost)."""
+    import re
+
+    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]",
+                  lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 COMMANDS = ("open", "match", "rules", "schema", "batch")
@@ -127,9 +140,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_batch(args)
         return cmd_app(args)
     except KeyboardInterrupt:
+        sys.stderr.write("已中断。\n")
         return 130
     except BrokenPipeError:
         return 0
+    except RecursionError:
+        sys.stderr.write("输入嵌套过深，无法处理。\n")
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - a last guard: a Chinese line and a non-zero exit, never a traceback
+        sys.stderr.write(f"内部错误（{type(exc).__name__}），操作未完成，没有写入任何文件。请把这条信息和所用文件反馈给开发者。\n")
+        return EXIT_INTERNAL
 
 
 def _engine():
@@ -153,12 +173,14 @@ def cmd_match(args: argparse.Namespace) -> int:
     assessment = engine.match(profile, args.as_of)
     from advisor import report
 
+    from advisor.terminal_text import printable
+
     if args.format == "json":
-        sys.stdout.write(report.to_json(assessment, engine, profile) + "\n")
+        sys.stdout.write(_json_safe(report.to_json(assessment, engine, profile)) + "\n")
     elif args.format == "markdown":
-        sys.stdout.write(report.to_markdown(assessment, engine, profile))
+        sys.stdout.write(printable(report.to_markdown(assessment, engine, profile), multiline=True))
     elif args.format == "html":
-        sys.stdout.write(report.to_html(assessment, engine, profile))
+        sys.stdout.write(printable(report.to_html(assessment, engine, profile), multiline=True))
     else:
         from rich.console import Console
 
@@ -184,7 +206,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         rows = [{"id": m.id, "title": m.title, "region": m.region, "category": m.category, "review": m.review,
                  "source": source_json(m, catalogue.sources[m.document])} for m in catalogue.measures]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(_json_safe(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n")
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -193,9 +215,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
     table = Table(title=f"措施一览（{len(catalogue.measures)} 条）")
     for column in ("id", "措施", "地区", "文件", "条款", "原文摘录"):
         table.add_column(column)
+    from advisor.terminal_text import printable
+
     for m in catalogue.measures:
         quote = m.quote if len(m.quote) <= 40 else m.quote[:39] + "…"
-        table.add_row(Text(m.id), Text(m.title), Text(m.region), Text(catalogue.sources[m.document].title[:18]), Text(m.article), Text(quote))
+        cells = (m.id, m.title, m.region, catalogue.sources[m.document].title[:18], m.article, quote)
+        table.add_row(*(Text(printable(cell)) for cell in cells))
     Console().print(table)
     return 0
 
@@ -219,5 +244,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     engine = _engine()
     from screens.app import AdvisorApp  # the UI is imported only here
 
-    AdvisorApp(engine=engine, profile_path=profile_path).run()
-    return 0
+    app = AdvisorApp(engine=engine, profile_path=profile_path)
+    app.run()
+    return app.return_code or 0  # non-zero when the app stopped on an error

@@ -22,9 +22,12 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from advisor.profile import SCHEMA_VERSION, Profile
+from advisor.terminal_text import is_clean, printable
 
 #: Profiles are a few KB; anything above this is not a profile and is not read whole.
 MAX_PROFILE_BYTES = 2 * 1024 * 1024
+#: A profile is a few hundred lines even with many projects; far more is not a profile.
+MAX_PROFILE_LINES = 20_000
 
 
 class ProfileError(Exception):
@@ -103,16 +106,29 @@ _TOML_REASONS = (
     (re.compile(r"^Found invalid character"), "含有不允许出现的字符"),
     (re.compile(r"^Expected"), "缺少必要的符号"),
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def _visible(text: object, limit: int = 40) -> str:
-    """Text from the file, safe to print in a message: control characters (ANSI escapes
-    included) shown as \\xNN, and cut to ``limit`` characters."""
+    """Text from the file, safe to print in a message (``terminal_text.printable``), cut to
+    ``limit`` characters. An integer too long to write out is described, not converted."""
+    if isinstance(text, int) and not isinstance(text, bool) and text.bit_length() > 200:
+        return f"{'-' if text < 0 else ''}一个约 {int(text.bit_length() * 0.30103) + 1} 位的整数"
     text = str(text)
     cut = len(text) > limit
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text[:limit])
-    return text + ("…" if cut else "")
+    return printable(text[:limit]) + ("…" if cut else "")
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in Chinese (never the English ``strerror``)."""
+    reasons = {
+        errno.ENOENT: "找不到该文件或文件夹", errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限",
+        errno.ELOOP: "这是一个循环的符号链接", errno.EISDIR: "这是一个文件夹",
+        errno.ENAMETOOLONG: "文件名或路径过长", errno.ENOTDIR: "路径中有一段不是文件夹",
+        errno.EIO: "磁盘读写错误", errno.EFBIG: "文件过大", errno.ENOSPC: "磁盘空间不足",
+        errno.EDQUOT: "超出磁盘配额", errno.EROFS: "磁盘是只读的", errno.EEXIST: "文件已存在",
+        errno.EBUSY: "文件正被占用", errno.EMFILE: "打开的文件过多", errno.ENFILE: "打开的文件过多",
+        errno.EXDEV: "不能跨磁盘移动", errno.ENOTEMPTY: "文件夹不是空的", errno.EINVAL: "参数无效（文件名可能含有不允许的字符）",
+        errno.ENXIO: "设备不存在", errno.ENODEV: "设备不存在", errno.ETXTBSY: "文件正被占用",
+    }
+    return reasons.get(exc.errno or 0, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")
 
 
 def _toml_key(raw: str) -> str:
@@ -150,12 +166,7 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
 
 
 def _os_error(path: Path, exc: OSError) -> str:
-    reasons = {
-        errno.ENOENT: "找不到该文件", errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限",
-        errno.ELOOP: "这是一个循环的符号链接", errno.EISDIR: "这是一个文件夹",
-        errno.ENAMETOOLONG: "路径过长", errno.ENOTDIR: "路径中有一段不是文件夹", errno.EIO: "读取时发生磁盘错误",
-    }
-    return f"无法读取 {_visible(path, 200)}：{reasons.get(exc.errno or 0, f'系统错误（错误号 {exc.errno}）')}。"
+    return f"无法读取 {_visible(path, 200)}：{os_error_text(exc)}。"
 
 
 def read_profile_text(path: Path) -> str:
@@ -214,7 +225,7 @@ def _looks_utf16(raw: bytes) -> bool:
         text = raw.decode("utf-16-le" if odd.count(0) > even.count(0) else "utf-16-be")
     except UnicodeDecodeError:
         return False
-    return not _CONTROL.search(text.replace("\x00", "\x01"))
+    return is_clean(text.replace("\x00", "\x01"), multiline=True)
 
 
 def decode_profile_bytes(raw: bytes) -> str:
@@ -238,20 +249,38 @@ def decode_profile_bytes(raw: bytes) -> str:
         except UnicodeDecodeError:
             pass
         else:
-            if re.search(r"[\u4e00-\u9fff]", decoded) and not _CONTROL.search(decoded):
+            if re.search(r"[\u4e00-\u9fff]", decoded) and is_clean(decoded, multiline=True):
                 hint = "看起来是 GBK/GB2312 编码"
         raise ProfileError(f"文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开。") from None
 
 
 def parse_profile(text: str) -> Profile:
     """Parse TOML text into a validated profile (migrating older versions)."""
+    lines = text.count("\n") + 1
+    if lines > MAX_PROFILE_LINES:  # refused before the (pure-Python) TOML parser reads it all
+        raise ProfileError(f"文件有 {lines} 行，超过画像文件的上限 {MAX_PROFILE_LINES} 行（画像通常只有几十到几百行），不是有效的画像。")
+    items = text.count(",")
+    if items > MAX_PROFILE_LINES:  # e.g. 100,000 list items on one line
+        raise ProfileError(f"文件中有 {items} 个逗号分隔的条目，远超画像文件可能的数量（上限 {MAX_PROFILE_LINES}），不是有效的画像。")
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(_toml_message(exc, text)) from None
     except RecursionError:
         raise ProfileError("文件中的数组或表嵌套过深，不是有效的画像。") from None
+    except ValueError:  # tomllib converts integers with int(): past 4,300 digits it refuses
+        raise ProfileError(_long_number_message(text)) from None
     return _validate(data, text)
+
+
+_LONG_DIGITS = re.compile(r"[0-9_]{100,}")
+
+
+def _long_number_message(text: str) -> str:
+    """The place of an integer too long to read (Python refuses more than 4,300 digits)."""
+    found = _LONG_DIGITS.search(text)
+    where = f"第 {text.count(chr(10), 0, found.start()) + 1} 行" if found else "文件中"
+    return f"{where}有一个位数过多的数字（上千位），不是有效的画像数值。请检查这一行。"
 
 
 def profile_from_data(data: dict[str, Any]) -> Profile:
@@ -262,26 +291,78 @@ def _validate(data: Any, text: str | None) -> Profile:
     if not isinstance(data, dict):
         raise ProfileError("画像内容有误：文件顶层应为键值对（TOML 表）。")
     data = migrate(data)
-    data = _years_as_ints(data)
+    _refuse_oversized(data, text)
+    data = _years_as_ints(data, text)
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(describe_profile_errors(exc, data, text)) from None
     except RecursionError:
         raise ProfileError("文件中的数组或表嵌套过深，不是有效的画像。") from None
+    except (ValueError, OverflowError, TypeError):  # e.g. a number too long to print in a check
+        raise ProfileError("画像内容有误：有一个数字或键超出了可以处理的范围（位数过多），请检查文件中的数字。") from None
     problems = _coercions(data, profile, ())
     if problems:
-        raise ProfileError(_join_problems([_with_line(loc, msg, text, data) for loc, msg in problems]))
+        lines = _LineIndex(text) if text else None
+        shown = [_with_line(loc, msg, lines, data) for loc, msg in problems[:_SHOWN_PROBLEMS]]
+        raise ProfileError(_join_problems(shown, total=len(problems)))
     return profile
 
 
-def _years_as_ints(data: dict[str, Any]) -> dict[str, Any]:
-    """TOML table keys are strings; revenue years are integers in the model."""
+#: No answer holds more items than this (a company's funded projects, events, years);
+#: a longer list is refused before validation, so its errors are never enumerated.
+MAX_LIST_ITEMS = 1000
+
+
+def _refuse_oversized(data: dict[str, Any], text: str | None) -> None:
+    """Refuse a list or table with more than ``MAX_LIST_ITEMS`` entries, with its place."""
+    stack: list[tuple[Loc, Any]] = [((), data)]
+    while stack:
+        loc, node = stack.pop()
+        if isinstance(node, (list, dict)) and len(node) > MAX_LIST_ITEMS and loc:
+            where = _with_line(loc, "", _LineIndex(text) if text else None)
+            raise ProfileError(f"画像内容有误：{where}有 {len(node)} 项，超过上限 {MAX_LIST_ITEMS} 项，不是有效的画像。")
+        if len(loc) < 4:  # profile answers are at most four levels deep
+            if isinstance(node, dict):
+                stack.extend(((*loc, k), v) for k, v in node.items())
+            elif isinstance(node, list):
+                stack.extend(((*loc, i), v) for i, v in enumerate(node))
+
+
+_YEAR_KEY = re.compile(r"[0-9]{4}")
+
+
+def _years_as_ints(data: dict[str, Any], text: str | None = None) -> dict[str, Any]:
+    """TOML table keys are strings; revenue years are integers in the model.
+
+    Only four ASCII digits (spaces around allowed) are a year: superscript or full-width
+    digits, longer digit strings and other text are refused here with the place, and two
+    keys naming the same year (``" 2024 "`` and ``"2024"``) are a duplicate, not a merge.
+    """
     scale = data.get("scale")
     if isinstance(scale, dict) and isinstance(scale.get("revenue_wan"), dict):
         converted: dict[Any, Any] = {}
+        problems: list[tuple[str, str]] = []  # (key, what is wrong); placed in the text only when shown
         for key, value in scale["revenue_wan"].items():
-            converted[int(key) if isinstance(key, str) and key.strip().isdigit() else key] = value
+            if not isinstance(key, str):
+                converted[key] = value
+                continue
+            bare = key.strip()
+            if not _YEAR_KEY.fullmatch(bare):
+                if any(ch.isdigit() or ch.isnumeric() for ch in bare) and not bare.isascii():
+                    problems.append((key, f"中的年份“{_visible(key)}”含有全角、上标或其他非半角数字，应写成四位半角数字，如 2024"))
+                else:
+                    problems.append((key, f"中的年份“{_visible(key)}”应为四位数年份，如 2024"))
+                continue
+            year = int(bare)
+            if year in converted:
+                problems.append((key, f"中的年份“{_visible(key)}”与前面的年份 {year} 重复（同一年只能填写一次）"))
+                continue
+            converted[year] = value
+        if problems:
+            lines = _LineIndex(text) if text else None
+            shown = [_with_line(("scale", "revenue_wan", key), rest, lines) for key, rest in problems[:_SHOWN_PROBLEMS]]
+            raise ProfileError(_join_problems(shown, total=len(problems)))
         data = {**data, "scale": {**scale, "revenue_wan": converted}}
     return data
 
@@ -340,15 +421,23 @@ def _split_key(name: str) -> list[str]:
     return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', name) if p.strip()]
 
 
-def _line_of(text: str | None, loc: Loc) -> int | None:
+class _LineIndex:
+    """The text's lines split once, so several look-ups do not split it again."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+
+def _line_of(text: str | _LineIndex | None, loc: Loc) -> int | None:
     """Best-effort line number of the key at ``loc`` in the TOML text."""
     if not text or not loc:
         return None
+    lines = text.lines if isinstance(text, _LineIndex) else text.splitlines()
     target = [str(step) for step in loc]
     header: list[str] = []
     counts: dict[tuple[str, ...], int] = {}
     fallback = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped.startswith("[["):
             parts = tuple(_split_key(stripped[2:stripped.find("]]")]))
@@ -390,6 +479,8 @@ def _problem(error: Any, data: Any) -> tuple[Loc, str]:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     given = _value(error.get("input"))
+    if isinstance(error.get("input"), bool) and not kind.startswith("bool") and kind != "extra_forbidden":
+        return loc, f"应为数字或文字，现为 true/false（“{given}”）"
     if about_key:
         reason = ctx.get("error")
         return loc, (f"中的年份有误：{reason}" if reason else f"中的年份“{given}”应为四位数年份，如 2024")
@@ -443,7 +534,7 @@ def _is_field(loc: Loc, name: str) -> bool:
     return name in getattr(model, "model_fields", {})
 
 
-def _with_line(loc: Loc, rest: str, text: str | None, data: Any = None) -> str:
+def _with_line(loc: Loc, rest: str, text: str | _LineIndex | None, data: Any = None) -> str:
     line = _line_of(text, loc)
     where = f"“{_location(loc, data)}”"
     if line is not None:
@@ -454,10 +545,15 @@ def _with_line(loc: Loc, rest: str, text: str | None, data: Any = None) -> str:
     return where + rest
 
 
-def _join_problems(messages: list[str]) -> str:
-    shown = [m if m.endswith(("。", "？")) else m + "。" for m in messages[:5]]
-    if len(messages) > 5:
-        shown.append(f"另有 {len(messages) - 5} 处问题。")
+_SHOWN_PROBLEMS = 5
+
+
+def _join_problems(messages: list[str], total: int | None = None) -> str:
+    """One paragraph: the first few problems, and how many more there are."""
+    total = len(messages) if total is None else total
+    shown = [m if m.endswith(("。", "？")) else m + "。" for m in messages[:_SHOWN_PROBLEMS]]
+    if total > len(shown):
+        shown.append(f"另有 {total - len(shown)} 处问题。")
     return "画像内容有误：" + "".join(shown)
 
 
@@ -487,11 +583,13 @@ def _nearest_key(loc: Loc) -> str | None:
 
 def describe_profile_errors(exc: ValidationError, data: Any = None, text: str | None = None) -> str:
     """One Chinese paragraph naming each problem, its key and (when known) its line."""
+    errors = exc.errors()
+    lines = _LineIndex(text) if text else None
     messages = []
-    for error in exc.errors():
+    for error in errors[:_SHOWN_PROBLEMS]:  # each is looked up in the text; the rest only counted
         loc, rest = _problem(error, data)
-        messages.append(_with_line(loc, rest, text, data))
-    return _join_problems(messages)
+        messages.append(_with_line(loc, rest, lines, data))
+    return _join_problems(messages, total=len(errors))
 
 
 def _coercions(data: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:
@@ -541,11 +639,31 @@ def dump_profile(profile: Profile) -> str:
     return header + tomli_w.dumps(profile_to_data(profile))
 
 
+#: Most file systems allow 255 bytes in one file name.
+NAME_MAX_BYTES = 255
+#: What ``tempfile.mkstemp`` adds to the prefix: 8 random characters and ".tmp".
+_TEMP_TAIL_BYTES = 8 + len(".tmp")
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """``text`` cut at a character boundary so its UTF-8 form has at most ``limit`` bytes."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:max(limit, 0)].decode("utf-8", "ignore")
+
+
+def temp_prefix(name: str) -> str:
+    """``.NAME.`` for a temporary file beside ``name``, shortened so the whole temporary
+    name still fits in 255 bytes (a 255-byte target name would otherwise fail to save)."""
+    return "." + cut_to_bytes(name, NAME_MAX_BYTES - _TEMP_TAIL_BYTES - 2) + "."
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write a file so that readers see the old or the new content, never a mix."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

@@ -40,7 +40,8 @@ def clean(text: object) -> str:
 
 
 def company_name(profile: Profile) -> str:
-    return clean(profile.identity.name) if profile.identity.name else "（未填写单位名称）"
+    """The company's name on one line, safe for a terminal (a newline in it is shown as \\x0a)."""
+    return printable(profile.identity.name) if profile.identity.name else "（未填写单位名称）"
 
 
 _NUMERALS = set("一二三四五六七八九十百")
@@ -301,7 +302,9 @@ _DISCLAIMER = ("本报告依据政策原文离线生成，金额为按原文条�
 
 
 def _md(text: object) -> str:
-    """Escape Markdown control characters in user and rule text."""
+    """Escape Markdown control characters in user and rule text. Newlines are escaped
+    (``printable``), so a name can never start a line: no heading, ``===`` underline,
+    list item or table row can come from it; inline markers (`*_[]<>|#) are escaped."""
     out = clean(text)
     for ch in "\\`*_[]<>|#":
         out = out.replace(ch, "\\" + ch)

@@ -10,6 +10,9 @@ autosave) and the section the person was in (so resuming returns there). A
 ``<id>.lock`` holding the process id tells a second app instance that the
 consultation is open elsewhere; a lock left by a killed process is taken over.
 Temporary files left by a killed save are removed on the next start.
+Without a home folder (``HOME`` unset and no passwd entry) there is no data folder:
+the app runs without autosave or recent files and says so (``unavailable_reason``).
+A damaged file in the autosave folder is listed as damaged, never stops a start.
 """
 
 from __future__ import annotations
@@ -26,24 +29,66 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.profile import Profile
-from advisor.profile_io import ProfileError, atomic_write_text, dump_profile, load_profile
+from advisor.profile_io import (
+    NAME_MAX_BYTES,
+    ProfileError,
+    atomic_write_text,
+    cut_to_bytes,
+    dump_profile,
+    load_profile,
+    os_error_text,
+    temp_prefix,
+)
+from advisor.terminal_text import is_clean, printable
 
 APP_DIR_NAME = "policy-advisor"
 MAX_RECENT = 10
 
 
+class NoDataFolder(OSError):
+    """There is no per-user data folder (no home folder); ``str()`` says so in Chinese."""
+
+
+def home() -> Path | None:
+    """The home folder, or None when it cannot be known (``HOME`` unset, no passwd entry)."""
+    try:
+        found = Path.home()
+    except (RuntimeError, KeyError, OSError):
+        return None
+    return found if str(found) not in ("", ".") else None
+
+
 def data_dir() -> Path:
-    """The per-user data folder: XDG on Linux, the platform's folder elsewhere."""
+    """The per-user data folder: XDG on Linux, the platform's folder elsewhere.
+
+    Raises NoDataFolder when there is no home folder and no explicit folder.
+    """
     override = os.environ.get("ADVISOR_DATA_DIR")
     if override:
         return Path(override)
+    explicit = os.environ.get("APPDATA" if sys.platform == "win32" else "XDG_DATA_HOME")
+    if explicit and sys.platform != "darwin" and Path(explicit).is_absolute():
+        return Path(explicit) / APP_DIR_NAME
+    base = home()
+    if base is None:
+        raise NoDataFolder(_NO_HOME)
     if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / APP_DIR_NAME
+        return base / "AppData" / "Roaming" / APP_DIR_NAME
+    if sys.platform == "darwin":
+        return base / "Library" / "Application Support" / APP_DIR_NAME
+    return base / ".local" / "share" / APP_DIR_NAME
+
+
+_NO_HOME = "无法确定用户主目录（HOME 未设置，系统中也没有当前用户的记录），本次不会自动保存，也不记录最近的画像；请用 Ctrl+S 手动保存画像。"
+
+
+def unavailable_reason() -> str | None:
+    """Why autosave and recent files are off this time, or None when they work."""
+    try:
+        data_dir()
+    except NoDataFolder as exc:
+        return str(exc)
+    return None
 
 
 def autosave_dir() -> Path:
@@ -74,13 +119,18 @@ def autosave_path(consultation_id: str) -> Path:
     return autosave_dir() / f"{consultation_id}.toml"
 
 
-def autosave(profile: Profile, consultation_id: str, *, source: Path | None = None, section: str | None = None) -> Path:
-    """Write the consultation's current answers atomically; return the file.
+def autosave(profile: Profile, consultation_id: str, *, source: Path | None = None,
+             section: str | None = None) -> Path | None:
+    """Write the consultation's current answers atomically; return the file
+    (None when there is no data folder: autosave is off, as the app has said).
 
     ``source`` (the profile file it belongs to) and ``section`` (where the person
     is) go to the consultation's small ``.json`` record, written after the answers.
     """
-    path = autosave_path(consultation_id)
+    try:
+        path = autosave_path(consultation_id)
+    except NoDataFolder:
+        return None
     atomic_write_text(path, dump_profile(profile))
     record = {"source": str(source.resolve()) if source is not None else None, "section": section}
     atomic_write_text(_record_path(consultation_id), json.dumps(record, ensure_ascii=False))
@@ -89,7 +139,11 @@ def autosave(profile: Profile, consultation_id: str, *, source: Path | None = No
 
 def discard(consultation_id: str) -> None:
     """Forget an autosaved consultation (after it is closed on purpose)."""
-    for path in (autosave_path(consultation_id), _record_path(consultation_id)):
+    try:
+        paths = (autosave_path(consultation_id), _record_path(consultation_id))
+    except NoDataFolder:
+        return
+    for path in paths:
         try:
             path.unlink()
         except FileNotFoundError:
@@ -170,7 +224,10 @@ def _process_alive(pid: int) -> bool:
 
 def lock_holder(consultation_id: str) -> tuple[int, str] | None:
     """(pid, host) of a live process holding the consultation, or None (no lock or a stale one)."""
-    path = _lock_path(consultation_id)
+    try:
+        path = _lock_path(consultation_id)
+    except NoDataFolder:
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         pid, host = int(data["pid"]), str(data["host"])
@@ -191,9 +248,13 @@ def lock_holder(consultation_id: str) -> tuple[int, str] | None:
 def acquire_lock(consultation_id: str) -> None:
     """Mark the consultation as open in this process; a stale lock is taken over.
 
-    Raises OpenElsewhere when another live process holds it.
+    Raises OpenElsewhere when another live process holds it. Without a data folder
+    there is no autosave to protect, so there is nothing to lock.
     """
-    path = _lock_path(consultation_id)
+    try:
+        path = _lock_path(consultation_id)
+    except NoDataFolder:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     mine = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
     for _ in range(2):
@@ -222,7 +283,7 @@ def release_lock(consultation_id: str) -> None:
     if lock_holder(consultation_id) == (os.getpid(), socket.gethostname()):
         try:
             _lock_path(consultation_id).unlink()
-        except FileNotFoundError:
+        except OSError:
             pass
 
 
@@ -238,7 +299,11 @@ def clean_orphans() -> list[Path]:
     """
     removed: list[Path] = []
     now = time.time()
-    for folder in (autosave_dir(), data_dir()):
+    try:
+        folders = (autosave_dir(), data_dir())
+    except NoDataFolder:
+        return removed
+    for folder in folders:
         try:
             candidates = list(folder.glob(".*.tmp"))
         except OSError:
@@ -269,22 +334,71 @@ def clean_orphans() -> list[Path]:
     return removed
 
 
-def list_unfinished() -> list[Unfinished]:
-    """Autosaved consultations, newest first. Unreadable files are skipped."""
-    folder = autosave_dir()
-    if not folder.is_dir():
-        return []
+@dataclass(frozen=True)
+class Damaged:
+    """A file in the autosave folder that cannot be resumed, and why (Chinese, printable)."""
+
+    path: Path
+    reason: str
+
+    @property
+    def label(self) -> str:
+        """The file name as it may be shown on a terminal."""
+        return printable(self.path.name)
+
+
+def scan_autosaves() -> tuple[list[Unfinished], list[Damaged]]:
+    """Autosaved consultations (newest first) and the damaged files beside them.
+
+    Nothing in the folder can stop this: an unreadable, oddly named, huge, binary or
+    hostile file is listed as damaged with its reason, never raised.
+    """
+    try:
+        folder = autosave_dir()
+        if not folder.is_dir():
+            return [], []
+        paths = sorted(folder.glob("*.toml"))
+    except (OSError, ValueError):
+        return [], []
     found: list[Unfinished] = []
-    for path in folder.glob("*.toml"):
+    damaged: list[Damaged] = []
+    for path in paths:
         if not _ID_PATTERN.match(path.stem):
+            damaged.append(Damaged(path, "文件名不是本软件自动保存的格式"))
             continue
         try:
             profile = load_profile(path)
             saved = _dt.datetime.fromtimestamp(path.stat().st_mtime)
-        except (ProfileError, OSError):
+        except ProfileError as exc:  # the message starts with the file name, shown beside it already
+            damaged.append(Damaged(path, str(exc).removeprefix(f"{printable(path.name)}：")))
+            continue
+        except OSError as exc:
+            damaged.append(Damaged(path, f"无法读取：{os_error_text(exc)}"))
+            continue
+        except (ValueError, OverflowError, RecursionError, TypeError):
+            damaged.append(Damaged(path, "内容无法读取"))
             continue
         found.append(Unfinished(path.stem, path, profile.identity.name or "（未填写单位名称）", saved))
-    return sorted(found, key=lambda u: u.saved_at, reverse=True)
+    return sorted(found, key=lambda u: u.saved_at, reverse=True), damaged
+
+
+def list_unfinished() -> list[Unfinished]:
+    """Autosaved consultations, newest first. Damaged files are left out (see ``scan_autosaves``)."""
+    return scan_autosaves()[0]
+
+
+DAMAGED_FOLDER = "damaged"
+
+
+def move_aside(path: Path) -> Path:
+    """Move a damaged autosave file into ``autosave/damaged/`` (kept, never deleted); return where."""
+    target_dir = autosave_dir() / DAMAGED_FOLDER
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = cut_to_bytes(path.name, NAME_MAX_BYTES - len(stamp) - 1 - len(".damaged")) + f".{stamp}.damaged"
+    target = target_dir / name
+    os.replace(path, target)
+    return target
 
 
 def load_unfinished(consultation_id: str) -> Profile:
@@ -295,7 +409,7 @@ def load_unfinished(consultation_id: str) -> Profile:
 
 
 def _recent_file() -> Path:
-    return data_dir() / "recent.json"
+    return data_dir() / "recent.json"  # NoDataFolder is an OSError: callers treat it as no list
 
 
 def recent_profiles() -> list[Path]:
@@ -310,8 +424,8 @@ def recent_profiles() -> list[Path]:
 
 
 def remember_profile(path: Path) -> None:
-    entries = [str(path.resolve())] + [str(p) for p in recent_profiles() if p.resolve() != path.resolve()]
     try:
+        entries = [str(path.resolve())] + [str(p) for p in recent_profiles() if p.resolve() != path.resolve()]
         atomic_write_text(_recent_file(), json.dumps(entries[:MAX_RECENT], ensure_ascii=False, indent=1))
     except OSError:
         pass  # a recent-files list is a convenience, never worth an error
@@ -323,16 +437,31 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 
 
 def suggested_folder() -> Path:
-    """Documents if it exists, else the home folder."""
-    for candidate in (Path.home() / "Documents", Path.home() / "文档", Path.home()):
-        if candidate.is_dir():
-            return candidate
-    return Path.cwd()
+    """Documents if it exists, else the home folder (the working folder without one)."""
+    base = home()
+    candidates = (base / "Documents", base / "文档", base) if base is not None else ()
+    for candidate in candidates:
+        try:
+            if candidate.is_dir():
+                return candidate
+        except OSError:
+            continue
+    try:
+        return Path.cwd()
+    except OSError:
+        return Path("/")
 
 
 def suggested_filename(company: str | None, suffix: str, *, today: _dt.date | None = None) -> str:
-    """A file name from the company name (Chinese kept): 光明智算科技-政策匹配-2026-11-21.html."""
-    stem = _UNSAFE.sub("", (company or "").strip()).strip(". ")[:60] or "企业画像"
+    """A file name from the company name (Chinese kept): 光明智算科技-政策匹配-2026-11-21.html.
+
+    Control, bidi and path characters are dropped, and the name is shortened so that it
+    and its temporary twin (``temp_prefix``) fit in 255 bytes.
+    """
+    cleaned = "".join(ch for ch in _UNSAFE.sub("", (company or "").strip()) if is_clean(ch))
     date = (today or _dt.date.today()).isoformat()
     kind = "画像" if suffix == ".toml" else "政策匹配"
-    return f"{stem}-{kind}-{date}{suffix}"
+    tail = f"-{kind}-{date}{suffix}"
+    room = NAME_MAX_BYTES - len(tail.encode()) - (len(temp_prefix("").encode()) + 12)
+    stem = cut_to_bytes(cleaned[:60], room).strip(". ") or "企业画像"
+    return f"{stem}{tail}"

@@ -92,7 +92,7 @@ def run_cmd(argv: list[str], env: dict[str, str] | None = None) -> float:
 
 def interleaved(commands: dict[str, list[str]], repeat: int, env: dict[str, str]) -> dict[str, list[float]]:
     """Run the commands in turn ``repeat`` times, so load on the machine hits all alike."""
-    for argv in commands.values():  # warm the OS file cache and the rule cache
+    for argv in commands.values():  # warm the OS file cache
         run_cmd(argv, env)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(repeat):
@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("startup", "match", "scale", "batch"), action="append")
     args = parser.parse_args()
     only = set(args.only or ("startup", "match", "scale", "batch"))
-    os.environ.setdefault("ADVISOR_CACHE_DIR", str(Path(tempfile.gettempdir()) / "policy-advisor-bench-cache"))
+
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
     if "startup" in only:

@@ -23,7 +23,7 @@ from textual.widgets._select import SelectOverlay
 from advisor import storage
 from advisor.engine import Engine
 from advisor.profile import Profile
-from advisor.profile_io import ProfileError, load_profile, save_profile
+from advisor.profile_io import ProfileError, load_profile, os_error_text, save_profile
 from advisor.terminal_text import printable
 from screens.commands import AdvisorCommands
 from screens.dialogs import ChoiceDialog, ErrorDialog
@@ -272,7 +272,7 @@ class AdvisorApp(App[None]):
             try:
                 storage.autosave(pending[1], pending[0], source=pending[2], section=pending[3])
             except OSError as exc:
-                self.post_message(self.FileProblem(f"自动保存失败：{exc.strerror or exc}。回答仍在内存中，请用 Ctrl+S 保存。"))
+                self.post_message(self.FileProblem(f"自动保存失败：{os_error_text(exc)}。回答仍在内存中，请用 Ctrl+S 保存。"))
 
     @work(thread=True, group="autosave")
     def discard_autosave(self, consultation_id: str) -> None:
@@ -298,6 +298,9 @@ class AdvisorApp(App[None]):
         except ProfileError as exc:
             self.post_message(self.FileProblem(f"无法打开画像。{exc}"))
             return
+        except Exception as exc:  # noqa: BLE001 - any file: a Chinese message, never a crash
+            self.post_message(self.FileProblem(f"无法打开画像：读取时出错（{type(exc).__name__}），文件未被改动。"))
+            return
         storage.remember_profile(path)
         continued = storage.autosave_for(path)
         if continued is not None:
@@ -319,6 +322,9 @@ class AdvisorApp(App[None]):
             profile = storage.load_unfinished(consultation_id)
         except (ProfileError, ValueError) as exc:
             self.post_message(self.FileProblem(f"无法继续这次咨询。{exc}"))
+            return
+        except Exception as exc:  # noqa: BLE001 - a damaged autosave never crashes the app
+            self.post_message(self.FileProblem(f"无法继续这次咨询：自动保存文件读取出错（{type(exc).__name__}）。"))
             return
         record = storage.autosave_record(consultation_id)
         source = record.source if record.source is not None and record.source.is_file() else None
@@ -361,7 +367,7 @@ class AdvisorApp(App[None]):
         try:
             save_profile(profile, path)
         except OSError as exc:
-            self.post_message(self.FileProblem(f"无法保存到 {display_path(path)}：{exc.strerror or exc}。回答没有丢失，请换一个位置再试。"))
+            self.post_message(self.FileProblem(f"无法保存到 {display_path(path)}：{os_error_text(exc)}。回答没有丢失，请换一个位置再试。"))
             return
         storage.remember_profile(path)
         self.post_message(self.ProfileSaved(path))

@@ -7,12 +7,20 @@ message is shown literally (no markup), so file names and user text such as
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from advisor.terminal_text import printable
+
+
+def shown(message: str) -> Text:
+    """A dialog message as literal text: control and bidi characters escaped, never markup."""
+    return Text(printable(message, multiline=True))
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -34,7 +42,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.message, markup=False, classes="dialog-message")
+            yield Static(shown(self.message), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, variant="primary", id="confirm")
                 yield Button(self.cancel_label, id="cancel")
@@ -63,8 +71,8 @@ class ErrorDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog error-dialog"):
-            yield Static(self.title_text, markup=False, classes="dialog-title")
-            yield Static(self.message, markup=False, classes="dialog-message")
+            yield Static(shown(self.title_text), classes="dialog-title")
+            yield Static(shown(self.message), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("知道了", variant="error", id="close")
 
@@ -93,7 +101,7 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.message, markup=False, classes="dialog-message")
+            yield Static(shown(self.message), classes="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 for index, (key, label) in enumerate(self.choices):
                     yield Button(label, id=f"choice-{key}", variant="primary" if index == 0 else "default")

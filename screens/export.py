@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from advisor.profile_io import os_error_text
+from advisor.terminal_text import printable
 from advisor import storage
 
 
@@ -46,18 +48,18 @@ def suggested_path(company: str | None, fmt: ExportFormat, as_of: _dt.date) -> t
 
 def export_error_message(path: Path, error: OSError) -> str:
     """Why a file could not be written, in Chinese, with what to do."""
-    where = str(path)
+    where = printable(str(path))
     if isinstance(error, PermissionError):
         return f"没有权限写入“{where}”。\n请换一个文件夹（例如“文档”），或检查这个文件夹的权限。"
     if isinstance(error, IsADirectoryError):
         return f"“{where}”是一个文件夹，请写上文件名。"
     if isinstance(error, FileNotFoundError):
-        return f"文件夹不存在：“{path.parent}”。\n请选择一个已存在的文件夹。"
+        return f"文件夹不存在：“{printable(path.parent)}”。\n请选择一个已存在的文件夹。"
     if error.errno == errno.ENOSPC:
         return f"磁盘空间不足，无法写入“{where}”。\n原来的文件（如有）没有被改动。"
     if error.errno == errno.EROFS:
-        return f"“{path.parent}”所在的磁盘是只读的，请换一个位置保存。"
-    reason = error.strerror or str(error)
+        return f"“{printable(path.parent)}”所在的磁盘是只读的，请换一个位置保存。"
+    reason = os_error_text(error)
     return f"无法写入“{where}”：{reason}。\n原来的文件（如有）没有被改动。"
 
 

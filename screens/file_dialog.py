@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,20 +18,33 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Static
 
+from advisor.storage import home
+from advisor.terminal_text import printable
 from screens.dialogs import ConfirmDialog
 
 
 def display_path(path: Path) -> str:
-    """A path as the user reads it: ``~/文档/x.toml`` under home, absolute elsewhere."""
+    """A path as the user reads it: ``~/文档/x.toml`` under home, absolute elsewhere;
+    control and bidi characters in file names shown as escapes (``printable``)."""
+    base = home()
     try:
-        return "~/" + str(path.relative_to(Path.home())) if path != Path.home() else "~"
+        if base is not None:
+            return printable("~/" + str(path.relative_to(base)) if path != base else "~")
     except ValueError:
-        return str(path)
+        pass
+    return printable(str(path))
 
 
 def typed_path(text: str) -> Path:
     """The path a person typed, with ``~`` expanded."""
     return Path(text.strip()).expanduser()
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 class ProfileTree(DirectoryTree):
@@ -39,6 +53,11 @@ class ProfileTree(DirectoryTree):
     def __init__(self, path: Path, suffix: str | None, **kwargs) -> None:
         super().__init__(path, **kwargs)
         self.suffix = suffix
+
+    def process_label(self, label: str | Text) -> Text:
+        """A file name as a label: control and bidi characters escaped, never markup."""
+        plain = label.plain if isinstance(label, Text) else str(label)
+        return Text(printable(plain), no_wrap=True, overflow="ellipsis")
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         shown = []
@@ -60,7 +79,7 @@ class PathDialog(ModalScreen[Path | None]):
 
     def _error(self, message: str) -> None:
         error = self.query_one("#path-error", Static)
-        error.update(message)
+        error.update(Text(printable(message)))
         error.add_class("-shown")
 
     @on(Button.Pressed, "#cancel")
@@ -73,7 +92,7 @@ class OpenFileDialog(PathDialog):
 
     def __init__(self, start: Path, *, title: str = "打开画像（.toml）") -> None:
         super().__init__()
-        self.start = start if start.is_dir() else start.parent
+        self.start = start if _is_dir(start) else start.parent
         self.title_text = title
 
     def compose(self) -> ComposeResult:
@@ -166,7 +185,7 @@ class SaveFileDialog(PathDialog):
                 if overwrite:
                     self.dismiss(path)
 
-            self.app.push_screen(ConfirmDialog(f"“{path.name}”已存在，要覆盖它吗？", confirm_label="覆盖"), overwrite_or_stay)
+            self.app.push_screen(ConfirmDialog(f"“{printable(path.name)}”已存在，要覆盖它吗？", confirm_label="覆盖"), overwrite_or_stay)
         else:
             self.dismiss(path)
 

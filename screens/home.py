@@ -1,4 +1,9 @@
-"""The first screen: start, open or resume a consultation, or browse the library."""
+"""The first screen: start, open or resume a consultation, or browse the library.
+
+Damaged files in the autosave folder are listed under their own heading with the
+reason; choosing one offers to move it aside (into ``autosave/damaged``), so a bad
+file never stops the app starting. Every name shown goes through ``printable``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor import storage
+from advisor.profile_io import os_error_text
+from advisor.terminal_text import printable
 from screens.dialogs import ConfirmDialog
 from screens.file_dialog import display_path
 
@@ -32,15 +39,18 @@ class HomeScreen(Screen[None]):
     class ListsLoaded(Message):
         """Unfinished consultations and recent files, read in a worker."""
 
-        def __init__(self, unfinished: list[storage.Unfinished], recent: list[Path]) -> None:
+        def __init__(self, unfinished: list[storage.Unfinished], recent: list[Path],
+                     damaged: list[storage.Damaged] | None = None) -> None:
             super().__init__()
             self.unfinished = unfinished
             self.recent = recent
+            self.damaged = damaged or []
 
     def __init__(self) -> None:
         super().__init__()
         self.unfinished: list[storage.Unfinished] = []
         self.recent: list[Path] = []
+        self.damaged: list[storage.Damaged] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -52,12 +62,19 @@ class HomeScreen(Screen[None]):
                 yield Button("浏览政策库 (l)", id="library")
             yield Static("继续上次未完成的咨询", markup=False, classes="home-heading")
             yield OptionList(markup=False, id="unfinished")
+            yield Static("无法读取的自动保存文件（回车：移到 damaged 文件夹）", markup=False, classes="home-heading", id="damaged-heading")
+            yield OptionList(markup=False, id="damaged")
             yield Static("最近的画像文件", markup=False, classes="home-heading")
             yield OptionList(markup=False, id="recent")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#new", Button).focus()
+        self.query_one("#damaged-heading").display = False
+        self.query_one("#damaged").display = False
+        reason = storage.unavailable_reason()
+        if reason:
+            self.notify(reason, severity="warning", timeout=15, markup=False)
         self.load_lists()
 
     def on_screen_resume(self) -> None:
@@ -65,16 +82,18 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, group="home-lists")
     def load_lists(self) -> None:
-        self.post_message(self.ListsLoaded(storage.list_unfinished(), storage.recent_profiles()))
+        unfinished, damaged = storage.scan_autosaves()
+        self.post_message(self.ListsLoaded(unfinished, storage.recent_profiles(), damaged))
 
     @on(ListsLoaded)
     def show_lists(self, message: ListsLoaded) -> None:
-        self.unfinished, self.recent = message.unfinished, message.recent
+        self.unfinished, self.recent, self.damaged = message.unfinished, message.recent, message.damaged
         unfinished = self.query_one("#unfinished", OptionList)
         unfinished.clear_options()
         if self.unfinished:
             unfinished.add_options(
-                Option(f"{u.company}　{u.saved_at:%Y-%m-%d %H:%M} 自动保存", id=u.consultation_id) for u in self.unfinished
+                Option(f"{printable(u.company)}　{u.saved_at:%Y-%m-%d %H:%M} 自动保存", id=u.consultation_id)
+                for u in self.unfinished
             )
             unfinished.highlighted = 0
         else:
@@ -86,6 +105,13 @@ class HomeScreen(Screen[None]):
             recent.highlighted = 0
         else:
             recent.add_option(Option("（还没有打开或保存过画像）", disabled=True))
+        damaged = self.query_one("#damaged", OptionList)
+        damaged.clear_options()
+        damaged.add_options(Option(f"{d.label}：{printable(d.reason)[:120]}", id=str(i)) for i, d in enumerate(self.damaged))
+        damaged.display = bool(self.damaged)
+        self.query_one("#damaged-heading").display = bool(self.damaged)
+        if self.damaged:
+            damaged.highlighted = 0
 
     @on(Button.Pressed, "#new")
     def new_consultation(self) -> None:
@@ -109,6 +135,28 @@ class HomeScreen(Screen[None]):
         if event.option.id is not None:
             self.app.read_profile(self.recent[int(event.option.id)])
 
+    @on(OptionList.OptionSelected, "#damaged")
+    def offer_move_aside(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:
+            return
+        chosen = self.damaged[int(event.option.id)]
+
+        def move(confirmed: bool | None) -> None:
+            if not confirmed:
+                return
+            try:
+                target = storage.move_aside(chosen.path)
+            except OSError as exc:
+                self.notify(f"无法移动 {chosen.label}：{os_error_text(exc)}", severity="error", markup=False)
+                return
+            self.notify(f"已移到 {printable(target.parent)}", markup=False)
+            self.damaged = [d for d in self.damaged if d is not chosen]
+            self.show_lists(self.ListsLoaded(self.unfinished, self.recent, self.damaged))
+
+        self.app.push_screen(ConfirmDialog(
+            f"自动保存文件“{chosen.label}”无法读取：{chosen.reason}\n\n把它移到 damaged 文件夹？文件会保留，不会删除。",
+            confirm_label="移走"), move)
+
     def action_discard_unfinished(self) -> None:
         listing = self.query_one("#unfinished", OptionList)
         if self.focused is not listing or listing.highlighted is None or not self.unfinished:
@@ -119,6 +167,6 @@ class HomeScreen(Screen[None]):
             if confirmed:
                 self.app.discard_autosave(chosen.consultation_id)
                 self.unfinished = [u for u in self.unfinished if u is not chosen]
-                self.show_lists(self.ListsLoaded(self.unfinished, self.recent))
+                self.show_lists(self.ListsLoaded(self.unfinished, self.recent, self.damaged))
 
-        self.app.push_screen(ConfirmDialog(f"丢弃“{chosen.company}”这次未完成的咨询？丢弃后无法恢复。", confirm_label="丢弃"), discard)
+        self.app.push_screen(ConfirmDialog(f"丢弃“{printable(chosen.company)}”这次未完成的咨询？丢弃后无法恢复。", confirm_label="丢弃"), discard)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from advisor.terminal_text import printable
 from advisor.report import article_ref
 
 
@@ -23,7 +25,7 @@ class LibraryScreen(Screen[None]):
         yield Header()
         with Horizontal(id="library-body"):
             yield OptionList(
-                *[Option(f"{m.title}", id=m.id) for m in catalogue.measures], markup=False, id="measures",
+                *[Option(printable(m.title), id=m.id) for m in catalogue.measures], markup=False, id="measures",
             )
             with VerticalScroll(id="measure-detail"):
                 yield Static("", markup=False, id="measure-text")
@@ -51,4 +53,4 @@ class LibraryScreen(Screen[None]):
             "原文：",
             f"“{measure.quote}”",
         ])
-        self.query_one("#measure-text", Static).update(text)
+        self.query_one("#measure-text", Static).update(Text(printable(text, multiline=True)))

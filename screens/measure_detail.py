@@ -18,6 +18,8 @@ from textual.widgets import Footer, Header, Static
 from advisor.engine import STATUS_LABEL, Engine, MatchResult
 from advisor.money import format_wan
 from advisor.report import CATEGORY_LABEL, STATUS_STYLE, article_ref
+from advisor.terminal_text import printable
+from screens.safe_text import safe_text
 
 CONDITION_MARK = {"met": ("✓", "green"), "failed": ("✗", "red"), "unknown": ("?", "yellow")}
 VERDICT = {"eligible": "为什么符合", "possible": "为什么可能符合", "ineligible": "为什么不符合"}
@@ -59,7 +61,7 @@ def marked_lines(rows: list[tuple[Text, Text]]) -> Table:
     grid.add_column(no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
     for mark, text in rows:
-        grid.add_row(mark, text)
+        grid.add_row(mark, safe_text(text))
     return grid
 
 
@@ -137,7 +139,7 @@ def interpretations_view(r: MatchResult, engine: Engine) -> Table:
 
 
 def section(title: str, body: Text | Table, *, id: str) -> Static:
-    widget = Static(body, markup=False, id=id, classes="detail-section")
+    widget = Static(safe_text(body) if isinstance(body, Text) else body, markup=False, id=id, classes="detail-section")
     widget.border_title = title
     return widget
 
@@ -155,14 +157,14 @@ class MeasureDetailScreen(Screen[None]):
         super().__init__()
         self.result = result
         self.engine = engine
-        self.sub_title = result.measure.title
+        self.sub_title = printable(result.measure.title)
 
     def compose(self) -> ComposeResult:
         yield Header()
         r = self.result
         catalogue = self.engine.catalogue
         with VerticalScroll(id="detail"):
-            yield Static(heading_text(r), markup=False, id="detail-heading")
+            yield Static(safe_text(heading_text(r)), markup=False, id="detail-heading")
             yield section("文件与条款", source_text(r), id="detail-source")
             yield section("原文（加粗为本条款，前后为所在段落）", quote_in_context(*catalogue.context(r.measure.document, r.measure.quote)), id="detail-quote")
             yield section(VERDICT[r.status], conditions_view(r), id="detail-conditions")

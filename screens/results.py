@@ -20,6 +20,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 
+from advisor.terminal_text import printable
 from advisor import exports
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult
 from advisor.profile import Profile
@@ -313,13 +314,13 @@ class ResultsScreen(Screen[None]):
         except OSError as error:
             self.post_message(self.ExportFailed(path, export_error_message(path, error)))
         except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
-            self.post_message(self.ExportFailed(path, f"导出“{path}”时出错：{error}"))
+            self.post_message(self.ExportFailed(path, f"导出“{printable(path)}”时出错（{type(error).__name__}），原来的文件（如有）没有被改动。"))
         else:
             self.post_message(self.ExportWritten(path, kind))
 
     @on(ExportWritten)
     def announce_export(self, message: ExportWritten) -> None:
-        self.notify(f"已保存到 {message.path}", title="导出完成", markup=False)
+        self.notify(f"已保存到 {printable(message.path)}", title="导出完成", markup=False)
 
     @on(ExportFailed)
     def show_export_error(self, message: ExportFailed) -> None:

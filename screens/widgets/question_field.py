@@ -99,12 +99,13 @@ def parse_money_answer(text: str) -> Any:
 
 
 def value_text(value: Any) -> str:
-    """A stored value as it is typed back into an input."""
+    """A stored value as it is typed back into an input (control and bidi characters
+    from a file shown as escapes, never sent raw to the terminal)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
-    return str(value)
+    return printable(str(value))
 
 
 class QuestionField(Vertical):

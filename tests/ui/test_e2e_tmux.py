@@ -21,12 +21,21 @@ import pytest
 from advisor.profile import credit_code_check_char
 from advisor.profile_io import load_profile
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from private_tmux import stop_server, tmux_args  # noqa: E402 - the private tmux server
+
 TMUX = shutil.which("tmux")
 ADVISOR = Path(sys.executable).parent / "advisor"
 pytestmark = [
     pytest.mark.skipif(TMUX is None, reason="tmux 未安装：无法在真实终端中做端到端测试"),
     pytest.mark.skipif(not ADVISOR.exists(), reason=f"未找到已安装的 advisor 命令：{ADVISOR}"),
 ]
+
+@pytest.fixture(autouse=True, scope="module")
+def _private_server():
+    yield
+    stop_server()
+
 
 CODE = "91440300MA5DC1234" + credit_code_check_char("91440300MA5DC1234")
 NAME = "光明智算科技"
@@ -37,13 +46,12 @@ class Terminal:
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.name = f"advisor-e2e-{uuid.uuid4().hex[:8]}"
-        self.socket = f"advisor-e2e-{os.getpid()}-{self.name}"  # a private server, never the default one
         exports = " ".join(f"{k}={v}" for k, v in env.items())
         line = f"env {exports} TERM=xterm-256color {' '.join(command)}; echo __EXITED__ $?; sleep 600"
-        subprocess.run([TMUX, "-L", self.socket, "new-session", "-d", "-s", self.name, "-x", "100", "-y", "34", line], check=True)
+        subprocess.run(tmux_args("new-session", "-d", "-s", self.name, "-x", "100", "-y", "34", line), check=True)
 
     def screen(self) -> str:
-        return subprocess.run([TMUX, "-L", self.socket, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return subprocess.run(tmux_args("capture-pane", "-p", "-t", self.name), capture_output=True, text=True).stdout
 
     def wait_for(self, *texts: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
@@ -58,16 +66,16 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         """Press keys one at a time, paced like a person (not a paste)."""
         for key in keys:
-            subprocess.run([TMUX, "-L", self.socket, "send-keys", "-t", self.name, key], check=True)
+            subprocess.run(tmux_args("send-keys", "-t", self.name, key), check=True)
             time.sleep(0.08)
 
     def type(self, text: str) -> None:
         for char in text:
-            subprocess.run([TMUX, "-L", self.socket, "send-keys", "-t", self.name, "-l", char], check=True)
+            subprocess.run(tmux_args("send-keys", "-t", self.name, "-l", char), check=True)
             time.sleep(0.05)
 
     def close(self) -> None:
-        subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True)  # our private server only
+        subprocess.run(tmux_args("kill-session", "-t", self.name), capture_output=True)
 
 
 def test_answer_save_quit_and_reopen(tmp_path: Path) -> None:

@@ -22,37 +22,44 @@ from typing import Callable
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from private_tmux import stop_server, tmux_args  # noqa: E402 - the private tmux server
 NAME = "断电[bold]测试[/bold]科技"
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _private_server():
+    yield
+    stop_server()
 
 
 class Pane:
     def __init__(self, session: str, env: dict[str, str]) -> None:
         self.session = session
         self.env = env
-        self.tmux = ["tmux", "-L", f"advisor-kill-{os.getpid()}"]  # a private server, never the default one
 
     def start(self) -> None:
         env_args = [arg for key, value in self.env.items() for arg in ("-e", f"{key}={value}")]
         command = f"exec {sys.executable} -m advisor"
-        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT),
-                        *env_args, command], check=True)
+        subprocess.run(tmux_args("new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT),
+                                 *env_args, command), check=True)
 
     def text(self) -> str:
-        run = subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
+        run = subprocess.run(tmux_args("capture-pane", "-p", "-t", self.session), capture_output=True, text=True)
         return run.stdout
 
     def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run([*self.tmux, "send-keys", "-t", self.session, *(["-l"] if literal else []), *keys], check=True)
+        subprocess.run(tmux_args("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys), check=True)
 
     def pid(self) -> int:
-        run = subprocess.run([*self.tmux, "display-message", "-p", "-t", self.session, "#{pane_pid}"],
+        run = subprocess.run(tmux_args("display-message", "-p", "-t", self.session, "#{pane_pid}"),
                              capture_output=True, text=True, check=True)
         return int(run.stdout.strip())
 
     def stop(self) -> None:
-        subprocess.run([*self.tmux, "kill-server"], capture_output=True)  # our private server only
+        subprocess.run(tmux_args("kill-session", "-t", self.session), capture_output=True)
 
 
 def wait_for(condition: Callable[[], bool], what: str, pane: Pane, timeout: float = 20) -> None:
@@ -91,7 +98,7 @@ def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
         wait_for(saved, "the autosave", pane)
         pid = pane.pid()
         os.kill(pid, signal.SIGKILL)  # the app we started, no chance to clean up
-        wait_for(lambda: subprocess.run([*pane.tmux, "has-session", "-t", pane.session], capture_output=True).returncode != 0,
+        wait_for(lambda: subprocess.run(tmux_args("has-session", "-t", pane.session), capture_output=True).returncode != 0,
                  "the pane to close", pane, timeout=10)
         assert list(autosave.glob("*.tmp")) == [] and list(autosave.glob(".*.tmp")) == []
 

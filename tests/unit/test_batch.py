@@ -3,7 +3,7 @@
 * every batch row equals what ``Engine.match`` / ``assessment_json`` gives for that company
   and measure (example profiles from a folder, random profiles from a CSV);
 * a compiled condition's quick state (batch) equals the state of its full explanation;
-* the rule parse cache returns the same catalogue and never hides a broken rule file.
+* no cache folder can change a result (there is no rule cache).
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.synthetic import csv_equivalent, random_profiles, write_csv  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 21)
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -173,59 +168,68 @@ def test_quick_state_equals_explained_state(engine):
                 assert compiled.state(facts) == compiled.evaluate(facts, shown).state
 
 
-# --- the rule parse cache -----------------------------------------------------------------
+# --- no rule cache: nothing in a cache folder can change a result ---------------------------
 
 
-def test_parse_cache_gives_the_same_catalogue(tmp_path, monkeypatch):
-    from advisor.catalogue import load_catalogue
-    from advisor.rulestore import load_catalogue_cached
+def _poisoned_caches(base: Path) -> list[Path]:
+    """Cache folders holding every kind of damage a cache file can have."""
+    import os
 
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "c"))
-    plain = load_catalogue()
-    cold = load_catalogue_cached()
-    assert (tmp_path / "c" / "rules-parsed.json").exists()
-    warm = load_catalogue_cached()
-    assert plain == cold == warm
+    good = '{"format": 1, "version": "0.1.0", "entries": {}}'
+    kinds = {
+        "truncated": good[:17],
+        "edited": '{"format": 1, "version": "0.1.0", "entries": {"0": {"$d": "99999999"}}}',
+        "wrong-types": '{"format": "1", "version": 2, "entries": [1, 2]}',
+        "deep": "[" * 200_000 + "]" * 200_000,
+        "binary": "\x00\xff\x1b]0;pwned\x07",
+    }
+    folders = []
+    for name, text in kinds.items():
+        folder = base / name
+        folder.mkdir()
+        (folder / "rules-parsed.json").write_text(text, encoding="utf-8", errors="surrogateescape")
+        folders.append(folder)
+    as_dir = base / "dir"
+    (as_dir / "rules-parsed.json").mkdir(parents=True)
+    folders.append(as_dir)
+    fifo = base / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "rules-parsed.json")  # a reader that opened it would hang
+    folders.append(fifo)
+    return folders
 
 
-def test_parse_cache_round_trips_toml_types_exactly():
-    import tomllib
+def test_no_cache_folder_changes_a_figure_or_hangs(tmp_path, monkeypatch):
+    """Every class of damaged cache (truncated, edited figure, wrong types, deep nesting,
+    a directory, a FIFO) in every place a cache could live gives the same JSON as no cache."""
+    from advisor import rulestore
+    from advisor.report import to_json
 
-    from advisor.rulestore import _decode, _encode
+    profile = load_profile(ROOT / "examples" / sorted(p.name for p in (ROOT / "examples").glob("*.toml"))[0])
+    rulestore.load_engine.cache_clear()
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", "off")
+    engine = rulestore.load_engine()
+    expected = to_json(engine.match(profile, AS_OF), engine, profile)
+    for folder in _poisoned_caches(tmp_path):
+        for variable in ("ADVISOR_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+            monkeypatch.setenv(variable, str(folder))
+            rulestore.load_engine.cache_clear()
+            engine = rulestore.load_engine()
+            assert to_json(engine.match(profile, AS_OF), engine, profile) == expected, (folder.name, variable)
+    rulestore.load_engine.cache_clear()
 
-    text = 'a = 1.50\nb = 2\nc = "x"\nd = 2025-01-31\ne = 1979-05-27T07:32:00-08:00\nf = 07:32:00\ng = [1, 2.0, true]\n' \
-           '[h]\n"$t" = 1\ni = inf\n'
-    from decimal import Decimal
 
-    data = tomllib.loads(text, parse_float=Decimal)
-    back = _decode(_encode(data))
-    assert back == data
-    assert repr(back) == repr(data)
+def test_match_and_rules_check_read_the_same_files(tmp_path):
+    """``rules check`` and the engine read the rule files themselves: a broken file is refused by both."""
+    from advisor.catalogue import RuleSetError, load_catalogue
+    from advisor.rulestore import load_engine, load_rules
 
-
-def test_a_broken_rule_file_is_refused_with_a_warm_cache(tmp_path, monkeypatch):
-    from advisor.catalogue import RuleSetError
-    from advisor.rulestore import load_catalogue_cached
-
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "c"))
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", rules)
-    load_catalogue_cached(rules)  # warm
+    assert load_rules(rules) == load_catalogue(rules)
     target = sorted((rules / "measures").glob("*.toml"))[0]
     target.write_text(target.read_text(encoding="utf-8").replace("quote = \"", "quote = \"不在原文中的引文", 1), encoding="utf-8")
-    with pytest.raises(RuleSetError) as caught:
-        load_catalogue_cached(rules)
-    assert any("引文" in p for p in caught.value.problems)
-    target.write_text("this is = = not toml", encoding="utf-8")
-    with pytest.raises(RuleSetError):
-        load_catalogue_cached(rules)
-
-
-def test_a_damaged_cache_file_is_ignored(tmp_path, monkeypatch):
-    from advisor.rulestore import load_catalogue_cached
-
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path))
-    (tmp_path / "rules-parsed.json").write_text("{not json", encoding="utf-8")
-    assert load_catalogue_cached().measures
-    (tmp_path / "rules-parsed.json").write_text('{"format": 1, "version": "0.1.0", "entries": {"x": {"$bad": 1}}}', encoding="utf-8")
-    assert load_catalogue_cached().measures
+    for load in (load_catalogue, load_rules, load_engine):
+        with pytest.raises(RuleSetError) as caught:
+            load(rules)
+        assert any("引文" in p for p in caught.value.problems)
