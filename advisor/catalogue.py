@@ -381,6 +381,9 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             problems.append(f"{where}.quote: {_quote_problem(measure.quote)}")
         elif measure.document in texts and measure.quote not in texts[measure.document]:
             problems.append(f"{where}.quote: 引文未在原文 {sources[measure.document].file} 中逐字找到")
+        elif measure.document in texts and texts[measure.document].count(measure.quote) > 1:
+            problems.append(f"{where}.quote: 引文在原文 {sources[measure.document].file} 中出现 "
+                            f"{texts[measure.document].count(measure.quote)} 次，不能确定条款位置；请引用更长、只出现一次的原文")
         for cited in measure.also_cited:
             if _quote_problem(cited.quote):
                 problems.append(f"{where}.also_cited: {_quote_problem(cited.quote)}")
