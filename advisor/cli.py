@@ -216,8 +216,7 @@ def cmd_app(args: argparse.Namespace) -> int:
             load_profile(profile_path)
         except ProfileError as exc:
             return _fail(f"无法读取画像：{exc}")
-    engine = _engine()
     from screens.app import AdvisorApp  # the UI is imported only here
 
-    AdvisorApp(engine=engine, profile_path=profile_path).run()
+    AdvisorApp(profile_path=profile_path).run()  # paints first, then loads and validates the rules
     return 0

@@ -29,6 +29,7 @@ from screens.dialogs import ChoiceDialog, ErrorDialog
 from screens.file_dialog import OpenFileDialog, SaveFileDialog, display_path
 from screens.help import HelpScreen
 from screens.home import HomeScreen
+from screens.loading import FAILED_TITLE, LOADING_TEXT, EngineLoaded, RulesFailed, load_rules_message, needs_engine
 
 RESULTS_CSS = Path(__file__).with_name("results.tcss")
 if not RESULTS_CSS.exists():  # part of the results screen; an empty sheet lets the app start
@@ -118,9 +119,15 @@ class AdvisorApp(App[None]):
             super().__init__()
             self.text = text
 
-    def __init__(self, engine: Engine, profile_path: Path | None = None, *, as_of: _dt.date | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, profile_path: Path | None = None, *, as_of: _dt.date | None = None,
+                 load_engine: Callable[[], Engine] | None = None) -> None:
+        """``engine`` given: use it. None: paint first, then load the rules with
+        ``load_engine`` (default: the bundled rules) in a worker; see screens.loading."""
         super().__init__()
-        self.engine = engine
+        self.engine: Engine | None = engine
+        self._load_engine = load_engine
+        self.rules_problem: str | None = None
+        self._waiting_for_engine: list[Callable[[], None]] = []
         self.profile = Profile()
         self.consultation_id = storage.new_consultation_id()
         self.as_of = as_of or _dt.date.today()
@@ -135,8 +142,41 @@ class AdvisorApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        if self.engine is None:
+            self.call_after_refresh(self.load_rules)  # after the home screen's first paint
         if self.profile_path is not None:
             self.read_profile(self.profile_path)
+
+    # --- the rule set (loaded after the first paint) -------------------------------------
+
+    @work(thread=True, group="rules", exclusive=True)
+    def load_rules(self) -> None:
+        if self._load_engine is None:
+            from advisor.rulestore import load_engine
+
+            self._load_engine = load_engine
+        self.post_message(load_rules_message(self._load_engine))
+
+    def when_engine_ready(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the engine is loaded; say so meanwhile, or show the loading error."""
+        if self.rules_problem is not None:
+            self.push_screen(ErrorDialog(self.rules_problem, title=FAILED_TITLE))
+            return
+        self._waiting_for_engine.append(callback)
+        self.notify(LOADING_TEXT, timeout=2)
+
+    @on(EngineLoaded)
+    def engine_loaded(self, message: EngineLoaded) -> None:
+        self.engine = message.engine
+        waiting, self._waiting_for_engine = self._waiting_for_engine, []
+        for callback in waiting:
+            callback()
+
+    @on(RulesFailed)
+    def rules_failed(self, message: RulesFailed) -> None:
+        self.rules_problem = message.text
+        self._waiting_for_engine = []
+        self.push_screen(ErrorDialog(message.text, title=FAILED_TITLE))
 
     # --- consultations -------------------------------------------------------------------
 
@@ -158,6 +198,7 @@ class AdvisorApp(App[None]):
             self.pop_screen()
         self.push_screen(QuestionnaireScreen())
 
+    @needs_engine
     def action_new_consultation(self) -> None:
         profile = Profile()
         profile.consultation.created = _dt.datetime.now().replace(microsecond=0)
@@ -252,6 +293,7 @@ class AdvisorApp(App[None]):
         self.post_message(self.ProfileOpened(profile, None, consultation_id))
 
     @on(ProfileOpened)
+    @needs_engine
     def show_opened_profile(self, message: ProfileOpened) -> None:
         self.start_consultation(message.profile, message.consultation_id, message.path)
         if message.path is not None:
@@ -303,6 +345,7 @@ class AdvisorApp(App[None]):
 
     # --- other screens -------------------------------------------------------------------
 
+    @needs_engine
     def action_show_results(self) -> None:
         from screens.results import ResultsScreen
 
@@ -323,6 +366,7 @@ class AdvisorApp(App[None]):
         if export is not None:
             export()
 
+    @needs_engine
     def action_show_library(self) -> None:
         from screens.library import LibraryScreen
 
