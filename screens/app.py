@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual import on, work
 from textual.app import App
@@ -21,7 +21,6 @@ from textual.widgets import Header
 from textual.widgets._select import SelectOverlay
 
 from advisor import storage
-from advisor.engine import Engine
 from advisor.profile import Profile
 from advisor.profile_io import ProfileError, load_profile, save_profile
 from screens.commands import AdvisorCommands
@@ -30,6 +29,9 @@ from screens.file_dialog import OpenFileDialog, SaveFileDialog, display_path
 from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.loading import FAILED_TITLE, LOADING_TEXT, EngineLoaded, RulesFailed, load_rules_message, needs_engine
+
+if TYPE_CHECKING:  # the engine's modules load after the first paint, in the rules worker
+    from advisor.engine import Engine
 
 RESULTS_CSS = Path(__file__).with_name("results.tcss")
 if not RESULTS_CSS.exists():  # part of the results screen; an empty sheet lets the app start
@@ -128,7 +130,7 @@ class AdvisorApp(App[None]):
         self._load_engine = load_engine
         self.rules_problem: str | None = None
         self._waiting_for_engine: list[Callable[[], None]] = []
-        self.profile = Profile()
+        self._profile: Profile | None = None  # built on first use: its pydantic model is built after the first paint
         self.consultation_id = storage.new_consultation_id()
         self.as_of = as_of or _dt.date.today()
         self.profile_path = profile_path
@@ -137,6 +139,17 @@ class AdvisorApp(App[None]):
         self._after_save: Callable[[], None] | None = None
         self._autosave_lock = threading.Lock()
         self._pending_autosave: tuple[str, Profile] | None = None
+
+    @property
+    def profile(self) -> Profile:
+        """The current consultation's answers (an empty Profile until one starts)."""
+        if self._profile is None:
+            self._profile = Profile()
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: Profile) -> None:
+        self._profile = profile
 
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
