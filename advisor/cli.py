@@ -241,9 +241,8 @@ def cmd_app(args: argparse.Namespace) -> int:
             load_profile(profile_path)
         except ProfileError as exc:
             return _fail(f"无法读取画像：{exc}")
-    engine = _engine()
     from screens.app import AdvisorApp  # the UI is imported only here
 
-    app = AdvisorApp(engine=engine, profile_path=profile_path)
+    app = AdvisorApp(profile_path=profile_path)  # paints first, then loads and validates the rules
     app.run()
     return app.return_code or 0  # non-zero when the app stopped on an error

@@ -107,7 +107,7 @@ DISTRICTS_BY_CITY = {"深圳市": SHENZHEN_DISTRICTS, "广州市": GUANGZHOU_DIS
 class Section(BaseModel):
     """Base of every profile section: unknown keys are refused."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class Applicant(Section):
@@ -266,7 +266,7 @@ class Consultation(Section):
 class Profile(BaseModel):
     """One company's answers. ``load(dump(p)) == p`` for every valid profile."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
     schema_version: Literal[2] = SCHEMA_VERSION
     applicant: Applicant = Field(default_factory=Applicant)

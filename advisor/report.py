@@ -10,13 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import json
-from typing import Any
-
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderResult
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from advisor.engine import (
     ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult, assessment_json, format_answer,
@@ -25,6 +19,9 @@ from advisor.engine import (
 from advisor.money import format_wan
 from advisor.profile import Profile
 from advisor.terminal_text import printable
+
+if TYPE_CHECKING:  # rich is imported by the terminal table only: JSON, Markdown and HTML never load it
+    from rich.console import Console, ConsoleOptions, Group, RenderResult
 
 STATUS_STYLE = {ELIGIBLE: "bold green", POSSIBLE: "yellow", INELIGIBLE: "dim"}
 CATEGORY_LABEL = {
@@ -143,6 +140,8 @@ class Folded:
         self.style = style
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
         for line in fold_cells(self.text, max(options.max_width, 8)):
             yield Text(line, style=self.style)
 
@@ -152,6 +151,8 @@ _NUMBER_CHARS = set("0123456789,.%")
 
 def fold_cells(text: str, width: int) -> list[str]:
     """``text`` cut into lines of at most ``width`` cells, never inside a number."""
+    from rich.cells import cell_len
+
     lines: list[str] = []
     line, used = "", 0
     for ch in text:
@@ -174,6 +175,12 @@ def fold_cells(text: str, width: int) -> list[str]:
 
 def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, show_all: bool = False) -> Group:
     """Warnings first, then the table; an amount is never broken across lines."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     header = Text(f"{company_name(profile)} · 政策匹配结果 · 按 {assessment.as_of.isoformat()} 计", style="bold")
     parts: list[Any] = [header]
     notices = notice_lines(assessment)

@@ -17,7 +17,7 @@ Scalar = Union[bool, int, Decimal, str]
 
 
 class RuleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --- sources, questions, materials --------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from textual import on, work
 from textual.app import App
@@ -21,7 +21,6 @@ from textual.widgets import Header
 from textual.widgets._select import SelectOverlay
 
 from advisor import storage
-from advisor.engine import Engine
 from advisor.profile import Profile
 from advisor.profile_io import ProfileError, load_profile, os_error_text, save_profile
 from advisor.terminal_text import printable
@@ -30,6 +29,10 @@ from screens.dialogs import ChoiceDialog, ErrorDialog
 from screens.file_dialog import OpenFileDialog, SaveFileDialog, display_path
 from screens.help import HelpScreen
 from screens.home import HomeScreen
+from screens.loading import FAILED_TITLE, LOADING_TEXT, EngineLoaded, RulesFailed, load_rules_message, needs_engine
+
+if TYPE_CHECKING:  # the engine's modules load after the first paint, in the rules worker
+    from advisor.engine import Engine
 
 RESULTS_CSS = Path(__file__).with_name("results.tcss")
 if not RESULTS_CSS.exists():  # part of the results screen; an empty sheet lets the app start
@@ -122,10 +125,16 @@ class AdvisorApp(App[None]):
             super().__init__()
             self.text = text
 
-    def __init__(self, engine: Engine, profile_path: Path | None = None, *, as_of: _dt.date | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, profile_path: Path | None = None, *, as_of: _dt.date | None = None,
+                 load_engine: Callable[[], Engine] | None = None) -> None:
+        """``engine`` given: use it. None: paint first, then load the rules with
+        ``load_engine`` (default: the bundled rules) in a worker; see screens.loading."""
         super().__init__()
-        self.engine = engine
-        self.profile = Profile()
+        self.engine: Engine | None = engine
+        self._load_engine = load_engine
+        self.rules_problem: str | None = None
+        self._waiting_for_engine: list[Callable[[], None]] = []
+        self._profile: Profile | None = None  # built on first use: its pydantic model is built after the first paint
         self.consultation_id = storage.new_consultation_id()
         self.as_of = as_of or _dt.date.today()
         self.profile_path = profile_path
@@ -137,11 +146,24 @@ class AdvisorApp(App[None]):
         self.current_section: str | None = None
         self.locked_id: str | None = None  # the consultation this process holds (storage lock)
 
+    @property
+    def profile(self) -> Profile:
+        """The current consultation's answers (an empty Profile until one starts)."""
+        if self._profile is None:
+            self._profile = Profile()
+        return self._profile
+
+    @profile.setter
+    def profile(self, profile: Profile) -> None:
+        self._profile = profile
+
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
 
     def on_mount(self) -> None:
         self.clean_orphans()
+        if self.engine is None:
+            self.call_after_refresh(self.load_rules)  # after the home screen's first paint
         if self.profile_path is not None:
             self.read_profile(self.profile_path)
 
@@ -163,6 +185,37 @@ class AdvisorApp(App[None]):
             except OSError:
                 pass
             self.locked_id = None
+
+    # --- the rule set (loaded after the first paint) -------------------------------------
+
+    @work(thread=True, group="rules", exclusive=True)
+    def load_rules(self) -> None:
+        if self._load_engine is None:
+            from advisor.rulestore import load_engine
+
+            self._load_engine = load_engine
+        self.post_message(load_rules_message(self._load_engine))
+
+    def when_engine_ready(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the engine is loaded; say so meanwhile, or show the loading error."""
+        if self.rules_problem is not None:
+            self.push_screen(ErrorDialog(self.rules_problem, title=FAILED_TITLE))
+            return
+        self._waiting_for_engine.append(callback)
+        self.notify(LOADING_TEXT, timeout=2)
+
+    @on(EngineLoaded)
+    def engine_loaded(self, message: EngineLoaded) -> None:
+        self.engine = message.engine
+        waiting, self._waiting_for_engine = self._waiting_for_engine, []
+        for callback in waiting:
+            callback()
+
+    @on(RulesFailed)
+    def rules_failed(self, message: RulesFailed) -> None:
+        self.rules_problem = message.text
+        self._waiting_for_engine = []
+        self.push_screen(ErrorDialog(message.text, title=FAILED_TITLE))
 
     # --- consultations -------------------------------------------------------------------
 
@@ -215,6 +268,7 @@ class AdvisorApp(App[None]):
             "可以以副本继续：复制现有回答，另存为一份新的自动保存，两边的回答都不会丢失。",
             [("copy", "以副本继续"), ("cancel", "返回")]), decide)
 
+    @needs_engine
     def action_new_consultation(self) -> None:
         profile = Profile()
         profile.consultation.created = _dt.datetime.now().replace(microsecond=0)
@@ -331,6 +385,7 @@ class AdvisorApp(App[None]):
         self.post_message(self.ProfileOpened(profile, source, consultation_id, record.section, resumed=True))
 
     @on(ProfileOpened)
+    @needs_engine
     def show_opened_profile(self, message: ProfileOpened) -> None:
         self.start_consultation(message.profile, message.consultation_id, message.path, message.section)
         if message.path is not None and self.consultation_id == message.consultation_id:
@@ -385,6 +440,7 @@ class AdvisorApp(App[None]):
 
     # --- other screens -------------------------------------------------------------------
 
+    @needs_engine
     def action_show_results(self) -> None:
         from screens.results import ResultsScreen
 
@@ -405,6 +461,7 @@ class AdvisorApp(App[None]):
         if export is not None:
             export()
 
+    @needs_engine
     def action_show_library(self) -> None:
         from screens.library import LibraryScreen
 

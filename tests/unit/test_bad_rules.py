@@ -3,7 +3,7 @@
 Each case in tests/corpus/rules/manifest.toml is a copy of the real rules/
 folder with one mutation. ``advisor rules check --rules DIR`` must exit 2 and
 ``load_catalogue(DIR)`` must raise RuleSetError, both naming the file and the
-key on one line; the app must refuse to start on such a set.
+key on one line; the app shows such a set as a Chinese error dialog.
 """
 
 from __future__ import annotations
@@ -141,25 +141,35 @@ def test_rules_check_refuses(case: dict[str, Any], tmp_path: Path, placeholders:
     assert "Traceback" not in stderr
 
 
-def test_app_refuses_to_start_on_a_broken_rule_set(
-    tmp_path: Path, placeholders: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_app_shows_a_broken_rule_set_as_a_chinese_dialog(
+    tmp_path: Path, placeholders: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Start-up loads the whole set first; a broken set stops it before any UI is imported."""
-    from advisor import catalogue, cli, rulestore
+    """The app paints first, then loads the whole set; a broken set is a Chinese error
+    dialog naming the file and key (never a traceback), and no engine is ever used."""
+    import asyncio
+
+    from advisor import catalogue, rulestore
+    from screens.app import AdvisorApp
+    from screens.dialogs import ErrorDialog
 
     case = next(c for c in CASES if c["name"] == "quote_not_in_source")
     rules = mutate(case, tmp_path, placeholders)
     monkeypatch.setattr(catalogue, "default_rules_dir", lambda: rules)
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     rulestore.load_engine.cache_clear()
-    before = set(sys.modules)
+
+    async def run() -> str:
+        app = AdvisorApp()  # no engine passed in: the app loads the (broken) bundled rules itself
+        async with app.run_test(size=(100, 34)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ErrorDialog)
+            assert app.engine is None
+            return app.screen.message
+
     try:
-        try:
-            code = cli.main([])
-        except SystemExit as exit_:
-            code = exit_.code
-        assert code == 2
+        message = asyncio.run(run())
     finally:
         rulestore.load_engine.cache_clear()
-    err = capsys.readouterr().err
-    assert "规则库有误" in err and MUTANT in err and ".quote" in err
-    assert "screens.app" not in set(sys.modules) - before
+    assert "规则库有误" in message and MUTANT in message and ".quote" in message
+    assert not ENGLISH.search(message), message

@@ -1,0 +1,57 @@
+"""``advisor match --format json`` (and Markdown, HTML) loads only what that format
+needs: neither rich nor Textual. Run in a fresh interpreter through ``python -m
+advisor`` so no module imported by another test hides an import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "guangming-ai-company.toml"
+
+# Runs the real entry point, then reports which UI libraries ended up in sys.modules (on stderr).
+WRAPPER = (
+    "import runpy, sys, atexit\n"
+    "def report():\n"
+    "    loaded = sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('rich', 'textual', 'screens')})\n"
+    "    sys.stderr.write('LOADED=' + ','.join(loaded) + '\\n')\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['advisor'] + sys.argv[1:]\n"
+    "runpy.run_module('advisor', run_name='__main__')\n"
+)
+
+
+def _run(*argv: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    run = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120, encoding="utf-8")
+    lines = [line for line in run.stderr.splitlines() if line.startswith("LOADED=")]
+    assert lines, run.stderr
+    loaded = [m for m in lines[-1].removeprefix("LOADED=").split(",") if m]
+    return run, loaded
+
+
+def test_match_json_imports_neither_rich_nor_textual() -> None:
+    run, loaded = _run("match", str(EXAMPLE), "--format", "json", "--as-of", "2026-11-21")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["results"]  # the real output, not an early exit
+    assert loaded == []
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_match_markdown_and_html_do_not_load_rich_either(fmt: str) -> None:
+    run, loaded = _run("match", str(EXAMPLE), "--format", fmt, "--as-of", "2026-11-21")
+    assert run.returncode == 0, run.stderr
+    assert "光明" in run.stdout
+    assert loaded == []
+
+
+def test_the_wrapper_does_see_rich_when_the_table_is_asked_for() -> None:
+    """The check above can fail: the terminal table does load rich (and still no Textual)."""
+    run, loaded = _run("match", str(EXAMPLE), "--as-of", "2026-11-21")
+    assert run.returncode == 0, run.stderr
+    assert loaded == ["rich"]
