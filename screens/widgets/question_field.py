@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Callable, Protocol, Sequence
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -106,6 +106,23 @@ def value_text(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return printable(str(value))
+
+
+class YearInput(Input):
+    """A year: four digits, or ``t`` for this year (the as-of year) in one key."""
+
+    def __init__(self, *args: Any, this_year: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.this_year = this_year
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in ("t", "T"):
+            event.stop()
+            event.prevent_default()
+            self.value = str(self.this_year)
+            await self.action_submit()
+            return
+        await super()._on_key(event)
 
 
 class QuestionField(Vertical):
@@ -219,7 +236,10 @@ class QuestionField(Vertical):
             )
         if kind == "list":
             return ListAnswer(self.spec, self.value, max_year=self.max_year, classes="editor")
-        placeholder = {"wan": "金额，默认万元，也可写 60万、600000元、1.3亿", "year": f"四位年份，如 {self.max_year - 1}",
+        if kind == "year":
+            return YearInput(value_text(self.value), placeholder=f"四位年份，如 {self.max_year - 1}；按 t 填今年（{self.max_year}）",
+                             compact=True, classes="editor", select_on_focus=False, this_year=self.max_year)
+        placeholder = {"wan": "金额，默认万元，也可写 60万、600000元、1.3亿",
                        "price": "每平方米每月的租金（元），如 80",
                        "area": "面积，单位平方米", "int": "整数"}.get(kind, "请输入")
         return Input(value_text(self.value), placeholder=placeholder, compact=True, classes="editor", select_on_focus=False)
