@@ -22,7 +22,10 @@ from textual.message import Message
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from rich.text import Text
+
 from advisor.engine import format_answer
+from advisor.terminal_text import printable
 from advisor.rule_model import ListField
 from advisor.units import parse_money
 
@@ -187,7 +190,8 @@ class ListAnswer(Vertical):
         if not self.rows:
             hint = "按“添加”录入" if is_table(self.spec) else "按“添加”录入，没有请按 0 或“无”"
             return [Option(f"（尚未回答：{hint}）", disabled=True)]
-        return [Option(f"{n}. {summary(self.spec, row)}") for n, row in enumerate(self.rows, 1)]
+        # user text (project and event names): one sanitising step, shown literally (no markup)
+        return [Option(Text(printable(f"{n}. {summary(self.spec, row)}"))) for n, row in enumerate(self.rows, 1)]
 
     def show_value(self, value: Any) -> None:
         self.show_rows(value)
