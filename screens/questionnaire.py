@@ -353,7 +353,9 @@ class QuestionnaireScreen(Screen[None]):
         sections.show_counts(sections.counts, section_id)
         index = self.section_ids.index(section_id)
         if sections.highlighted != index:
-            sections.highlighted = index
+            # moved here by the program: no OptionHighlighted, so it cannot echo back and forth
+            with sections.prevent(OptionList.OptionHighlighted):
+                sections.highlighted = index
         self.app.current_section = section_id
         if self.app.unsaved:  # remember where the person is, so resuming returns here
             self.app.request_autosave()
@@ -389,6 +391,8 @@ class QuestionnaireScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#sections")
     async def show_highlighted_section(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index != event.option_list.highlighted:
+            return  # a stale highlight, overtaken by a later move
         if event.option.id and event.option.id != self.current_section:
             await self.show_section(event.option.id)
 

@@ -55,6 +55,17 @@ class PrivateTerminal:
                 raise AssertionError(f"{texts} not shown within {timeout}s; screen:\n{shown}")
             time.sleep(0.1)
 
+    def wait_gone(self, *texts: str, timeout: float = 30) -> str:
+        """Wait until none of ``texts`` is shown (a toast over the table has timed out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if not any(text in shown for text in texts):
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{texts} still shown after {timeout}s; screen:\n{shown}")
+            time.sleep(0.1)
+
     def keys(self, *keys: str) -> None:
         for key in keys:
             self.tmux("send-keys", "-t", "t", key)
@@ -76,7 +87,8 @@ def test_every_visible_eligible_amount_is_whole(tmp_path: Path, engine, size: tu
     try:
         term.wait_for("已打开")
         term.keys("F5")
-        shown = term.wait_for("匹配结果", "估算金额")
+        term.wait_for("匹配结果", "估算金额")
+        shown = term.wait_gone("已打开", "正在加载政策库")  # toasts lie over the table's right edge
         lines = shown.splitlines()
         top = next(i for i, line in enumerate(lines) if "估算金额" in line)
         bottom = next((i for i, line in enumerate(lines) if i > top and "合计" in line and "─" in line), len(lines))
