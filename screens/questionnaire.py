@@ -391,8 +391,8 @@ class QuestionnaireScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#sections")
     async def show_highlighted_section(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option_index != event.option_list.highlighted:
-            return  # a stale highlight, overtaken by a later move
+        if not event.option_list.has_focus or event.option_index != event.option_list.highlighted:
+            return  # not the person moving through the list (mount, a program move, a stale event)
         if event.option.id and event.option.id != self.current_section:
             await self.show_section(event.option.id)
 

@@ -121,10 +121,9 @@ def test_answer_save_quit_and_reopen(tmp_path: Path) -> None:
 
     second = Terminal([str(ADVISOR), str(saved[0])], env)
     try:
-        second.wait_for("申请主体类型", "企业", "已答 5/")  # kind, name, code, city, district
-        second.keys("PageDown")
-        shown = second.wait_for(NAME, CODE, "光明区")
-        assert "深圳市" in shown
+        # the same file continues its consultation in the section the person was in (issue 11)
+        shown = second.wait_for("已答 5/", NAME, CODE, "光明区")  # kind, name, code, city, district
+        assert "深圳市" in shown and "谁在咨询     1/1" in shown
         second.keys("C-q")
         second.wait_for("__EXITED__ 0")
     finally:
