@@ -94,6 +94,7 @@ def test_answer_save_quit_and_reopen(tmp_path: Path) -> None:
         first.wait_for("单位名称")
         first.type(NAME)
         first.keys("Tab")
+        first.wait_for("█ 统一社会信用代码", "已答 2/")  # focus has moved: the code cannot land in the name
         first.type(CODE)
         first.wait_for("把注册地填为")  # the code's 440300 suggests 深圳市 (never a district)
         first.keys("Enter")  # 采用; on to 注册地所在区
