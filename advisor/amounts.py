@@ -7,15 +7,15 @@ writes its calculation out in Chinese so a consultant can defend it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, Callable, Mapping
-
 from functools import lru_cache
+from typing import Any
 
+from advisor import money
 from advisor import rule_model as rm
 from advisor.conditions import item_state, item_tests
-from advisor import money
 from advisor.money import wan_to_yuan
 
 # Pure functions of integers, called many times per profile with the same rule figures:
@@ -98,7 +98,9 @@ def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> Amount
     low = _yuan(a.min_wan) if a.min_wan is not None else 0
     if a.min_wan is not None:
         return AmountResult(RANGE, low, high, calculation=f"原文给出区间：{format_wan_range(low, high)}")
-    return AmountResult(UP_TO, 0, high, calculation=f"原文只给出上限：最高{format_wan(high)}，实际金额以主管部门核定为准")
+    return AmountResult(
+        UP_TO, 0, high, calculation=f"原文只给出上限：最高{format_wan(high)}，实际金额以主管部门核定为准"
+    )
 
 
 def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -107,8 +109,14 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
     prefix = "不超过" if a.up_to else ""
     if base is None:
         if cap is None:
-            return AmountResult(UNKNOWN, calculation=f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}", missing=[a.base])
-        return AmountResult(UP_TO, 0, cap, calculation=f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}", missing=[a.base])
+            return AmountResult(
+                UNKNOWN,
+                calculation=f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}",
+                missing=[a.base],
+            )
+        return AmountResult(
+            UP_TO, 0, cap, calculation=f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}", missing=[a.base]
+        )
     base_yuan = _yuan(base)
     raw = _floor(a.rate * base_yuan)
     text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
@@ -127,9 +135,13 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
     items = facts.get(a.items)
     if items is None:
         high = total_cap
-        return AmountResult(UP_TO if high is not None else UNKNOWN, 0 if high is not None else None, high,
-                            calculation=f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else ""),
-                            missing=[a.items])
+        return AmountResult(
+            UP_TO if high is not None else UNKNOWN,
+            0 if high is not None else None,
+            high,
+            calculation=f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else ""),
+            missing=[a.items],
+        )
     tests = item_tests(a.where)
     lines: list[str] = []
     low_sum = high_sum = 0
@@ -173,8 +185,10 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
     if other_cap is not None and high_sum > other_cap:
         # The clause can be read as capping each item or the applicant as a whole: show both.
         low_other = min(low_sum, other_cap)
-        text += (f"；原文上限也可理解为每家单位合计{format_wan(other_cap)}，按此理解为{format_wan(low_other)}："
-                 f"区间 {format_wan_range(low_other, high_sum)}，以申请指南为准")
+        text += (
+            f"；原文上限也可理解为每家单位合计{format_wan(other_cap)}，按此理解为{format_wan(low_other)}："
+            f"区间 {format_wan_range(low_other, high_sum)}，以申请指南为准"
+        )
         return AmountResult(RANGE, low_other, high_sum, calculation=text)
     if uncertain:
         return AmountResult(RANGE, low_sum, high_sum, calculation=text)
@@ -187,10 +201,14 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
     rate = a.unit_rate_yuan
     if quantity is None:
         unknown = [a.quantity] + ([a.actual_cost] if a.actual_cost and facts.get(a.actual_cost) is None else [])
-        return AmountResult(UP_TO if cap else UNKNOWN, 0 if cap else None, cap,
-                            calculation=f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
-                            + (f"；按上限估计最高{format_wan(cap)}" if cap else ""),
-                            missing=unknown)
+        return AmountResult(
+            UP_TO if cap else UNKNOWN,
+            0 if cap else None,
+            cap,
+            calculation=f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
+            + (f"；按上限估计最高{format_wan(cap)}" if cap else ""),
+            missing=unknown,
+        )
     raw = _floor(rate * Decimal(quantity) * a.months)
     text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
     value = raw
@@ -220,16 +238,28 @@ def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, 
 
 
 def _less_rewarded(
-    award: int, text: str, rewarded_fact: str | None, facts: Facts, label: Callable[[str], str],
-    paid_for: Callable[[int], int], *, unknown_note: str, due_label: str,
+    award: int,
+    text: str,
+    rewarded_fact: str | None,
+    facts: Facts,
+    label: Callable[[str], str],
+    paid_for: Callable[[int], int],
+    *,
+    unknown_note: str,
+    due_label: str,
 ) -> AmountResult:
     """The award less what the level already rewarded earned (差额补足)."""
     if rewarded_fact is None:
         return AmountResult(EXACT, award, award, calculation=text)
     rewarded = facts.get(rewarded_fact)
     if rewarded is None:
-        return AmountResult(UP_TO, 0, award, calculation=text + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
-                            missing=[rewarded_fact])
+        return AmountResult(
+            UP_TO,
+            0,
+            award,
+            calculation=text + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
+            missing=[rewarded_fact],
+        )
     paid = paid_for(_yuan(rewarded))
     due = max(award - paid, 0)
     if paid:
@@ -241,13 +271,28 @@ def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResu
     value = facts.get(a.fact)
     top = _yuan(a.tiers[-1].award_wan)
     if value is None:
-        return AmountResult(UP_TO, 0, top, calculation=f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact])
+        return AmountResult(
+            UP_TO, 0, top, calculation=f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
+        )
     tier, award = _tier_award(a.tiers, _yuan(value))
     if tier is None:
-        return AmountResult(EXACT, 0, 0, calculation=f"{label(a.fact)} {format_wan(_yuan(value))} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}")
+        return AmountResult(
+            EXACT,
+            0,
+            0,
+            calculation=f"{label(a.fact)} {format_wan(_yuan(value))} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}",
+        )
     text = f"{label(a.fact)} {format_wan(_yuan(value))} 达到 {format_wan(_yuan(tier.threshold_wan))} 档 → {format_wan(award)}"
-    return _less_rewarded(award, text, a.rewarded, facts, label, lambda level: _tier_award(a.tiers, level)[1],
-                          unknown_note="如已获奖励按差额补足", due_label="差额补足 ")
+    return _less_rewarded(
+        award,
+        text,
+        a.rewarded,
+        facts,
+        label,
+        lambda level: _tier_award(a.tiers, level)[1],
+        unknown_note="如已获奖励按差额补足",
+        due_label="差额补足 ",
+    )
 
 
 def _table(a: rm.Table, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -280,10 +325,20 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
         return AmountResult(UNKNOWN, calculation=f"需填写“{label(a.fact)}”", missing=[a.fact])
     level = _yuan(value)
     total, steps = _step_total(a, level)
-    text = (f"{label(a.fact)} {format_wan(level)}：达到 {format_wan(_yuan(a.threshold_wan))} 奖励 {format_wan(_yuan(a.base_wan))}"
-            f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}")
-    return _less_rewarded(total, text, a.rewarded, facts, label, lambda level: _step_total(a, level)[0],
-                          unknown_note="已奖励部分不再重复", due_label="")
+    text = (
+        f"{label(a.fact)} {format_wan(level)}：达到 {format_wan(_yuan(a.threshold_wan))} 奖励 {format_wan(_yuan(a.base_wan))}"
+        f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}"
+    )
+    return _less_rewarded(
+        total,
+        text,
+        a.rewarded,
+        facts,
+        label,
+        lambda level: _step_total(a, level)[0],
+        unknown_note="已奖励部分不再重复",
+        due_label="",
+    )
 
 
 def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -292,7 +347,9 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
     everything = sum(_yuan(s.award_wan) for s in a.stages)
     if reached is None:
         plan = "、".join(f"{s.label}{format_wan(_yuan(s.award_wan))}" for s in a.stages)
-        return AmountResult(UP_TO, 0, everything, calculation=f"分阶段奖励：{plan}；需填写“{label(a.reached)}”", missing=[a.reached])
+        return AmountResult(
+            UP_TO, 0, everything, calculation=f"分阶段奖励：{plan}；需填写“{label(a.reached)}”", missing=[a.reached]
+        )
     # Stages are successive: a stage before the latest one reached has been passed, even if
     # not ticked. Only stages after the latest reached are still to come; a passed stage
     # never paid is shown apart (whether it can still be claimed is the guide's).
@@ -315,15 +372,24 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
             passed_parts.append(f"{stage.label}{format_wan(award)}")
     text = "现可申请：" + ("、".join(parts) if parts else "无") + f"，合计 {format_wan(now)}"
     if passed_parts:
-        text += ("；已过去但未领取的阶段：" + "、".join(passed_parts)
-                 + "（已过阶段能否补申请以申请指南为准，按 0 至该金额计）")
+        text += (
+            "；已过去但未领取的阶段："
+            + "、".join(passed_parts)
+            + "（已过阶段能否补申请以申请指南为准，按 0 至该金额计）"
+        )
     if later_parts:
         text += "；后续阶段：" + "、".join(later_parts)
     else:
         text += "；没有后续阶段"
     if rewarded is None:
-        return AmountResult(UP_TO, 0, now + passed, calculation=text + f"（“{label(a.rewarded)}”未填写，已领取的阶段不再奖励）",
-                            later_yuan=later, missing=[a.rewarded] if a.rewarded else [])
+        return AmountResult(
+            UP_TO,
+            0,
+            now + passed,
+            calculation=text + f"（“{label(a.rewarded)}”未填写，已领取的阶段不再奖励）",
+            later_yuan=later,
+            missing=[a.rewarded] if a.rewarded else [],
+        )
     if passed:
         return AmountResult(RANGE, now, now + passed, calculation=text, later_yuan=later)
     return AmountResult(EXACT, now, now, calculation=text, later_yuan=later)
@@ -331,8 +397,12 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
 
 def _unquantified(a: rm.Unquantified, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     high = _cap_yuan(a.max_wan)
-    return AmountResult(UNQUANTIFIED, 0 if high is not None else None, high,
-                        calculation=a.text + (f"；最高{format_wan(high)}" if high is not None else "；原文未给出金额"))
+    return AmountResult(
+        UNQUANTIFIED,
+        0 if high is not None else None,
+        high,
+        calculation=a.text + (f"；最高{format_wan(high)}" if high is not None else "；原文未给出金额"),
+    )
 
 
 def _case_by_case(a: rm.CaseByCase, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -367,8 +437,10 @@ def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountR
                     text += f"（应纳税所得额的减少）；填写“{label(a.tax_rate_fact)}”后可算出少缴的企业所得税"
                 elif str(key) in rates:
                     saving = _floor(rates[str(key)] * v)
-                    text += (f"（应纳税所得额的减少）；按适用税率 {_pct(rates[str(key)])}，少缴企业所得税约 "
-                             f"{format_wan(v)} × {_pct(rates[str(key)])} = {format_wan(saving)}（当年有足够应纳税所得额时）")
+                    text += (
+                        f"（应纳税所得额的减少）；按适用税率 {_pct(rates[str(key)])}，少缴企业所得税约 "
+                        f"{format_wan(v)} × {_pct(rates[str(key)])} = {format_wan(saving)}（当年有足够应纳税所得额时）"
+                    )
     return AmountResult(TAX, calculation=text, missing=missing)
 
 
@@ -376,20 +448,34 @@ def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]
     paid, base = facts.get(a.paid), facts.get(a.base)
     missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
     if missing:
-        return AmountResult(UNKNOWN, calculation=a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing), missing=missing)
+        return AmountResult(
+            UNKNOWN, calculation=a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing), missing=missing
+        )
     paid_yuan, base_yuan = _yuan(paid), _yuan(base)
     threshold = _floor(a.rate * base_yuan)
     refund = max(paid_yuan - threshold, 0)
-    text = (f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
-            f"（{format_wan(threshold)}） = {format_wan(refund)}")
+    text = (
+        f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
+        f"（{format_wan(threshold)}） = {format_wan(refund)}"
+    )
     return AmountResult(EXACT, refund, refund, calculation=text)
 
 
 _HANDLERS: dict[type, Callable[[Any, Facts, Callable[[str], str]], AmountResult]] = {
-    rm.Fixed: _fixed, rm.Ceiling: _ceiling, rm.Ratio: _ratio, rm.RatioItems: _ratio_items,
-    rm.PerUnit: _per_unit, rm.Tiers: _tiers, rm.Table: _table, rm.BasePlusStep: _base_plus_step,
-    rm.Staged: _staged, rm.Unquantified: _unquantified, rm.CaseByCase: _case_by_case,
-    rm.NotPublished: _not_published, rm.NonMonetary: _non_monetary, rm.TaxBenefit: _tax,
+    rm.Fixed: _fixed,
+    rm.Ceiling: _ceiling,
+    rm.Ratio: _ratio,
+    rm.RatioItems: _ratio_items,
+    rm.PerUnit: _per_unit,
+    rm.Tiers: _tiers,
+    rm.Table: _table,
+    rm.BasePlusStep: _base_plus_step,
+    rm.Staged: _staged,
+    rm.Unquantified: _unquantified,
+    rm.CaseByCase: _case_by_case,
+    rm.NotPublished: _not_published,
+    rm.NonMonetary: _non_monetary,
+    rm.TaxBenefit: _tax,
     rm.ExcessRefund: _excess_refund,
 }
 
@@ -401,6 +487,8 @@ def compute_amount(measure: rm.Measure, facts: Facts, label: Callable[[str], str
         result.per_year = measure.duration.per_year
         result.years = measure.duration.years
         if result.max_yuan is not None and measure.duration.years > 1:
-            result.calculation += (f"；{measure.duration.text or f'连续{measure.duration.years}年'}，"
-                                   f"合计{format_wan_range(result.total_min_yuan, result.total_max_yuan)}")
+            result.calculation += (
+                f"；{measure.duration.text or f'连续{measure.duration.years}年'}，"
+                f"合计{format_wan_range(result.total_min_yuan, result.total_max_yuan)}"
+            )
     return result

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import csv
 import datetime as _dt
 import io
@@ -27,14 +28,14 @@ import os
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from advisor.amounts import compute_amount
-from advisor.conditions import FAILED, UNKNOWN, CompiledCondition
-from advisor.conditions import AS_OF_YEAR
+from advisor.conditions import AS_OF_YEAR, FAILED, UNKNOWN
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Engine, MatchResult, profile_facts
 from advisor.money import yuan_to_wan
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
@@ -44,14 +45,38 @@ from advisor.terminal_text import printable
 EXIT_OK, EXIT_UNUSABLE, EXIT_WRITE_FAILED, EXIT_INTERRUPTED = 0, 2, 1, 130
 
 RESULT_COLUMNS = [
-    "row", "company", "credit_code", "measure_id", "status", "status_label", "amount_kind",
-    "min_yuan", "max_yuan", "per_year", "years", "total_min_yuan", "total_max_yuan",
-    "total_min_wan", "total_max_wan", "amount_display", "counted_in_total",
+    "row",
+    "company",
+    "credit_code",
+    "measure_id",
+    "status",
+    "status_label",
+    "amount_kind",
+    "min_yuan",
+    "max_yuan",
+    "per_year",
+    "years",
+    "total_min_yuan",
+    "total_max_yuan",
+    "total_min_wan",
+    "total_max_wan",
+    "amount_display",
+    "counted_in_total",
 ]
 SUMMARY_COLUMNS = [
-    "measure_id", "title", "eligible", "possible", "ineligible",
-    "eligible_min_yuan", "eligible_max_yuan", "possible_min_yuan", "possible_max_yuan",
-    "eligible_min_wan", "eligible_max_wan", "possible_min_wan", "possible_max_wan",
+    "measure_id",
+    "title",
+    "eligible",
+    "possible",
+    "ineligible",
+    "eligible_min_yuan",
+    "eligible_max_yuan",
+    "possible_min_yuan",
+    "possible_max_yuan",
+    "eligible_min_wan",
+    "eligible_max_wan",
+    "possible_min_wan",
+    "possible_max_wan",
 ]
 _LIST_SEPARATORS = (";", "；")
 _EMPTY_LIST = ("无", "[]")  # an answered list with nothing in it; an empty cell is unknown
@@ -181,8 +206,12 @@ class ColumnPlan:
                 self.simple.append((index, section, parts[1], _kind(info)))
             elif path == "scale.revenue_wan" and len(parts) == 3 and _YEAR.fullmatch(parts[2]):
                 self.revenue.append((index, parts[2]))
-            elif path in item_models and len(parts) == 4 and _ITEM_NUMBER.fullmatch(parts[2]) \
-                    and parts[3] in item_models[path].model_fields:
+            elif (
+                path in item_models
+                and len(parts) == 4
+                and _ITEM_NUMBER.fullmatch(parts[2])
+                and parts[3] in item_models[path].model_fields
+            ):
                 kind = _kind(item_models[path].model_fields[parts[3]])
                 self.items.append((index, section, parts[1], int(parts[2]), parts[3], kind))
             else:
@@ -194,17 +223,23 @@ class ColumnPlan:
                 elif path in item_models and len(parts) == 4 and not _ITEM_NUMBER.fullmatch(parts[2]):
                     problems.append(f"第 {index + 1} 列“{shown}”的序号应为 1 至 {_MAX_ITEM_NUMBER} 的半角数字")
                 else:
-                    problems.append(f"第 {index + 1} 列“{shown}”不是画像中的键" + (f"，是否想写“{hint}”？" if hint else ""))
+                    problems.append(
+                        f"第 {index + 1} 列“{shown}”不是画像中的键" + (f"，是否想写“{hint}”？" if hint else "")
+                    )
         if problems:
-            raise UnusableInput("CSV 表头有误：" + "；".join(problems[:10])
-                                + ("" if len(problems) <= 10 else f"；另有 {len(problems) - 10} 处") + "。"
-                                + "可用 advisor batch --template 生成表头模板。")
+            raise UnusableInput(
+                "CSV 表头有误："
+                + "；".join(problems[:10])
+                + ("" if len(problems) <= 10 else f"；另有 {len(problems) - 10} 处")
+                + "。"
+                + "可用 advisor batch --template 生成表头模板。"
+            )
         self.items.sort(key=lambda t: (t[1], t[2], t[3]))
 
     def data(self, record: list[str]) -> dict[str, Any]:
         """TOML-shaped data for one CSV record; empty cells are unknown answers."""
         if len(record) > self.width:
-            extra = [c for c in record[self.width:] if c.strip()]
+            extra = [c for c in record[self.width :] if c.strip()]
             if extra:
                 raise ProfileError(f"该行比表头多出 {len(record) - self.width} 列。")
         if len(record) < self.width:
@@ -250,11 +285,11 @@ def _freeze(value: Any) -> Any:
     if kind is Decimal:
         return ("D", str(value))
     if kind is list or kind is tuple:
-        return ("L",) + tuple(_freeze(v) for v in value)
+        return ("L", *tuple(_freeze(v) for v in value))
     if kind is dict:
-        return ("M",) + tuple((k, _freeze(v)) for k, v in value.items())
+        return ("M", *tuple((k, _freeze(v)) for k, v in value.items()))
     if hasattr(kind, "model_fields"):
-        return (kind.__name__,) + tuple(_freeze(v) for v in value.__dict__.values())
+        return (kind.__name__, *tuple(_freeze(v) for v in value.__dict__.values()))
     raise TypeError(kind)
 
 
@@ -361,16 +396,39 @@ class BatchEvaluator:
 
     def _suffix(self, index: int, status: str, amount: tuple, counted: bool) -> str:
         kind, low, high, per_year, years, total_low, total_high, _later, display, _ = amount
-        cells = [self._ids[index], status, STATUS_LABEL[status], kind, _num(low), _num(high),
-                 "true" if per_year else "false", str(years), _num(total_low), _num(total_high),
-                 _wan(total_low), _wan(total_high), display, "true" if counted else "false"]
+        cells = [
+            self._ids[index],
+            status,
+            STATUS_LABEL[status],
+            kind,
+            _num(low),
+            _num(high),
+            "true" if per_year else "false",
+            str(years),
+            _num(total_low),
+            _num(total_high),
+            _wan(total_low),
+            _wan(total_high),
+            display,
+            "true" if counted else "false",
+        ]
         return ",".join(_csv_cell(c) for c in cells) + "\r\n"
 
 
 def _amount_tuple(a: Any) -> tuple:
     """The figures of an AmountResult, hashable, with the result itself last (read-only)."""
-    return (a.kind, a.min_yuan, a.max_yuan, a.per_year, a.years, a.total_min_yuan, a.total_max_yuan,
-            a.later_yuan, a.display(), _Frozen(a))
+    return (
+        a.kind,
+        a.min_yuan,
+        a.max_yuan,
+        a.per_year,
+        a.years,
+        a.total_min_yuan,
+        a.total_max_yuan,
+        a.later_yuan,
+        a.display(),
+        _Frozen(a),
+    )
 
 
 class _Frozen:
@@ -420,7 +478,7 @@ def neutralise(text: str) -> str:
     """A cell a spreadsheet will never run (OWASP CSV injection): a cell whose first
     character, or first after leading spaces, is = + - @ tab CR or NUL gets a leading '."""
     stripped = text.lstrip(" \u3000\n\x0b\x0c")
-    if stripped and stripped[0] in _FORMULA_START or text[:1] in _FORMULA_START:
+    if (stripped and stripped[0] in _FORMULA_START) or text[:1] in _FORMULA_START:
         return "'" + text
     return text
 
@@ -457,8 +515,11 @@ def _worker_init(rules_root: str | None, as_of: _dt.date, header: list[str] | No
     from advisor.rulestore import load_engine
 
     engine = load_engine(Path(rules_root) if rules_root else None)
-    _WORKER.update(key=(rules_root, as_of, tuple(header or ())), evaluator=BatchEvaluator(engine, as_of),
-                   plan=ColumnPlan(header) if header is not None else None)
+    _WORKER.update(
+        key=(rules_root, as_of, tuple(header or ())),
+        evaluator=BatchEvaluator(engine, as_of),
+        plan=ColumnPlan(header) if header is not None else None,
+    )
 
 
 def _assess_profile(profile: Profile, row: str, summary: Counter) -> str:
@@ -495,7 +556,7 @@ def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> tuple[bytes, Counter, 
         except ProfileError as exc:
             errors.append((row, str(exc)))
             continue
-        except Exception as exc:  # noqa: BLE001 - one bad row never aborts the batch
+        except Exception as exc:
             errors.append((row, _row_failure(exc)))
             continue
         ok += 1
@@ -506,12 +567,16 @@ def _parse_line(line: str) -> list[str]:
     """One physical line as one CSV record, strictly: a quote that is not closed on its
     own line is an error for this row (it never swallows the rows after it)."""
     if line.count('"') % 2:
-        raise ProfileError("这一行的引号不成对（某个单元格以引号开始却没有结束），已跳过；"
-                           "后面的行不受影响。单元格内的引号请写成两个引号（\"\"）。")
+        raise ProfileError(
+            "这一行的引号不成对（某个单元格以引号开始却没有结束），已跳过；"
+            '后面的行不受影响。单元格内的引号请写成两个引号（""）。'
+        )
     try:
         records = list(csv.reader([line], strict=True))
     except csv.Error:
-        raise ProfileError("这一行不是有效的 CSV（引号的位置不对：含引号的单元格应整体用引号括起，内部引号写成两个）。") from None
+        raise ProfileError(
+            "这一行不是有效的 CSV（引号的位置不对：含引号的单元格应整体用引号括起，内部引号写成两个）。"
+        ) from None
     return records[0] if records else []
 
 
@@ -526,7 +591,7 @@ def _toml_chunk(paths: list[str]) -> tuple[bytes, Counter, list[tuple[str, str]]
             out.append(_assess_profile(profile, path.name, summary))
         except ProfileError as exc:
             errors.append((path.name, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - one bad file never aborts the batch
+        except Exception as exc:
             errors.append((path.name, _row_failure(exc)))
     return "".join(out).encode("utf-8"), summary, errors, len(paths) - len(errors)
 
@@ -580,14 +645,20 @@ class _LineReader:
             self.number += 1
             if raw is None:
                 if self.number == 1:
-                    raise UnusableInput(f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。")
-                self.bad.append((str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。"))
+                    raise UnusableInput(
+                        f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。"
+                    )
+                self.bad.append(
+                    (str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。")
+                )
                 continue
             if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if b"\x00" in raw:
                 if self.number == 1:
-                    raise UnusableInput(f"{printable(self.name)} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。")
+                    raise UnusableInput(
+                        f"{printable(self.name)} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。"
+                    )
                 self.bad.append((str(self.number), "这一行含有 NUL 字节（\\x00），不是文本，已跳过。"))
                 continue
             text = self._decode(raw)
@@ -617,13 +688,19 @@ def _csv_jobs(path: Path) -> tuple[list[str], Iterator[tuple[list[tuple[int, str
                 header_line = text
                 break
         if header_line is None:
-            raise UnusableInput(f"{printable(path.name)} 是空的，没有表头。可用 advisor batch --template 生成表头模板。")
+            raise UnusableInput(
+                f"{printable(path.name)} 是空的，没有表头。可用 advisor batch --template 生成表头模板。"
+            )
         try:
             header = _parse_line(header_line)
         except ProfileError:
-            raise UnusableInput(f"{printable(path.name)} 的第一行（表头）不是有效的 CSV：引号不成对或位置不对。") from None
+            raise UnusableInput(
+                f"{printable(path.name)} 的第一行（表头）不是有效的 CSV：引号不成对或位置不对。"
+            ) from None
         if len(header) < 2 and "." not in "".join(header):
-            raise UnusableInput(f"{printable(path.name)} 的第一行不是画像键组成的表头（以逗号分隔）。可用 advisor batch --template 生成表头模板。")
+            raise UnusableInput(
+                f"{printable(path.name)} 的第一行不是画像键组成的表头（以逗号分隔）。可用 advisor batch --template 生成表头模板。"
+            )
     except BaseException:
         handle.close()
         raise
@@ -662,7 +739,7 @@ def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, Iterable[
         if not files:
             raise UnusableInput(f"文件夹 {printable(path)} 中没有画像文件（*.toml）。")
         size = max(16, min(500, len(files) // (jobs * 8) or 1))
-        return "toml", None, [files[i:i + size] for i in range(0, len(files), size)], len(files), None
+        return "toml", None, [files[i : i + size] for i in range(0, len(files), size)], len(files), None
     if not is_file:
         raise UnusableInput(f"{printable(path)} 不是普通文件或文件夹。")
     if path.suffix.lower() != ".csv":
@@ -681,9 +758,20 @@ def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, Iterable[
 
 def summary_rows(engine: Engine, summary: Counter) -> list[dict[str, Any]]:
     rows = []
-    for index, measure in enumerate(engine.catalogue.measures):
-        rows.append({"measure_id": measure.id, "title": measure.title, "eligible": 0, "possible": 0, "ineligible": 0,
-                     "eligible_min_yuan": 0, "eligible_max_yuan": 0, "possible_min_yuan": 0, "possible_max_yuan": 0})
+    for measure in engine.catalogue.measures:
+        rows.append(
+            {
+                "measure_id": measure.id,
+                "title": measure.title,
+                "eligible": 0,
+                "possible": 0,
+                "ineligible": 0,
+                "eligible_min_yuan": 0,
+                "eligible_max_yuan": 0,
+                "possible_min_yuan": 0,
+                "possible_max_yuan": 0,
+            }
+        )
     for (index, status, low, high), count in summary.items():
         row = rows[index]
         row[status] += count
@@ -716,7 +804,9 @@ def _refuse_unsafe_output(input_path: Path, out: Path) -> None:
         if target == source or (input_path.is_file() and target.exists() and _same_file(target, input_path)):
             raise UnusableInput(f"结果文件 {printable(target)} 就是输入文件，会覆盖输入。请用 --out 指定另一个文件。")
         if input_path.is_dir() and source in target.parents:
-            raise UnusableInput(f"结果文件 {printable(target)} 位于输入文件夹 {printable(input_path)} 之内，请用 --out 指定文件夹外的位置。")
+            raise UnusableInput(
+                f"结果文件 {printable(target)} 位于输入文件夹 {printable(input_path)} 之内，请用 --out 指定文件夹外的位置。"
+            )
         if target.is_dir() and not target.is_symlink():
             raise UnusableInput(f"结果路径 {printable(target)} 是一个文件夹，请在 --out 中写上文件名，如 结果.csv。")
 
@@ -795,10 +885,8 @@ class _Outputs:
             raise
         for _, backup in done:
             if backup is not None:
-                try:
+                with contextlib.suppress(OSError):
                     backup.unlink()
-                except OSError:
-                    pass
         if not has_errors:
             try:
                 if self.targets["errors"].is_symlink() or self.targets["errors"].is_file():
@@ -808,15 +896,19 @@ class _Outputs:
 
     def discard(self) -> None:
         for temp in self.temps.values():
-            try:
+            with contextlib.suppress(OSError):
                 temp.unlink()
-            except OSError:
-                pass
         self.temps.clear()
 
 
-def run_batch(input_path: Path, out: Path, as_of: _dt.date | None = None, jobs: int = 0,
-              rules_root: Path | None = None, progress: bool = False) -> dict[str, Any]:
+def run_batch(
+    input_path: Path,
+    out: Path,
+    as_of: _dt.date | None = None,
+    jobs: int = 0,
+    rules_root: Path | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Assess every company in ``input_path``; write RESULTS, its summary and errors.
 
     Raises UnusableInput (input unusable, nothing written), OSError (a write failed) or
@@ -866,7 +958,9 @@ def run_batch(input_path: Path, out: Path, as_of: _dt.date | None = None, jobs: 
                 with outputs.open("errors") as handle:
                     text = io.StringIO()
                     text.write("\ufeff")
-                    _write_rows(text, [["row", "error"], *([printable(row), printable(message)] for row, message in errors)])
+                    _write_rows(
+                        text, [["row", "error"], *([printable(row), printable(message)] for row, message in errors)]
+                    )
                     handle.write(text.getvalue().encode("utf-8"))
             outputs.commit(bool(errors))
         except BaseException:
@@ -881,8 +975,9 @@ def run_batch(input_path: Path, out: Path, as_of: _dt.date | None = None, jobs: 
     return {"assessed": assessed, "errors": errors, "summary": rows, "as_of": as_of, "kind": kind}
 
 
-def _run(work: Any, pieces: Iterable[Any], jobs: int, root: str | None, as_of: _dt.date,
-         header: list[str] | None) -> Iterable[tuple[bytes, Counter, list[tuple[str, str]], int]]:
+def _run(
+    work: Any, pieces: Iterable[Any], jobs: int, root: str | None, as_of: _dt.date, header: list[str] | None
+) -> Iterable[tuple[bytes, Counter, list[tuple[str, str]], int]]:
     """Results of ``work`` over ``pieces`` in order; at most a few pieces are in flight,
     so a huge input is read as the run goes (bounded memory)."""
     iterator = iter(pieces)
@@ -896,8 +991,9 @@ def _run(work: Any, pieces: Iterable[Any], jobs: int, root: str | None, as_of: _
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                               initializer=_worker_init, initargs=(root, as_of, header))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(root, as_of, header)
+    )
     try:
         pending: collections.deque = collections.deque()
         for piece in itertools.chain(first, iterator):
@@ -926,15 +1022,24 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
 
     console = Console()
     table = Table(title=f"批量评估汇总（{result['assessed']} 家企业，评估日期 {result['as_of'].isoformat()}）")
-    for column, justify in (("措施", "left"), ("符合", "right"), ("可能符合", "right"),
-                            ("符合者合计（万元）", "right"), ("可能符合者合计（万元）", "right")):
+    for column, justify in (
+        ("措施", "left"),
+        ("符合", "right"),
+        ("可能符合", "right"),
+        ("符合者合计（万元）", "right"),
+        ("可能符合者合计（万元）", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in result["summary"]:
         if not row["eligible"] and not row["possible"]:
             continue
-        table.add_row(Text(printable(f"{row['title']}（{row['measure_id']}）")), str(row["eligible"]), str(row["possible"]),
-                      _range(row["eligible_min_wan"], row["eligible_max_wan"]),
-                      _range(row["possible_min_wan"], row["possible_max_wan"]))
+        table.add_row(
+            Text(printable(f"{row['title']}（{row['measure_id']}）")),
+            str(row["eligible"]),
+            str(row["possible"]),
+            _range(row["eligible_min_wan"], row["eligible_max_wan"]),
+            _range(row["possible_min_wan"], row["possible_max_wan"]),
+        )
     console.print(table)
     console.print(Text(f"结果：{printable(out)}\n汇总：{printable(summary_path(out))}"))
 
@@ -948,7 +1053,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         sys.stdout.write(",".join(template_columns()) + "\n")
         return EXIT_OK
     if args.input is None:
-        sys.stderr.write("请给出画像文件夹或 CSV 文件：advisor batch 输入 --out 结果.csv（表头模板：advisor batch --template）\n")
+        sys.stderr.write(
+            "请给出画像文件夹或 CSV 文件：advisor batch 输入 --out 结果.csv（表头模板：advisor batch --template）\n"
+        )
         return EXIT_UNUSABLE
     out = args.out or Path(f"{Path(args.input).stem}-results.csv")
     from advisor.catalogue import RuleSetError

@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,7 +26,9 @@ DERIVED_FACTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "derived.latest_revenue_wan": ("最近一个年度的营业收入", "万元", ("scale.revenue_wan",)),
     "derived.latest_revenue_growth_pct": ("最近一个年度营业收入增速", "%", ("scale.revenue_wan",)),
     "derived.survey_next_year_growth_pct": (
-        "首次纳入一套表次年的营业收入增速", "%", ("scale.survey_first_year", "scale.revenue_wan"),
+        "首次纳入一套表次年的营业收入增速",
+        "%",
+        ("scale.survey_first_year", "scale.revenue_wan"),
     ),
 }
 
@@ -137,9 +140,13 @@ def _where(data: Any, loc: tuple[Any, ...]) -> str:
     node = data
     for step in loc:
         if isinstance(step, int):
-            ident = node[step].get("id") if isinstance(node, list) and step < len(node) and isinstance(node[step], dict) else None
+            ident = (
+                node[step].get("id")
+                if isinstance(node, list) and step < len(node) and isinstance(node[step], dict)
+                else None
+            )
             parts[-1:] = [f"{parts[-1] if parts else ''}[{step}]" + (f"(id={ident})" if ident else "")]
-        elif isinstance(step, str) and (isinstance(node, dict) and step in node or not parts or True):
+        elif isinstance(step, str) and ((isinstance(node, dict) and step in node) or True):
             parts.append(step)
         try:
             node = node[step]
@@ -153,10 +160,10 @@ _RULE_MODEL_MESSAGES = {
     "a condition with 'any'/'all' takes no 'fact' or 'op'": "写了 any/all 的条件不能再写 fact 或 op",
     "a condition needs 'fact' and 'op' (or 'any')": "条件需要 fact 和 op（或 any/all）",
     "tiers must be in ascending threshold order": "档位门槛应从低到高排列",
-    "an 'undecidable' condition takes no 'fact', 'any' or 'all'": "op = \"undecidable\" 的条件不写 fact、any 或 all",
-    "an 'undecidable' condition needs a 'reason'": "op = \"undecidable\" 的条件必须写 reason（为什么无法判定，如“标准未公布，以当年申请指南为准”）",
-    "op 'within_years' needs an integer 'value' from 0 to 20": "op = \"within_years\" 的 value 应为 0 到 20 的整数（窗口年数）",
-    "op 'within_years' needs a 'reason' (the rule used)": "op = \"within_years\" 的条件必须写 reason（采用的时间规则）",
+    "an 'undecidable' condition takes no 'fact', 'any' or 'all'": 'op = "undecidable" 的条件不写 fact、any 或 all',
+    "an 'undecidable' condition needs a 'reason'": 'op = "undecidable" 的条件必须写 reason（为什么无法判定，如“标准未公布，以当年申请指南为准”）',
+    "op 'within_years' needs an integer 'value' from 0 to 20": 'op = "within_years" 的 value 应为 0 到 20 的整数（窗口年数）',
+    "op 'within_years' needs a 'reason' (the rule used)": 'op = "within_years" 的条件必须写 reason（采用的时间规则）',
 }
 
 
@@ -209,7 +216,9 @@ def _rule_message(item: Any) -> str:
 def describe_validation_error(file: str, data: Any, error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors():
-        loc = tuple(step for step in item["loc"] if not (isinstance(step, str) and step[:1].isupper() or step in _AMOUNT_TAGS))
+        loc = tuple(
+            step for step in item["loc"] if not ((isinstance(step, str) and step[:1].isupper()) or step in _AMOUNT_TAGS)
+        )
         where = _where(data, loc) or "文件顶层"
         if item["type"] == "extra_forbidden":
             key = str(loc[-1]) if loc else "?"
@@ -222,8 +231,21 @@ def describe_validation_error(file: str, data: Any, error: ValidationError) -> l
 
 
 _AMOUNT_TAGS = {
-    "fixed", "ceiling", "ratio", "ratio_items", "per_unit", "tiers", "table", "base_plus_step",
-    "staged", "unquantified", "case_by_case", "not_published", "non_monetary", "tax", "excess_refund",
+    "fixed",
+    "ceiling",
+    "ratio",
+    "ratio_items",
+    "per_unit",
+    "tiers",
+    "table",
+    "base_plus_step",
+    "staged",
+    "unquantified",
+    "case_by_case",
+    "not_published",
+    "non_monetary",
+    "tax",
+    "excess_refund",
 }
 
 _GROUPS_FILE, _INTERPRETATIONS_FILE = "groups.toml", "interpretations.toml"
@@ -302,8 +324,12 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
 
     sources_data = _read_toml(root / "sources.toml", root, problems)
     questions_data = _read_toml(root / "questions.toml", root, problems)
-    sources_file = _validate(rm.SourcesFile, sources_data, "sources.toml", problems) if sources_data is not None else None
-    questions_file = _validate(rm.QuestionsFile, questions_data, "questions.toml", problems) if questions_data is not None else None
+    sources_file = (
+        _validate(rm.SourcesFile, sources_data, "sources.toml", problems) if sources_data is not None else None
+    )
+    questions_file = (
+        _validate(rm.QuestionsFile, questions_data, "questions.toml", problems) if questions_data is not None else None
+    )
 
     materials: dict[str, rm.Material] = {}
     for name, parsed in _load_folder(root, "materials", rm.MaterialsFile, problems):
@@ -337,7 +363,11 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         try:
             texts[source.id] = (root / "sources" / source.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = "不是 UTF-8 编码" if isinstance(exc, UnicodeDecodeError) else ("文件不存在" if isinstance(exc, FileNotFoundError) else f"系统错误，错误号 {exc.errno}")
+            reason = (
+                "不是 UTF-8 编码"
+                if isinstance(exc, UnicodeDecodeError)
+                else ("文件不存在" if isinstance(exc, FileNotFoundError) else f"系统错误，错误号 {exc.errno}")
+            )
             problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {source.file}（{reason}）")
 
     profile_paths = fact_paths()
@@ -356,12 +386,16 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             declared = _item_attributes(profile_paths.get(question.id))
             for item_field in question.item_fields:
                 if item_field.id not in declared:
-                    problems.append(f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + _hint(item_field.id, declared))
+                    problems.append(
+                        f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + _hint(item_field.id, declared)
+                    )
         questions[question.id] = question
 
     for question in questions.values():
         if question.ask_if is not None and question.ask_if.question not in questions:
-            problems.append(f"questions.toml: question(id={question.id}).ask_if.question: 未知的问题“{question.ask_if.question}”")
+            problems.append(
+                f"questions.toml: question(id={question.id}).ask_if.question: 未知的问题“{question.ask_if.question}”"
+            )
         if question.ask_with is not None and question.ask_with not in questions:
             problems.append(f"questions.toml: question(id={question.id}).ask_with: 未知的问题“{question.ask_with}”")
     known_facts = set(questions) | set(DERIVED_FACTS)
@@ -370,20 +404,26 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         if c.document not in sources:
             problems.append(f"sources.toml: common.document: 未知的文件“{c.document}”")
         for condition in c.conditions:
-            _check_condition(condition, f"sources.toml: common(document={c.document})", known_facts, questions, problems)
+            _check_condition(
+                condition, f"sources.toml: common(document={c.document})", known_facts, questions, problems
+            )
 
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
         if measure.document not in sources:
             hint = nearest(measure.document, sources)
-            problems.append(f"{where}.document: 未知的文件“{measure.document}”" + (f"，最接近的是“{hint}”" if hint else ""))
+            problems.append(
+                f"{where}.document: 未知的文件“{measure.document}”" + (f"，最接近的是“{hint}”" if hint else "")
+            )
         elif _quote_problem(measure.quote):
             problems.append(f"{where}.quote: {_quote_problem(measure.quote)}")
         elif measure.document in texts and measure.quote not in texts[measure.document]:
             problems.append(f"{where}.quote: 引文未在原文 {sources[measure.document].file} 中逐字找到")
         elif measure.document in texts and texts[measure.document].count(measure.quote) > 1:
-            problems.append(f"{where}.quote: 引文在原文 {sources[measure.document].file} 中出现 "
-                            f"{texts[measure.document].count(measure.quote)} 次，不能确定条款位置；请引用更长、只出现一次的原文")
+            problems.append(
+                f"{where}.quote: 引文在原文 {sources[measure.document].file} 中出现 "
+                f"{texts[measure.document].count(measure.quote)} 次，不能确定条款位置；请引用更长、只出现一次的原文"
+            )
         for cited in measure.also_cited:
             if _quote_problem(cited.quote):
                 problems.append(f"{where}.also_cited: {_quote_problem(cited.quote)}")
@@ -406,11 +446,16 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     for c in common.values():
         for mid in c.except_measures:
             if mid not in ids and measures_complete and nearest(mid, ids):
-                problems.append(f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids))
+                problems.append(
+                    f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids)
+                )
     for source in sources.values():
         later = source.superseded_by.document if source.superseded_by else None
         if later is not None and later not in sources:
-            problems.append(f"sources.toml: source(id={source.id}).superseded_by.document: 未知的文件“{later}”" + _hint(later, sources))
+            problems.append(
+                f"sources.toml: source(id={source.id}).superseded_by.document: 未知的文件“{later}”"
+                + _hint(later, sources)
+            )
 
     groups_file = _optional_file(root, _GROUPS_FILE, rm.GroupsFile, problems)
     groups: dict[str, rm.SameKindGroup] = {}
@@ -447,14 +492,22 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     for c in common.values():
         for ref in c.interpretations:
             if ref not in interpretations:
-                problems.append(f"sources.toml: common(document={c.document}).interpretations: 未知的解读“{ref}”" + _hint(ref, interpretations))
+                problems.append(
+                    f"sources.toml: common(document={c.document}).interpretations: 未知的解读“{ref}”"
+                    + _hint(ref, interpretations)
+                )
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
         for ref in measure.interpretations:
             if ref not in interpretations:
-                problems.append(f"{where}.interpretations: 未知的解读“{ref}”（rules/{_INTERPRETATIONS_FILE}）" + _hint(ref, interpretations))
+                problems.append(
+                    f"{where}.interpretations: 未知的解读“{ref}”（rules/{_INTERPRETATIONS_FILE}）"
+                    + _hint(ref, interpretations)
+                )
         if measure.retired_by is not None and measure.retired_by not in sources:
-            problems.append(f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources))
+            problems.append(
+                f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources)
+            )
 
     if problems:
         raise RuleSetError(problems)
@@ -465,9 +518,17 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
 
     active = sorted((m for m in measures if not retired(m)), key=lambda m: m.id)
     return Catalogue(
-        sources=sources, common=common, sections=list(questions_file.section), questions=questions,
-        materials=materials, measures=active, texts=texts, root=root, groups=groups,
-        interpretations=interpretations, retired=sorted((m for m in measures if retired(m)), key=lambda m: m.id),
+        sources=sources,
+        common=common,
+        sections=list(questions_file.section),
+        questions=questions,
+        materials=materials,
+        measures=active,
+        texts=texts,
+        root=root,
+        groups=groups,
+        interpretations=interpretations,
+        retired=sorted((m for m in measures if retired(m)), key=lambda m: m.id),
     )
 
 
@@ -502,7 +563,10 @@ def _check_condition(
         fields = {f.id for f in question.item_fields}
         for item in condition.where:
             if item.field not in fields:
-                problems.append(f"{where}.conditions.where: “{condition.fact}”的条目没有字段“{item.field}”" + _hint(item.field, fields))
+                problems.append(
+                    f"{where}.conditions.where: “{condition.fact}”的条目没有字段“{item.field}”"
+                    + _hint(item.field, fields)
+                )
 
 
 #: A quote shorter than this (not counting spaces and punctuation) cannot identify its clause.
@@ -562,6 +626,11 @@ def _amount_problems(amount: Any) -> list[str]:
         awards = [t.award_wan for t in amount.tiers]
         if awards != sorted(awards):
             problems.append("档位奖励应随门槛递增")
-    if isinstance(amount, rm.RatioItems) and amount.item_cap_wan and amount.total_cap_wan and amount.item_cap_wan > amount.total_cap_wan:
+    if (
+        isinstance(amount, rm.RatioItems)
+        and amount.item_cap_wan
+        and amount.total_cap_wan
+        and amount.item_cap_wan > amount.total_cap_wan
+    ):
         problems.append("单项上限大于总上限")
     return problems

@@ -10,8 +10,8 @@ import argparse
 import datetime as _dt
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from advisor.terminal_text import printable
 
@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     match = sub.add_parser("match", help="对一个画像文件进行匹配并输出结果")
     match.add_argument("profile", help="画像文件（.toml）")
-    match.add_argument("--format", choices=("table", "json", "markdown", "html"), default="table", help="输出格式（默认 table）")
+    match.add_argument(
+        "--format", choices=("table", "json", "markdown", "html"), default="table", help="输出格式（默认 table）"
+    )
     match.add_argument("--as-of", type=_date, default=None, help="评估日期，默认今天（YYYY-MM-DD）")
     match.add_argument("--all", action="store_true", help="表格中也列出不符合的措施")
 
@@ -115,8 +117,11 @@ def _json_safe(text: str) -> str:
     (the same JSON value, nothing lost)."""
     import re
 
-    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]",
-                  lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(
+        "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]",
+        lambda m: f"\\u{ord(m.group()):04x}",
+        text,
+    )
 
 
 COMMANDS = ("open", "match", "rules", "schema", "batch")
@@ -147,8 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         sys.stderr.write("输入嵌套过深，无法处理。\n")
         return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - a last guard: a Chinese line and a non-zero exit, never a traceback
-        sys.stderr.write(f"内部错误（{type(exc).__name__}），操作未完成，没有写入任何文件。请把这条信息和所用文件反馈给开发者。\n")
+    except Exception as exc:
+        sys.stderr.write(
+            f"内部错误（{type(exc).__name__}），操作未完成，没有写入任何文件。请把这条信息和所用文件反馈给开发者。\n"
+        )
         return EXIT_INTERNAL
 
 
@@ -159,7 +166,7 @@ def _engine():
     try:
         return load_engine()
     except RuleSetError as exc:
-        raise SystemExit(_fail("规则库有误，无法使用：\n" + "\n".join(f"  {p}" for p in exc.problems)))
+        raise SystemExit(_fail("规则库有误，无法使用：\n" + "\n".join(f"  {p}" for p in exc.problems))) from None
 
 
 def cmd_match(args: argparse.Namespace) -> int:
@@ -172,7 +179,6 @@ def cmd_match(args: argparse.Namespace) -> int:
     engine = _engine()
     assessment = engine.match(profile, args.as_of)
     from advisor import report
-
     from advisor.terminal_text import printable
 
     if args.format == "json":
@@ -195,17 +201,30 @@ def cmd_rules(args: argparse.Namespace) -> int:
         try:
             catalogue = load_catalogue(args.rules)
         except RuleSetError as exc:
-            return _fail(f"规则检查未通过，共 {len(exc.problems)} 处问题：\n" + "\n".join(f"  {p}" for p in exc.problems))
-        print(f"规则检查通过：{len(catalogue.sources)} 份文件，{len(catalogue.measures)} 条措施，"
-              f"{len(catalogue.questions)} 个问题，{len(catalogue.materials)} 种材料；全部引文均在原文中逐字找到。")
+            return _fail(
+                f"规则检查未通过，共 {len(exc.problems)} 处问题：\n" + "\n".join(f"  {p}" for p in exc.problems)
+            )
+        print(
+            f"规则检查通过：{len(catalogue.sources)} 份文件，{len(catalogue.measures)} 条措施，"
+            f"{len(catalogue.questions)} 个问题，{len(catalogue.materials)} 种材料；全部引文均在原文中逐字找到。"
+        )
         return 0
     engine = _engine()
     catalogue = engine.catalogue
     from advisor.engine import source_json
 
     if args.format == "json":
-        rows = [{"id": m.id, "title": m.title, "region": m.region, "category": m.category, "review": m.review,
-                 "source": source_json(m, catalogue.sources[m.document])} for m in catalogue.measures]
+        rows = [
+            {
+                "id": m.id,
+                "title": m.title,
+                "region": m.region,
+                "category": m.category,
+                "review": m.review,
+                "source": source_json(m, catalogue.sources[m.document]),
+            }
+            for m in catalogue.measures
+        ]
         sys.stdout.write(_json_safe(json.dumps(rows, ensure_ascii=False, indent=2)) + "\n")
         return 0
     from rich.console import Console

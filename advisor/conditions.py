@@ -6,9 +6,10 @@ whose only open conditions are unanswered is *possible*, not ineligible.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from advisor import rule_model as rm
 
@@ -25,6 +26,7 @@ def as_of_year(facts: Mapping[str, Any]) -> int:
     import datetime as _dt
 
     return _dt.date.today().year
+
 
 _SYMBOL = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "=", "ne": "≠"}
 _NEGATED = {"ge": "<", "gt": "≤", "le": ">", "lt": "≥"}
@@ -59,8 +61,12 @@ class ConditionResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "label": self.label, "state": self.state, "text": self.text, "fact": self.fact,
-            "actual": _jsonable(self.actual), "required": _jsonable(self.required),
+            "label": self.label,
+            "state": self.state,
+            "text": self.text,
+            "fact": self.fact,
+            "actual": _jsonable(self.actual),
+            "required": _jsonable(self.required),
             "undecidable": self.undecidable,
         }
 
@@ -94,18 +100,35 @@ def item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any],
     return [(t.field, _compiled_compare(t.op, t.value)) for t in where]
 
 
-def _any_item(condition: rm.Condition, items: Any, states: list[bool | None] | None, read: frozenset[str],
-              inputs: tuple[str, ...]) -> ConditionResult:
+def _any_item(
+    condition: rm.Condition, items: Any, states: list[bool | None] | None, read: frozenset[str], inputs: tuple[str, ...]
+) -> ConditionResult:
     assert condition.fact is not None
     if items is None or states is None:
-        return ConditionResult(condition.label, UNKNOWN, f"{condition.label}：待填写", condition.fact, "any_item",
-                               missing=list(inputs), facts=read)
+        return ConditionResult(
+            condition.label,
+            UNKNOWN,
+            f"{condition.label}：待填写",
+            condition.fact,
+            "any_item",
+            missing=list(inputs),
+            facts=read,
+        )
     if True in states:
         n = states.count(True)
-        return ConditionResult(condition.label, MET, f"{condition.label}：{n} 项符合", condition.fact, "any_item", facts=read)
+        return ConditionResult(
+            condition.label, MET, f"{condition.label}：{n} 项符合", condition.fact, "any_item", facts=read
+        )
     if None in states:
-        return ConditionResult(condition.label, UNKNOWN, f"{condition.label}：条目信息不完整，待补充", condition.fact, "any_item",
-                               missing=[condition.fact], facts=read)
+        return ConditionResult(
+            condition.label,
+            UNKNOWN,
+            f"{condition.label}：条目信息不完整，待补充",
+            condition.fact,
+            "any_item",
+            missing=[condition.fact],
+            facts=read,
+        )
     text = f"{condition.label}：已填写的 {len(items)} 项均不符合" if items else f"{condition.label}：未填写任何条目"
     return ConditionResult(condition.label, FAILED, text, condition.fact, "any_item", facts=read)
 
@@ -133,6 +156,7 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
                 return None
             same = actual is value if isinstance(actual, bool) else str(actual) == text
             return not same if negate else same
+
         return eq
     if op in ("in", "not_in"):
         allowed = frozenset(str(v) for v in value)
@@ -155,6 +179,7 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
             if left is None or right is None:
                 return False
             return test(left, right)
+
         return numeric
     raise ValueError(f"unknown operator: {op}")
 
@@ -167,7 +192,7 @@ class CompiledCondition:
     ``state(facts)`` returns only met / failed / unknown, for batch work.
     """
 
-    __slots__ = ("evaluate", "state", "facts")
+    __slots__ = ("evaluate", "facts", "state")
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
         if condition.op == "undecidable":
@@ -192,6 +217,7 @@ class CompiledCondition:
             result = inner(facts, shown)
             result.text += tail
             return result
+
         self.evaluate = evaluate_assumed
 
     def _compile_undecidable(self, condition: rm.Condition) -> None:
@@ -203,7 +229,9 @@ class CompiledCondition:
 
         self.evaluate, self.state, self.facts = evaluate_undecidable, (lambda facts: UNKNOWN), frozenset()
 
-    def _compile_within_years(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+    def _compile_within_years(
+        self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]
+    ) -> None:
         fact, label, reason = condition.fact, condition.label, condition.reason
         assert fact is not None and isinstance(condition.value, int)
         window = condition.value
@@ -222,20 +250,24 @@ class CompiledCondition:
         def evaluate_within(facts: Mapping[str, Any], shown: Callable[[str], str]) -> ConditionResult:
             state, year, now = judge(facts)
             if year is None:
-                return ConditionResult(label, UNKNOWN, f"{label}：待回答", fact, "within_years", None, window,
-                                       missing=[fact], facts=read)
+                return ConditionResult(
+                    label, UNKNOWN, f"{label}：待回答", fact, "within_years", None, window, missing=[fact], facts=read
+                )
             if year > now:
                 text = f"{label}：{year}年，晚于评估日所在的{now}年"
             elif state == MET:
                 text = f"{label}：{year}年，评估日为{now}年，在本工具采用的窗口内（{reason}）"
             else:
                 text = f"{label}：{year}年，距评估日所在的{now}年已{now - year}年，超出本工具采用的窗口（{reason}）"
-            return ConditionResult(label, state, text, fact, "within_years", year, window, facts=read,
-                                   undecidable=state == UNKNOWN)
+            return ConditionResult(
+                label, state, text, fact, "within_years", year, window, facts=read, undecidable=state == UNKNOWN
+            )
 
         self.evaluate, self.state, self.facts = evaluate_within, (lambda facts: judge(facts)[0]), read
 
-    def _compile_group(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+    def _compile_group(
+        self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]
+    ) -> None:
         children = [CompiledCondition(c, show, inputs_of) for c in (condition.any or condition.all)]
         label = condition.label
         read = frozenset().union(*(c.facts for c in children))
@@ -253,8 +285,14 @@ class CompiledCondition:
             state = combine([c.state for c in results])
             missing = sorted({m for c in results if c.state == UNKNOWN for m in c.missing}) if state == UNKNOWN else []
             detail = "；".join(c.text for c in results if c.state == state) or label
-            return ConditionResult(label, state, f"{label}（{detail}）", missing=missing, facts=read,
-                                   undecidable=state == UNKNOWN and all(c.undecidable for c in results if c.state == UNKNOWN))
+            return ConditionResult(
+                label,
+                state,
+                f"{label}（{detail}）",
+                missing=missing,
+                facts=read,
+                undecidable=state == UNKNOWN and all(c.undecidable for c in results if c.state == UNKNOWN),
+            )
 
         def state_group(facts: Mapping[str, Any]) -> str:
             return combine([s(facts) for s in child_states])
@@ -283,7 +321,9 @@ class CompiledCondition:
 
         self.evaluate, self.state, self.facts = evaluate_any_item, state_any_item, read
 
-    def _compile_leaf(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]) -> None:
+    def _compile_leaf(
+        self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]
+    ) -> None:
         fact, op, value, label = condition.fact, condition.op, condition.value, condition.label
         assert fact is not None and op is not None
         inputs = inputs_of(fact)
@@ -309,10 +349,14 @@ class CompiledCondition:
             actual = facts.get(fact)
             result = test(actual)
             if result is None:
-                return ConditionResult(label, UNKNOWN, unknown_text, fact, op, None, value, missing=list(inputs), facts=read)
+                return ConditionResult(
+                    label, UNKNOWN, unknown_text, fact, op, None, value, missing=list(inputs), facts=read
+                )
             if result:
                 return ConditionResult(label, MET, prefix + shown(fact) + met_tail, fact, op, actual, value, facts=read)
-            return ConditionResult(label, FAILED, prefix + shown(fact) + failed_tail, fact, op, actual, value, facts=read)
+            return ConditionResult(
+                label, FAILED, prefix + shown(fact) + failed_tail, fact, op, actual, value, facts=read
+            )
 
         def state_leaf(facts: Mapping[str, Any]) -> str:
             result = test(facts.get(fact))

@@ -9,25 +9,33 @@ under article 十九's same-kind rule; its source's status on the as-of date.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, localcontext
-from typing import Any, Iterable
+from typing import Any
 
 from advisor import rule_model as rm
 from advisor.amounts import AmountResult, compute_amount
 from advisor.catalogue import DERIVED_FACTS, Catalogue, amount_facts
-from advisor.conditions import AS_OF_YEAR, FAILED, NUMERIC_OPS, UNKNOWN, CompiledCondition, ConditionResult
+from advisor.conditions import AS_OF_YEAR, FAILED, UNKNOWN, CompiledCondition, ConditionResult
 from advisor.money import format_wan, wan_to_yuan
 from advisor.profile import FACT_SECTIONS, Profile
 
 ELIGIBLE, POSSIBLE, INELIGIBLE = "eligible", "possible", "ineligible"
 STATUS_LABEL = {ELIGIBLE: "符合", POSSIBLE: "可能符合", INELIGIBLE: "不符合"}
 _STATUS_RANK = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
-_CITY_OF = {"identity.registered_district": "identity.registered_city",
-            "identity.tax_district": "identity.tax_city", "identity.stats_district": "identity.stats_city"}
+_CITY_OF = {
+    "identity.registered_district": "identity.registered_city",
+    "identity.tax_district": "identity.tax_city",
+    "identity.stats_district": "identity.stats_city",
+}
 ALWAYS_ASKED = ("applicant.kind", "identity.name", "identity.credit_code")
-APPLICANT_LABEL = {"enterprise": "企业", "park_operator": "园区运营单位",
-                   "event_organiser": "活动举办单位", "research_team": "科研团队"}
+APPLICANT_LABEL = {
+    "enterprise": "企业",
+    "park_operator": "园区运营单位",
+    "event_organiser": "活动举办单位",
+    "research_team": "科研团队",
+}
 
 
 # --- facts --------------------------------------------------------------------------------
@@ -124,8 +132,14 @@ class NearMiss:
         return self.amount.total_max_yuan or 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "condition": self.condition, "fact": self.fact, "gap": self.gap_text,
-                "formula": self.formula, "would_be": amount_json(self.amount)}
+        return {
+            "kind": self.kind,
+            "condition": self.condition,
+            "fact": self.fact,
+            "gap": self.gap_text,
+            "formula": self.formula,
+            "would_be": amount_json(self.amount),
+        }
 
 
 @dataclass
@@ -187,8 +201,16 @@ class Totals:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "eligible": {"count": self.eligible_count, "min_yuan": self.eligible_min_yuan, "max_yuan": self.eligible_max_yuan},
-            "possible": {"count": self.possible_count, "min_yuan": self.possible_min_yuan, "max_yuan": self.possible_max_yuan},
+            "eligible": {
+                "count": self.eligible_count,
+                "min_yuan": self.eligible_min_yuan,
+                "max_yuan": self.eligible_max_yuan,
+            },
+            "possible": {
+                "count": self.possible_count,
+                "min_yuan": self.possible_min_yuan,
+                "max_yuan": self.possible_max_yuan,
+            },
             "ineligible": {"count": self.ineligible_count},
             "not_counted": [{"measure_id": m, "reason": r} for m, r in self.not_counted],
             "notes": self.notes,
@@ -246,14 +268,14 @@ class Engine:
         for measure in catalogue.measures:
             applicants = rm.Condition(
                 label="申请主体为" + "或".join(APPLICANT_LABEL[a] for a in measure.applicants),
-                fact="applicant.kind", op="in", value=list(measure.applicants),
+                fact="applicant.kind",
+                op="in",
+                value=list(measure.applicants),
             )
             common = catalogue.common.get(measure.document)
             shared = common.conditions if common and measure.id not in common.except_measures else []
             self._conditions[measure.id] = [applicants, *shared, *measure.conditions]
-            self._amount_inputs[measure.id] = tuple(
-                i for f in amount_facts(measure.amount) for i in self.inputs_of(f)
-            )
+            self._amount_inputs[measure.id] = tuple(i for f in amount_facts(measure.amount) for i in self.inputs_of(f))
         # Everything below depends only on the rules: computed once so matching a profile
         # is lookups and comparisons (see advisor.conditions.CompiledCondition).
         self._options: dict[str, dict[str, str]] = {
@@ -327,8 +349,13 @@ class Engine:
                 state = "draft"
             if source.superseded_by is None:
                 warnings.append(f"{source.status}：尚未正式施行，条款和金额以正式发布的文件为准")
-        label = {"draft": source.status, "expired": "已到期", "in_force": "有效期内",
-                 "not_yet": "尚未施行", "unknown": source.status}[state]
+        label = {
+            "draft": source.status,
+            "expired": "已到期",
+            "in_force": "有效期内",
+            "not_yet": "尚未施行",
+            "unknown": source.status,
+        }[state]
         if source.superseded_by is not None:
             label += f"（已被{source.superseded_by.number or '正式文件'}取代）"
         if measure.basis:
@@ -348,9 +375,12 @@ class Engine:
             if text is None:
                 text = memo[fact] = show(fact, facts.get(fact))
             return text
+
         return shown
 
-    def evaluate_measure(self, measure: rm.Measure, facts: dict[str, Any], as_of: _dt.date, shown: Any = None) -> MatchResult:
+    def evaluate_measure(
+        self, measure: rm.Measure, facts: dict[str, Any], as_of: _dt.date, shown: Any = None
+    ) -> MatchResult:
         shown = shown or self.shown(facts)
         results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
         states = {r.state for r in results}
@@ -358,8 +388,14 @@ class Engine:
         amount = compute_amount(measure, facts, self.label)
         if status != INELIGIBLE and amount.kind == "exact" and amount.max_yuan == 0 and not amount.later_yuan:
             # Nothing left to pay (tier already rewarded, tax burden under the line): not an application.
-            results.append(ConditionResult("按条款计算可获金额大于 0", FAILED, f"按条款计算可获金额为 0：{amount.calculation}",
-                                           facts=frozenset(i for f in amount_facts(measure.amount) for i in self.inputs_of(f))))
+            results.append(
+                ConditionResult(
+                    "按条款计算可获金额大于 0",
+                    FAILED,
+                    f"按条款计算可获金额为 0：{amount.calculation}",
+                    facts=frozenset(i for f in amount_facts(measure.amount) for i in self.inputs_of(f)),
+                )
+            )
             status = INELIGIBLE
         missing: list[str] = []
         if status != INELIGIBLE:
@@ -393,8 +429,16 @@ class Engine:
         if miss.op in ("is_true", "is_false"):
             unlocked = dict(facts)
             unlocked[fact] = miss.op == "is_true"
-            return NearMiss(miss.label, fact, miss.actual, miss.op == "is_true", miss.label,
-                            compute_amount(measure, unlocked, self.label), "suggestion", formula)
+            return NearMiss(
+                miss.label,
+                fact,
+                miss.actual,
+                miss.op == "is_true",
+                miss.label,
+                compute_amount(measure, unlocked, self.label),
+                "suggestion",
+                formula,
+            )
         if miss.op not in ("ge", "gt") or miss.actual is None or miss.required is None:
             return None
         try:
@@ -403,8 +447,16 @@ class Engine:
             return None
         if required <= 0 or actual <= 0:
             # "spend more than 0" (or nothing done yet): an action to consider, not a gap.
-            return NearMiss(miss.label, fact, miss.actual, miss.required, miss.label,
-                            compute_amount(measure, facts, self.label), "suggestion", formula)
+            return NearMiss(
+                miss.label,
+                fact,
+                miss.actual,
+                miss.required,
+                miss.label,
+                compute_amount(measure, facts, self.label),
+                "suggestion",
+                formula,
+            )
         if required - actual > actual:
             return None  # more than doubling is not "nearly"
         target: Any = required if not isinstance(miss.actual, int) else int(required)
@@ -459,8 +511,10 @@ class Engine:
             if hit is not None:
                 group, best = hit
                 r.counted_in_total = False
-                r.count_note = (f"与“{best.measure.title}”同属同类组“{group.title}”（{self._group_source(group)}）："
-                                f"只享受其一，按就高不就低计“{best.measure.title}”，本项不计入合计")
+                r.count_note = (
+                    f"与“{best.measure.title}”同属同类组“{group.title}”（{self._group_source(group)}）："
+                    f"只享受其一，按就高不就低计“{best.measure.title}”，本项不计入合计"
+                )
             elif r.measure.category == "tax_incentive":
                 r.counted_in_total = False
                 r.count_note = "税收优惠，不计入资金合计"
@@ -469,8 +523,11 @@ class Engine:
                 r.count_note = "原文未量化金额（未公布档位或比例），不计入合计"
             elif r.amount.total_max_yuan is None:
                 r.counted_in_total = False
-                r.count_note = {"case_by_case": "一事一议，无法估算", "not_published": "原文未公布金额",
-                                "non_monetary": "非资金支持"}.get(r.amount.kind, "金额待定，未计入")
+                r.count_note = {
+                    "case_by_case": "一事一议，无法估算",
+                    "not_published": "原文未公布金额",
+                    "non_monetary": "非资金支持",
+                }.get(r.amount.kind, "金额待定，未计入")
             else:
                 r.counted_in_total = True
                 r.count_note = "计入合计" if r.amount.kind == "exact" else "按区间计入合计"
@@ -482,7 +539,11 @@ class Engine:
                     why = "本项为该组中可获得的最高一项，按就高不就低以本项为准"
                     r.groups.append(_group_json(g, True, why))
                 else:
-                    why = f"同组以“{best.measure.title}”为准（就高不就低），本项不重复计" if best else "同组比较未选中本项"
+                    why = (
+                        f"同组以“{best.measure.title}”为准（就高不就低），本项不重复计"
+                        if best
+                        else "同组比较未选中本项"
+                    )
                     r.groups.append(_group_json(g, False, why))
             if hit is None and groups and r.counted_in_total:
                 r.count_note += "；" + "、".join(f"同类组“{g.title}”中本项最高" for g in groups)
@@ -497,9 +558,12 @@ class Engine:
             eligible_count=sum(r.status == ELIGIBLE for r in results),
             possible_count=sum(r.status == POSSIBLE for r in results),
             ineligible_count=sum(r.status == INELIGIBLE for r in results),
-            eligible_min_yuan=sums[ELIGIBLE][0], eligible_max_yuan=sums[ELIGIBLE][1],
-            possible_min_yuan=sums[POSSIBLE][0], possible_max_yuan=sums[POSSIBLE][1],
-            not_counted=not_counted, notes=notes,
+            eligible_min_yuan=sums[ELIGIBLE][0],
+            eligible_max_yuan=sums[ELIGIBLE][1],
+            possible_min_yuan=sums[POSSIBLE][0],
+            possible_max_yuan=sums[POSSIBLE][1],
+            not_counted=not_counted,
+            notes=notes,
         )
 
     def _group_source(self, group: rm.SameKindGroup) -> str:
@@ -524,9 +588,16 @@ class Engine:
         items = []
         for m, rs in needed.items():
             eligible = [r.measure.title for r in rs if r.status == ELIGIBLE]
-            items.append(ChecklistItem(self.catalogue.materials[m], [r.measure.id for r in rs], bool(marks.get(m, False)),
-                                       titles=[r.measure.title for r in rs], for_eligible=bool(eligible),
-                                       eligible_titles=eligible))
+            items.append(
+                ChecklistItem(
+                    self.catalogue.materials[m],
+                    [r.measure.id for r in rs],
+                    bool(marks.get(m, False)),
+                    titles=[r.measure.title for r in rs],
+                    for_eligible=bool(eligible),
+                    eligible_titles=eligible,
+                )
+            )
         items.sort(key=lambda item: (not item.for_eligible, order.get(item.material.id, len(order))))
         return items
 
@@ -581,14 +652,21 @@ def amount_formula(measure: rm.Measure, label: Any) -> str:
         cap = f"最高{_wan(a.cap_wan)}" if a.cap_wan is not None else ""
     elif a.kind == "ratio_items":
         text = f"按每个项目的{'不超过' if a.up_to else ''}{(a.rate * 100).normalize():f}%"
-        caps = [f"单项最高{_wan(a.item_cap_wan)}" if a.item_cap_wan is not None else "",
-                f"合计最高{_wan(a.total_cap_wan)}" if a.total_cap_wan is not None else ""]
+        caps = [
+            f"单项最高{_wan(a.item_cap_wan)}" if a.item_cap_wan is not None else "",
+            f"合计最高{_wan(a.total_cap_wan)}" if a.total_cap_wan is not None else "",
+        ]
         cap = "，".join(c for c in caps if c)
     elif a.kind == "per_unit":
         text = f"{Decimal(a.unit_rate_yuan).normalize():f}{a.unit_label}"
         cap = f"最高{_wan(a.cap_wan)}" if a.cap_wan is not None else ""
     elif a.kind == "tiers":
-        text = "按" + label(a.fact) + "分档：" + "、".join(f"{_wan(t.threshold_wan)}奖{_wan(t.award_wan)}" for t in a.tiers)
+        text = (
+            "按"
+            + label(a.fact)
+            + "分档："
+            + "、".join(f"{_wan(t.threshold_wan)}奖{_wan(t.award_wan)}" for t in a.tiers)
+        )
     elif a.kind == "table":
         text = "、".join(f"{e.label}{_wan(e.award_wan)}" for e in a.entries)
     elif a.kind == "base_plus_step":
@@ -611,8 +689,14 @@ def amount_formula(measure: rm.Measure, label: Any) -> str:
 
 
 def _group_json(group: rm.SameKindGroup, counted: bool, why: str) -> dict[str, Any]:
-    return {"id": group.id, "title": group.title, "article": group.article, "counted": counted,
-            "why": why, "reasoning": group.reasoning}
+    return {
+        "id": group.id,
+        "title": group.title,
+        "article": group.article,
+        "counted": counted,
+        "why": why,
+        "reasoning": group.reasoning,
+    }
 
 
 def supersession_statement(source: rm.Source) -> str:
@@ -621,8 +705,10 @@ def supersession_statement(source: rm.Source) -> str:
     assert later is not None
     number = f"（{later.number}）" if later.number else ""
     examples = "；".join(d.text for d in later.differences[:2])
-    text = (f"本工具的金额按《{source.title}》计算；该文件已被{later.issued}印发的正式文件{later.title}{number}取代，"
-            f"正式文件的条款和金额可能不同")
+    text = (
+        f"本工具的金额按《{source.title}》计算；该文件已被{later.issued}印发的正式文件{later.title}{number}取代，"
+        f"正式文件的条款和金额可能不同"
+    )
     if examples:
         text += f"（例如：{examples}）"
     return text + "；请按正式文件和当年申请指南申报，本工具的估算仅供参考"
@@ -664,10 +750,16 @@ def _group_rank(r: MatchResult) -> tuple[int, int, int, str]:
 
 def amount_json(amount: AmountResult) -> dict[str, Any]:
     return {
-        "kind": amount.kind, "min_yuan": amount.min_yuan, "max_yuan": amount.max_yuan,
-        "per_year": amount.per_year, "years": amount.years,
-        "total_min_yuan": amount.total_min_yuan, "total_max_yuan": amount.total_max_yuan,
-        "later_yuan": amount.later_yuan, "display": amount.display(), "calculation": amount.calculation,
+        "kind": amount.kind,
+        "min_yuan": amount.min_yuan,
+        "max_yuan": amount.max_yuan,
+        "per_year": amount.per_year,
+        "years": amount.years,
+        "total_min_yuan": amount.total_min_yuan,
+        "total_max_yuan": amount.total_max_yuan,
+        "later_yuan": amount.later_yuan,
+        "display": amount.display(),
+        "calculation": amount.calculation,
     }
 
 
@@ -698,8 +790,16 @@ def result_json(r: MatchResult, engine: Engine) -> dict[str, Any]:
 
 
 def interpretation_json(entry: rm.Interpretation) -> dict[str, Any]:
-    return {"id": entry.id, "title": entry.title, "article": entry.article, "clause": entry.clause,
-            "readings": list(entry.readings), "chosen": entry.chosen, "why": entry.why, "effect": entry.effect}
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "article": entry.article,
+        "clause": entry.clause,
+        "readings": list(entry.readings),
+        "chosen": entry.chosen,
+        "why": entry.why,
+        "effect": entry.effect,
+    }
 
 
 def source_json(measure: rm.Measure, source: rm.Source) -> dict[str, Any]:
@@ -713,8 +813,14 @@ def assessment_json(assessment: Assessment, engine: Engine) -> dict[str, Any]:
         "results": [result_json(r, engine) for r in assessment.results],
         "totals": assessment.totals.to_json(),
         "checklist": [
-            {"material_id": c.material.id, "name": c.material.name, "measures": c.measures, "ready": c.ready,
-             "measure_titles": c.titles, "for_eligible": c.for_eligible}
+            {
+                "material_id": c.material.id,
+                "name": c.material.name,
+                "measures": c.measures,
+                "ready": c.ready,
+                "measure_titles": c.titles,
+                "for_eligible": c.for_eligible,
+            }
             for c in assessment.checklist
         ],
     }

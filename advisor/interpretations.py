@@ -30,12 +30,26 @@ def render_markdown(catalogue: Catalogue) -> str:
     for entry in catalogue.interpretations.values():
         source = catalogue.sources[entry.document]
         users = [m.id for m in catalogue.measures if entry in catalogue.interpretations_of(m)]
-        lines += [f"## {entry.title} `{entry.id}`", "",
-                  f"**条款**：《{source.title}》{entry.article}：“{entry.clause}”", "", "**可能的理解**：", ""]
+        lines += [
+            f"## {entry.title} `{entry.id}`",
+            "",
+            f"**条款**：《{source.title}》{entry.article}：“{entry.clause}”",
+            "",
+            "**可能的理解**：",
+            "",
+        ]
         lines += [f"{n}. {reading}" for n, reading in enumerate(entry.readings, start=1)]
-        lines += ["", f"**选定**：{entry.chosen}", "", f"**理由**：{entry.why}", "",
-                  f"**对金额和结论的影响**：{entry.effect}", "",
-                  "**适用的措施**：" + ("、".join(f"`{u}`" for u in users) or "（无）"), ""]
+        lines += [
+            "",
+            f"**选定**：{entry.chosen}",
+            "",
+            f"**理由**：{entry.why}",
+            "",
+            f"**对金额和结论的影响**：{entry.effect}",
+            "",
+            "**适用的措施**：" + ("、".join(f"`{u}`" for u in users) or "（无）"),
+            "",
+        ]
     return "\n".join(lines)
 
 

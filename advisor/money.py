@@ -71,7 +71,7 @@ def format_wan_range(low: int | None, high: int | None) -> str:
         return "—"
     if high is None:
         return f"不少于{format_wan(low)}"
-    if low is None or low == 0 and high > 0:
+    if low is None or (low == 0 and high > 0):
         return f"最高{format_wan(high)}"
     if low == high:
         return format_wan(low)

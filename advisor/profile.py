@@ -94,12 +94,30 @@ LegalForm = Literal["company", "private_non_enterprise", "social_group", "other"
 IncomeTaxRate = Literal["rate_25", "rate_15", "rate_10", "rate_5", "rate_0"]
 
 SHENZHEN_DISTRICTS = (
-    "福田区", "罗湖区", "南山区", "盐田区", "宝安区", "龙岗区", "龙华区",
-    "坪山区", "光明区", "大鹏新区", "深汕特别合作区",
+    "福田区",
+    "罗湖区",
+    "南山区",
+    "盐田区",
+    "宝安区",
+    "龙岗区",
+    "龙华区",
+    "坪山区",
+    "光明区",
+    "大鹏新区",
+    "深汕特别合作区",
 )
 GUANGZHOU_DISTRICTS = (
-    "越秀区", "海珠区", "荔湾区", "天河区", "白云区", "黄埔区",
-    "番禺区", "花都区", "南沙区", "从化区", "增城区",
+    "越秀区",
+    "海珠区",
+    "荔湾区",
+    "天河区",
+    "白云区",
+    "黄埔区",
+    "番禺区",
+    "花都区",
+    "南沙区",
+    "从化区",
+    "增城区",
 )
 DISTRICTS_BY_CITY = {"深圳市": SHENZHEN_DISTRICTS, "广州市": GUANGZHOU_DISTRICTS}
 
@@ -328,7 +346,7 @@ class Profile(BaseModel):
                 area = data["leased_area_m2"]
                 price = Decimal(str(data["rent_yuan_per_m2_month"]))
                 data["annual_rent_wan"] = annual_rent_wan(price, int(area)) if area is not None else None  # type: ignore[call-overload]
-                if data["annual_rent_wan"] != getattr(section, "annual_rent_wan"):
+                if data["annual_rent_wan"] != section.annual_rent_wan:
                     changed.append("space.annual_rent_wan")
         elif section_name == "space" and field == "annual_rent_wan" and data["rent_yuan_per_m2_month"] is not None:
             data["rent_yuan_per_m2_month"] = None

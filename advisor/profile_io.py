@@ -8,10 +8,11 @@ file in the same folder, fsync, then rename, so a file is never half-written.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import os
-import stat
 import re
+import stat
 import tempfile
 import tomllib
 from decimal import Decimal
@@ -61,13 +62,17 @@ MIGRATIONS = {1: _migrate_v1}
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
-    version = data.get("schema_version", None)
+    version = data.get("schema_version")
     if version is None:
-        raise ProfileError("文件缺少 schema_version（画像格式版本号），无法确认是本软件导出的画像。请在文件开头加上 schema_version = 2。")
+        raise ProfileError(
+            "文件缺少 schema_version（画像格式版本号），无法确认是本软件导出的画像。请在文件开头加上 schema_version = 2。"
+        )
     if isinstance(version, bool) or not isinstance(version, int):
         raise ProfileError(f"schema_version 应为整数 {SCHEMA_VERSION}，现为“{_value(version)}”。")
     if version > SCHEMA_VERSION:
-        raise ProfileError(f"该画像由更新版本的软件导出（schema_version = {version}），本版本最高支持 {SCHEMA_VERSION}，请升级软件后再打开。")
+        raise ProfileError(
+            f"该画像由更新版本的软件导出（schema_version = {version}），本版本最高支持 {SCHEMA_VERSION}，请升级软件后再打开。"
+        )
     if version < 1:
         raise ProfileError(f"未知的 schema_version = {version}，本版本支持 1 至 {SCHEMA_VERSION}。")
     while version < SCHEMA_VERSION:
@@ -106,6 +111,8 @@ _TOML_REASONS = (
     (re.compile(r"^Found invalid character"), "含有不允许出现的字符"),
     (re.compile(r"^Expected"), "缺少必要的符号"),
 )
+
+
 def _visible(text: object, limit: int = 40) -> str:
     """Text from the file, safe to print in a message (``terminal_text.printable``), cut to
     ``limit`` characters. An integer too long to write out is described, not converted."""
@@ -119,14 +126,28 @@ def _visible(text: object, limit: int = 40) -> str:
 def os_error_text(exc: OSError) -> str:
     """An operating-system error in Chinese (never the English ``strerror``)."""
     reasons = {
-        errno.ENOENT: "找不到该文件或文件夹", errno.EACCES: "没有访问权限", errno.EPERM: "没有访问权限",
-        errno.ELOOP: "这是一个循环的符号链接", errno.EISDIR: "这是一个文件夹",
-        errno.ENAMETOOLONG: "文件名或路径过长", errno.ENOTDIR: "路径中有一段不是文件夹",
-        errno.EIO: "磁盘读写错误", errno.EFBIG: "文件过大", errno.ENOSPC: "磁盘空间不足",
-        errno.EDQUOT: "超出磁盘配额", errno.EROFS: "磁盘是只读的", errno.EEXIST: "文件已存在",
-        errno.EBUSY: "文件正被占用", errno.EMFILE: "打开的文件过多", errno.ENFILE: "打开的文件过多",
-        errno.EXDEV: "不能跨磁盘移动", errno.ENOTEMPTY: "文件夹不是空的", errno.EINVAL: "参数无效（文件名可能含有不允许的字符）",
-        errno.ENXIO: "设备不存在", errno.ENODEV: "设备不存在", errno.ETXTBSY: "文件正被占用",
+        errno.ENOENT: "找不到该文件或文件夹",
+        errno.EACCES: "没有访问权限",
+        errno.EPERM: "没有访问权限",
+        errno.ELOOP: "这是一个循环的符号链接",
+        errno.EISDIR: "这是一个文件夹",
+        errno.ENAMETOOLONG: "文件名或路径过长",
+        errno.ENOTDIR: "路径中有一段不是文件夹",
+        errno.EIO: "磁盘读写错误",
+        errno.EFBIG: "文件过大",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EDQUOT: "超出磁盘配额",
+        errno.EROFS: "磁盘是只读的",
+        errno.EEXIST: "文件已存在",
+        errno.EBUSY: "文件正被占用",
+        errno.EMFILE: "打开的文件过多",
+        errno.ENFILE: "打开的文件过多",
+        errno.EXDEV: "不能跨磁盘移动",
+        errno.ENOTEMPTY: "文件夹不是空的",
+        errno.EINVAL: "参数无效（文件名可能含有不允许的字符）",
+        errno.ENXIO: "设备不存在",
+        errno.ENODEV: "设备不存在",
+        errno.ETXTBSY: "文件正被占用",
     }
     return reasons.get(exc.errno or 0, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")
 
@@ -160,7 +181,9 @@ def _toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
         if 0 < line <= len(lines) and lines[line - 1].strip():
             content = lines[line - 1].strip()
             shown = f"；这一行是：{_visible(content)}"
-            if re.search(r"=\s*\d{4}-\d{1,2}-\d{1,2}", content) and bare.startswith(("Expected newline", "Invalid value")):
+            if re.search(r"=\s*\d{4}-\d{1,2}-\d{1,2}", content) and bare.startswith(
+                ("Expected newline", "Invalid value")
+            ):
                 detail = _DATE_REASON  # 2025-13-01: tomllib does not see a date at all
     return f"不是有效的 TOML 格式：{where}，{detail}{shown}。"
 
@@ -234,7 +257,7 @@ def decode_profile_bytes(raw: bytes) -> str:
     if _looks_utf16(raw):
         raise ProfileError("文件是 UTF-16 编码（常见于 Windows 记事本“Unicode”格式），请另存为 UTF-8 编码后再打开。")
     if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw[len(codecs.BOM_UTF8) :]
     nul = raw.find(b"\x00")
     if nul >= 0:
         line = raw[:nul].count(b"\n") + 1
@@ -251,17 +274,23 @@ def decode_profile_bytes(raw: bytes) -> str:
         else:
             if re.search(r"[\u4e00-\u9fff]", decoded) and is_clean(decoded, multiline=True):
                 hint = "看起来是 GBK/GB2312 编码"
-        raise ProfileError(f"文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开。") from None
+        raise ProfileError(
+            f"文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开。"
+        ) from None
 
 
 def parse_profile(text: str) -> Profile:
     """Parse TOML text into a validated profile (migrating older versions)."""
     lines = text.count("\n") + 1
     if lines > MAX_PROFILE_LINES:  # refused before the (pure-Python) TOML parser reads it all
-        raise ProfileError(f"文件有 {lines} 行，超过画像文件的上限 {MAX_PROFILE_LINES} 行（画像通常只有几十到几百行），不是有效的画像。")
+        raise ProfileError(
+            f"文件有 {lines} 行，超过画像文件的上限 {MAX_PROFILE_LINES} 行（画像通常只有几十到几百行），不是有效的画像。"
+        )
     items = text.count(",")
     if items > MAX_PROFILE_LINES:  # e.g. 100,000 list items on one line
-        raise ProfileError(f"文件中有 {items} 个逗号分隔的条目，远超画像文件可能的数量（上限 {MAX_PROFILE_LINES}），不是有效的画像。")
+        raise ProfileError(
+            f"文件中有 {items} 个逗号分隔的条目，远超画像文件可能的数量（上限 {MAX_PROFILE_LINES}），不是有效的画像。"
+        )
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
@@ -300,7 +329,9 @@ def _validate(data: Any, text: str | None) -> Profile:
     except RecursionError:
         raise ProfileError("文件中的数组或表嵌套过深，不是有效的画像。") from None
     except (ValueError, OverflowError, TypeError):  # e.g. a number too long to print in a check
-        raise ProfileError("画像内容有误：有一个数字或键超出了可以处理的范围（位数过多），请检查文件中的数字。") from None
+        raise ProfileError(
+            "画像内容有误：有一个数字或键超出了可以处理的范围（位数过多），请检查文件中的数字。"
+        ) from None
     problems = _coercions(data, profile, ())
     if problems:
         lines = _LineIndex(text) if text else None
@@ -321,7 +352,9 @@ def _refuse_oversized(data: dict[str, Any], text: str | None) -> None:
         loc, node = stack.pop()
         if isinstance(node, (list, dict)) and len(node) > MAX_LIST_ITEMS and loc:
             where = _with_line(loc, "", _LineIndex(text) if text else None)
-            raise ProfileError(f"画像内容有误：{where}有 {len(node)} 项，超过上限 {MAX_LIST_ITEMS} 项，不是有效的画像。")
+            raise ProfileError(
+                f"画像内容有误：{where}有 {len(node)} 项，超过上限 {MAX_LIST_ITEMS} 项，不是有效的画像。"
+            )
         if len(loc) < 4:  # profile answers are at most four levels deep
             if isinstance(node, dict):
                 stack.extend(((*loc, k), v) for k, v in node.items())
@@ -350,7 +383,9 @@ def _years_as_ints(data: dict[str, Any], text: str | None = None) -> dict[str, A
             bare = key.strip()
             if not _YEAR_KEY.fullmatch(bare):
                 if any(ch.isdigit() or ch.isnumeric() for ch in bare) and not bare.isascii():
-                    problems.append((key, f"中的年份“{_visible(key)}”含有全角、上标或其他非半角数字，应写成四位半角数字，如 2024"))
+                    problems.append(
+                        (key, f"中的年份“{_visible(key)}”含有全角、上标或其他非半角数字，应写成四位半角数字，如 2024")
+                    )
                 else:
                     problems.append((key, f"中的年份“{_visible(key)}”应为四位数年份，如 2024"))
                 continue
@@ -392,7 +427,9 @@ def _clean_loc(loc: Loc, data: Any) -> tuple[Loc, bool]:
         if step == "[key]":
             about_key = True
             continue
-        if isinstance(step, str) and (step.startswith(("function-", "literal[", "constrained-")) or step in ("decimal", "int")):
+        if isinstance(step, str) and (
+            step.startswith(("function-", "literal[", "constrained-")) or step in ("decimal", "int")
+        ):
             continue
         steps.append(step)
         try:
@@ -406,7 +443,9 @@ def _location(loc: Loc, data: Any = None) -> str:
     parts: list[str] = []
     node = data
     for step in loc:
-        if isinstance(step, int) and (isinstance(node, list) or data is None and step < 1000):  # no data: years are keys
+        if isinstance(step, int) and (
+            isinstance(node, list) or (data is None and step < 1000)
+        ):  # no data: years are keys
             parts.append(f"[第{step + 1}项]")
         else:
             parts.append(("." if parts else "") + _visible(step, 60))
@@ -440,14 +479,14 @@ def _line_of(text: str | _LineIndex | None, loc: Loc) -> int | None:
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if stripped.startswith("[["):
-            parts = tuple(_split_key(stripped[2:stripped.find("]]")]))
+            parts = tuple(_split_key(stripped[2 : stripped.find("]]")]))
             counts[parts] = counts.get(parts, 0) + 1
             header = [*parts, str(counts[parts] - 1)]
             if header == target or list(parts) == target:
                 return number
             continue
         if stripped.startswith("["):
-            header = _split_key(stripped[1:stripped.find("]")])
+            header = _split_key(stripped[1 : stripped.find("]")])
             if header == target:
                 return number
             continue
@@ -604,7 +643,7 @@ def _coercions(data: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:
                 found.extend(_coercions(item, getattr(value, key), (*loc, key)))
         return found
     if isinstance(value, list) and isinstance(data, list):
-        return [p for i, (d, v) in enumerate(zip(data, value)) for p in _coercions(d, v, (*loc, i))]
+        return [p for i, (d, v) in enumerate(zip(data, value, strict=False)) for p in _coercions(d, v, (*loc, i))]
     if isinstance(value, dict) and isinstance(data, dict):
         return [p for k, v in value.items() if k in data for p in _coercions(data[k], v, (*loc, k))]
     if isinstance(value, bool):
@@ -650,7 +689,7 @@ def cut_to_bytes(text: str, limit: int) -> str:
     encoded = text.encode("utf-8", "surrogatepass")
     if len(encoded) <= limit:
         return text
-    return encoded[:max(limit, 0)].decode("utf-8", "ignore")
+    return encoded[: max(limit, 0)].decode("utf-8", "ignore")
 
 
 def temp_prefix(name: str) -> str:
@@ -671,10 +710,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     try:
         dir_fd = os.open(path.parent, os.O_RDONLY)

@@ -13,7 +13,15 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from advisor.engine import (
-    ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult, assessment_json, format_answer,
+    ELIGIBLE,
+    INELIGIBLE,
+    POSSIBLE,
+    STATUS_LABEL,
+    Assessment,
+    Engine,
+    MatchResult,
+    assessment_json,
+    format_answer,
     profile_facts,
 )
 from advisor.money import format_wan
@@ -25,9 +33,14 @@ if TYPE_CHECKING:  # rich is imported by the terminal table only: JSON, Markdown
 
 STATUS_STYLE = {ELIGIBLE: "bold green", POSSIBLE: "yellow", INELIGIBLE: "dim"}
 CATEGORY_LABEL = {
-    "cash_award": "奖励", "matching_funds": "配套资助", "rent_subsidy": "租金补贴",
-    "interest_subsidy": "贴息贴保", "tax_incentive": "税收优惠", "service": "服务保障",
-    "investment_subsidy": "投资资助", "cost_subsidy": "费用资助",
+    "cash_award": "奖励",
+    "matching_funds": "配套资助",
+    "rent_subsidy": "租金补贴",
+    "interest_subsidy": "贴息贴保",
+    "tax_incentive": "税收优惠",
+    "service": "服务保障",
+    "investment_subsidy": "投资资助",
+    "cost_subsidy": "费用资助",
 }
 
 
@@ -114,8 +127,11 @@ def sources_used(assessment: Assessment) -> list[tuple[str, str, str]]:
 def uniform_review(results: list[MatchResult], *, in_play_only: bool = True) -> str | None:
     """The review method when the column would say nothing: the same on every row still
     in play, apart from rows whose amount already says it (一事一议). None when it varies."""
-    reviews = {r.measure.review for r in results
-               if (r.status != INELIGIBLE or not in_play_only) and r.measure.review != r.amount.display()}
+    reviews = {
+        r.measure.review
+        for r in results
+        if (r.status != INELIGIBLE or not in_play_only) and r.measure.review != r.amount.display()
+    }
     if len(reviews) > 1:
         return None
     return reviews.pop() if reviews else "未说明"
@@ -124,8 +140,10 @@ def uniform_review(results: list[MatchResult], *, in_play_only: bool = True) -> 
 #: How the engine words a national rule's own validity: said, but not a warning.
 BASIS_NOTICE = "所依据的国家规定"
 
-MATERIALS_NOTE = ("政策原文没有列明申请材料：下列是此类申请通常需要的材料，具体以当年申请指南为准。"
-                  "先准备符合的措施所需的材料；只用于可能符合的措施的材料，待确认符合后再准备。")
+MATERIALS_NOTE = (
+    "政策原文没有列明申请材料：下列是此类申请通常需要的材料，具体以当年申请指南为准。"
+    "先准备符合的措施所需的材料；只用于可能符合的措施的材料，待确认符合后再准备。"
+)
 
 
 # --- terminal -----------------------------------------------------------------------------
@@ -201,16 +219,22 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
     if review is None:
         table.add_column("审核", overflow="fold", ratio=1)
     table.add_column("计入", no_wrap=True)
-    for r, amount in zip(shown, amounts):
-        cells = [Text(STATUS_LABEL[r.status], style=STATUS_STYLE[r.status]), Text(clean(r.measure.title)),
-                 Text(clean(source_ref(r))), Text(amount)]
+    for r, amount in zip(shown, amounts, strict=False):
+        cells = [
+            Text(STATUS_LABEL[r.status], style=STATUS_STYLE[r.status]),
+            Text(clean(r.measure.title)),
+            Text(clean(source_ref(r))),
+            Text(amount),
+        ]
         if review is None:
             cells.append(Text(clean(r.measure.review)))
         cells.append(Text("是" if r.counted_in_total else "否"))
         table.add_row(*cells)
     if review is not None and shown:
         others = any(r.measure.review != review for r in shown)
-        parts.append(Text(f"审核方式：{'除金额栏写明一事一议的以外，' if others else ''}均为“{clean(review)}”。", style="dim"))
+        parts.append(
+            Text(f"审核方式：{'除金额栏写明一事一议的以外，' if others else ''}均为“{clean(review)}”。", style="dim")
+        )
     parts.append(table)
     parts.extend(Text(line) for line in totals_lines(assessment))
     near = assessment.near_misses
@@ -218,20 +242,26 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
         parts.append(Text("\n差一点：", style="bold"))
         for r in near:
             assert r.near_miss is not None
-            parts.append(Text(f"· {clean(r.measure.title)}：{clean(r.near_miss.gap_text)}：约 {r.near_miss.amount.display()}"))
+            parts.append(
+                Text(f"· {clean(r.measure.title)}：{clean(r.near_miss.gap_text)}：约 {r.near_miss.amount.display()}")
+            )
     suggestions = assessment.suggestions
     if suggestions:
         parts.append(Text("\n可以考虑：", style="bold"))
         for r in suggestions:
             assert r.near_miss is not None
-            parts.append(Text(f"· {clean(r.near_miss.condition)}：{clean(r.near_miss.formula)}（{clean(r.measure.title)}）"))
+            parts.append(
+                Text(f"· {clean(r.near_miss.condition)}：{clean(r.near_miss.formula)}（{clean(r.measure.title)}）")
+            )
     hidden = len(assessment.results) - len(shown)
     if hidden:
         parts.append(Text(f"\n另有 {hidden} 项不符合，加 --all 查看原因。", style="dim"))
     return Group(*parts)
 
 
-def print_table(assessment: Assessment, engine: Engine, profile: Profile, console: Console, *, show_all: bool = False) -> None:
+def print_table(
+    assessment: Assessment, engine: Engine, profile: Profile, console: Console, *, show_all: bool = False
+) -> None:
     console.print(render_table(assessment, engine, profile, show_all=show_all))
 
 
@@ -247,9 +277,19 @@ def to_json(assessment: Assessment, engine: Engine, profile: Profile) -> str:
 def summary_rows(assessment: Assessment) -> list[tuple[MatchResult, tuple[str, str, str, str, str, str]]]:
     """The overview rows of a report (measures still in play): 状态, 措施, 文件与条款, 估算金额, 审核, 计入合计."""
     return [
-        (r, (STATUS_LABEL[r.status], r.measure.title, source_ref(r), r.amount.display(), r.measure.review,
-             "是" if r.counted_in_total else "否"))
-        for r in assessment.results if r.status != INELIGIBLE
+        (
+            r,
+            (
+                STATUS_LABEL[r.status],
+                r.measure.title,
+                source_ref(r),
+                r.amount.display(),
+                r.measure.review,
+                "是" if r.counted_in_total else "否",
+            ),
+        )
+        for r in assessment.results
+        if r.status != INELIGIBLE
     ]
 
 
@@ -301,8 +341,10 @@ def _failed_text(r: MatchResult) -> str:
     return failed[0].text + more
 
 
-_DISCLAIMER = ("本报告依据政策原文离线生成，金额为按原文条款的估算，最终以主管部门审核和当年申请指南为准。"
-               "原文只给出上限的显示为“最高”；一事一议、未公布金额的不作估算。")
+_DISCLAIMER = (
+    "本报告依据政策原文离线生成，金额为按原文条款的估算，最终以主管部门审核和当年申请指南为准。"
+    "原文只给出上限的显示为“最高”；一事一议、未公布金额的不作估算。"
+)
 
 
 # --- Markdown -----------------------------------------------------------------------------
@@ -321,7 +363,7 @@ def _md(text: object) -> str:
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    return out + [""]
+    return [*out, ""]
 
 
 def interpretations_used(assessment: Assessment) -> list[Any]:
@@ -339,31 +381,52 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
     possible ones in a table, materials by measure name, the answers, the ineligible."""
     eligible, possible = assessment.by_status(ELIGIBLE), assessment.by_status(POSSIBLE)
     ineligible = assessment.by_status(INELIGIBLE)
-    out = [f"# {_md(company_name(profile))} 政策匹配报告", "",
-           f"评估日期：{assessment.as_of.isoformat()}　生成：政策顾问（离线）", ""]
+    out = [
+        f"# {_md(company_name(profile))} 政策匹配报告",
+        "",
+        f"评估日期：{assessment.as_of.isoformat()}　生成：政策顾问（离线）",
+        "",
+    ]
     notices = notice_lines(assessment)
     if notices:
         out += ["## 请先注意", ""] + [f"- {_md(n)}" if BASIS_NOTICE in n else f"- **{_md(n)}**" for n in notices] + [""]
     out += ["## 所依据的文件", ""]
-    out += [f"- 《{_md(title)}》：{_md(status)}；{_md(dates)}" for title, status, dates in sources_used(assessment)] + [""]
+    out += [f"- 《{_md(title)}》：{_md(status)}；{_md(dates)}" for title, status, dates in sources_used(assessment)] + [
+        ""
+    ]
     out += ["## 合计", ""] + [f"- {line}" for line in totals_lines(assessment)]
     out += [f"- {_md(n)}" for n in assessment.totals.notes] + [""]
     if assessment.totals.not_counted:
         out += ["### 未计入合计的措施", ""]
-        out += [f"- {_md(reason)}：{_md('、'.join(titles))}" for reason, titles in not_counted_groups(assessment)] + [""]
+        out += [f"- {_md(reason)}：{_md('、'.join(titles))}" for reason, titles in not_counted_groups(assessment)] + [
+            ""
+        ]
     if eligible:
         out += ["## 符合的措施一览", ""]
-        out += _md_table(["措施", "文件与条款", "估算金额", "审核方式", "计入合计"],
-                         [[r.measure.title, source_ref(r), r.amount.display(), r.measure.review,
-                           "是" if r.counted_in_total else "否"] for r in eligible])
+        out += _md_table(
+            ["措施", "文件与条款", "估算金额", "审核方式", "计入合计"],
+            [
+                [
+                    r.measure.title,
+                    source_ref(r),
+                    r.amount.display(),
+                    r.measure.review,
+                    "是" if r.counted_in_total else "否",
+                ]
+                for r in eligible
+            ],
+        )
         out += ["## 符合的措施", ""]
         for r in eligible:
-            out += [f"### {_md(r.measure.title)}", "",
-                    f"- 来源：《{_md(r.source.title)}》{_md(article_ref(r.measure.article))}（{_md(r.validity.label)}）",
-                    f"- 原文：“{_md(r.measure.quote)}”",
-                    f"- 金额：{_md(r.amount.display())}；{_md(r.count_note)}",
-                    f"- 计算：{_md(r.amount.calculation)}",
-                    f"- 审核方式：{_md(r.measure.review)}"]
+            out += [
+                f"### {_md(r.measure.title)}",
+                "",
+                f"- 来源：《{_md(r.source.title)}》{_md(article_ref(r.measure.article))}（{_md(r.validity.label)}）",
+                f"- 原文：“{_md(r.measure.quote)}”",
+                f"- 金额：{_md(r.amount.display())}；{_md(r.count_note)}",
+                f"- 计算：{_md(r.amount.calculation)}",
+                f"- 审核方式：{_md(r.measure.review)}",
+            ]
             out += [f"- 条件 ✓ {_md(c.text)}" for c in r.conditions]
             names = [engine.catalogue.materials[m].name for m in r.measure.materials if m in engine.catalogue.materials]
             if names:
@@ -374,20 +437,29 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
             out.append("")
     if possible:
         out += ["## 可能符合的措施（补充信息后确定）", ""]
-        out += _md_table(["措施", "文件与条款", "估算金额", "待确认的问题"],
-                         [[r.measure.title, source_ref(r), r.amount.display(), _missing_labels(r, engine)] for r in possible])
+        out += _md_table(
+            ["措施", "文件与条款", "估算金额", "待确认的问题"],
+            [[r.measure.title, source_ref(r), r.amount.display(), _missing_labels(r, engine)] for r in possible],
+        )
     if assessment.near_misses or assessment.suggestions:
         out += ["## 差一点与可以考虑的措施", ""]
         for r in assessment.near_misses:
             assert r.near_miss
-            out.append(f"- 差一点：{_md(r.measure.title)}：{_md(r.near_miss.gap_text)}：约 {_md(r.near_miss.amount.display())}")
+            out.append(
+                f"- 差一点：{_md(r.measure.title)}：{_md(r.near_miss.gap_text)}：约 {_md(r.near_miss.amount.display())}"
+            )
         for r in assessment.suggestions:
             assert r.near_miss
-            out.append(f"- 可以考虑：{_md(r.near_miss.condition)}：{_md(r.near_miss.formula)}（{_md(r.measure.title)}）")
+            out.append(
+                f"- 可以考虑：{_md(r.near_miss.condition)}：{_md(r.near_miss.formula)}（{_md(r.measure.title)}）"
+            )
         out.append("")
     if assessment.checklist:
         out += ["## 申请材料清单", "", MATERIALS_NOTE, ""]
-        for for_eligible, heading in ((True, "### 符合的措施需要"), (False, "### 仅可能符合的措施需要（确认符合后再准备）")):
+        for for_eligible, heading in (
+            (True, "### 符合的措施需要"),
+            (False, "### 仅可能符合的措施需要（确认符合后再准备）"),
+        ):
             items = [i for i in assessment.checklist if i.for_eligible == for_eligible]
             if not items:
                 continue
@@ -444,61 +516,101 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
     eligible, possible = assessment.by_status(ELIGIBLE), assessment.by_status(POSSIBLE)
     ineligible = assessment.by_status(INELIGIBLE)
     name = e(company_name(profile))
-    parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{name} 政策匹配报告</title>",
-             f"<style>{_CSS}</style></head><body>", f"<h1>{name} 政策匹配报告</h1>",
-             f"<p>评估日期：{e(assessment.as_of.isoformat())}　生成：政策顾问（离线）</p>"]
+    parts = [
+        f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{name} 政策匹配报告</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{name} 政策匹配报告</h1>",
+        f"<p>评估日期：{e(assessment.as_of.isoformat())}　生成：政策顾问（离线）</p>",
+    ]
     notices = notice_lines(assessment)
     if notices:
-        parts.append("<div class='notice'>" + "".join(
-            f"<p class='basis'>{e(n)}</p>" if BASIS_NOTICE in n else f"<p>注意：{e(n)}</p>" for n in notices) + "</div>")
-    parts.append("<p class='small'>所依据的文件：" + "；".join(
-        f"《{e(title)}》{e(status)}（{e(dates)}）" for title, status, dates in sources_used(assessment)) + "</p>")
-    parts.append("<h2>合计</h2><ul class='totals'>" + "".join(f"<li>{e(line)}</li>" for line in totals_lines(assessment)) + "</ul>")
+        parts.append(
+            "<div class='notice'>"
+            + "".join(f"<p class='basis'>{e(n)}</p>" if BASIS_NOTICE in n else f"<p>注意：{e(n)}</p>" for n in notices)
+            + "</div>"
+        )
+    parts.append(
+        "<p class='small'>所依据的文件："
+        + "；".join(f"《{e(title)}》{e(status)}（{e(dates)}）" for title, status, dates in sources_used(assessment))
+        + "</p>"
+    )
+    parts.append(
+        "<h2>合计</h2><ul class='totals'>"
+        + "".join(f"<li>{e(line)}</li>" for line in totals_lines(assessment))
+        + "</ul>"
+    )
     parts.append("<p class='small'>" + " ".join(e(n) for n in assessment.totals.notes) + "</p>")
     if assessment.totals.not_counted:
-        parts.append("<p class='small'><b>未计入合计：</b>" + "；".join(
-            f"{e('、'.join(titles))}（{e(reason)}）" for reason, titles in not_counted_groups(assessment)) + "</p>")
+        parts.append(
+            "<p class='small'><b>未计入合计：</b>"
+            + "；".join(f"{e('、'.join(titles))}（{e(reason)}）" for reason, titles in not_counted_groups(assessment))
+            + "</p>"
+        )
     review = uniform_review(eligible)
     if eligible:
         parts.append(f"<h2>符合的措施（{len(eligible)} 项）</h2>")
         if review is not None:
             parts.append(f"<p class='small'>审核方式：全部为“{e(review)}”。</p>")
-        head = "<th>措施</th><th>文件与条款</th><th>估算金额</th>" + ("" if review else "<th>审核方式</th>") + "<th>计入合计</th>"
+        head = (
+            "<th>措施</th><th>文件与条款</th><th>估算金额</th>"
+            + ("" if review else "<th>审核方式</th>")
+            + "<th>计入合计</th>"
+        )
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
         for r in eligible:
-            parts.append(f"<tr><td>{e(r.measure.title)}</td><td>{e(source_ref(r))}</td><td class='amount'>{e(r.amount.display())}</td>"
-                         + ("" if review else f"<td>{e(r.measure.review)}</td>")
-                         + f"<td>{'是' if r.counted_in_total else '否'}</td></tr>")
+            parts.append(
+                f"<tr><td>{e(r.measure.title)}</td><td>{e(source_ref(r))}</td><td class='amount'>{e(r.amount.display())}</td>"
+                + ("" if review else f"<td>{e(r.measure.review)}</td>")
+                + f"<td>{'是' if r.counted_in_total else '否'}</td></tr>"
+            )
         parts.append("</tbody></table>")
         parts.append("<h2>符合的措施：条款、计算、条件和材料</h2>")
         for r in eligible:
-            materials = [engine.catalogue.materials[m].name for m in r.measure.materials if m in engine.catalogue.materials]
-            parts.append(f"<div class='measure'><h3>{e(r.measure.title)}　<span class='small'>{e(source_ref(r))}</span></h3>")
+            materials = [
+                engine.catalogue.materials[m].name for m in r.measure.materials if m in engine.catalogue.materials
+            ]
+            parts.append(
+                f"<div class='measure'><h3>{e(r.measure.title)}　<span class='small'>{e(source_ref(r))}</span></h3>"
+            )
             parts.append(f"<p class='quote'>“{e(r.measure.quote)}”</p>")
-            parts.append(f"<p><b>金额：</b>{e(r.amount.display())}（{e(r.count_note)}）　<b>计算：</b>{e(r.amount.calculation)}</p>")
+            parts.append(
+                f"<p><b>金额：</b>{e(r.amount.display())}（{e(r.count_note)}）　<b>计算：</b>{e(r.amount.calculation)}</p>"
+            )
             parts.append("<p><b>条件：</b>" + "；".join(f"✓ {e(c.text)}" for c in r.conditions) + "</p>")
             if materials:
                 parts.append(f"<p><b>材料：</b>{e('、'.join(materials))}</p>")
             for note in r.measure.notes:
                 parts.append(f"<p class='note'>注：{e(note)}</p>")
             if r.interpretations:
-                parts.append("<p class='note'>采用的解读（见附录）：" + "；".join(e(entry.title) for entry in r.interpretations) + "</p>")
+                parts.append(
+                    "<p class='note'>采用的解读（见附录）："
+                    + "；".join(e(entry.title) for entry in r.interpretations)
+                    + "</p>"
+                )
             parts.append("</div>")
     if possible:
         parts.append(f"<h2>可能符合的措施（{len(possible)} 项，补充信息后确定）</h2>")
-        parts.append("<table><thead><tr><th>措施</th><th>文件与条款</th><th>估算金额</th><th>待确认的问题</th></tr></thead><tbody>")
+        parts.append(
+            "<table><thead><tr><th>措施</th><th>文件与条款</th><th>估算金额</th><th>待确认的问题</th></tr></thead><tbody>"
+        )
         for r in possible:
-            parts.append(f"<tr><td>{e(r.measure.title)}</td><td>{e(source_ref(r))}</td>"
-                         f"<td class='amount'>{e(r.amount.display())}</td><td>{e(_missing_labels(r, engine))}</td></tr>")
+            parts.append(
+                f"<tr><td>{e(r.measure.title)}</td><td>{e(source_ref(r))}</td>"
+                f"<td class='amount'>{e(r.amount.display())}</td><td>{e(_missing_labels(r, engine))}</td></tr>"
+            )
         parts.append("</tbody></table>")
     if assessment.near_misses or assessment.suggestions:
         parts.append("<h2>差一点与可以考虑的措施</h2><ul>")
         for r in assessment.near_misses:
             assert r.near_miss
-            parts.append(f"<li>差一点：{e(r.measure.title)}：{e(r.near_miss.gap_text)}：约 {e(r.near_miss.amount.display())}</li>")
+            parts.append(
+                f"<li>差一点：{e(r.measure.title)}：{e(r.near_miss.gap_text)}：约 {e(r.near_miss.amount.display())}</li>"
+            )
         for r in assessment.suggestions:
             assert r.near_miss
-            parts.append(f"<li>可以考虑：{e(r.near_miss.condition)}：{e(r.near_miss.formula)}（{e(r.measure.title)}）</li>")
+            parts.append(
+                f"<li>可以考虑：{e(r.near_miss.condition)}：{e(r.near_miss.formula)}（{e(r.measure.title)}）</li>"
+            )
         parts.append("</ul>")
     if assessment.checklist:
         parts.append(f"<h2>申请材料清单</h2><p class='small'>{e(MATERIALS_NOTE)}</p>")
@@ -506,30 +618,42 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
             items = [i for i in assessment.checklist if i.for_eligible == for_eligible]
             if not items:
                 continue
-            parts.append(f"<h3>{heading}</h3><table><colgroup><col class='box'><col class='material'><col></colgroup>"
-                         "<thead><tr><th>准备</th><th>材料</th><th>用于</th></tr></thead><tbody>")
+            parts.append(
+                f"<h3>{heading}</h3><table><colgroup><col class='box'><col class='material'><col></colgroup>"
+                "<thead><tr><th>准备</th><th>材料</th><th>用于</th></tr></thead><tbody>"
+            )
             for item in items:
                 titles = item.eligible_titles if for_eligible else item.titles
-                parts.append(f"<tr><td class='box'>{'☑' if item.ready else '☐'}</td><td>{e(item.material.name)}</td>"
-                             f"<td>{e('、'.join(titles))}</td></tr>")
+                parts.append(
+                    f"<tr><td class='box'>{'☑' if item.ready else '☐'}</td><td>{e(item.material.name)}</td>"
+                    f"<td>{e('、'.join(titles))}</td></tr>"
+                )
             parts.append("</tbody></table>")
-    parts.append("<h2>评估依据的回答</h2><p class='small'>请逐项核对；标为“未回答”的问题决定了部分措施只能列为“可能符合”。</p>")
+    parts.append(
+        "<h2>评估依据的回答</h2><p class='small'>请逐项核对；标为“未回答”的问题决定了部分措施只能列为“可能符合”。</p>"
+    )
     # Two answers a row: the page of answers stays short enough to check at a glance.
-    parts.append("<table class='answers'><thead><tr><th>分组</th><th>问题</th><th>回答</th><th>问题</th><th>回答</th>"
-                 "</tr></thead><tbody>")
+    parts.append(
+        "<table class='answers'><thead><tr><th>分组</th><th>问题</th><th>回答</th><th>问题</th><th>回答</th>"
+        "</tr></thead><tbody>"
+    )
     for title, rows in answer_groups(engine, profile, assessment.as_of):
-        pairs = [rows[i:i + 2] for i in range(0, len(rows), 2)]
+        pairs = [rows[i : i + 2] for i in range(0, len(rows), 2)]
         for index, pair in enumerate(pairs):
             group = f"<td rowspan='{len(pairs)}'>{e(title)}</td>" if index == 0 else ""
-            cells = "".join(f"<td>{e(label)}</td><td>{e(value) if known else f'<b>{e(value)}</b>'}</td>"
-                            for label, value, known in pair)
+            cells = "".join(
+                f"<td>{e(label)}</td><td>{e(value) if known else f'<b>{e(value)}</b>'}</td>"
+                for label, value, known in pair
+            )
             if len(pair) == 1:
                 cells += "<td></td><td></td>"
             parts.append(f"<tr>{group}{cells}</tr>")
     parts.append("</tbody></table>")
     used = interpretations_used(assessment)
     if used:
-        parts.append("<h2>附：本报告采用的解读</h2><p class='small'>原文有歧义或本工具必须作出假定之处，以及选定的理解：</p><ul class='small'>")
+        parts.append(
+            "<h2>附：本报告采用的解读</h2><p class='small'>原文有歧义或本工具必须作出假定之处，以及选定的理解：</p><ul class='small'>"
+        )
         parts += [f"<li><b>{e(entry.title)}</b>：{e(entry.chosen)}（影响：{e(entry.effect)}）</li>" for entry in used]
         parts.append("</ul>")
     if ineligible:

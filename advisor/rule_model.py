@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Scalar = Union[bool, int, Decimal, str]
+Scalar = bool | int | Decimal | str
 
 
 class RuleModel(BaseModel):
@@ -123,9 +123,20 @@ class Material(RuleModel):
 # --- conditions ---------------------------------------------------------------------------
 
 Op = Literal[
-    "eq", "ne", "in", "not_in", "ge", "gt", "le", "lt",
-    "is_true", "is_false", "contains_any", "any_item",
-    "undecidable", "within_years",
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "is_true",
+    "is_false",
+    "contains_any",
+    "any_item",
+    "undecidable",
+    "within_years",
 ]
 
 
@@ -367,10 +378,21 @@ class ExcessRefund(RuleModel):
 
 
 Amount = Annotated[
-    Union[
-        Fixed, Ceiling, Ratio, RatioItems, PerUnit, Tiers, Table, BasePlusStep, Staged,
-        Unquantified, CaseByCase, NotPublished, NonMonetary, TaxBenefit, ExcessRefund,
-    ],
+    Fixed
+    | Ceiling
+    | Ratio
+    | RatioItems
+    | PerUnit
+    | Tiers
+    | Table
+    | BasePlusStep
+    | Staged
+    | Unquantified
+    | CaseByCase
+    | NotPublished
+    | NonMonetary
+    | TaxBenefit
+    | ExcessRefund,
     Field(discriminator="kind"),
 ]
 
@@ -390,8 +412,14 @@ class AlsoCited(RuleModel):
 
 
 Category = Literal[
-    "cash_award", "matching_funds", "rent_subsidy", "interest_subsidy",
-    "tax_incentive", "service", "investment_subsidy", "cost_subsidy",
+    "cash_award",
+    "matching_funds",
+    "rent_subsidy",
+    "interest_subsidy",
+    "tax_incentive",
+    "service",
+    "investment_subsidy",
+    "cost_subsidy",
 ]
 Review = Literal["核准", "评审", "一事一议", "核准或评审", "未说明"]
 

@@ -17,6 +17,7 @@ A damaged file in the autosave folder is listed as damaged, never stops a start.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -119,8 +120,9 @@ def autosave_path(consultation_id: str) -> Path:
     return autosave_dir() / f"{consultation_id}.toml"
 
 
-def autosave(profile: Profile, consultation_id: str, *, source: Path | None = None,
-             section: str | None = None) -> Path | None:
+def autosave(
+    profile: Profile, consultation_id: str, *, source: Path | None = None, section: str | None = None
+) -> Path | None:
     """Write the consultation's current answers atomically; return the file
     (None when there is no data folder: autosave is off, as the app has said).
 
@@ -144,10 +146,8 @@ def discard(consultation_id: str) -> None:
     except NoDataFolder:
         return
     for path in paths:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        except FileNotFoundError:
-            pass
 
 
 # --- one autosave per consultation -------------------------------------------------------
@@ -174,8 +174,9 @@ def autosave_record(consultation_id: str) -> AutosaveRecord:
     if not isinstance(data, dict):
         return AutosaveRecord(None, None)
     source, section = data.get("source"), data.get("section")
-    return AutosaveRecord(Path(source) if isinstance(source, str) and source else None,
-                          section if isinstance(section, str) else None)
+    return AutosaveRecord(
+        Path(source) if isinstance(source, str) and source else None, section if isinstance(section, str) else None
+    )
 
 
 def autosave_for(profile_file: Path) -> str | None:
@@ -281,10 +282,8 @@ def acquire_lock(consultation_id: str) -> None:
 def release_lock(consultation_id: str) -> None:
     """Give the consultation up, if this process holds it."""
     if lock_holder(consultation_id) == (os.getpid(), socket.gethostname()):
-        try:
+        with contextlib.suppress(OSError):
             _lock_path(consultation_id).unlink()
-        except OSError:
-            pass
 
 
 ORPHAN_AGE_SECONDS = 60

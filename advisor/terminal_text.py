@@ -17,8 +17,7 @@ import re
 # C0 (but \t and \n, handled by mode), DEL, C1, Arabic letter mark, LRM/RLM,
 # line/paragraph separators, bidi embeddings/overrides/isolates, surrogates, BOM.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 _UNSAFE_SINGLE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
 

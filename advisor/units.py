@@ -19,8 +19,13 @@ PLAUSIBLE_WAN = Decimal(100_000)
 MAX_RENT_YUAN_PER_M2_MONTH = Decimal(100_000)
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
-_UNITS = (("亿元", Decimal(10_000)), ("亿", Decimal(10_000)), ("万元", Decimal(1)), ("万", Decimal(1)),
-          ("元", Decimal(1) / YUAN_PER_WAN))
+_UNITS = (
+    ("亿元", Decimal(10_000)),
+    ("亿", Decimal(10_000)),
+    ("万元", Decimal(1)),
+    ("万", Decimal(1)),
+    ("元", Decimal(1) / YUAN_PER_WAN),
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,10 @@ class Money:
             return None
         typed = f"{self.wan.normalize():f}"
         as_yuan = format_wan(int(self.wan)) if self.wan == self.wan.to_integral_value() else f"{typed}元"
-        return (f"{typed}万元即{_yi(self.wan)}——是否把元填成了万元？"
-                f"如果是 {as_yuan}，请输入“{typed}元”；确实是万元，请再按一次回车确认。")
+        return (
+            f"{typed}万元即{_yi(self.wan)}——是否把元填成了万元？"
+            f"如果是 {as_yuan}，请输入“{typed}元”；确实是万元，请再按一次回车确认。"
+        )
 
 
 def _yi(wan: Decimal) -> str:
@@ -107,21 +114,33 @@ def rent_conversion_text(price_per_m2_month: Decimal, area_m2: int) -> str:
     exact = price_per_m2_month * area_m2 * 12
     yuan = annual_rent_yuan(price_per_m2_month, area_m2)
     note = "（不足1元的部分舍去）" if exact != yuan else ""
-    return (f"{price_per_m2_month.normalize():f}元/平方米/月 × {area_m2:,}平方米 × 12个月 = "
-            f"{format_wan(yuan)}/年{note}")
+    return f"{price_per_m2_month.normalize():f}元/平方米/月 × {area_m2:,}平方米 × 12个月 = {format_wan(yuan)}/年{note}"
 
 
 # --- 统一社会信用代码 → 登记管理机关所在地 ----------------------------------------------------
 
 #: GB/T 2260 codes of the district-level registration authorities the product knows.
 DISTRICT_CODES = {
-    "440303": ("深圳市", "罗湖区"), "440304": ("深圳市", "福田区"), "440305": ("深圳市", "南山区"),
-    "440306": ("深圳市", "宝安区"), "440307": ("深圳市", "龙岗区"), "440308": ("深圳市", "盐田区"),
-    "440309": ("深圳市", "龙华区"), "440310": ("深圳市", "坪山区"), "440311": ("深圳市", "光明区"),
-    "440103": ("广州市", "荔湾区"), "440104": ("广州市", "越秀区"), "440105": ("广州市", "海珠区"),
-    "440106": ("广州市", "天河区"), "440111": ("广州市", "白云区"), "440112": ("广州市", "黄埔区"),
-    "440113": ("广州市", "番禺区"), "440114": ("广州市", "花都区"), "440115": ("广州市", "南沙区"),
-    "440117": ("广州市", "从化区"), "440118": ("广州市", "增城区"),
+    "440303": ("深圳市", "罗湖区"),
+    "440304": ("深圳市", "福田区"),
+    "440305": ("深圳市", "南山区"),
+    "440306": ("深圳市", "宝安区"),
+    "440307": ("深圳市", "龙岗区"),
+    "440308": ("深圳市", "盐田区"),
+    "440309": ("深圳市", "龙华区"),
+    "440310": ("深圳市", "坪山区"),
+    "440311": ("深圳市", "光明区"),
+    "440103": ("广州市", "荔湾区"),
+    "440104": ("广州市", "越秀区"),
+    "440105": ("广州市", "海珠区"),
+    "440106": ("广州市", "天河区"),
+    "440111": ("广州市", "白云区"),
+    "440112": ("广州市", "黄埔区"),
+    "440113": ("广州市", "番禺区"),
+    "440114": ("广州市", "花都区"),
+    "440115": ("广州市", "南沙区"),
+    "440117": ("广州市", "从化区"),
+    "440118": ("广州市", "增城区"),
 }
 CITY_PREFIXES = {"4403": "深圳市", "4401": "广州市"}
 

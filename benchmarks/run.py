@@ -52,7 +52,9 @@ def mark(word):
     os.write(1, (word + "\\n").encode())
 """
 
-BARE_APP = _MARK + """
+BARE_APP = (
+    _MARK
+    + """
 from textual.app import App
 from textual.widgets import Footer, Header, Input, Label
 class Bare(App):
@@ -69,8 +71,11 @@ class Bare(App):
             self.exit()
 Bare().run(headless=True)
 """
+)
 
-ADVISOR_APP = _MARK + """
+ADVISOR_APP = (
+    _MARK
+    + """
 from pathlib import Path
 import screens.app
 from screens.app import AdvisorApp
@@ -89,6 +94,7 @@ class Timed(AdvisorApp):
             self.exit()
 Timed().run(headless=True)
 """
+)
 
 # The pydantic floor of ``advisor match --format json``.
 PYDANTIC_FLOOR = """
@@ -263,7 +269,12 @@ def scale_catalogue(sizes: list[int], n_profiles: int) -> None:
         add(f"scale: match one profile, {size:,} measures", xs, f"{med / size * 1e6:.1f} µs/measure")
     if len(per) > 1:
         first = per[0][1] / per[0][0]
-        note("scale: per-measure cost, largest vs smallest", f"{per[-1][1] / per[-1][0] / first:.2f}×", "", "≈ 1× (linear)")
+        note(
+            "scale: per-measure cost, largest vs smallest",
+            f"{per[-1][1] / per[-1][0] / first:.2f}×",
+            "",
+            "≈ 1× (linear)",
+        )
 
 
 def batch_runs(sizes: list[int], throughput: int, jobs: int, repeat: int) -> None:
@@ -273,7 +284,7 @@ def batch_runs(sizes: list[int], throughput: int, jobs: int, repeat: int) -> Non
     with tempfile.TemporaryDirectory() as tmp:
         floor = Path(tmp) / "csv_floor.py"
         floor.write_text(CSV_FLOOR, encoding="utf-8")
-        for size in sorted(set(sizes + [throughput])):
+        for size in sorted(set([*sizes, throughput])):
             source = write_csv(Path(tmp) / f"in-{size}.csv", random_profiles(size, seed=size))
             out = Path(tmp) / f"out-{size}.csv"
             argv = [PY, "-m", "advisor", "batch", str(source), "--out", str(out), "--as-of", AS_OF.isoformat()]
@@ -282,17 +293,29 @@ def batch_runs(sizes: list[int], throughput: int, jobs: int, repeat: int) -> Non
             if size != throughput:
                 run_cmd(argv, env)  # warm
                 xs = [run_cmd(argv, env) for _ in range(2 if size >= 10_000 else 3)]
-                add(f"scale: advisor batch, {size:,} profiles (wall, incl. start-up)", xs,
-                    f"{statistics.median(xs) / size * 1e6:.0f} µs/profile")
+                add(
+                    f"scale: advisor batch, {size:,} profiles (wall, incl. start-up)",
+                    xs,
+                    f"{statistics.median(xs) / size * 1e6:.0f} µs/profile",
+                )
                 continue
-            t = interleaved({"floor": [PY, str(floor), str(source), str(Path(tmp) / "floor-out.csv")], "batch": argv},
-                            repeat, env)
+            t = interleaved(
+                {"floor": [PY, str(floor), str(source), str(Path(tmp) / "floor-out.csv")], "batch": argv}, repeat, env
+            )
             base = add(f"batch floor: read the CSV, write one row per company ({size:,})", t["floor"])
-            med = add(f"advisor batch, {size:,} profiles, {jobs or os.cpu_count()} processes (wall)", t["batch"],
-                      ratio(t["batch"], base), "≤ 4×")
+            med = add(
+                f"advisor batch, {size:,} profiles, {jobs or os.cpu_count()} processes (wall)",
+                t["batch"],
+                ratio(t["batch"], base),
+                "≤ 4×",
+            )
             rate = size / med
-            note(f"batch throughput, {size:,} profiles", f"{rate:,.0f} profiles/s",
-                 f"floor {size / base:,.0f}/s", "≥ 20,000/s")
+            note(
+                f"batch throughput, {size:,} profiles",
+                f"{rate:,.0f} profiles/s",
+                f"floor {size / base:,.0f}/s",
+                "≥ 20,000/s",
+            )
 
 
 def print_table() -> None:
@@ -319,8 +342,11 @@ def main() -> None:
     args = parser.parse_args()
     only = set(args.only or ("startup", "match", "scale", "batch"))
 
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.2f} at start",
+        flush=True,
+    )
     if "startup" in only:
         startup(5 if args.quick else 15)
     if "match" in only:

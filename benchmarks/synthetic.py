@@ -20,7 +20,9 @@ _NAMES = ("光明", "南山", "智算", "数联", "星河", "云图", "深蓝", 
 
 
 def credit_code(rng: random.Random) -> str:
-    first17 = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(_CODE_CHARS) for _ in range(9))
+    first17 = (
+        "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(_CODE_CHARS) for _ in range(9))
+    )
     return first17 + credit_code_check_char(first17)
 
 
@@ -112,21 +114,37 @@ def random_profile(rng: random.Random, answered: float = 0.7) -> dict[str, Any]:
         put("projects", "ai_demo_level", rng.choice(["national", "provincial", "municipal", "none"]))
     if ask():
         put("projects", "vertical_model_cases", rng.randint(0, 12))
-    for section, key in (("projects", "core_team_major_project"), ("projects", "backbone_talent"),
-                         ("compute", "platform_approved"), ("compute", "platform_key_project"),
-                         ("data", "dataset_provider"), ("space", "newly_moved_in"),
-                         ("park", "feature_park_recognised"), ("park", "harmony_base_approved"),
-                         ("park", "incubator_resident"), ("finance", "vc_institution_filed"),
-                         ("finance", "platform_enterprise_recognised")):
+    for section, key in (
+        ("projects", "core_team_major_project"),
+        ("projects", "backbone_talent"),
+        ("compute", "platform_approved"),
+        ("compute", "platform_key_project"),
+        ("data", "dataset_provider"),
+        ("space", "newly_moved_in"),
+        ("park", "feature_park_recognised"),
+        ("park", "harmony_base_approved"),
+        ("park", "incubator_resident"),
+        ("finance", "vc_institution_filed"),
+        ("finance", "platform_enterprise_recognised"),
+    ):
         if ask():
             put(section, key, rng.random() < 0.5)
-    for section, key, high in (("projects", "core_team_city_grant_wan", 2000), ("compute", "platform_investment_wan", 50_000),
-                               ("compute", "purchase_in_district_wan", 2000), ("data", "data_service_revenue_wan", 5000),
-                               ("data", "dataset_purchase_in_district_wan", 1000), ("space", "annual_rent_wan", 800),
-                               ("park", "tenants_revenue_wan", 2_000_000), ("park", "tenants_revenue_rewarded_wan", 1_000_000),
-                               ("finance", "vc_investment_wan", 20_000), ("finance", "loan_interest_wan", 500),
-                               ("finance", "guarantee_fee_wan", 200), ("tax", "rd_expense_wan", 5000),
-                               ("tax", "software_product_sales_wan", 20_000), ("tax", "software_vat_paid_wan", 2000)):
+    for section, key, high in (
+        ("projects", "core_team_city_grant_wan", 2000),
+        ("compute", "platform_investment_wan", 50_000),
+        ("compute", "purchase_in_district_wan", 2000),
+        ("data", "data_service_revenue_wan", 5000),
+        ("data", "dataset_purchase_in_district_wan", 1000),
+        ("space", "annual_rent_wan", 800),
+        ("park", "tenants_revenue_wan", 2_000_000),
+        ("park", "tenants_revenue_rewarded_wan", 1_000_000),
+        ("finance", "vc_investment_wan", 20_000),
+        ("finance", "loan_interest_wan", 500),
+        ("finance", "guarantee_fee_wan", 200),
+        ("tax", "rd_expense_wan", 5000),
+        ("tax", "software_product_sales_wan", 20_000),
+        ("tax", "software_vat_paid_wan", 2000),
+    ):
         if ask():
             put(section, key, _wan(rng, high))
     if ask():
@@ -224,9 +242,16 @@ def write_csv(path: Path, profiles: list[dict[str, Any]], header: list[str] | No
 
 def _scale_condition(condition: Any, factor: Decimal) -> Any:
     update: dict[str, Any] = {}
-    if condition.op in ("ge", "gt", "le", "lt") and not isinstance(condition.value, (bool, list)) and condition.value is not None:
-        update["value"] = (Decimal(condition.value) * factor).quantize(Decimal(1)) if not isinstance(condition.value, int) \
+    if (
+        condition.op in ("ge", "gt", "le", "lt")
+        and not isinstance(condition.value, (bool, list))
+        and condition.value is not None
+    ):
+        update["value"] = (
+            (Decimal(condition.value) * factor).quantize(Decimal(1))
+            if not isinstance(condition.value, int)
             else int(condition.value * factor)
+        )
     if condition.any:
         update["any"] = [_scale_condition(c, factor) for c in condition.any]
     if condition.all:
@@ -245,9 +270,13 @@ def synthetic_catalogue(base: Any, n_measures: int, seed: int = 7) -> Any:
     for i in range(n_measures):
         m = originals[i % len(originals)]
         factor = Decimal(rng.choice([50, 75, 100, 125, 150, 200])) / 100
-        measures.append(m.model_copy(update={
-            "id": f"{m.id}-s{i}",
-            "conditions": [_scale_condition(c, factor) for c in m.conditions],
-        }))
+        measures.append(
+            m.model_copy(
+                update={
+                    "id": f"{m.id}-s{i}",
+                    "conditions": [_scale_condition(c, factor) for c in m.conditions],
+                }
+            )
+        )
     measures.sort(key=lambda m: m.id)
     return dataclasses.replace(base, measures=measures)

@@ -7,10 +7,12 @@ thread workers that post messages back. Screens render; ``advisor`` decides.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
@@ -70,7 +72,7 @@ def screen_keys(app: App[None]) -> tuple[str, list[tuple[str, str]]]:
     screen = app.screen
     keys: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
+    for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description or not type(active.node).__module__.startswith("screens"):
             continue
@@ -104,8 +106,14 @@ class AdvisorApp(App[None]):
     class ProfileOpened(Message):
         """A profile was read from disk (a file or an unfinished consultation)."""
 
-        def __init__(self, profile: Profile, path: Path | None, consultation_id: str,
-                     section: str | None = None, resumed: bool = False) -> None:
+        def __init__(
+            self,
+            profile: Profile,
+            path: Path | None,
+            consultation_id: str,
+            section: str | None = None,
+            resumed: bool = False,
+        ) -> None:
             super().__init__()
             self.profile = profile
             self.path = path
@@ -125,8 +133,14 @@ class AdvisorApp(App[None]):
             super().__init__()
             self.text = text
 
-    def __init__(self, engine: Engine | None = None, profile_path: Path | None = None, *, as_of: _dt.date | None = None,
-                 load_engine: Callable[[], Engine] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        profile_path: Path | None = None,
+        *,
+        as_of: _dt.date | None = None,
+        load_engine: Callable[[], Engine] | None = None,
+    ) -> None:
         """``engine`` given: use it. None: paint first, then load the rules with
         ``load_engine`` (default: the bundled rules) in a worker; see screens.loading."""
         super().__init__()
@@ -180,10 +194,8 @@ class AdvisorApp(App[None]):
 
     def _release_lock(self) -> None:
         if self.locked_id is not None:
-            try:
+            with contextlib.suppress(OSError):
                 storage.release_lock(self.locked_id)
-            except OSError:
-                pass
             self.locked_id = None
 
     # --- the rule set (loaded after the first paint) -------------------------------------
@@ -225,8 +237,9 @@ class AdvisorApp(App[None]):
 
         return any(isinstance(screen, QuestionnaireScreen) for screen in self.screen_stack)
 
-    def start_consultation(self, profile: Profile, consultation_id: str, saved_path: Path | None = None,
-                           section: str | None = None) -> None:
+    def start_consultation(
+        self, profile: Profile, consultation_id: str, saved_path: Path | None = None, section: str | None = None
+    ) -> None:
         """Make ``profile`` the current consultation and open the questionnaire.
 
         The consultation is locked for this process; if another running instance
@@ -255,18 +268,25 @@ class AdvisorApp(App[None]):
             self.pop_screen()
         self.push_screen(QuestionnaireScreen(initial_section=section))
 
-    def _offer_copy(self, profile: Profile, saved_path: Path | None, section: str | None,
-                    elsewhere: storage.OpenElsewhere) -> None:
+    def _offer_copy(
+        self, profile: Profile, saved_path: Path | None, section: str | None, elsewhere: storage.OpenElsewhere
+    ) -> None:
         where = f"进程 {elsewhere.pid}" if elsewhere.pid else "另一个正在启动的窗口"
 
         def decide(choice: str | None) -> None:
             if choice == "copy":
-                self.start_consultation(profile.model_copy(deep=True), storage.new_consultation_id(), saved_path, section)
+                self.start_consultation(
+                    profile.model_copy(deep=True), storage.new_consultation_id(), saved_path, section
+                )
 
-        self.push_screen(ChoiceDialog(
-            f"这次咨询已在另一个窗口中打开（{where}）。两处同时修改会互相覆盖，所以这里不会直接打开它。\n"
-            "可以以副本继续：复制现有回答，另存为一份新的自动保存，两边的回答都不会丢失。",
-            [("copy", "以副本继续"), ("cancel", "返回")]), decide)
+        self.push_screen(
+            ChoiceDialog(
+                f"这次咨询已在另一个窗口中打开（{where}）。两处同时修改会互相覆盖，所以这里不会直接打开它。\n"
+                "可以以副本继续：复制现有回答，另存为一份新的自动保存，两边的回答都不会丢失。",
+                [("copy", "以副本继续"), ("cancel", "返回")],
+            ),
+            decide,
+        )
 
     @needs_engine
     def action_new_consultation(self) -> None:
@@ -293,8 +313,10 @@ class AdvisorApp(App[None]):
                 self._finish_consultation()
 
         self.push_screen(
-            ChoiceDialog("结束这次咨询吗？尚未保存的回答可以先保存为画像文件。",
-                         [("save", "保存后结束"), ("discard", "不保存，结束"), ("cancel", "继续咨询")]),
+            ChoiceDialog(
+                "结束这次咨询吗？尚未保存的回答可以先保存为画像文件。",
+                [("save", "保存后结束"), ("discard", "不保存，结束"), ("cancel", "继续咨询")],
+            ),
             decide,
         )
 
@@ -312,8 +334,12 @@ class AdvisorApp(App[None]):
 
     def request_autosave(self) -> None:
         """Autosave a snapshot of the current answers in a thread worker."""
-        self._pending_autosave = (self.consultation_id, self.profile.model_copy(deep=True),
-                                  self.saved_path, self.current_section)
+        self._pending_autosave = (
+            self.consultation_id,
+            self.profile.model_copy(deep=True),
+            self.saved_path,
+            self.current_section,
+        )
         self._autosave()
 
     @work(thread=True, group="autosave")
@@ -326,7 +352,9 @@ class AdvisorApp(App[None]):
             try:
                 storage.autosave(pending[1], pending[0], source=pending[2], section=pending[3])
             except OSError as exc:
-                self.post_message(self.FileProblem(f"自动保存失败：{os_error_text(exc)}。回答仍在内存中，请用 Ctrl+S 保存。"))
+                self.post_message(
+                    self.FileProblem(f"自动保存失败：{os_error_text(exc)}。回答仍在内存中，请用 Ctrl+S 保存。")
+                )
 
     @work(thread=True, group="autosave")
     def discard_autosave(self, consultation_id: str) -> None:
@@ -352,7 +380,7 @@ class AdvisorApp(App[None]):
         except ProfileError as exc:
             self.post_message(self.FileProblem(f"无法打开画像。{exc}"))
             return
-        except Exception as exc:  # noqa: BLE001 - any file: a Chinese message, never a crash
+        except Exception as exc:
             self.post_message(self.FileProblem(f"无法打开画像：读取时出错（{type(exc).__name__}），文件未被改动。"))
             return
         storage.remember_profile(path)
@@ -377,7 +405,7 @@ class AdvisorApp(App[None]):
         except (ProfileError, ValueError) as exc:
             self.post_message(self.FileProblem(f"无法继续这次咨询。{exc}"))
             return
-        except Exception as exc:  # noqa: BLE001 - a damaged autosave never crashes the app
+        except Exception as exc:
             self.post_message(self.FileProblem(f"无法继续这次咨询：自动保存文件读取出错（{type(exc).__name__}）。"))
             return
         record = storage.autosave_record(consultation_id)
@@ -422,7 +450,11 @@ class AdvisorApp(App[None]):
         try:
             save_profile(profile, path)
         except OSError as exc:
-            self.post_message(self.FileProblem(f"无法保存到 {display_path(path)}：{os_error_text(exc)}。回答没有丢失，请换一个位置再试。"))
+            self.post_message(
+                self.FileProblem(
+                    f"无法保存到 {display_path(path)}：{os_error_text(exc)}。回答没有丢失，请换一个位置再试。"
+                )
+            )
             return
         storage.remember_profile(path)
         self.post_message(self.ProfileSaved(path))

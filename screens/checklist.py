@@ -43,8 +43,14 @@ def selections(items: list[ChecklistItem], marks: dict[str, bool]) -> list[Selec
     out: list[Selection[str]] = []
     for item in items:
         if not item.for_eligible and not any(s.value == POSSIBLE_HEADING for s in out):
-            out.append(Selection(Text("── 以下仅用于可能符合的措施：确认符合后再准备 ──", style="bold yellow"),
-                                 POSSIBLE_HEADING, False, disabled=True))
+            out.append(
+                Selection(
+                    Text("── 以下仅用于可能符合的措施：确认符合后再准备 ──", style="bold yellow"),
+                    POSSIBLE_HEADING,
+                    False,
+                    disabled=True,
+                )
+            )
         out.append(Selection(item_prompt(item), item.material.id, bool(marks.get(item.material.id, item.ready))))
     return out
 

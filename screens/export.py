@@ -20,9 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from advisor import storage
 from advisor.profile_io import os_error_text
 from advisor.terminal_text import printable
-from advisor import storage
 
 
 @dataclass(frozen=True)

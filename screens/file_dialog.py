@@ -7,8 +7,8 @@ save dialog asks before overwriting an existing file.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from rich.text import Text
 from textual import on
@@ -129,7 +129,6 @@ class OpenFileDialog(PathDialog):
             self.dismiss(path)
 
 
-
 class SaveFileDialog(PathDialog):
     """Choose where to save; asks before overwriting. Returns the path or None."""
 
@@ -181,11 +180,13 @@ class SaveFileDialog(PathDialog):
         elif not path.parent.is_dir():
             self._error(f"文件夹不存在：{display_path(path.parent)}")
         elif path.exists():
+
             def overwrite_or_stay(overwrite: bool | None) -> None:
                 if overwrite:
                     self.dismiss(path)
 
-            self.app.push_screen(ConfirmDialog(f"“{printable(path.name)}”已存在，要覆盖它吗？", confirm_label="覆盖"), overwrite_or_stay)
+            self.app.push_screen(
+                ConfirmDialog(f"“{printable(path.name)}”已存在，要覆盖它吗？", confirm_label="覆盖"), overwrite_or_stay
+            )
         else:
             self.dismiss(path)
-

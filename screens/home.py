@@ -39,8 +39,9 @@ class HomeScreen(Screen[None]):
     class ListsLoaded(Message):
         """Unfinished consultations and recent files, read in a worker."""
 
-        def __init__(self, unfinished: list[storage.Unfinished], recent: list[Path],
-                     damaged: list[storage.Damaged] | None = None) -> None:
+        def __init__(
+            self, unfinished: list[storage.Unfinished], recent: list[Path], damaged: list[storage.Damaged] | None = None
+        ) -> None:
             super().__init__()
             self.unfinished = unfinished
             self.recent = recent
@@ -55,14 +56,21 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="home"):
-            yield Static("离线匹配企业可申请的政府扶持措施：回答问题，实时查看符合的政策与金额。", markup=False, id="home-intro")
+            yield Static(
+                "离线匹配企业可申请的政府扶持措施：回答问题，实时查看符合的政策与金额。", markup=False, id="home-intro"
+            )
             with Horizontal(id="home-actions"):
                 yield Button("新建咨询 (n)", variant="primary", id="new")
                 yield Button("打开画像 (o)", id="open")
                 yield Button("浏览政策库 (l)", id="library")
             yield Static("继续上次未完成的咨询", markup=False, classes="home-heading")
             yield OptionList(markup=False, id="unfinished")
-            yield Static("无法读取的自动保存文件（回车：移到 damaged 文件夹）", markup=False, classes="home-heading", id="damaged-heading")
+            yield Static(
+                "无法读取的自动保存文件（回车：移到 damaged 文件夹）",
+                markup=False,
+                classes="home-heading",
+                id="damaged-heading",
+            )
             yield OptionList(markup=False, id="damaged")
             yield Static("最近的画像文件", markup=False, classes="home-heading")
             yield OptionList(markup=False, id="recent")
@@ -107,7 +115,9 @@ class HomeScreen(Screen[None]):
             recent.add_option(Option("（还没有打开或保存过画像）", disabled=True))
         damaged = self.query_one("#damaged", OptionList)
         damaged.clear_options()
-        damaged.add_options(Option(f"{d.label}：{printable(d.reason)[:120]}", id=str(i)) for i, d in enumerate(self.damaged))
+        damaged.add_options(
+            Option(f"{d.label}：{printable(d.reason)[:120]}", id=str(i)) for i, d in enumerate(self.damaged)
+        )
         damaged.display = bool(self.damaged)
         self.query_one("#damaged-heading").display = bool(self.damaged)
         if self.damaged:
@@ -153,9 +163,13 @@ class HomeScreen(Screen[None]):
             self.damaged = [d for d in self.damaged if d is not chosen]
             self.show_lists(self.ListsLoaded(self.unfinished, self.recent, self.damaged))
 
-        self.app.push_screen(ConfirmDialog(
-            f"自动保存文件“{chosen.label}”无法读取：{chosen.reason}\n\n把它移到 damaged 文件夹？文件会保留，不会删除。",
-            confirm_label="移走"), move)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"自动保存文件“{chosen.label}”无法读取：{chosen.reason}\n\n把它移到 damaged 文件夹？文件会保留，不会删除。",
+                confirm_label="移走",
+            ),
+            move,
+        )
 
     def action_discard_unfinished(self) -> None:
         listing = self.query_one("#unfinished", OptionList)
@@ -169,4 +183,7 @@ class HomeScreen(Screen[None]):
                 self.unfinished = [u for u in self.unfinished if u is not chosen]
                 self.show_lists(self.ListsLoaded(self.unfinished, self.recent, self.damaged))
 
-        self.app.push_screen(ConfirmDialog(f"丢弃“{printable(chosen.company)}”这次未完成的咨询？丢弃后无法恢复。", confirm_label="丢弃"), discard)
+        self.app.push_screen(
+            ConfirmDialog(f"丢弃“{printable(chosen.company)}”这次未完成的咨询？丢弃后无法恢复。", confirm_label="丢弃"),
+            discard,
+        )

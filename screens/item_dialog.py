@@ -6,7 +6,8 @@ option's number) moves on to the next field.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult

@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.terminal_text import printable
 from advisor.report import article_ref
+from advisor.terminal_text import printable
 
 
 class LibraryScreen(Screen[None]):
@@ -25,7 +25,9 @@ class LibraryScreen(Screen[None]):
         yield Header()
         with Horizontal(id="library-body"):
             yield OptionList(
-                *[Option(printable(m.title), id=m.id) for m in catalogue.measures], markup=False, id="measures",
+                *[Option(printable(m.title), id=m.id) for m in catalogue.measures],
+                markup=False,
+                id="measures",
             )
             with VerticalScroll(id="measure-detail"):
                 yield Static("", markup=False, id="measure-text")
@@ -42,15 +44,17 @@ class LibraryScreen(Screen[None]):
         catalogue = self.app.engine.catalogue
         measure = catalogue.measure(event.option.id or "")
         source = catalogue.sources[measure.document]
-        text = "\n".join([
-            measure.title,
-            "",
-            f"出处：{source.title}（{source.issuer}，{source.status}）",
-            f"条款：{article_ref(measure.article)}",
-            f"地区：{measure.region}",
-            f"施行：{source.dates_text}",
-            "",
-            "原文：",
-            f"“{measure.quote}”",
-        ])
+        text = "\n".join(
+            [
+                measure.title,
+                "",
+                f"出处：{source.title}（{source.issuer}，{source.status}）",
+                f"条款：{article_ref(measure.article)}",
+                f"地区：{measure.region}",
+                f"施行：{source.dates_text}",
+                "",
+                "原文：",
+                f"“{measure.quote}”",
+            ]
+        )
         self.query_one("#measure-text", Static).update(Text(printable(text, multiline=True)))

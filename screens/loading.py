@@ -12,8 +12,9 @@ error they show that error again instead of running.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.message import Message
 
@@ -51,12 +52,18 @@ def load_rules_message(load: Callable[[], Engine]) -> EngineLoaded | RulesFailed
     except RuleSetError as exc:
         shown = [printable(str(p)) for p in exc.problems[:20]]
         more = f"\n……另有 {len(exc.problems) - 20} 处问题" if len(exc.problems) > 20 else ""
-        return RulesFailed(f"规则库有误，无法使用，共 {len(exc.problems)} 处问题：\n" + "\n".join(f"· {p}" for p in shown) + more
-                           + "\n\n请运行 advisor rules check 查看全部问题，修正规则文件后重新启动。")
+        return RulesFailed(
+            f"规则库有误，无法使用，共 {len(exc.problems)} 处问题：\n"
+            + "\n".join(f"· {p}" for p in shown)
+            + more
+            + "\n\n请运行 advisor rules check 查看全部问题，修正规则文件后重新启动。"
+        )
     except OSError as exc:
         return RulesFailed(f"无法读取规则库：{printable(exc.strerror or str(exc))}。请检查安装是否完整后重新启动。")
-    except Exception as exc:  # noqa: BLE001 - any other failure is still told in Chinese
-        return RulesFailed(f"加载规则库时出错：{printable(type(exc).__name__)}：{printable(str(exc))}。请重新安装后再试。")
+    except Exception as exc:
+        return RulesFailed(
+            f"加载规则库时出错：{printable(type(exc).__name__)}：{printable(str(exc))}。请重新安装后再试。"
+        )
 
 
 def needs_engine(method: Method) -> Method:

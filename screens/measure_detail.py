@@ -23,6 +23,8 @@ from screens.safe_text import safe_text
 
 CONDITION_MARK = {"met": ("✓", "green"), "failed": ("✗", "red"), "unknown": ("?", "yellow")}
 VERDICT = {"eligible": "为什么符合", "possible": "为什么可能符合", "ineligible": "为什么不符合"}
+
+
 #: Characters of context kept on each side of the clause within its paragraph.
 def quote_in_context(before: str, quote: str, after: str) -> Text:
     """The paragraph around the clause: the clause itself in bold, the rest dimmed."""
@@ -75,7 +77,12 @@ def conditions_view(r: MatchResult) -> Table | Text:
     rows = []
     for condition in r.conditions:
         mark, style = CONDITION_MARK.get(condition.state, ("?", "yellow"))
-        rows.append((Text(mark, style=f"bold {style}"), Text(condition.text, style=style if condition.state == "failed" else "")))
+        rows.append(
+            (
+                Text(mark, style=f"bold {style}"),
+                Text(condition.text, style=style if condition.state == "failed" else ""),
+            )
+        )
     return marked_lines(rows) if rows else Text("（没有附加条件）", style="dim")
 
 
@@ -89,7 +96,9 @@ def amount_text(r: MatchResult) -> Text:
     text.append(r.amount.display(), style="bold")
     text.append("\n计算：" + (r.amount.calculation or "—"))
     counted = "是" if r.counted_in_total else "否"
-    text.append(f"\n计入合计：{counted}" + (f"（{r.count_note}）" if r.count_note and r.count_note != "计入合计" else ""))
+    text.append(
+        f"\n计入合计：{counted}" + (f"（{r.count_note}）" if r.count_note and r.count_note != "计入合计" else "")
+    )
     if r.amount.later_yuan:
         text.append(f"\n以后阶段还可获：{format_wan(r.amount.later_yuan)}")
     if r.near_miss is not None and r.near_miss.kind == "suggestion":
@@ -126,7 +135,9 @@ def notes_view(r: MatchResult, engine: Engine) -> Table | Text:
         lines.append(m.context)
     for cited in m.also_cited:
         source = engine.catalogue.sources.get(cited.document)
-        lines.append(f"另见《{source.title if source else cited.document}》{article_ref(cited.article)}：“{cited.quote}”")
+        lines.append(
+            f"另见《{source.title if source else cited.document}》{article_ref(cited.article)}：“{cited.quote}”"
+        )
     return bullets(lines, empty="无")
 
 
@@ -166,7 +177,11 @@ class MeasureDetailScreen(Screen[None]):
         with VerticalScroll(id="detail"):
             yield Static(safe_text(heading_text(r)), markup=False, id="detail-heading")
             yield section("文件与条款", source_text(r), id="detail-source")
-            yield section("原文（加粗为本条款，前后为所在段落）", quote_in_context(*catalogue.context(r.measure.document, r.measure.quote)), id="detail-quote")
+            yield section(
+                "原文（加粗为本条款，前后为所在段落）",
+                quote_in_context(*catalogue.context(r.measure.document, r.measure.quote)),
+                id="detail-quote",
+            )
             yield section(VERDICT[r.status], conditions_view(r), id="detail-conditions")
             if r.missing:
                 yield section("待回答的问题（决定是否符合或金额）", missing_view(r, self.engine), id="detail-missing")
@@ -174,7 +189,11 @@ class MeasureDetailScreen(Screen[None]):
             yield section("申请材料", materials_view(r, self.engine), id="detail-materials")
             yield section("说明", notes_view(r, self.engine), id="detail-notes")
             if catalogue.interpretations_of(r.measure):
-                yield section("本工具采用的解读（docs/interpretations.md）", interpretations_view(r, self.engine), id="detail-interpretations")
+                yield section(
+                    "本工具采用的解读（docs/interpretations.md）",
+                    interpretations_view(r, self.engine),
+                    id="detail-interpretations",
+                )
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:

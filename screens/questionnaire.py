@@ -14,6 +14,7 @@ offers the city (and district, where the code names one) as a suggestion.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,8 +25,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
-
-from decimal import Decimal
 
 from advisor.profile import DISTRICTS_BY_CITY
 from advisor.profile_io import describe_profile_errors
@@ -111,8 +110,11 @@ class QuestionnaireScreen(Screen[None]):
                             yield Static(section.help, markup=False, classes="page-help")
                         if section is sections[0]:  # the first page is ready at once
                             yield from self._new_fields(section.id)
-                        yield Static("本组暂时没有需要回答的问题，按 PageDown 或 ] 进入下一组。", markup=False,
-                                     classes="page-empty")
+                        yield Static(
+                            "本组暂时没有需要回答的问题，按 PageDown 或 ] 进入下一组。",
+                            markup=False,
+                            classes="page-empty",
+                        )
             yield LivePanel(id="live")
         yield Footer()
 
@@ -140,9 +142,12 @@ class QuestionnaireScreen(Screen[None]):
                 continue
             city = city_of(question.id)
             field = QuestionField(
-                question, profile.get(question.id), max_year=self.app.as_of.year,
+                question,
+                profile.get(question.id),
+                max_year=self.app.as_of.year,
                 choices=district_choices(profile.get(city)) if city else None,
-                skipped=question.id in skipped, id=field_id(question.id),
+                skipped=question.id in skipped,
+                id=field_id(question.id),
             )
             field.display = question.id in wanted
             self.fields[question.id] = field
@@ -225,7 +230,10 @@ class QuestionnaireScreen(Screen[None]):
     def _show_rent_conversion(self) -> None:
         """Under the rent questions: how the annual rent follows from the unit price."""
         space = self.app.profile.space
-        price_field, annual_field = self.fields.get("space.rent_yuan_per_m2_month"), self.fields.get("space.annual_rent_wan")
+        price_field, annual_field = (
+            self.fields.get("space.rent_yuan_per_m2_month"),
+            self.fields.get("space.annual_rent_wan"),
+        )
         price = space.rent_yuan_per_m2_month
         if price is not None and space.leased_area_m2 is not None:
             text = rent_conversion_text(Decimal(price), space.leased_area_m2)
@@ -266,8 +274,12 @@ class QuestionnaireScreen(Screen[None]):
             self._answers_changed()
             self.call_after_refresh(self.focus_next_unanswered, self.fields.get("identity.credit_code"))
 
-        self.app.push_screen(ConfirmDialog(f"{suggestion.text()}。\n把注册地填为“{place}”？", confirm_label="采用",
-                                           cancel_label="不采用"), adopt)
+        self.app.push_screen(
+            ConfirmDialog(
+                f"{suggestion.text()}。\n把注册地填为“{place}”？", confirm_label="采用", cancel_label="不采用"
+            ),
+            adopt,
+        )
 
     def action_same_as_registered(self) -> None:
         """同注册地: one key sets the tax and statistics place to the registered one."""
@@ -293,7 +305,7 @@ class QuestionnaireScreen(Screen[None]):
         else the next section's first question."""
         page = self.query_one(f"#page-{self.current_section}")
         shown = [f for f in page.query(QuestionField) if f.display]
-        after = shown[shown.index(field) + 1:] if field in shown else shown
+        after = shown[shown.index(field) + 1 :] if field in shown else shown
         skipped = set(self.app.profile.consultation.skipped)
         for candidate in after:
             if self.app.profile.get(candidate.key) is None and candidate.key not in skipped:

@@ -20,7 +20,6 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 
-from advisor.terminal_text import printable
 from advisor import exports
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult
 from advisor.profile import Profile
@@ -37,8 +36,12 @@ from screens.widgets.results_table import ResultsTable
 from screens.widgets.totals_panel import TotalsPanel
 
 ALL = "all"
-STATUS_FILTERS = {ALL: "全部", ELIGIBLE: STATUS_LABEL[ELIGIBLE], POSSIBLE: STATUS_LABEL[POSSIBLE],
-                  INELIGIBLE: STATUS_LABEL[INELIGIBLE]}
+STATUS_FILTERS = {
+    ALL: "全部",
+    ELIGIBLE: STATUS_LABEL[ELIGIBLE],
+    POSSIBLE: STATUS_LABEL[POSSIBLE],
+    INELIGIBLE: STATUS_LABEL[INELIGIBLE],
+}
 #: Sort orders, in the order ``s`` cycles through them.
 SORT_LABEL = {"rank": "推荐顺序", "amount": "按金额（状态分组内）", "amount_all": "按金额（不分状态）"}
 _STATUS_RANK = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
@@ -52,14 +55,18 @@ def cycle(values: list[str], current: str) -> str:
     return values[(values.index(current) + 1) % len(values)]
 
 
-def filter_results(results: list[MatchResult], status: str, region: str, category: str,
-                   sort: str | bool = "rank") -> list[MatchResult]:
+def filter_results(
+    results: list[MatchResult], status: str, region: str, category: str, sort: str | bool = "rank"
+) -> list[MatchResult]:
     """The rows to show: the engine's ranking; by estimated value (highest first) within
     each status group (eligible first); or, when asked, by value across the groups."""
     if sort is True:
         sort = "amount"
-    shown = [r for r in results
-             if status in (ALL, r.status) and region in (ALL, r.measure.region) and category in (ALL, r.measure.category)]
+    shown = [
+        r
+        for r in results
+        if status in (ALL, r.status) and region in (ALL, r.measure.region) and category in (ALL, r.measure.category)
+    ]
     if sort == "amount":
         shown.sort(key=lambda r: (_STATUS_RANK[r.status], *(-v for v in r.value_key)))  # stable on ties
     elif sort == "amount_all":
@@ -166,8 +173,9 @@ class ResultsScreen(Screen[None]):
         """Match the app's profile again and show everything anew."""
         self.assessment = self.engine.match(self.profile, self.as_of)
         heading = Text(company_name(self.profile), style="bold", end="")
-        heading.append(f" · 政策匹配结果 · 按 {self.as_of.isoformat()} 计 · 共 {len(self.assessment.results)} 项措施",
-                       style="")
+        heading.append(
+            f" · 政策匹配结果 · 按 {self.as_of.isoformat()} 计 · 共 {len(self.assessment.results)} 项措施", style=""
+        )
         self.query_one("#results-heading", Static).update(heading)
         banner = self.query_one("#notice-banner", NoticeBanner)
         banner.update(notice_banner(self.assessment))
@@ -184,15 +192,18 @@ class ResultsScreen(Screen[None]):
         if self.assessment is None:
             return
         results = self.assessment.results
-        shown = filter_results(results, self.status_filter, self.region_filter, self.category_filter,
-                               self.sort_mode)
+        shown = filter_results(results, self.status_filter, self.region_filter, self.category_filter, self.sort_mode)
         table = self.query_one("#results", ResultsTable)
         table.show(shown)
         region = "全部" if self.region_filter == ALL else self.region_filter
-        category = "全部" if self.category_filter == ALL else CATEGORY_LABEL.get(self.category_filter, self.category_filter)
+        category = (
+            "全部" if self.category_filter == ALL else CATEGORY_LABEL.get(self.category_filter, self.category_filter)
+        )
         bar = Text(f"显示 {len(shown)}/{len(results)} 项", style="bold", end="")
-        bar.append(f" · 状态：{STATUS_FILTERS[self.status_filter]} · 地区：{region} · 类别：{category}"
-                   f" · 排序：{SORT_LABEL[self.sort_mode]} · 回车：详情")
+        bar.append(
+            f" · 状态：{STATUS_FILTERS[self.status_filter]} · 地区：{region} · 类别：{category}"
+            f" · 排序：{SORT_LABEL[self.sort_mode]} · 回车：详情"
+        )
         review = uniform_review(shown)
         if "review" not in table.widths and shown and review is not None:
             bar.append(f" · 审核方式：{printable(review)}")
@@ -313,8 +324,12 @@ class ResultsScreen(Screen[None]):
             exports.export(path, kind, assessment, engine, profile)
         except OSError as error:
             self.post_message(self.ExportFailed(path, export_error_message(path, error)))
-        except Exception as error:  # noqa: BLE001 - shown to the user, never a traceback
-            self.post_message(self.ExportFailed(path, f"导出“{printable(path)}”时出错（{type(error).__name__}），原来的文件（如有）没有被改动。"))
+        except Exception as error:
+            self.post_message(
+                self.ExportFailed(
+                    path, f"导出“{printable(path)}”时出错（{type(error).__name__}），原来的文件（如有）没有被改动。"
+                )
+            )
         else:
             self.post_message(self.ExportWritten(path, kind))
 

@@ -11,22 +11,21 @@ moves on), other years are rows of 年度 and 营业收入.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from decimal import Decimal
-
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rich.text import Text
-
 from advisor.engine import format_answer
-from advisor.terminal_text import printable
 from advisor.rule_model import ListField
+from advisor.terminal_text import printable
 from advisor.units import parse_money
 
 YEAR_ROW = "year"
@@ -60,7 +59,11 @@ def rows_of(spec: Any, value: Any) -> list[dict[str, Any]]:
 def value_of(spec: Any, rows: list[dict[str, Any]]) -> Any:
     """Rows as the value to store: a list of items, or a year → amount dict (None if empty)."""
     if is_table(spec):
-        table = {row[YEAR_ROW]: row[AMOUNT_ROW] for row in rows if row.get(YEAR_ROW) is not None and row.get(AMOUNT_ROW) is not None}
+        table = {
+            row[YEAR_ROW]: row[AMOUNT_ROW]
+            for row in rows
+            if row.get(YEAR_ROW) is not None and row.get(AMOUNT_ROW) is not None
+        }
         return dict(sorted(table.items())) or None
     return [dict(row) for row in rows]
 
@@ -116,8 +119,14 @@ class ListAnswer(Vertical):
             with Horizontal(classes="inline-amount"):
                 yield Static(f"{year}年", markup=False, classes="inline-year")
                 amount = self.inline.get(year)
-                yield Input(f"{amount.normalize():f}" if amount is not None else "", placeholder="万元，也可写 1.3亿",
-                            compact=True, id=f"year-{year}", classes="inline-input", select_on_focus=False)
+                yield Input(
+                    f"{amount.normalize():f}" if amount is not None else "",
+                    placeholder="万元，也可写 1.3亿",
+                    compact=True,
+                    id=f"year-{year}",
+                    classes="inline-input",
+                    select_on_focus=False,
+                )
         yield OptionList(*self._options(), markup=False, classes="list-items")
         with Horizontal(classes="list-buttons"):
             yield Button("添加", id="add-item", compact=True)

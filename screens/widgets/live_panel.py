@@ -52,9 +52,11 @@ class LivePanel(Widget):
         t = self.totals
         if t is None:
             return "正在计算…"
-        return (f"实时估算：符合 {t.eligible_count} 项 {format_wan_range(t.eligible_min_yuan, t.eligible_max_yuan)} · "
-                f"可能 {t.possible_count} 项 {format_wan_range(t.possible_min_yuan, t.possible_max_yuan)} · "
-                f"已答 {self.answered}/{self.relevant}")
+        return (
+            f"实时估算：符合 {t.eligible_count} 项 {format_wan_range(t.eligible_min_yuan, t.eligible_max_yuan)} · "
+            f"可能 {t.possible_count} 项 {format_wan_range(t.possible_min_yuan, t.possible_max_yuan)} · "
+            f"已答 {self.answered}/{self.relevant}"
+        )
 
     @property
     def text(self) -> str:

@@ -4,7 +4,7 @@ what their clause pays."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual.widgets import OptionList

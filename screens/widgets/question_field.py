@@ -14,8 +14,9 @@ multi-selects and lists. After an answer by such a key or Enter the field posts
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from rich.text import Text
 from textual import events, on
@@ -203,10 +204,14 @@ class QuestionField(Vertical):
 
     def _title(self) -> Content:
         """Label, unit and a 不确定 mark when skipped — literal text, no markup."""
-        title = Content(self.spec.label + (f"（{self.spec.unit}）" if self.spec.unit and self.spec.type != "list" else ""))
+        title = Content(
+            self.spec.label + (f"（{self.spec.unit}）" if self.spec.unit and self.spec.type != "list" else "")
+        )
         title = title.stylize("bold")
-        hint = {"bool": "y 是 · n 否", "choice": "数字键选择", "multi": "数字键勾选 · 0 无", "list": "0 无"}.get(self.spec.type)
-        if hint and self.spec.type != "list" or hint and self.spec.item_fields:
+        hint = {"bool": "y 是 · n 否", "choice": "数字键选择", "multi": "数字键勾选 · 0 无", "list": "0 无"}.get(
+            self.spec.type
+        )
+        if (hint and self.spec.type != "list") or (hint and self.spec.item_fields):
             title = title + Content("  " + hint).stylize("dim")
         if self.skipped:
             title = title + Content("  ") + Content("不确定").stylize("$warning")
@@ -225,24 +230,41 @@ class QuestionField(Vertical):
             return Select(
                 self._select_options(self.choices),
                 value=self.value if self.value in dict(self.choices) else Select.NULL,
-                prompt="请选择", allow_blank=True, compact=True, classes="editor",
+                prompt="请选择",
+                allow_blank=True,
+                compact=True,
+                classes="editor",
             )
         if kind == "multi":
             chosen = set(self.value or [])
             return SelectionList(
-                *[Selection(Content(f"{n}. {label}"), value, value in chosen) for n, (value, label) in enumerate(self.choices, 1)],
+                *[
+                    Selection(Content(f"{n}. {label}"), value, value in chosen)
+                    for n, (value, label) in enumerate(self.choices, 1)
+                ],
                 Selection(Content("0. 无（以上都没有）"), NONE_VALUE, self.value == []),
                 classes="editor multi-editor",
             )
         if kind == "list":
             return ListAnswer(self.spec, self.value, max_year=self.max_year, classes="editor")
         if kind == "year":
-            return YearInput(value_text(self.value), placeholder=f"四位年份，如 {self.max_year - 1}；按 t 填今年（{self.max_year}）",
-                             compact=True, classes="editor", select_on_focus=False, this_year=self.max_year)
-        placeholder = {"wan": "金额，默认万元，也可写 60万、600000元、1.3亿",
-                       "price": "每平方米每月的租金（元），如 80",
-                       "area": "面积，单位平方米", "int": "整数"}.get(kind, "请输入")
-        return Input(value_text(self.value), placeholder=placeholder, compact=True, classes="editor", select_on_focus=False)
+            return YearInput(
+                value_text(self.value),
+                placeholder=f"四位年份，如 {self.max_year - 1}；按 t 填今年（{self.max_year}）",
+                compact=True,
+                classes="editor",
+                select_on_focus=False,
+                this_year=self.max_year,
+            )
+        placeholder = {
+            "wan": "金额，默认万元，也可写 60万、600000元、1.3亿",
+            "price": "每平方米每月的租金（元），如 80",
+            "area": "面积，单位平方米",
+            "int": "整数",
+        }.get(kind, "请输入")
+        return Input(
+            value_text(self.value), placeholder=placeholder, compact=True, classes="editor", select_on_focus=False
+        )
 
     # what the screen calls
 

@@ -9,7 +9,7 @@ second line before they are cut. The full text of every cell is on the detail sc
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -90,7 +90,7 @@ def title_lines(title: str, width: int, lines: int = ROW_LINES) -> list[str]:
     folded = fold_cells(printable(title), max(width, 2))
     if len(folded) <= lines:
         return folded
-    return folded[: lines - 1] + [shorten("".join(folded[lines - 1:]), width)]
+    return [*folded[: lines - 1], shorten("".join(folded[lines - 1 :]), width)]
 
 
 def row_height(result: MatchResult, widths: dict[str, int]) -> int:
@@ -150,8 +150,9 @@ class ResultsTable(DataTable[Text]):
         self._built_width = width
         if keep_id is None and (kept := self.selected_result()) is not None:
             keep_id = kept.measure.id
-        widths = column_widths(width, self.cell_padding, amount=amount_width(self._results),
-                               review=review_says_something(self._results))
+        widths = column_widths(
+            width, self.cell_padding, amount=amount_width(self._results), review=review_says_something(self._results)
+        )
         self.widths = widths
         self.clear(columns=True)
         for key, header in COLUMNS:
@@ -167,8 +168,12 @@ class ResultsTable(DataTable[Text]):
     @staticmethod
     def _cells(r: MatchResult, widths: dict[str, int], height: int = 1) -> list[Text]:
         counted = "是" if r.counted_in_total else "否"
-        title = Text("\n".join(title_lines(r.measure.title, widths["title"], height)),
-                     style="dim" if r.status == "ineligible" else "", no_wrap=True, end="")
+        title = Text(
+            "\n".join(title_lines(r.measure.title, widths["title"], height)),
+            style="dim" if r.status == "ineligible" else "",
+            no_wrap=True,
+            end="",
+        )
         cells = [
             fit(STATUS_LABEL[r.status], widths["status"], style=STATUS_STYLE[r.status]),
             title,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 from textual.content import Content
@@ -30,7 +30,8 @@ class SectionList(OptionList):
         """``sections`` are (id, title) pairs in catalogue order."""
         super().__init__(
             *[Option(section_prompt(title, 0, 0, self.PROMPT_WIDTH), id=sid) for sid, title in sections],
-            markup=False, **kwargs,
+            markup=False,
+            **kwargs,
         )
         self.titles = dict(sections)
         self.counts: dict[str, tuple[int, int]] = {}

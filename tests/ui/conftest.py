@@ -155,7 +155,6 @@ class Driver:
         await self.go_to(question_id)
         field = self.focused_field()
         options = [v for v, _ in field.choices]
-        selection = self.app.focused
         for value in values:
             await self.press("home")
             await self.press(*(["down"] * options.index(value)), "space")

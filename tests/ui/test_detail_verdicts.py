@@ -19,11 +19,20 @@ def _render(renderable) -> str:
 
 
 def test_detail_names_interpretations_and_groups(engine) -> None:
-    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "enterprise"},
-                                 "identity": {"registered_city": "深圳市", "registered_district": "光明区",
-                                              "newly_settled": True, "settled_year": 2026},
-                                 "industry": {"sectors": ["software"]},
-                                 "qualifications": {"key_software_enterprise": True, "key_software_year": 2026}})
+    profile = profile_from_data(
+        {
+            "schema_version": 2,
+            "applicant": {"kind": "enterprise"},
+            "identity": {
+                "registered_city": "深圳市",
+                "registered_district": "光明区",
+                "newly_settled": True,
+                "settled_year": 2026,
+            },
+            "industry": {"sectors": ["software"]},
+            "qualifications": {"key_software_enterprise": True, "key_software_year": 2026},
+        }
+    )
     result = next(r for r in engine.match(profile, AS_OF).results if r.measure.id == "gm-13-1")
     readings = _render(interpretations_view(result, engine))
     assert "时间词" in readings and "假定注册在光明区" in readings

@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from reference_consultation import NAME, STEPS, keystrokes
 
 from advisor.profile_io import load_profile
-from reference_consultation import NAME, STEPS, keystrokes
 
 TMUX = shutil.which("tmux")
 ADVISOR = Path(sys.executable).parent / "advisor"
@@ -110,6 +110,10 @@ def test_reference_consultation_from_the_keyboard(tmp_path: Path) -> None:
     p = load_profile(autosaves[0])
     assert p.identity.name == NAME and p.identity.stats_district == "光明区"
     assert p.scale.revenue_wan == {2024: Decimal(8000), 2025: Decimal(13000)}
-    assert (p.space.leased_area_m2, p.space.rent_yuan_per_m2_month, p.space.annual_rent_wan) == (1200, 80, Decimal("115.2"))
+    assert (p.space.leased_area_m2, p.space.rent_yuan_per_m2_month, p.space.annual_rent_wan) == (
+        1200,
+        80,
+        Decimal("115.2"),
+    )
     assert p.finance.vc_invested is False and p.events.held == [] and p.listing.stages_reached == []
     assert not list((data / "autosave").glob("*.lock"))  # released on quit

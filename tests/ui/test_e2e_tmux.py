@@ -8,7 +8,6 @@ a fixed sleep.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from advisor.profile import credit_code_check_char
 from advisor.profile_io import load_profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from private_tmux import stop_server, tmux_args  # noqa: E402 - the private tmux server
+from private_tmux import stop_server, tmux_args
 
 TMUX = shutil.which("tmux")
 ADVISOR = Path(sys.executable).parent / "advisor"
@@ -30,6 +29,7 @@ pytestmark = [
     pytest.mark.skipif(TMUX is None, reason="tmux 未安装：无法在真实终端中做端到端测试"),
     pytest.mark.skipif(not ADVISOR.exists(), reason=f"未找到已安装的 advisor 命令：{ADVISOR}"),
 ]
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _private_server():

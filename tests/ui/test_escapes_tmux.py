@@ -18,17 +18,19 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from private_tmux import stop_server, tmux  # noqa: E402
+from private_tmux import stop_server, tmux
 
-from advisor import storage  # noqa: E402
-from advisor.profile import Profile  # noqa: E402
-from advisor.profile_io import save_profile  # noqa: E402
+from advisor import storage
+from advisor.profile import Profile
+from advisor.profile_io import save_profile
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux 未安装")
 
 BASELINE = "advisor-baseline-title"
-HOSTILE_NAME = ("恶意\x1b]0;PWNED-TITLE\x07\x1b]2;PWNED-TITLE\x1b\\\x1b]52;c;UFdORUQ=\x07"
-                "\x1b]52;c;UFdORUQ=\x1b\\\x9d0;PWNED-C1\x9c\u202e反转")
+HOSTILE_NAME = (
+    "恶意\x1b]0;PWNED-TITLE\x07\x1b]2;PWNED-TITLE\x1b\\\x1b]52;c;UFdORUQ=\x07"
+    "\x1b]52;c;UFdORUQ=\x1b\\\x9d0;PWNED-C1\x9c\u202e反转"
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -80,15 +82,18 @@ def test_cli_and_app_with_a_hostile_name_leave_title_and_clipboard_alone(tmp_pat
     folder = tmp_path / "folder"
     folder.mkdir()
     save_profile(profile, folder / "\x1b]0;PWNED-TITLE\x07.toml")
-    (folder / "\x1b]52;c;UFdORUQ=\x07坏.toml").write_text("schema_version = 2\n[space]\nleased_area_m2 = \"\\u001b]0;PWNED\\u0007\"\n",
-                                                         encoding="utf-8")
+    (folder / "\x1b]52;c;UFdORUQ=\x07坏.toml").write_text(
+        'schema_version = 2\n[space]\nleased_area_m2 = "\\u001b]0;PWNED\\u0007"\n', encoding="utf-8"
+    )
     python = sys.executable
-    for number, command in enumerate([
-        f"{python} -m advisor match {path} | head -3",  # the heading names the company
-        f"{python} -m advisor match {path} --format json | head -3",
-        f"{python} -m advisor match {path} --format markdown | head -3",
-        f"{python} -m advisor batch {folder} --out {tmp_path / 'out.csv'} --jobs 1 2>&1 | head -4",
-    ]):
+    for number, command in enumerate(
+        [
+            f"{python} -m advisor match {path} | head -3",  # the heading names the company
+            f"{python} -m advisor match {path} --format json | head -3",
+            f"{python} -m advisor match {path} --format markdown | head -3",
+            f"{python} -m advisor batch {folder} --out {tmp_path / 'out.csv'} --jobs 1 2>&1 | head -4",
+        ]
+    ):
         session = f"cli{number}"
         shown = run_in_pane(session, command)
         assert "恶意" in shown or "PWNED" in shown, shown  # the hostile text was printed, escaped

@@ -77,7 +77,9 @@ async def test_json_export_matches_the_engine_contract(engine, tmp_path) -> None
         expected = json.loads(json.dumps(assessment_json(engine.match(app.profile, AS_OF), engine), ensure_ascii=False))
         assert data["company"] == "深圳光明智算科技有限公司"
         assert {k: v for k, v in data.items() if k != "company"} == expected
-        assert target.read_text(encoding="utf-8") == exports.render("json", engine.match(app.profile, AS_OF), engine, app.profile)
+        assert target.read_text(encoding="utf-8") == exports.render(
+            "json", engine.match(app.profile, AS_OF), engine, app.profile
+        )
         assert any(str(target) in message for message in notifications(app))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from advisor import storage
 from advisor.profile import Profile
-from advisor.profile_io import load_profile, save_profile
+from advisor.profile_io import load_profile
 
 SIZE = (100, 34)
 TRICKY_NAME = "[link=https://example.com]光明[/link][bold]智算"
@@ -46,7 +46,7 @@ async def test_home_lists_unfinished_and_resumes_it(make_app) -> None:
 
 async def test_opening_a_bad_file_shows_a_chinese_error_and_keeps_running(make_app, tmp_path: Path) -> None:
     bad = tmp_path / "home" / "Documents" / "坏画像.toml"
-    bad.write_text("schema_version = 2\n[space]\nleased_area_m2 = \"很大\"\n", encoding="utf-8")
+    bad.write_text('schema_version = 2\n[space]\nleased_area_m2 = "很大"\n', encoding="utf-8")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")

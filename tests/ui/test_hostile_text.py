@@ -103,7 +103,9 @@ def hostile_files(isolated_user: Path) -> Path:
     path = documents / "\x1b]0;PWNED\x07\u202e恶意.toml"
     save_profile(profile, path)
     storage.remember_profile(path)
-    (documents / "\x9b31m坏\x1b[2J.toml").write_text("schema_version = 2\n[space]\nleased_area_m2 = \"\\u001b[2J\"\n", encoding="utf-8")
+    (documents / "\x9b31m坏\x1b[2J.toml").write_text(
+        'schema_version = 2\n[space]\nleased_area_m2 = "\\u001b[2J"\n', encoding="utf-8"
+    )
     return path
 
 
@@ -182,7 +184,11 @@ def test_printable_covers_every_class() -> None:
     """The one sanitising step leaves no control, bidi or surrogate character."""
     from advisor.terminal_text import printable
 
-    for text in [*HOSTILE, "\ud800孤\udfff", "".join(chr(c) for c in range(0x20)) + "".join(chr(c) for c in range(0x7f, 0xa0))]:
+    for text in [
+        *HOSTILE,
+        "\ud800孤\udfff",
+        "".join(chr(c) for c in range(0x20)) + "".join(chr(c) for c in range(0x7F, 0xA0)),
+    ]:
         shown = printable(text)
         assert is_clean(shown) and "\x1b" not in shown and "\n" not in shown, repr(shown)
     assert printable("光明　智算") == "光明　智算"  # the ideographic space is text

@@ -16,14 +16,15 @@ import sys
 import time
 import tomllib
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from private_tmux import stop_server, tmux_args  # noqa: E402 - the private tmux server
+
 NAME = "断电[bold]测试[/bold]科技"
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -43,8 +44,12 @@ class Pane:
     def start(self) -> None:
         env_args = [arg for key, value in self.env.items() for arg in ("-e", f"{key}={value}")]
         command = f"exec {sys.executable} -m advisor"
-        subprocess.run(tmux_args("new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT),
-                                 *env_args, command), check=True)
+        subprocess.run(
+            tmux_args(
+                "new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT), *env_args, command
+            ),
+            check=True,
+        )
 
     def text(self) -> str:
         run = subprocess.run(tmux_args("capture-pane", "-p", "-t", self.session), capture_output=True, text=True)
@@ -54,8 +59,12 @@ class Pane:
         subprocess.run(tmux_args("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys), check=True)
 
     def pid(self) -> int:
-        run = subprocess.run(tmux_args("display-message", "-p", "-t", self.session, "#{pane_pid}"),
-                             capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            tmux_args("display-message", "-p", "-t", self.session, "#{pane_pid}"),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return int(run.stdout.strip())
 
     def stop(self) -> None:
@@ -73,8 +82,14 @@ def wait_for(condition: Callable[[], bool], what: str, pane: Pane, timeout: floa
 
 def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    env = {"ADVISOR_DATA_DIR": str(data), "TEXTUAL_ANIMATIONS": "none", "TERM": "xterm-256color",
-           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PATH": os.environ.get("PATH", "")}
+    env = {
+        "ADVISOR_DATA_DIR": str(data),
+        "TEXTUAL_ANIMATIONS": "none",
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PATH": os.environ.get("PATH", ""),
+    }
     pane = Pane(f"advisor-kill-{uuid.uuid4().hex[:8]}", env)
     autosave = data / "autosave"
     try:
@@ -98,8 +113,12 @@ def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
         wait_for(saved, "the autosave", pane)
         pid = pane.pid()
         os.kill(pid, signal.SIGKILL)  # the app we started, no chance to clean up
-        wait_for(lambda: subprocess.run(tmux_args("has-session", "-t", pane.session), capture_output=True).returncode != 0,
-                 "the pane to close", pane, timeout=10)
+        wait_for(
+            lambda: subprocess.run(tmux_args("has-session", "-t", pane.session), capture_output=True).returncode != 0,
+            "the pane to close",
+            pane,
+            timeout=10,
+        )
         assert list(autosave.glob("*.tmp")) == [] and list(autosave.glob(".*.tmp")) == []
 
         pane.start()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from advisor.money import format_wan_range
 from advisor.profile import credit_code_check_char
 
@@ -65,7 +63,12 @@ async def test_guangming_ai_company_in_professional_park(make_app, driver_for) -
         assert p.space.annual_rent_wan == Decimal("96")
         assert len(p.projects.funded) == 1
         project = p.projects.funded[0]
-        assert (project.name, project.level, project.grant_wan, project.year) == ("智能算力调度平台", "municipal", Decimal("150"), 2025)
+        assert (project.name, project.level, project.grant_wan, project.year) == (
+            "智能算力调度平台",
+            "municipal",
+            Decimal("150"),
+            2025,
+        )
 
         totals = app.engine.match(p, app.as_of).totals
         assert totals.eligible_count >= 1
@@ -118,8 +121,14 @@ async def test_park_operator_is_not_asked_enterprise_questions(make_app, driver_
         await d.choose("identity.registered_city", "深圳市")
         await d.choose("identity.registered_district", "光明区")
         seen = await d.walk_sections()
-        for enterprise_only in ("space.leased_area_m2", "industry.llm_or_ai_chip", "qualifications.high_tech",
-                                "projects.funded", "finance.vc_investment_wan", "tax.rd_expense_wan"):
+        for enterprise_only in (
+            "space.leased_area_m2",
+            "industry.llm_or_ai_chip",
+            "qualifications.high_tech",
+            "projects.funded",
+            "finance.vc_investment_wan",
+            "tax.rd_expense_wan",
+        ):
             assert enterprise_only not in seen
         assert "park.building_area_m2" in seen
         await d.yes_no("park.feature_park_recognised", True)
@@ -232,7 +241,7 @@ async def test_city_change_clears_a_district_of_another_city(make_app, driver_fo
         await d.choose("applicant.kind", "enterprise")
         await d.choose("identity.registered_city", "深圳市")
         await d.choose("identity.registered_district", "光明区")
-        assert [v for v, _ in d.screen.fields["identity.registered_district"].choices][0] == "福田区"
+        assert next(v for v, _ in d.screen.fields["identity.registered_district"].choices) == "福田区"
         await d.choose("identity.registered_city", "广州市")
         assert app.profile.identity.registered_city == "广州市"
         assert app.profile.identity.registered_district is None

@@ -11,10 +11,11 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from reference_consultation import STEPS, keystrokes
+
 from advisor import storage
 from advisor.profile import Profile, credit_code_check_char
 from advisor.profile_io import save_profile
-from reference_consultation import STEPS, keystrokes
 
 SIZE = (100, 34)
 #: Keys the same consultation took before issue 11 (Pilot, the base commit's questionnaire,
@@ -52,7 +53,12 @@ async def test_reference_consultation_by_keys_in_half_the_keystrokes(make_app) -
         assert [(f.level, f.grant_wan) for f in p.projects.funded] == [("municipal", Decimal(800))]
         results = {r.measure.id: r for r in app.engine.match(p, app.as_of).results}
         rent = results["gm-11-1"]
-        assert rent.status == "eligible" and rent.amount.per_year and rent.amount.max_yuan == 432_000 and rent.amount.years == 3
+        assert (
+            rent.status == "eligible"
+            and rent.amount.per_year
+            and rent.amount.max_yuan == 432_000
+            and rent.amount.years == 3
+        )
         assert rent.amount.display() == "43.2万元/年 × 3年"
         assert "30元/平方米/月 × 1,200 × 12月" in rent.amount.calculation
         assert results["gm-01-1"].status == "eligible" and results["gm-01-1"].amount.display() == "160万元"
@@ -77,7 +83,9 @@ async def test_none_is_an_answer_distinct_from_unknown(make_app, driver_for) -> 
         assert app.profile.events.held is None
         await d.press("0")
         assert app.profile.events.held == []  # 无, saved
-        assert "无（已确认没有）" in str(d.screen.fields["events.held"].query_one(".list-items").get_option_at_index(0).prompt)
+        assert "无（已确认没有）" in str(
+            d.screen.fields["events.held"].query_one(".list-items").get_option_at_index(0).prompt
+        )
         statuses = {r.measure.id: r.status for r in app.engine.match(app.profile, app.as_of).results}
         assert all(statuses[m] == "ineligible" for m in statuses if m.startswith("gm-17"))
         # a multi-select: 无 and an option exclude each other; nothing ticked is unknown again
@@ -215,7 +223,9 @@ async def test_entering_a_section_focuses_its_first_question_and_marks_it(make_a
         assert d.focused_field().key == d.visible_questions()[0]
 
 
-async def test_one_consultation_one_autosave_and_resume_returns_to_the_section(make_app, driver_for, tmp_path: Path) -> None:
+async def test_one_consultation_one_autosave_and_resume_returns_to_the_section(
+    make_app, driver_for, tmp_path: Path
+) -> None:
     path = tmp_path / "画像.toml"
     profile = Profile()
     profile.set("applicant.kind", "enterprise")

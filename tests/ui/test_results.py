@@ -284,7 +284,7 @@ def test_cells_are_cut_by_width_not_by_characters() -> None:
 
     from screens.widgets.cells import fit_keeping_tail, shorten
 
-    for width in range(0, 20):
+    for width in range(20):
         cut = shorten("光明区AI软件措施[bold]", width)
         assert cell_len(cut) <= width
     assert shorten("光明区AI软件措施", 9) == "光明区AI…"

@@ -98,7 +98,7 @@ async def test_checklist_names_measures_and_sets_possible_only_apart(engine) -> 
         values = [items.get_option_at_index(i).value for i in range(items.option_count)]
         heading = values.index(POSSIBLE_HEADING)
         assert all(checklist.items[v].for_eligible for v in values[:heading])
-        assert not any(checklist.items[v].for_eligible for v in values[heading + 1:])
+        assert not any(checklist.items[v].for_eligible for v in values[heading + 1 :])
         summary = text_of(checklist.query_one("#checklist-summary", Static))
         assert "申请指南" in summary
         detail = text_of(checklist.query_one("#checklist-detail", Static))

@@ -92,9 +92,9 @@ def test_every_visible_eligible_amount_is_whole(tmp_path: Path, engine, size: tu
         lines = shown.splitlines()
         top = next(i for i, line in enumerate(lines) if "估算金额" in line)
         bottom = next((i for i, line in enumerate(lines) if i > top and "合计" in line and "─" in line), len(lines))
-        rows = [line for line in lines[top + 1:bottom] if line.strip().startswith("符合")]
+        rows = [line for line in lines[top + 1 : bottom] if line.strip().startswith("符合")]
         assert len(rows) >= 3, shown  # several eligible rows fit even at 80×24
-        for line, amount in zip(rows, eligible):
+        for line, amount in zip(rows, eligible, strict=False):
             assert amount in line, f"amount {amount!r} cut in row {line!r}\n{shown}"
         assert "注意" in shown and "按 w 查看全文" in shown  # the warning, without scrolling
         term.keys("w")

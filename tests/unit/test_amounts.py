@@ -12,11 +12,21 @@ from advisor.profile import Event, FundedProject
 
 
 def measure(amount: dict, **duration) -> rm.Measure:
-    return rm.Measure.model_validate({
-        "id": "t-1", "title": "测试", "document": "gm-measures", "article": "一", "quote": "q",
-        "region": "深圳市光明区", "applicants": ["enterprise"], "category": "cash_award", "review": "未说明",
-        "amount": amount, "duration": duration or {},
-    })
+    return rm.Measure.model_validate(
+        {
+            "id": "t-1",
+            "title": "测试",
+            "document": "gm-measures",
+            "article": "一",
+            "quote": "q",
+            "region": "深圳市光明区",
+            "applicants": ["enterprise"],
+            "category": "cash_award",
+            "review": "未说明",
+            "amount": amount,
+            "duration": duration or {},
+        }
+    )
 
 
 def run(amount: dict, facts: dict, **duration):
@@ -62,13 +72,21 @@ def test_ratio_unknown_base_falls_back_to_cap_and_names_it() -> None:
 
 def test_ratio_items_per_item_cap_then_company_cap() -> None:
     # 20%：1,500万→300万→单项200万；800万→160万；国家 2,000万→400万→200万；合计560万→同一企业500万
-    amount = {"kind": "ratio_items", "items": "p", "item_base": "grant_wan", "rate": "0.2",
-              "item_cap_wan": 200, "total_cap_wan": 500,
-              "where": [{"field": "level", "op": "in", "value": ["national", "provincial", "municipal"]}]}
-    projects = [FundedProject(name="甲", level="municipal", grant_wan=D(1500)),
-                FundedProject(name="乙", level="provincial", grant_wan=D(800)),
-                FundedProject(name="丙", level="district", grant_wan=D(900)),
-                FundedProject(name="丁", level="national", grant_wan=D(2000))]
+    amount = {
+        "kind": "ratio_items",
+        "items": "p",
+        "item_base": "grant_wan",
+        "rate": "0.2",
+        "item_cap_wan": 200,
+        "total_cap_wan": 500,
+        "where": [{"field": "level", "op": "in", "value": ["national", "provincial", "municipal"]}],
+    }
+    projects = [
+        FundedProject(name="甲", level="municipal", grant_wan=D(1500)),
+        FundedProject(name="乙", level="provincial", grant_wan=D(800)),
+        FundedProject(name="丙", level="district", grant_wan=D(900)),
+        FundedProject(name="丁", level="national", grant_wan=D(2000)),
+    ]
     r = run(amount, {"p": projects})
     assert (r.kind, r.min_yuan, r.max_yuan) == ("exact", 5_000_000, 5_000_000)
     assert "丙：不符合条件，不计" in r.calculation
@@ -79,17 +97,32 @@ def test_ratio_items_per_item_cap_then_company_cap() -> None:
 
 def test_ratio_items_event_cost() -> None:
     # 50% × 150万 = 75万；50% × 600万 = 300万 → 单次上限200万；合计275万
-    amount = {"kind": "ratio_items", "items": "e", "item_base": "cost_wan", "rate": "0.5", "item_cap_wan": 200,
-              "where": [{"field": "filed_in_advance", "op": "is_true"}]}
-    events = [Event(name="A", filed_in_advance=True, cost_wan=D(150)), Event(name="B", filed_in_advance=True, cost_wan=D(600)),
-              Event(name="C", filed_in_advance=False, cost_wan=D(100))]
+    amount = {
+        "kind": "ratio_items",
+        "items": "e",
+        "item_base": "cost_wan",
+        "rate": "0.5",
+        "item_cap_wan": 200,
+        "where": [{"field": "filed_in_advance", "op": "is_true"}],
+    }
+    events = [
+        Event(name="A", filed_in_advance=True, cost_wan=D(150)),
+        Event(name="B", filed_in_advance=True, cost_wan=D(600)),
+        Event(name="C", filed_in_advance=False, cost_wan=D(100)),
+    ]
     r = run(amount, {"e": events})
     assert r.max_yuan == 2_750_000 and r.min_yuan == 2_750_000
 
 
 def test_per_unit_rent_limited_by_rate_actual_rent_and_cap() -> None:
-    amount = {"kind": "per_unit", "quantity": "area", "unit_rate_yuan": 30, "unit_label": "元/平方米/月",
-              "actual_cost": "rent", "cap_wan": 360}
+    amount = {
+        "kind": "per_unit",
+        "quantity": "area",
+        "unit_rate_yuan": 30,
+        "unit_label": "元/平方米/月",
+        "actual_cost": "rent",
+        "cap_wan": 360,
+    }
     # 30 × 800 × 12 = 288,000元 < 实际租金 60万
     r = run(amount, {"area": 800, "rent": D(60)}, per_year=True, years=3)
     assert (r.min_yuan, r.max_yuan, r.total_max_yuan, r.years) == (288_000, 288_000, 864_000, 3)
@@ -103,10 +136,18 @@ def test_per_unit_rent_limited_by_rate_actual_rent_and_cap() -> None:
 
 
 def test_tiers_pay_the_difference_for_tiers_already_rewarded() -> None:
-    amount = {"kind": "tiers", "fact": "rev", "rewarded": "done", "tiers": [
-        {"threshold_wan": 5000, "award_wan": 150}, {"threshold_wan": 10000, "award_wan": 300},
-        {"threshold_wan": 50000, "award_wan": 500}, {"threshold_wan": 100000, "award_wan": 1000},
-        {"threshold_wan": 200000, "award_wan": 2000}]}
+    amount = {
+        "kind": "tiers",
+        "fact": "rev",
+        "rewarded": "done",
+        "tiers": [
+            {"threshold_wan": 5000, "award_wan": 150},
+            {"threshold_wan": 10000, "award_wan": 300},
+            {"threshold_wan": 50000, "award_wan": 500},
+            {"threshold_wan": 100000, "award_wan": 1000},
+            {"threshold_wan": 200000, "award_wan": 2000},
+        ],
+    }
     # 营收 6.2亿 达到 5亿档 500万；已按 1亿档获 300万 → 差额 200万
     r = run(amount, {"rev": D(62000), "done": D(10000)})
     assert (r.kind, r.max_yuan) == ("exact", 2_000_000)
@@ -117,8 +158,15 @@ def test_tiers_pay_the_difference_for_tiers_already_rewarded() -> None:
 
 
 def test_base_plus_step() -> None:
-    amount = {"kind": "base_plus_step", "fact": "rev", "threshold_wan": 10000, "base_wan": 10,
-              "step_wan": 10000, "step_award_wan": 5, "rewarded": "done"}
+    amount = {
+        "kind": "base_plus_step",
+        "fact": "rev",
+        "threshold_wan": 10000,
+        "base_wan": 10,
+        "step_wan": 10000,
+        "step_award_wan": 5,
+        "rewarded": "done",
+    }
     # 3.5亿：10万 + 2 × 5万 = 20万
     assert run(amount, {"rev": D(35000), "done": D(0)}).max_yuan == 200_000
     # 已按 2亿 获 15万 → 5万
@@ -127,19 +175,31 @@ def test_base_plus_step() -> None:
 
 
 def test_table_by_level() -> None:
-    amount = {"kind": "table", "fact": "lvl", "entries": [
-        {"key": "national", "label": "国家级", "award_wan": 120}, {"key": "provincial", "label": "省级", "award_wan": 80},
-        {"key": "municipal", "label": "市级", "award_wan": 60}]}
+    amount = {
+        "kind": "table",
+        "fact": "lvl",
+        "entries": [
+            {"key": "national", "label": "国家级", "award_wan": 120},
+            {"key": "provincial", "label": "省级", "award_wan": 80},
+            {"key": "municipal", "label": "市级", "award_wan": 60},
+        ],
+    }
     assert run(amount, {"lvl": "provincial"}).max_yuan == 800_000
     unknown = run(amount, {"lvl": None})
     assert (unknown.kind, unknown.max_yuan) == ("up_to", 1_200_000)
 
 
 def test_staged_now_and_later() -> None:
-    amount = {"kind": "staged", "reached": "r", "rewarded": "paid", "stages": [
-        {"key": "shareholding_reformed", "label": "完成股改", "award_wan": 100},
-        {"key": "application_accepted", "label": "获交易所受理", "award_wan": 200},
-        {"key": "listed", "label": "成功上市", "award_wan": 300}]}
+    amount = {
+        "kind": "staged",
+        "reached": "r",
+        "rewarded": "paid",
+        "stages": [
+            {"key": "shareholding_reformed", "label": "完成股改", "award_wan": 100},
+            {"key": "application_accepted", "label": "获交易所受理", "award_wan": 200},
+            {"key": "listed", "label": "成功上市", "award_wan": 300},
+        ],
+    }
     r = run(amount, {"r": ["shareholding_reformed", "application_accepted"], "paid": ["shareholding_reformed"]})
     assert (r.max_yuan, r.later_yuan) == (2_000_000, 3_000_000)
     assert "完成股改已领取" in r.calculation

@@ -17,8 +17,8 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -154,7 +154,9 @@ def test_command_line_refuses(case: str, expect: str, tmp_path: Path) -> None:
     path = _path(case, tmp_path)
     run = subprocess.run(
         [sys.executable, "-m", "advisor", "match", str(path)],
-        capture_output=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     stderr = run.stderr.decode("utf-8")
@@ -175,7 +177,7 @@ def test_huge_file_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Path, "open", spy)
-    with pytest.raises(ProfileError, match="文件过大（50.0 MB）"):
+    with pytest.raises(ProfileError, match=r"文件过大（50\.0 MB）"):
         load_profile(path)
     assert opened == []
 
@@ -190,11 +192,17 @@ def test_utf8_bom_is_accepted() -> None:
 
 def test_old_schema_is_migrated_not_refused(tmp_path: Path) -> None:
     path = tmp_path / "v1.toml"
-    path.write_text('schema_version = 1\n[identity]\nname = "旧版"\ncity = "深圳市"\ndistrict = "光明区"\n', encoding="utf-8")
+    path.write_text(
+        'schema_version = 1\n[identity]\nname = "旧版"\ncity = "深圳市"\ndistrict = "光明区"\n', encoding="utf-8"
+    )
     profile = load_profile(path)
     assert profile.schema_version == 2
     assert profile.identity.registered_city == profile.identity.tax_city == profile.identity.stats_city == "深圳市"
     assert profile.identity.stats_district == "光明区"
-    run = subprocess.run([sys.executable, "-m", "advisor", "match", str(path), "--format", "json"],
-                         capture_output=True, cwd=ROOT, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "advisor", "match", str(path), "--format", "json"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr.decode()

@@ -131,7 +131,10 @@ def test_rules_check_refuses(case: dict[str, Any], tmp_path: Path, placeholders:
     rules = mutate(case, tmp_path, placeholders)
     run = subprocess.run(
         [sys.executable, "-m", "advisor", "rules", "check", "--rules", str(rules)],
-        capture_output=True, cwd=ROOT, timeout=60, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     stderr = run.stderr.decode("utf-8")
     assert run.returncode == 2, stderr

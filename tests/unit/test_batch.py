@@ -47,11 +47,18 @@ def _expected(engine, profile, as_of=AS_OF) -> dict[str, dict[str, str]]:
     for r in assessment_json(engine.match(profile, as_of), engine)["results"]:
         a = r["amount"]
         out[r["measure_id"]] = {
-            "status": r["status"], "amount_kind": a["kind"], "min_yuan": num(a["min_yuan"]), "max_yuan": num(a["max_yuan"]),
-            "per_year": "true" if a["per_year"] else "false", "years": str(a["years"]),
-            "total_min_yuan": num(a["total_min_yuan"]), "total_max_yuan": num(a["total_max_yuan"]),
-            "total_min_wan": wan(a["total_min_yuan"]), "total_max_wan": wan(a["total_max_yuan"]),
-            "amount_display": a["display"], "counted_in_total": "true" if r["counted_in_total"] else "false",
+            "status": r["status"],
+            "amount_kind": a["kind"],
+            "min_yuan": num(a["min_yuan"]),
+            "max_yuan": num(a["max_yuan"]),
+            "per_year": "true" if a["per_year"] else "false",
+            "years": str(a["years"]),
+            "total_min_yuan": num(a["total_min_yuan"]),
+            "total_max_yuan": num(a["total_max_yuan"]),
+            "total_min_wan": wan(a["total_min_yuan"]),
+            "total_max_wan": wan(a["total_max_yuan"]),
+            "amount_display": a["display"],
+            "counted_in_total": "true" if r["counted_in_total"] else "false",
         }
     return out
 
@@ -94,7 +101,11 @@ def test_csv_of_random_profiles_matches_engine(tmp_path, engine, answered):
         statuses = [e[measure.id]["status"] for e in expected.values()]
         assert int(summary[measure.id]["eligible"]) == statuses.count("eligible")
         assert int(summary[measure.id]["possible"]) == statuses.count("possible")
-        high = sum(int(e[measure.id]["total_max_yuan"] or 0) for e in expected.values() if e[measure.id]["status"] == "eligible")
+        high = sum(
+            int(e[measure.id]["total_max_yuan"] or 0)
+            for e in expected.values()
+            if e[measure.id]["status"] == "eligible"
+        )
         assert int(summary[measure.id]["eligible_max_yuan"]) == high
 
 
@@ -108,14 +119,20 @@ def test_parallel_run_gives_the_same_file(tmp_path):
 
 
 def test_bad_rows_are_reported_with_their_row_number_and_skipped(tmp_path, capsys):
-    header = ["identity.name", "applicant.kind", "space.leased_area_m2", "industry.sectors", "identity.independent_legal_person"]
+    header = [
+        "identity.name",
+        "applicant.kind",
+        "space.leased_area_m2",
+        "industry.sectors",
+        "identity.independent_legal_person",
+    ]
     source = tmp_path / "in.csv"
     with source.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerow(["甲公司", "enterprise", "800", "ai;software", "是"])
         writer.writerow(["乙公司", "enterprise", "很多", "", ""])
-        writer.writerow(["=HYPERLINK(\"x\")", "company", "", "", ""])
+        writer.writerow(['=HYPERLINK("x")', "company", "", "", ""])
         writer.writerow(["丁公司", "", "", "", "false"])
     out = tmp_path / "r.csv"
     code = cmd_batch(Namespace(input=source, out=out, template=False, as_of=AS_OF, jobs=1))
@@ -135,12 +152,15 @@ def test_formula_like_names_are_not_formulas(tmp_path):
     assert {r["company"] for r in _rows(out)} == {"'=1+1"}
 
 
-@pytest.mark.parametrize("make", [
-    lambda d: d / "missing.csv",
-    lambda d: (d / "x.txt").write_text("a,b\n") and d / "x.txt",
-    lambda d: (d / "e.csv").write_text("") or d / "e.csv",
-    lambda d: (d / "h.csv").write_text("identity.nmae,space.area\n1,2\n") and d / "h.csv",
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: d / "missing.csv",
+        lambda d: (d / "x.txt").write_text("a,b\n") and d / "x.txt",
+        lambda d: (d / "e.csv").write_text("") or d / "e.csv",
+        lambda d: (d / "h.csv").write_text("identity.nmae,space.area\n1,2\n") and d / "h.csv",
+    ],
+)
 def test_unusable_input_exits_2(tmp_path, make, capsys):
     code = cmd_batch(Namespace(input=make(tmp_path), out=tmp_path / "r.csv", template=False, as_of=AS_OF, jobs=1))
     assert code == 2
@@ -154,7 +174,9 @@ def test_template_is_a_valid_header(tmp_path, capsys):
     assert "scale.revenue_wan.2025" in template_columns(dt.date(2026, 1, 1))
     source = tmp_path / "t.csv"
     cells = ["测试公司" if c == "identity.name" else "" for c in header]
-    source.write_text(",".join(header) + "\n" + ",".join(cells) + "\n" + ",".join("" for _ in header) + "\n", encoding="utf-8")
+    source.write_text(
+        ",".join(header) + "\n" + ",".join(cells) + "\n" + ",".join("" for _ in header) + "\n", encoding="utf-8"
+    )
     result = run_batch(source, tmp_path / "r.csv", AS_OF, jobs=1)
     assert result["assessed"] == 1 and not result["errors"]
 
@@ -228,7 +250,9 @@ def test_match_and_rules_check_read_the_same_files(tmp_path):
     shutil.copytree(ROOT / "rules", rules)
     assert load_rules(rules) == load_catalogue(rules)
     target = sorted((rules / "measures").glob("*.toml"))[0]
-    target.write_text(target.read_text(encoding="utf-8").replace("quote = \"", "quote = \"不在原文中的引文", 1), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace('quote = "', 'quote = "不在原文中的引文', 1), encoding="utf-8"
+    )
     for load in (load_catalogue, load_rules, load_engine):
         with pytest.raises(RuleSetError) as caught:
             load(rules)

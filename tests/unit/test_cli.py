@@ -11,13 +11,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-CHINESE_NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
-                    "十一", "十二", "十三", "十四", "十五", "十六", "十七"]
+CHINESE_NUMERALS = [
+    "一",
+    "二",
+    "三",
+    "四",
+    "五",
+    "六",
+    "七",
+    "八",
+    "九",
+    "十",
+    "十一",
+    "十二",
+    "十三",
+    "十四",
+    "十五",
+    "十六",
+    "十七",
+]
 
 
 def advisor(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,
-                          encoding="utf-8", cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "advisor", *args], capture_output=True, text=True, encoding="utf-8", cwd=ROOT, timeout=60
+    )
 
 
 def test_rules_check_passes() -> None:
@@ -54,15 +72,22 @@ def test_match_every_example_in_every_format(example: str) -> None:
 
 
 def test_guangming_example_figures() -> None:
-    data = json.loads(advisor("match", str(EXAMPLES / "guangming-ai-company.toml"), "--format", "json",
-                              "--as-of", "2026-11-21").stdout)
+    data = json.loads(
+        advisor(
+            "match", str(EXAMPLES / "guangming-ai-company.toml"), "--format", "json", "--as-of", "2026-11-21"
+        ).stdout
+    )
     by_id = {r["measure_id"]: r for r in data["results"]}
     # 20% × 1,500万 = 300万 → 单个项目最高200万
     matching = by_id["gm-01-1"]
     assert (matching["status"], matching["amount"]["max_yuan"]) == ("eligible", 2_000_000)
     # 30元 × 800㎡ × 12月 = 28.8万/年 × 3年
     rent = by_id["gm-11-1"]
-    assert (rent["status"], rent["amount"]["max_yuan"], rent["amount"]["total_max_yuan"]) == ("eligible", 288_000, 864_000)
+    assert (rent["status"], rent["amount"]["max_yuan"], rent["amount"]["total_max_yuan"]) == (
+        "eligible",
+        288_000,
+        864_000,
+    )
     assert rent["source"]["article"] == "十一"
 
 
@@ -81,11 +106,14 @@ def test_table_output_aligns_chinese() -> None:
     assert len(widths) == 1 and widths.pop() <= 80
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    ("not = [toml", "不是有效的 TOML"),
-    ("schema_version = 2\n[finance]\nvc_investment_wan = -5\n", "不能为负数"),
-    ("schema_version = 2\n[space]\nleased_area = 800\n", "leased_area_m2"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("not = [toml", "不是有效的 TOML"),
+        ("schema_version = 2\n[finance]\nvc_investment_wan = -5\n", "不能为负数"),
+        ("schema_version = 2\n[space]\nleased_area = 800\n", "leased_area_m2"),
+    ],
+)
 def test_bad_profile_exits_2_with_chinese_message(tmp_path: Path, content: str, fragment: str) -> None:
     path = tmp_path / "坏画像.toml"
     path.write_text(content, encoding="utf-8")

@@ -16,7 +16,7 @@ from advisor.profile import Profile
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 
-MEASURES = '''
+MEASURES = """
 [[measure]]
 id = "t-rent-pro"
 title = "专业园租金补贴"
@@ -109,10 +109,10 @@ category = "cash_award"
 review = "一事一议"
 [measure.amount]
 kind = "case_by_case"
-'''
+"""
 
 
-GROUPS = '''
+GROUPS = """
 [[group]]
 id = "rent"
 title = "产业用房租金补贴"
@@ -121,7 +121,7 @@ article = "十九"
 clause = "与光明区其它同类优惠措施由企业按照就高不就低的原则选择适用，不重复补贴"
 members = ["t-rent-pro", "t-rent-other"]
 reasoning = "同一产业用房的租金补贴"
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -136,12 +136,14 @@ def small_engine(tmp_path_factory) -> Engine:
 
 
 def guangming(**space) -> Profile:
-    return Profile.model_validate({
-        "applicant": {"kind": "enterprise"},
-        "identity": {"name": "光明智算科技有限公司", "registered_city": "深圳市", "registered_district": "光明区"},
-        "industry": {"sectors": ["ai"]},
-        "space": space,
-    })
+    return Profile.model_validate(
+        {
+            "applicant": {"kind": "enterprise"},
+            "identity": {"name": "光明智算科技有限公司", "registered_city": "深圳市", "registered_district": "光明区"},
+            "industry": {"sectors": ["ai"]},
+            "space": space,
+        }
+    )
 
 
 AS_OF = dt.date(2026, 11, 21)
@@ -182,7 +184,12 @@ def test_ranking_eligible_then_possible_then_ineligible_by_value(small_engine) -
     a = small_engine.match(p, AS_OF)
     order = [(r.status, r.measure.id) for r in a.results]
     # 86.4万 (rent) > 0–50万 (VC) > 43.2万 (other rent, by its maximum)
-    assert order == [(ELIGIBLE, "t-rent-pro"), (ELIGIBLE, "t-vc"), (ELIGIBLE, "t-rent-other"), (INELIGIBLE, "t-harmony")]
+    assert order == [
+        (ELIGIBLE, "t-rent-pro"),
+        (ELIGIBLE, "t-vc"),
+        (ELIGIBLE, "t-rent-other"),
+        (INELIGIBLE, "t-harmony"),
+    ]
 
 
 def test_near_miss_says_how_far_and_what_it_is_worth(small_engine) -> None:
@@ -217,8 +224,12 @@ def test_relevance_drops_questions_of_ruled_out_measures(small_engine) -> None:
 
 
 def test_park_operator_is_not_asked_enterprise_questions(small_engine) -> None:
-    p = Profile.model_validate({"applicant": {"kind": "park_operator"},
-                                "identity": {"registered_city": "深圳市", "registered_district": "光明区"}})
+    p = Profile.model_validate(
+        {
+            "applicant": {"kind": "park_operator"},
+            "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
+        }
+    )
     asked = small_engine.relevant_questions(p)
     assert "space.park_kind" not in asked and "finance.vc_investment_wan" not in asked
 
@@ -228,11 +239,29 @@ def test_json_contract_fields(small_engine) -> None:
     data = assessment_json(a, small_engine)
     assert set(data) >= {"results", "totals"}
     first = data["results"][0]
-    assert set(first) >= {"measure_id", "title", "source", "status", "amount", "reasons", "missing",
-                          "materials", "exclusive_group", "counted_in_total"}
+    assert set(first) >= {
+        "measure_id",
+        "title",
+        "source",
+        "status",
+        "amount",
+        "reasons",
+        "missing",
+        "materials",
+        "exclusive_group",
+        "counted_in_total",
+    }
     assert set(first["source"]) == {"document", "title", "article", "quote"}
-    assert set(first["amount"]) >= {"kind", "min_yuan", "max_yuan", "per_year", "years",
-                                    "total_min_yuan", "total_max_yuan", "calculation"}
+    assert set(first["amount"]) >= {
+        "kind",
+        "min_yuan",
+        "max_yuan",
+        "per_year",
+        "years",
+        "total_min_yuan",
+        "total_max_yuan",
+        "calculation",
+    }
     assert first["amount"]["total_max_yuan"] == 864_000
 
 
@@ -241,5 +270,7 @@ def test_checklist_combines_materials_across_measures(small_engine) -> None:
     p.consultation.checklist = {"lease_contract": True}
     a = small_engine.match(p, AS_OF)
     items = {c.material.id: c for c in a.checklist}
-    assert items["lease_contract"].measures == ["t-rent-other", "t-rent-pro"] or set(items["lease_contract"].measures) == {"t-rent-pro", "t-rent-other"}
+    assert items["lease_contract"].measures == ["t-rent-other", "t-rent-pro"] or set(
+        items["lease_contract"].measures
+    ) == {"t-rent-pro", "t-rent-other"}
     assert items["lease_contract"].ready and not items["application_form"].ready

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from advisor import storage
-from advisor.batch import cmd_batch, errors_path, run_batch, summary_path, template_columns
+from advisor.batch import cmd_batch, errors_path, run_batch, summary_path
 from advisor.profile import Profile
 from advisor.profile_io import ProfileError, load_profile, os_error_text, parse_profile, save_profile
 from advisor.terminal_text import is_clean
@@ -44,7 +44,7 @@ FORMS = {
     "5000_digit_year_value": f"[identity]\nsettled_year = {BIG}\n",
     "5000_digit_amount": f"[scale.revenue_wan]\n2024 = {BIG}\n",
     "5000_digit_count": f"[scale]\nemployees = {BIG}\n",
-    "5000_digit_item_year": f"[[projects.funded]]\nname = \"x\"\nyear = {BIG}\n",
+    "5000_digit_item_year": f'[[projects.funded]]\nname = "x"\nyear = {BIG}\n',
     "year_true": "[identity]\nsettled_year = true\n",
     "full_width_year_text": '[identity]\nsettled_year = "２０２４"\n',
     "superscript_year_text": '[identity]\nsettled_year = "²⁰²⁴"\n',
@@ -76,8 +76,13 @@ def test_a_spaced_year_next_to_the_same_year_is_a_duplicate_not_a_merge() -> Non
 def test_match_exits_2_with_one_paragraph(tmp_path: Path, name: str) -> None:
     path = tmp_path / f"{name}.toml"
     path.write_text("schema_version = 2\n" + FORMS[name], encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "advisor", "match", str(path)], capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "advisor", "match", str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert run.returncode == 2, run.stderr
     one_chinese_paragraph(run.stderr)
 
@@ -148,8 +153,17 @@ def test_batch_csv_cells_in_every_bad_form_are_reported_rows(tmp_path: Path) -> 
         one_chinese_paragraph(message)
 
 
-@pytest.mark.parametrize("column", ["scale.revenue_wan.²⁰²⁴", "scale.revenue_wan.２０２４", f"scale.revenue_wan.{BIG}",
-                                    f"projects.funded.{BIG}.name", "projects.funded.¹.name", "projects.funded.0.name"])
+@pytest.mark.parametrize(
+    "column",
+    [
+        "scale.revenue_wan.²⁰²⁴",
+        "scale.revenue_wan.２０２４",
+        f"scale.revenue_wan.{BIG}",
+        f"projects.funded.{BIG}.name",
+        "projects.funded.¹.name",
+        "projects.funded.0.name",
+    ],
+)
 def test_batch_csv_header_forms_are_refused_with_exit_2(tmp_path: Path, capsys, column: str) -> None:
     source = tmp_path / "in.csv"
     source.write_text(f"identity.name,{column}\n好公司,1\n", encoding="utf-8")
@@ -206,10 +220,18 @@ def batch_input(tmp_path: Path) -> tuple[Path, Path, dict[Path, bytes]]:
     """A CSV input and a previous run's three output files, with their bytes."""
     source = tmp_path / "in.csv"
     header = ["identity.name", "applicant.kind"]
-    _csv(source, header, [{"identity.name": f"公司{i}", "applicant.kind": "enterprise"} for i in range(50)]
-         + [{"identity.name": "坏", "applicant.kind": "nobody"}])
+    _csv(
+        source,
+        header,
+        [{"identity.name": f"公司{i}", "applicant.kind": "enterprise"} for i in range(50)]
+        + [{"identity.name": "坏", "applicant.kind": "nobody"}],
+    )
     out = tmp_path / "res.csv"
-    previous = {out: b"previous results\n", summary_path(out): b"previous summary\n", errors_path(out): b"previous errors\n"}
+    previous = {
+        out: b"previous results\n",
+        summary_path(out): b"previous summary\n",
+        errors_path(out): b"previous errors\n",
+    }
     for path, data in previous.items():
         path.write_bytes(data)
     return source, out, previous
@@ -279,7 +301,7 @@ def test_ctrl_c_keeps_the_previous_results(batch_input, monkeypatch, capsys) -> 
 
 
 def test_out_on_or_inside_the_input_is_refused(tmp_path: Path, batch_input, capsys) -> None:
-    source, out, previous = batch_input
+    source, _out, _previous = batch_input
     before = source.read_bytes()
     assert cmd_batch(Namespace(template=False, input=source, out=source, as_of=None, jobs=1)) == 2
     assert source.read_bytes() == before
@@ -294,7 +316,7 @@ def test_out_on_or_inside_the_input_is_refused(tmp_path: Path, batch_input, caps
 
 
 def test_a_symlinked_output_is_replaced_not_followed(tmp_path: Path, batch_input) -> None:
-    source, out, _ = batch_input
+    source, _out, _ = batch_input
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")
     link = tmp_path / "linked.csv"
@@ -306,8 +328,9 @@ def test_a_symlinked_output_is_replaced_not_followed(tmp_path: Path, batch_input
 
 def test_an_unbalanced_quote_is_one_row_error_and_later_rows_are_assessed(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
-    source.write_text('identity.name,applicant.kind\n甲,enterprise\n"乙,enterprise\n丙,enterprise\n丁,enterprise\n',
-                      encoding="utf-8")
+    source.write_text(
+        'identity.name,applicant.kind\n甲,enterprise\n"乙,enterprise\n丙,enterprise\n丁,enterprise\n', encoding="utf-8"
+    )
     result = run_batch(source, tmp_path / "out.csv", jobs=1)
     assert result["assessed"] == 3
     assert [row for row, _ in result["errors"]] == ["3"]
@@ -327,8 +350,15 @@ def test_the_csv_is_read_streaming(tmp_path: Path, monkeypatch) -> None:
         return original(self)
 
     monkeypatch.setattr(Path, "read_bytes", guarded)
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (_ for _ in ()).throw(AssertionError("read whole"))
-                        if self == source else original(self).decode(k.get("encoding") or "utf-8"))
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda self, *a, **k: (
+            (_ for _ in ()).throw(AssertionError("read whole"))
+            if self == source
+            else original(self).decode(k.get("encoding") or "utf-8")
+        ),
+    )
     assert run_batch(source, tmp_path / "out.csv", jobs=1)["assessed"] == 3000
 
 
@@ -350,8 +380,9 @@ def test_every_written_cell_is_neutralised(tmp_path: Path) -> None:
     folder.mkdir()
     for index, start in enumerate(FORMULA_STARTS):
         safe = start.replace("\x00", "").replace("/", "")
-        (folder / f"{safe}{index}.toml").write_text(f"schema_version = 2\n[identity]\nname = {start!r}\n".replace("'", '"'),
-                                                    encoding="utf-8")
+        (folder / f"{safe}{index}.toml").write_text(
+            f"schema_version = 2\n[identity]\nname = {start!r}\n".replace("'", '"'), encoding="utf-8"
+        )
     for given, out in ((source, tmp_path / "a.csv"), (folder, tmp_path / "b.csv")):
         run_batch(given, out, jobs=1)
         for path in (out, summary_path(out), errors_path(out)):
@@ -389,10 +420,18 @@ def test_without_a_home_folder_there_is_no_autosave_and_it_is_said(monkeypatch, 
 
 def test_the_cli_runs_without_home(tmp_path: Path) -> None:
     example = sorted((ROOT / "examples").glob("*.toml"))[0]
-    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "ADVISOR_DATA_DIR")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "ADVISOR_DATA_DIR")
+    }
     env["PYTHONPATH"] = str(ROOT)
-    run = subprocess.run([sys.executable, "-m", "advisor", "match", str(example), "--format", "json"],
-                         capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "advisor", "match", str(example), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0 and "Traceback" not in run.stderr
 
 
@@ -425,8 +464,10 @@ def test_os_errors_are_worded_in_chinese(tmp_path: Path) -> None:
 
 # --- CLI output and the Markdown report ------------------------------------------------------
 
-HOSTILE_NAME = ("恶意\x1b[31m\x1b]0;PWNED\x07\x1b]52;c;UFdORUQ=\x1b\\\x1bPq\x1b\\\x1b_G\x1b\\\x9b31m\x9d0;x\x9c"
-                "\u202e反转\u2066[bold]粗[/bold]\n===\n- 列表\n# 标题\n| a | b |")
+HOSTILE_NAME = (
+    "恶意\x1b[31m\x1b]0;PWNED\x07\x1b]52;c;UFdORUQ=\x1b\\\x1bPq\x1b\\\x1b_G\x1b\\\x9b31m\x9d0;x\x9c"
+    "\u202e反转\u2066[bold]粗[/bold]\n===\n- 列表\n# 标题\n| a | b |"
+)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown", "html"])
@@ -436,8 +477,13 @@ def test_match_output_holds_no_control_character(tmp_path: Path, fmt: str) -> No
     profile.set("identity.name", HOSTILE_NAME)
     path = tmp_path / "hostile.toml"
     save_profile(profile, path)
-    run = subprocess.run([sys.executable, "-m", "advisor", "match", str(path), "--format", fmt], capture_output=True,
-                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "advisor", "match", str(path), "--format", fmt],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert is_clean(run.stdout, multiline=True), [c for c in run.stdout if not is_clean(c, multiline=True)][:5]
     assert "恶意" in run.stdout
@@ -467,7 +513,9 @@ def test_an_overlong_line_is_one_row_error(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(batch, "MAX_LINE_BYTES", 1000)
     source = tmp_path / "in.csv"
-    source.write_text("identity.name,applicant.kind\n甲,enterprise\n" + "x" * 5000 + "\n乙,enterprise\n", encoding="utf-8")
+    source.write_text(
+        "identity.name,applicant.kind\n甲,enterprise\n" + "x" * 5000 + "\n乙,enterprise\n", encoding="utf-8"
+    )
     result = run_batch(source, tmp_path / "out.csv", jobs=1)
     assert result["assessed"] == 2
     assert [row for row, _ in result["errors"]] == ["3"]

@@ -27,8 +27,9 @@ WRAPPER = (
 
 
 def _run(*argv: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    run = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, cwd=ROOT,
-                         timeout=120, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120, encoding="utf-8"
+    )
     lines = [line for line in run.stderr.splitlines() if line.startswith("LOADED=")]
     assert lines, run.stderr
     loaded = [m for m in lines[-1].removeprefix("LOADED=").split(",") if m]

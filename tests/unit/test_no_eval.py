@@ -31,10 +31,16 @@ def _violations(path: Path) -> list[str]:
             func = node.func
             if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS:
                 found.append(f"{where}: {func.id}()")
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (func.value.id, func.attr) in FORBIDDEN_ATTRS:
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and (func.value.id, func.attr) in FORBIDDEN_ATTRS
+            ):
                 found.append(f"{where}: {func.value.id}.{func.attr}()")
             for keyword in node.keywords:
-                if keyword.arg == "shell" and not (isinstance(keyword.value, ast.Constant) and keyword.value.value is False):
+                if keyword.arg == "shell" and not (
+                    isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+                ):
                     found.append(f"{where}: shell={ast.unparse(keyword.value)}")
         elif isinstance(node, ast.Import):
             found.extend(f"{where}: import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES)
@@ -68,5 +74,13 @@ def test_the_scanner_catches_each_pattern(tmp_path: Path) -> None:
         found = _violations(bad)
     finally:
         ROOT = saved
-    for pattern in ("import pickle", "from marshal", "eval()", "exec()", "shell=True", "os.system()", ":8: reference to eval"):
+    for pattern in (
+        "import pickle",
+        "from marshal",
+        "eval()",
+        "exec()",
+        "shell=True",
+        "os.system()",
+        ":8: reference to eval",
+    ):
         assert any(pattern in f for f in found), (pattern, found)

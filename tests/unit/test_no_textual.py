@@ -15,8 +15,9 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, encoding="utf-8"
+    )
 
 
 def test_importing_every_advisor_module_does_not_load_textual() -> None:
@@ -72,6 +73,12 @@ def test_bad_profile_and_rule_commands_do_not_load_textual(tmp_path: Path) -> No
 
 
 def test_advisor_help_entry_point() -> None:
-    run = subprocess.run([sys.executable, "-m", "advisor", "--help"], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "advisor", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        encoding="utf-8",
+    )
     assert run.returncode == 0 and "政策顾问" in run.stdout

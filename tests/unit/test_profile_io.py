@@ -33,16 +33,19 @@ def _message(text: str) -> str:
 # --- where ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    (V + "[space]\nleased_area_m2 = \"大\"\n", 3),
-    (V + "\n\n[identity]\nname = \"x\"\n[space]\n# 注释\nleased_area_m2 = -1\n", 8),
-    (V + "space.leased_area_m2 = -1\n", 2),
-    (V + "[space]\n  leased_area_m2   =   -1\n", 3),
-    (V + "[[projects.funded]]\nname = \"甲\"\n[[projects.funded]]\nname = \"乙\"\ngrant_wan = -1\n", 6),
-    (V + "[projects]\nfunded = [{name = \"甲\", grant_wan = -1}]\n", 3),  # inline: the line holding it
-    (V + "[scale.revenue_wan]\n2023 = 1\n2024 = -1\n", 4),
-    (V + "[scale]\nrevenue_wan = {2023 = 1, 2024 = -1}\n", 3),
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (V + '[space]\nleased_area_m2 = "大"\n', 3),
+        (V + '\n\n[identity]\nname = "x"\n[space]\n# 注释\nleased_area_m2 = -1\n', 8),
+        (V + "space.leased_area_m2 = -1\n", 2),
+        (V + "[space]\n  leased_area_m2   =   -1\n", 3),
+        (V + '[[projects.funded]]\nname = "甲"\n[[projects.funded]]\nname = "乙"\ngrant_wan = -1\n', 6),
+        (V + '[projects]\nfunded = [{name = "甲", grant_wan = -1}]\n', 3),  # inline: the line holding it
+        (V + "[scale.revenue_wan]\n2023 = 1\n2024 = -1\n", 4),
+        (V + "[scale]\nrevenue_wan = {2023 = 1, 2024 = -1}\n", 3),
+    ],
+)
 def test_validation_messages_give_the_line(text: str, line: int) -> None:
     assert f"（第 {line} 行）" in _message(text)
 
@@ -55,9 +58,9 @@ def test_many_problems_are_summarised_in_one_paragraph() -> None:
 
 
 def test_toml_errors_are_in_chinese_with_line_and_column() -> None:
-    message = _message(V + "[identity]\nname = \"甲\"\nname = \"乙\"\n")
+    message = _message(V + '[identity]\nname = "甲"\nname = "乙"\n')
     assert "第 4 行第 6 列" in message or "第 4 行" in message
-    assert "同一个键被重复定义" in message and "这一行是：name = \"乙\"" in message
+    assert "同一个键被重复定义" in message and '这一行是：name = "乙"' in message
 
 
 def test_impossible_dates_are_refused_with_position() -> None:
@@ -71,18 +74,18 @@ def test_impossible_dates_are_refused_with_position() -> None:
 
 
 def test_control_characters_and_markup_in_messages_are_shown_literally() -> None:
-    message = _message(V + "[space]\nleased_area_m2 = \"\\u001b[31m[bold]大[/bold]\\u0007\"\n")
+    message = _message(V + '[space]\nleased_area_m2 = "\\u001b[31m[bold]大[/bold]\\u0007"\n')
     assert "\x1b" not in message and "\x07" not in message
     assert "\\x1b[31m[bold]大[/bold]\\x07" in message
 
 
 def test_long_values_are_cut_in_messages() -> None:
-    message = _message(V + "[space]\nleased_area_m2 = \"" + "大" * 5000 + "\"\n")
+    message = _message(V + '[space]\nleased_area_m2 = "' + "大" * 5000 + '"\n')
     assert len(message) < 300 and "…" in message
 
 
 def test_a_raw_escape_character_is_refused_and_not_echoed() -> None:
-    message = _message(V + "[identity]\nname = \"光明\x1b[2J科技\"\n")
+    message = _message(V + '[identity]\nname = "光明\x1b[2J科技"\n')
     assert "控制字符" in message and "\x1b" not in message and "\\x1b[2J" in message
 
 
@@ -99,14 +102,19 @@ def test_markup_text_round_trips_through_a_file(tmp_path: Path) -> None:
 # --- migration ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("identity", "expected"), [
-    ({"city": "深圳市", "district": "光明区"}, {"registered_city": "深圳市", "stats_district": "光明区"}),
-    ({"city": "广州市"}, {"tax_city": "广州市", "tax_district": None}),
-    ({"district": "南山区"}, {"registered_district": "南山区", "registered_city": None}),
-    ({"city": "深圳市", "district": "光明区", "tax_city": "深圳市", "tax_district": "南山区"},
-     {"tax_district": "南山区", "registered_district": "光明区"}),
-    ({}, {"registered_city": None}),
-])
+@pytest.mark.parametrize(
+    ("identity", "expected"),
+    [
+        ({"city": "深圳市", "district": "光明区"}, {"registered_city": "深圳市", "stats_district": "光明区"}),
+        ({"city": "广州市"}, {"tax_city": "广州市", "tax_district": None}),
+        ({"district": "南山区"}, {"registered_district": "南山区", "registered_city": None}),
+        (
+            {"city": "深圳市", "district": "光明区", "tax_city": "深圳市", "tax_district": "南山区"},
+            {"tax_district": "南山区", "registered_district": "光明区"},
+        ),
+        ({}, {"registered_city": None}),
+    ],
+)
 def test_version_1_locations_are_migrated(identity: dict[str, str], expected: dict[str, str | None]) -> None:
     profile = profile_from_data({"schema_version": 1, "identity": identity})
     for key, value in expected.items():
@@ -123,10 +131,19 @@ def test_migration_does_not_change_its_input() -> None:
     assert data == {"schema_version": 1, "identity": {"city": "深圳市"}}
 
 
-@pytest.mark.parametrize(("version", "fragment"), [
-    (3, "更新版本"), (10**30, "更新版本"), (0, "未知的 schema_version"), (-1, "未知的 schema_version"),
-    ("2", "应为整数"), (True, "现为“true”"), (Decimal("2"), "应为整数"), (None, "缺少 schema_version"),
-])
+@pytest.mark.parametrize(
+    ("version", "fragment"),
+    [
+        (3, "更新版本"),
+        (10**30, "更新版本"),
+        (0, "未知的 schema_version"),
+        (-1, "未知的 schema_version"),
+        ("2", "应为整数"),
+        (True, "现为“true”"),
+        (Decimal("2"), "应为整数"),
+        (None, "缺少 schema_version"),
+    ],
+)
 def test_bad_versions(version: object, fragment: str) -> None:
     data = {} if version is None else {"schema_version": version}
     with pytest.raises(ProfileError, match=fragment):
@@ -143,11 +160,11 @@ def test_non_table_data_is_refused() -> None:
 
 def test_messages_name_the_file(tmp_path: Path) -> None:
     path = tmp_path / "公司A.toml"
-    path.write_bytes("schema_version = 2\n[identity]\nname = \"光明\"\n".encode("gbk"))
-    with pytest.raises(ProfileError, match="^公司A.toml：文件不是 UTF-8 编码"):
+    path.write_bytes('schema_version = 2\n[identity]\nname = "光明"\n'.encode("gbk"))
+    with pytest.raises(ProfileError, match=r"^公司A\.toml：文件不是 UTF-8 编码"):
         load_profile(path)
     path.write_text(V + "[identity]\nnmae = 1\n", encoding="utf-8")
-    with pytest.raises(ProfileError, match="^公司A.toml：画像内容有误"):
+    with pytest.raises(ProfileError, match=r"^公司A\.toml：画像内容有误"):
         load_profile(path)
 
 

@@ -40,10 +40,25 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 # --- strategies ---------------------------------------------------------------------------
 
 TRICKY_TEXT = [
-    "光明科技有限公司", "[bold]加粗[/bold]", "[link=https://example.com]链接[/link]", "[/]", "[red",
-    "\x1b[31m红色\x1b[0m", "\x1b]8;;https://x\x07x\x1b]8;;\x07", "\x00\x07\x08\x0b\x0c\x7f\x85",
-    "a\r\nb\rc\n", "\t制表\t", '"引号" \'单引号\' \\反斜杠\\ """三引号"""', "''' 三单引号 '''",
-    "#不是注释", "= 等号 [表] {花括号}", "\u202e反向\u202c", "\ufeffBOM", "😀 emoji 𠀀", " ", "",
+    "光明科技有限公司",
+    "[bold]加粗[/bold]",
+    "[link=https://example.com]链接[/link]",
+    "[/]",
+    "[red",
+    "\x1b[31m红色\x1b[0m",
+    "\x1b]8;;https://x\x07x\x1b]8;;\x07",
+    "\x00\x07\x08\x0b\x0c\x7f\x85",
+    "a\r\nb\rc\n",
+    "\t制表\t",
+    '"引号" \'单引号\' \\反斜杠\\ """三引号"""',
+    "''' 三单引号 '''",
+    "#不是注释",
+    "= 等号 [表] {花括号}",
+    "\u202e反向\u202c",
+    "\ufeffBOM",
+    "😀 emoji 𠀀",
+    " ",
+    "",
 ]
 texts = st.one_of(
     st.sampled_from(TRICKY_TEXT),
@@ -66,10 +81,13 @@ def wan(draw: st.DrawFn) -> Decimal:
 
 years = st.integers(1949, 2100)
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-credit_codes = st.text(st.sampled_from(_CODE_CHARS), min_size=17, max_size=17).map(lambda s: s + credit_code_check_char(s))
+credit_codes = st.text(st.sampled_from(_CODE_CHARS), min_size=17, max_size=17).map(
+    lambda s: s + credit_code_check_char(s)
+)
 datetimes = st.datetimes(
-    min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2100, 1, 1),
-    timezones=st.sampled_from([None, dt.timezone.utc, dt.timezone(dt.timedelta(hours=8))]),
+    min_value=dt.datetime(1970, 1, 1),
+    max_value=dt.datetime(2100, 1, 1),
+    timezones=st.sampled_from([None, dt.UTC, dt.timezone(dt.timedelta(hours=8))]),
 )
 
 
@@ -132,8 +150,13 @@ def identities(draw: st.DrawFn) -> dict[str, Any]:
         district = draw(st.one_of(st.none(), st.sampled_from(known) if known else short_text))
         if district is not None:
             data[f"{prefix}_district"] = district
-    for name, strategy in (("name", short_text), ("credit_code", credit_codes), ("independent_legal_person", st.booleans()),
-                           ("newly_settled", st.booleans()), ("settled_year", years)):
+    for name, strategy in (
+        ("name", short_text),
+        ("credit_code", credit_codes),
+        ("independent_legal_person", st.booleans()),
+        ("newly_settled", st.booleans()),
+        ("settled_year", years),
+    ):
         value = draw(st.one_of(st.none(), strategy))
         if value is not None:
             data[name] = value
@@ -206,12 +229,18 @@ def test_any_valid_profile_round_trips_through_toml(profile: Profile) -> None:
 @SETTINGS
 @given(st.lists(texts, min_size=1, max_size=5), texts)
 def test_user_text_round_trips_unchanged(names: list[str], notes: str) -> None:
-    profile = Profile.model_validate({
-        "identity": {"name": names[0][:2000]},
-        "projects": {"funded": [{"name": n[:2000]} for n in names]},
-        "events": {"held": [{"name": n[:2000]} for n in names]},
-        "consultation": {"notes": notes, "skipped": [n[:200] for n in names], "checklist": {n[:200]: True for n in names}},
-    })
+    profile = Profile.model_validate(
+        {
+            "identity": {"name": names[0][:2000]},
+            "projects": {"funded": [{"name": n[:2000]} for n in names]},
+            "events": {"held": [{"name": n[:2000]} for n in names]},
+            "consultation": {
+                "notes": notes,
+                "skipped": [n[:200] for n in names],
+                "checklist": {n[:200]: True for n in names},
+            },
+        }
+    )
     again = parse_profile(dump_profile(profile))
     assert again.identity.name == names[0][:2000]
     assert [p.name for p in again.projects.funded or []] == [n[:2000] for n in names]
@@ -220,9 +249,13 @@ def test_user_text_round_trips_unchanged(names: list[str], notes: str) -> None:
 
 
 def test_unknown_and_empty_are_kept_apart() -> None:
-    profile = Profile.model_validate({"projects": {"funded": []}, "industry": {"sectors": []}, "events": {"held": [{}]}})
+    profile = Profile.model_validate(
+        {"projects": {"funded": []}, "industry": {"sectors": []}, "events": {"held": [{}]}}
+    )
     again = parse_profile(dump_profile(profile))
-    assert again.projects.funded == [] and again.industry.sectors == [] and again.events.held == [profile.events.held[0]]
+    assert (
+        again.projects.funded == [] and again.industry.sectors == [] and again.events.held == [profile.events.held[0]]
+    )
     assert again.listing.stages_reached is None and again.space.leased_area_m2 is None
 
 
@@ -241,6 +274,7 @@ def test_money_round_trips_exactly(value: Decimal) -> None:
 
 def _caps_yuan(amount: Any) -> int | None:
     """The most one year of this measure can pay, as the rule states it (None: no stated cap)."""
+
     def y(v: Decimal | None) -> int | None:
         return None if v is None else wan_to_yuan(v)
 
@@ -273,7 +307,11 @@ def _check_amounts(engine: Engine, assessment: Any) -> None:
                 assert low <= high, (result.measure.id, amount)
             if cap is not None and high is not None:
                 assert high <= cap, (result.measure.id, amount, cap)
-            if isinstance(result.measure.amount, rm.Ceiling) and result.measure.amount.min_wan is not None and low is not None:
+            if (
+                isinstance(result.measure.amount, rm.Ceiling)
+                and result.measure.amount.min_wan is not None
+                and low is not None
+            ):
                 assert low >= wan_to_yuan(result.measure.amount.min_wan)
     totals = assessment.totals
     assert 0 <= totals.eligible_min_yuan <= totals.eligible_max_yuan
@@ -322,7 +360,9 @@ def reordered_engines(tmp_path_factory: pytest.TempPathFactory) -> list[Engine]:
     return engines
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.one_of(profiles(), near_examples()))
 def test_result_does_not_depend_on_rule_file_order(reordered_engines: list[Engine], profile: Profile) -> None:
     first, *others = reordered_engines

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -177,7 +178,7 @@ def test_fold_never_splits_a_number() -> None:
     for width in range(6, 30):
         joined = report.fold_cells("依据公告2023年第7号，最高1,000万元", width)
         assert "".join(joined) == "依据公告2023年第7号，最高1,000万元"
-        for a, b in zip(joined, joined[1:]):
+        for a, b in itertools.pairwise(joined):
             assert not (a[-1] in "0123456789," and b[0] in "0123456789,"), (width, joined)
 
 
@@ -195,32 +196,59 @@ def test_the_printed_report_is_short_warns_first_and_shows_no_id(engine, tmp_pat
     page = tmp_path / "report.html"
     page.write_text(report.to_html(a, engine, p), encoding="utf-8")
     pdf = tmp_path / "report.pdf"
-    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                           f"--print-to-pdf={pdf}", page.as_uri()], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert pdf.exists(), done.stderr
     info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert 1 <= pages <= 10, f"{pages} pages"
-    text = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [PDFTOTEXT, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = re.sub(r"\s+", "", text)
     assert "深圳光明智算科技有限公司" in flat  # the CJK font printed real characters
     for internal in internal_ids(engine):
         assert not re.search(rf"(?<![\w-]){re.escape(internal)}(?![\w-])", text), internal
         if "-" in internal or "_" in internal:
             assert internal not in flat, internal
-    page_one = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", "-f", "1", "-l", "1", str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
+    page_one = subprocess.run(
+        [PDFTOTEXT, "-enc", "UTF-8", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat_one = re.sub(r"\s+", "", page_one)
     assert "征求意见稿" in flat_one and "确定金额" in flat_one
     assert flat_one.find("征求意见稿") < flat_one.find("确定金额")
 
 
 def test_help_and_errors_are_in_chinese() -> None:
-    done = subprocess.run([sys.executable, "-m", "advisor", "match", "--help"], capture_output=True, text=True,
-                          encoding="utf-8", cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "advisor", "match", "--help"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 0
     assert "用法：" in done.stdout and "选项" in done.stdout and "显示本帮助并退出" in done.stdout
     assert "usage" not in done.stdout and "options" not in done.stdout and "show this help" not in done.stdout
-    done = subprocess.run([sys.executable, "-m", "advisor", "match"], capture_output=True, text=True,
-                          encoding="utf-8", cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "advisor", "match"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 2 and "缺少参数" in done.stderr and "required" not in done.stderr

@@ -29,9 +29,24 @@ CASES = _load_cases()
 
 @pytest.mark.parametrize(("case_id", "case"), CASES, ids=[c[0] for c in CASES])
 def test_case(case_id: str, case: dict, engine) -> None:
-    allowed = {"measure", "description", "status", "min_yuan", "max_yuan", "total_min_yuan", "total_max_yuan",
-               "later_yuan", "kind", "profile", "as_of", "missing", "counted_in_total",
-               "calculation_contains", "reasons_contain", "count_note_contains"}
+    allowed = {
+        "measure",
+        "description",
+        "status",
+        "min_yuan",
+        "max_yuan",
+        "total_min_yuan",
+        "total_max_yuan",
+        "later_yuan",
+        "kind",
+        "profile",
+        "as_of",
+        "missing",
+        "counted_in_total",
+        "calculation_contains",
+        "reasons_contain",
+        "count_note_contains",
+    }
     assert set(case) <= allowed, f"unknown keys in case: {set(case) - allowed}"
     profile = profile_from_data({"schema_version": 2, **case.get("profile", {})})
     as_of = case.get("as_of") or AS_OF

@@ -10,19 +10,37 @@ from advisor.profile import Profile
 from advisor.units import annual_rent_wan, parse_money, parse_unit_price, region_from_credit_code, rent_conversion_text
 
 
-@pytest.mark.parametrize(("text", "wan", "unit_given"), [
-    ("60万", D(60), True), ("60万元", D(60), True), ("600000元", D(60), True), ("600,000 元", D(60), True),
-    ("1.3亿", D(13000), True), ("1.3亿元", D(13000), True), ("8,000", D(8000), False), ("１２.５", D("12.5"), False),
-    ("123456元", D("12.3456"), True), ("0", D(0), False),
-])
+@pytest.mark.parametrize(
+    ("text", "wan", "unit_given"),
+    [
+        ("60万", D(60), True),
+        ("60万元", D(60), True),
+        ("600000元", D(60), True),
+        ("600,000 元", D(60), True),
+        ("1.3亿", D(13000), True),
+        ("1.3亿元", D(13000), True),
+        ("8,000", D(8000), False),
+        ("１２.５", D("12.5"), False),
+        ("123456元", D("12.3456"), True),
+        ("0", D(0), False),
+    ],
+)
 def test_money_in_the_company_s_units_is_exact(text: str, wan: D, unit_given: bool) -> None:
     money = parse_money(text)
     assert money.wan == wan and money.unit_given is unit_given
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("一百万", "不是金额"), ("-5万", "负数"), ("0.5元", "精确到元"), ("12.34567", "精确到元"), ("20000亿", "1 万亿"), ("NaN", "不是金额"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("一百万", "不是金额"),
+        ("-5万", "负数"),
+        ("0.5元", "精确到元"),
+        ("12.34567", "精确到元"),
+        ("20000亿", "1 万亿"),
+        ("NaN", "不是金额"),
+    ],
+)
 def test_bad_money_is_refused_in_chinese(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_money(text)
@@ -68,13 +86,16 @@ def test_same_as_registered_sets_tax_and_statistics_place() -> None:
     assert (i.tax_city, i.tax_district, i.stats_city, i.stats_district) == ("深圳市", "光明区", "深圳市", "光明区")
 
 
-@pytest.mark.parametrize(("code", "city", "district"), [
-    ("91440300MA5DC12345", "深圳市", None),   # city-level authority: never a guessed district
-    ("91440311MA5DC12345", "深圳市", "光明区"),
-    ("91440307MA5DC12345", "深圳市", "龙岗区"),
-    ("91440101MA5DC12345", "广州市", None),
-    ("91440106MA5DC12345", "广州市", "天河区"),
-])
+@pytest.mark.parametrize(
+    ("code", "city", "district"),
+    [
+        ("91440300MA5DC12345", "深圳市", None),  # city-level authority: never a guessed district
+        ("91440311MA5DC12345", "深圳市", "光明区"),
+        ("91440307MA5DC12345", "深圳市", "龙岗区"),
+        ("91440101MA5DC12345", "广州市", None),
+        ("91440106MA5DC12345", "广州市", "天河区"),
+    ],
+)
 def test_credit_code_region(code: str, city: str, district: str | None) -> None:
     suggestion = region_from_credit_code(code)
     assert suggestion is not None and (suggestion.city, suggestion.district) == (city, district)

@@ -101,16 +101,23 @@ def test_no_known_profile_makes_a_measure_eligible_on_an_undecidable_condition(e
 
 
 def test_undecidable_condition_is_shown_with_its_reason_and_asks_nothing(engine) -> None:
-    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "enterprise"},
-                                 "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
-                                 "industry": {"sectors": ["ai"]},
-                                 "scale": {"above_designated_size": True, "revenue_wan": {"2024": 1000, "2025": 900000}}})
+    profile = profile_from_data(
+        {
+            "schema_version": 2,
+            "applicant": {"kind": "enterprise"},
+            "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
+            "industry": {"sectors": ["ai"]},
+            "scale": {"above_designated_size": True, "revenue_wan": {"2024": 1000, "2025": 900000}},
+        }
+    )
     r = next(r for r in engine.match(profile, AS_OF).results if r.measure.id == "gm-16-2")
     assert r.status == POSSIBLE
     assert r.missing == []  # no question can decide it, so none is asked
     undecided = [c for c in r.conditions if c.undecidable]
     assert undecided and "以当年申请指南为准" in undecided[0].text
-    data = next(x for x in assessment_json(engine.match(profile, AS_OF), engine)["results"] if x["measure_id"] == "gm-16-2")
+    data = next(
+        x for x in assessment_json(engine.match(profile, AS_OF), engine)["results"] if x["measure_id"] == "gm-16-2"
+    )
     assert any(reason["undecidable"] and reason["state"] == "unknown" for reason in data["reasons"])
 
 
@@ -126,12 +133,20 @@ def test_no_question_a_company_cannot_answer(engine) -> None:
 
 
 def _year_condition(window: int, closed: str = "unknown") -> CompiledCondition:
-    condition = rm.Condition(label="首次认定年份", fact="qualifications.key_software_year", op="within_years",
-                             value=window, reason="认定当年或次年", window_closed=closed)
+    condition = rm.Condition(
+        label="首次认定年份",
+        fact="qualifications.key_software_year",
+        op="within_years",
+        value=window,
+        reason="认定当年或次年",
+        window_closed=closed,
+    )
     return CompiledCondition(condition, lambda fact, value: str(value), lambda fact: (fact,))
 
 
-@pytest.mark.parametrize(("year", "state"), [(2026, MET), (2025, MET), (2024, UNKNOWN), (2027, FAILED), (None, UNKNOWN)])
+@pytest.mark.parametrize(
+    ("year", "state"), [(2026, MET), (2025, MET), (2024, UNKNOWN), (2027, FAILED), (None, UNKNOWN)]
+)
 def test_within_years_compares_with_the_as_of_year(year, state) -> None:
     compiled = _year_condition(1)
     facts = {AS_OF_YEAR: 2026, "qualifications.key_software_year": year}
@@ -159,12 +174,19 @@ def test_within_years_needs_a_rule_text_and_a_whole_window() -> None:
 
 
 def test_the_as_of_date_decides_the_window(engine) -> None:
-    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "enterprise"},
-                                 "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
-                                 "industry": {"sectors": ["software"]},
-                                 "qualifications": {"key_software_enterprise": True, "key_software_year": 2025}})
-    status = {as_of.year: next(r for r in engine.match(profile, as_of).results if r.measure.id == "gm-13-1").status
-              for as_of in (dt.date(2025, 6, 1), dt.date(2026, 11, 21), dt.date(2028, 1, 1))}
+    profile = profile_from_data(
+        {
+            "schema_version": 2,
+            "applicant": {"kind": "enterprise"},
+            "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
+            "industry": {"sectors": ["software"]},
+            "qualifications": {"key_software_enterprise": True, "key_software_year": 2025},
+        }
+    )
+    status = {
+        as_of.year: next(r for r in engine.match(profile, as_of).results if r.measure.id == "gm-13-1").status
+        for as_of in (dt.date(2025, 6, 1), dt.date(2026, 11, 21), dt.date(2028, 1, 1))
+    }
     assert status == {2025: ELIGIBLE, 2026: ELIGIBLE, 2028: POSSIBLE}
 
 
@@ -172,12 +194,27 @@ def test_the_as_of_date_decides_the_window(engine) -> None:
 
 
 def test_assumed_registration_is_visible_and_does_not_touch_article_17(engine) -> None:
-    outside = profile_from_data({"schema_version": 2, "applicant": {"kind": "enterprise"},
-                                 "identity": {"registered_city": "深圳市", "registered_district": "南山区"},
-                                 "industry": {"sectors": ["ai"]},
-                                 "finance": {"vc_institution_filed": True, "vc_investment_wan": 100},
-                                 "events": {"held": [{"name": "全球AI大会", "scope": "global", "in_guangming": True, "ai_software": True,
-                                                      "filed_in_advance": True, "cost_wan": 100}]}})
+    outside = profile_from_data(
+        {
+            "schema_version": 2,
+            "applicant": {"kind": "enterprise"},
+            "identity": {"registered_city": "深圳市", "registered_district": "南山区"},
+            "industry": {"sectors": ["ai"]},
+            "finance": {"vc_institution_filed": True, "vc_investment_wan": 100},
+            "events": {
+                "held": [
+                    {
+                        "name": "全球AI大会",
+                        "scope": "global",
+                        "in_guangming": True,
+                        "ai_software": True,
+                        "filed_in_advance": True,
+                        "cost_wan": 100,
+                    }
+                ]
+            },
+        }
+    )
     results = {r.measure.id: r for r in engine.match(outside, AS_OF).results}
     vc = results["gm-15-1"]
     assert vc.status == INELIGIBLE
@@ -199,11 +236,20 @@ def test_groups_live_in_rules_not_in_python(engine) -> None:
 
 
 def test_every_group_member_says_which_group_and_why(engine) -> None:
-    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "enterprise"},
-                                 "identity": {"registered_city": "深圳市", "registered_district": "光明区",
-                                              "newly_settled": True, "settled_year": 2026},
-                                 "industry": {"sectors": ["software"]},
-                                 "qualifications": {"key_software_enterprise": True, "key_software_year": 2026}})
+    profile = profile_from_data(
+        {
+            "schema_version": 2,
+            "applicant": {"kind": "enterprise"},
+            "identity": {
+                "registered_city": "深圳市",
+                "registered_district": "光明区",
+                "newly_settled": True,
+                "settled_year": 2026,
+            },
+            "industry": {"sectors": ["software"]},
+            "qualifications": {"key_software_enterprise": True, "key_software_year": 2026},
+        }
+    )
     assessment = engine.match(profile, AS_OF)
     data = {r["measure_id"]: r for r in assessment_json(assessment, engine)["results"]}
     for measure_id in ("gm-06-2", "gm-13-1"):
@@ -231,8 +277,9 @@ def test_a_group_naming_an_unknown_measure_is_refused(tmp_path) -> None:
 
 
 def test_superseded_statement_comes_before_any_figure_in_json(engine) -> None:
-    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "enterprise"},
-                                 "identity": {"registered_city": "广州市"}})  # every 光明 measure ineligible
+    profile = profile_from_data(
+        {"schema_version": 2, "applicant": {"kind": "enterprise"}, "identity": {"registered_city": "广州市"}}
+    )  # every 光明 measure ineligible
     assessment = engine.match(profile, AS_OF)
     statement = next(n for n in assessment.notices if "深光府规〔2025〕4号" in n)
     for words in ("征求意见稿", "正式文件", "可能不同", "申请指南"):
@@ -257,7 +304,7 @@ def test_staff_retire_the_draft_by_adding_the_final_text(tmp_path) -> None:
     shutil.copytree(RULES, root)
     sources = (root / "sources.toml").read_text(encoding="utf-8")
     sources = sources.replace('evidence = "2025年3月', 'document = "gm-measures-final"\nevidence = "2025年3月', 1)
-    sources += '''
+    sources += """
 [[source]]
 id = "gm-measures-final"
 file = "001_94343582583f7f65.txt"
@@ -268,7 +315,7 @@ kind = "措施"
 status = "已发布"
 is_draft = false
 dates_text = "（示例）"
-'''
+"""
     (root / "sources.toml").write_text(sources, encoding="utf-8")
     catalogue = load_catalogue(root)
     assert not [m for m in catalogue.measures if m.document == "gm-measures"]
@@ -294,7 +341,9 @@ def test_a_single_measure_can_be_retired_by_a_later_version(tmp_path) -> None:
 def test_every_interpretation_is_documented_and_linked(engine) -> None:
     doc = (ROOT / "docs" / "interpretations.md").read_text(encoding="utf-8")
     entries = engine.catalogue.interpretations
-    assert {"gm-12-cap-50", "gm-17-per-event", "same-kind-groups", "time-windows", "assumed-gm-registration"} <= set(entries)
+    assert {"gm-12-cap-50", "gm-17-per-event", "same-kind-groups", "time-windows", "assumed-gm-registration"} <= set(
+        entries
+    )
     for entry_id, entry in entries.items():
         assert re.search(rf"^## .*`{re.escape(entry_id)}`", doc, re.M), entry_id
         assert entry.clause in doc, entry_id
@@ -322,7 +371,9 @@ def test_a_missing_reason_is_one_clear_message_in_chinese(tmp_path) -> None:
     root = tmp_path / "rules"
     shutil.copytree(RULES, root)
     path = root / "measures" / "gm-10-17.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('reason = "条件未公布，以当年申请指南为准"\n', "", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('reason = "条件未公布，以当年申请指南为准"\n', "", 1), encoding="utf-8"
+    )
     with pytest.raises(RuleSetError) as error:
         load_catalogue(root)
     assert len(error.value.problems) == 1, error.value.problems
@@ -332,9 +383,24 @@ def test_a_missing_reason_is_one_clear_message_in_chinese(tmp_path) -> None:
 def test_markdown_and_html_reports_show_the_interpretations(engine) -> None:
     from advisor.report import to_html, to_markdown
 
-    profile = profile_from_data({"schema_version": 2, "applicant": {"kind": "event_organiser"},
-                                 "events": {"held": [{"name": "全国AI大赛", "scope": "national", "in_guangming": True,
-                                                      "ai_software": True, "filed_in_advance": True, "cost_wan": 100}]}})
+    profile = profile_from_data(
+        {
+            "schema_version": 2,
+            "applicant": {"kind": "event_organiser"},
+            "events": {
+                "held": [
+                    {
+                        "name": "全国AI大赛",
+                        "scope": "national",
+                        "in_guangming": True,
+                        "ai_software": True,
+                        "filed_in_advance": True,
+                        "cost_wan": 100,
+                    }
+                ]
+            },
+        }
+    )
     assessment = engine.match(profile, AS_OF)
     for text in (to_markdown(assessment, engine, profile), to_html(assessment, engine, profile)):
         assert "采用的解读" in text and "每次活动还是每个举办单位" in text
