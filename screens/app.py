@@ -11,6 +11,7 @@ import contextlib
 import datetime as _dt
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,23 +23,28 @@ from textual.message import Message
 from textual.widgets import Header
 from textual.widgets._select import SelectOverlay
 
-from advisor import storage
-from advisor.profile import Profile
-from advisor.profile_io import ProfileError, load_profile, os_error_text, save_profile
 from advisor.terminal_text import printable
 from screens.commands import AdvisorCommands
 from screens.dialogs import ChoiceDialog, ErrorDialog
-from screens.file_dialog import OpenFileDialog, SaveFileDialog, display_path
+from screens.file_dialog import display_path
 from screens.help import HelpScreen
 from screens.home import HomeScreen
 from screens.loading import FAILED_TITLE, LOADING_TEXT, EngineLoaded, RulesFailed, load_rules_message, needs_engine
+from screens.messages import (
+    AnswersChanged,
+    CloseConsultationRequested,
+    DiscardAutosaveRequested,
+    OpenProfileRequested,
+    ResumeRequested,
+    SectionEntered,
+)
 
-if TYPE_CHECKING:  # the engine's modules load after the first paint, in the rules worker
+if TYPE_CHECKING:
+    # Only the home screen and Textual are needed for the first paint: the profile model
+    # (pydantic), file storage and the engine are imported on first use, after it.
+    from advisor import storage
     from advisor.engine import Engine
-
-RESULTS_CSS = Path(__file__).with_name("results.tcss")
-if not RESULTS_CSS.exists():  # part of the results screen; an empty sheet lets the app start
-    RESULTS_CSS.write_text("/* 结果页样式 */\n", encoding="utf-8")
+    from advisor.profile import Profile
 
 
 #: The product's mark in the header, in place of Textual's stock icon.
@@ -103,35 +109,30 @@ class AdvisorApp(App[None]):
         Binding("ctrl+q", "quit", "退出", show=False, priority=True),
     ]
 
+    @dataclass
     class ProfileOpened(Message):
-        """A profile was read from disk (a file or an unfinished consultation)."""
+        """A profile was read from disk (a file or an unfinished consultation).
 
-        def __init__(
-            self,
-            profile: Profile,
-            path: Path | None,
-            consultation_id: str,
-            section: str | None = None,
-            resumed: bool = False,
-        ) -> None:
-            super().__init__()
-            self.profile = profile
-            self.path = path
-            self.consultation_id = consultation_id
-            self.section = section  # where the person was, when an autosave is continued
-            self.resumed = resumed
+        ``section``: where the person was, when an autosave is continued.
+        """
 
+        profile: Profile
+        path: Path | None
+        consultation_id: str
+        section: str | None = None
+        resumed: bool = False
+
+    @dataclass
     class ProfileSaved(Message):
-        def __init__(self, path: Path) -> None:
-            super().__init__()
-            self.path = path
+        """The profile was written to ``path``."""
 
+        path: Path
+
+    @dataclass
     class FileProblem(Message):
         """Reading or writing failed; ``text`` is a Chinese message for the user."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     def __init__(
         self,
@@ -149,7 +150,7 @@ class AdvisorApp(App[None]):
         self.rules_problem: str | None = None
         self._waiting_for_engine: list[Callable[[], None]] = []
         self._profile: Profile | None = None  # built on first use: its pydantic model is built after the first paint
-        self.consultation_id = storage.new_consultation_id()
+        self._consultation_id: str | None = None  # made on first use, for the same reason
         self.as_of = as_of or _dt.date.today()
         self.profile_path = profile_path
         self.saved_path: Path | None = None
@@ -164,6 +165,8 @@ class AdvisorApp(App[None]):
     def profile(self) -> Profile:
         """The current consultation's answers (an empty Profile until one starts)."""
         if self._profile is None:
+            from advisor.profile import Profile
+
             self._profile = Profile()
         return self._profile
 
@@ -171,18 +174,38 @@ class AdvisorApp(App[None]):
     def profile(self, profile: Profile) -> None:
         self._profile = profile
 
+    @property
+    def consultation_id(self) -> str:
+        """The current consultation's id (its autosave's name)."""
+        if self._consultation_id is None:
+            from advisor import storage
+
+            self._consultation_id = storage.new_consultation_id()
+        return self._consultation_id
+
+    @consultation_id.setter
+    def consultation_id(self, consultation_id: str) -> None:
+        self._consultation_id = consultation_id
+
     def get_default_screen(self) -> HomeScreen:
         return HomeScreen()
 
     def on_mount(self) -> None:
+        # Everything that loads the profile model, storage or the rules waits until the
+        # home screen has painted, so that the first paint needs only Textual.
+        self.call_after_refresh(self.after_first_paint)
+
+    def after_first_paint(self) -> None:
         self.clean_orphans()
         if self.engine is None:
-            self.call_after_refresh(self.load_rules)  # after the home screen's first paint
+            self.load_rules()
         if self.profile_path is not None:
             self.read_profile(self.profile_path)
 
     @work(thread=True, group="autosave")
     def clean_orphans(self) -> None:
+        from advisor import storage
+
         with self._autosave_lock:
             try:
                 storage.clean_orphans()
@@ -194,6 +217,8 @@ class AdvisorApp(App[None]):
 
     def _release_lock(self) -> None:
         if self.locked_id is not None:
+            from advisor import storage
+
             with contextlib.suppress(OSError):
                 storage.release_lock(self.locked_id)
             self.locked_id = None
@@ -246,6 +271,7 @@ class AdvisorApp(App[None]):
         has it open, the person is told so and may continue with a copy (a new
         autosave of the same answers) — nothing is dropped and nothing is shared.
         """
+        from advisor import storage
         from screens.questionnaire import QuestionnaireScreen
 
         if self.locked_id != consultation_id:
@@ -271,6 +297,8 @@ class AdvisorApp(App[None]):
     def _offer_copy(
         self, profile: Profile, saved_path: Path | None, section: str | None, elsewhere: storage.OpenElsewhere
     ) -> None:
+        from advisor import storage
+
         where = f"进程 {elsewhere.pid}" if elsewhere.pid else "另一个正在启动的窗口"
 
         def decide(choice: str | None) -> None:
@@ -290,15 +318,27 @@ class AdvisorApp(App[None]):
 
     @needs_engine
     def action_new_consultation(self) -> None:
+        from advisor import storage
+        from advisor.profile import Profile
+
         profile = Profile()
         profile.consultation.created = _dt.datetime.now().replace(microsecond=0)
         self.start_consultation(profile, storage.new_consultation_id())
 
-    def answers_changed(self) -> None:
-        """Called by the questionnaire after every stored answer."""
+    @on(AnswersChanged)
+    def mark_unsaved_and_autosave(self) -> None:
+        """After every stored answer (questionnaire) or checklist mark."""
         self.unsaved = True
         self.request_autosave()
 
+    @on(SectionEntered)
+    def remember_section(self, message: SectionEntered) -> None:
+        """Where the person is, so that resuming the consultation returns there."""
+        self.current_section = message.section_id
+        if message.autosave and self.unsaved:
+            self.request_autosave()
+
+    @on(CloseConsultationRequested)
     def close_consultation(self) -> None:
         """Leave the questionnaire on purpose: save or discard, then forget the autosave."""
         if not self.unsaved:
@@ -321,6 +361,9 @@ class AdvisorApp(App[None]):
         )
 
     def _finish_consultation(self) -> None:
+        from advisor import storage
+        from advisor.profile import Profile
+
         self.discard_autosave(self.consultation_id)
         self._release_lock()
         self.profile = Profile()
@@ -345,6 +388,9 @@ class AdvisorApp(App[None]):
     @work(thread=True, group="autosave")
     def _autosave(self) -> None:
         # The newest snapshot is written last: each worker takes whatever is pending.
+        from advisor import storage
+        from advisor.profile_io import os_error_text
+
         with self._autosave_lock:
             pending, self._pending_autosave = self._pending_autosave, None
             if pending is None:
@@ -356,8 +402,14 @@ class AdvisorApp(App[None]):
                     self.FileProblem(f"自动保存失败：{os_error_text(exc)}。回答仍在内存中，请用 Ctrl+S 保存。")
                 )
 
+    @on(DiscardAutosaveRequested)
+    def discard_requested_autosave(self, message: DiscardAutosaveRequested) -> None:
+        self.discard_autosave(message.consultation_id)
+
     @work(thread=True, group="autosave")
     def discard_autosave(self, consultation_id: str) -> None:
+        from advisor import storage
+
         with self._autosave_lock:
             self._pending_autosave = None
             storage.discard(consultation_id)
@@ -365,6 +417,9 @@ class AdvisorApp(App[None]):
     # --- opening -------------------------------------------------------------------------
 
     def action_open_profile(self) -> None:
+        from advisor import storage
+        from screens.file_dialog import OpenFileDialog
+
         start = self.saved_path.parent if self.saved_path else storage.suggested_folder()
 
         def open_chosen(path: Path | None) -> None:
@@ -373,8 +428,15 @@ class AdvisorApp(App[None]):
 
         self.push_screen(OpenFileDialog(start), open_chosen)
 
+    @on(OpenProfileRequested)
+    def open_requested_profile(self, message: OpenProfileRequested) -> None:
+        self.read_profile(message.path)
+
     @work(thread=True, group="files")
     def read_profile(self, path: Path) -> None:
+        from advisor import storage
+        from advisor.profile_io import ProfileError, load_profile
+
         try:
             profile = load_profile(path)
         except ProfileError as exc:
@@ -398,8 +460,15 @@ class AdvisorApp(App[None]):
             return
         self.post_message(self.ProfileOpened(profile, path, storage.new_consultation_id()))
 
+    @on(ResumeRequested)
+    def resume_requested_consultation(self, message: ResumeRequested) -> None:
+        self.resume_consultation(message.consultation_id)
+
     @work(thread=True, group="files")
     def resume_consultation(self, consultation_id: str) -> None:
+        from advisor import storage
+        from advisor.profile_io import ProfileError
+
         try:
             profile = storage.load_unfinished(consultation_id)
         except (ProfileError, ValueError) as exc:
@@ -431,6 +500,9 @@ class AdvisorApp(App[None]):
         if not self.consulting:
             self.notify("还没有进行中的咨询。按 n 新建咨询或按 o 打开画像。", severity="warning")
             return
+        from advisor import storage
+        from screens.file_dialog import SaveFileDialog
+
         if self.saved_path is not None:
             folder, name = self.saved_path.parent, self.saved_path.name
         else:
@@ -447,6 +519,9 @@ class AdvisorApp(App[None]):
 
     @work(thread=True, group="files")
     def write_profile(self, profile: Profile, path: Path) -> None:
+        from advisor import storage
+        from advisor.profile_io import os_error_text, save_profile
+
         try:
             save_profile(profile, path)
         except OSError as exc:

@@ -21,6 +21,7 @@ from advisor.engine import ChecklistItem, Engine
 from advisor.profile import Profile
 from advisor.report import MATERIALS_NOTE
 from advisor.terminal_text import printable
+from screens.messages import AnswersChanged
 
 #: Measures named under the highlighted material (the rest are counted).
 SHOWN_TITLES = 5
@@ -107,7 +108,7 @@ class ChecklistScreen(Screen[None]):
         marks[material_id] = ready
         self.profile.consultation.checklist = marks
         self._show_summary()
-        self.app.answers_changed()  # type: ignore[attr-defined]  # autosave, mark unsaved
+        self.post_message(AnswersChanged())  # the app marks the profile unsaved and autosaves it
 
     def _show_summary(self) -> None:
         summary = self.query_one("#checklist-summary", Static)

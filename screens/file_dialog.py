@@ -18,7 +18,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Static
 
-from advisor.storage import home
 from advisor.terminal_text import printable
 from screens.dialogs import ConfirmDialog
 
@@ -26,6 +25,8 @@ from screens.dialogs import ConfirmDialog
 def display_path(path: Path) -> str:
     """A path as the user reads it: ``~/文档/x.toml`` under home, absolute elsewhere;
     control and bidi characters in file names shown as escapes (``printable``)."""
+    from advisor.storage import home  # after the first paint: storage brings the profile model
+
     base = home()
     try:
         if base is not None:

@@ -3,11 +3,17 @@
 Damaged files in the autosave folder are listed under their own heading with the
 reason; choosing one offers to move it aside (into ``autosave/damaged``), so a bad
 file never stops the app starting. Every name shown goes through ``printable``.
+
+The screen paints before anything reads the data folder: the lists are read in a
+worker started after the first paint, and ``advisor.storage`` (which brings the
+profile model and pydantic) is only imported there.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,11 +24,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor import storage
-from advisor.profile_io import os_error_text
 from advisor.terminal_text import printable
 from screens.dialogs import ConfirmDialog
 from screens.file_dialog import display_path
+from screens.messages import DiscardAutosaveRequested, OpenProfileRequested, ResumeRequested
+
+if TYPE_CHECKING:
+    from advisor import storage
 
 
 class HomeScreen(Screen[None]):
@@ -36,16 +44,17 @@ class HomeScreen(Screen[None]):
         Binding("q", "app.quit", "退出"),
     ]
 
+    @dataclass
     class ListsLoaded(Message):
-        """Unfinished consultations and recent files, read in a worker."""
+        """Unfinished consultations and recent files, read in a worker.
 
-        def __init__(
-            self, unfinished: list[storage.Unfinished], recent: list[Path], damaged: list[storage.Damaged] | None = None
-        ) -> None:
-            super().__init__()
-            self.unfinished = unfinished
-            self.recent = recent
-            self.damaged = damaged or []
+        ``unavailable``: why autosave and recent files are off (no home folder), said once.
+        """
+
+        unfinished: list[storage.Unfinished]
+        recent: list[Path]
+        damaged: list[storage.Damaged] = field(default_factory=list)
+        unavailable: str | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -60,9 +69,9 @@ class HomeScreen(Screen[None]):
                 "离线匹配企业可申请的政府扶持措施：回答问题，实时查看符合的政策与金额。", markup=False, id="home-intro"
             )
             with Horizontal(id="home-actions"):
-                yield Button("新建咨询 (n)", variant="primary", id="new")
-                yield Button("打开画像 (o)", id="open")
-                yield Button("浏览政策库 (l)", id="library")
+                yield Button("新建咨询 (n)", variant="primary", id="new", action="app.new_consultation")
+                yield Button("打开画像 (o)", id="open", action="app.open_profile")
+                yield Button("浏览政策库 (l)", id="library", action="app.show_library")
             yield Static("继续上次未完成的咨询", markup=False, classes="home-heading")
             yield OptionList(markup=False, id="unfinished")
             yield Static(
@@ -80,21 +89,24 @@ class HomeScreen(Screen[None]):
         self.query_one("#new", Button).focus()
         self.query_one("#damaged-heading").display = False
         self.query_one("#damaged").display = False
-        reason = storage.unavailable_reason()
-        if reason:
-            self.notify(reason, severity="warning", timeout=15, markup=False)
-        self.load_lists()
+        self.call_after_refresh(self.load_lists, True)
 
     def on_screen_resume(self) -> None:
         self.load_lists()
 
     @work(thread=True, group="home-lists")
-    def load_lists(self) -> None:
+    def load_lists(self, first: bool = False) -> None:
+        """Read the lists; ``first`` (the first time): also say if there is no data folder."""
+        from advisor import storage
+
+        unavailable = storage.unavailable_reason() if first else None
         unfinished, damaged = storage.scan_autosaves()
-        self.post_message(self.ListsLoaded(unfinished, storage.recent_profiles(), damaged))
+        self.post_message(self.ListsLoaded(unfinished, storage.recent_profiles(), damaged, unavailable))
 
     @on(ListsLoaded)
     def show_lists(self, message: ListsLoaded) -> None:
+        if message.unavailable:
+            self.notify(message.unavailable, severity="warning", timeout=15, markup=False)
         self.unfinished, self.recent, self.damaged = message.unfinished, message.recent, message.damaged
         unfinished = self.query_one("#unfinished", OptionList)
         unfinished.clear_options()
@@ -123,27 +135,15 @@ class HomeScreen(Screen[None]):
         if self.damaged:
             damaged.highlighted = 0
 
-    @on(Button.Pressed, "#new")
-    def new_consultation(self) -> None:
-        self.app.action_new_consultation()
-
-    @on(Button.Pressed, "#open")
-    def open_profile(self) -> None:
-        self.app.action_open_profile()
-
-    @on(Button.Pressed, "#library")
-    def show_library(self) -> None:
-        self.app.action_show_library()
-
     @on(OptionList.OptionSelected, "#unfinished")
     def resume(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.app.resume_consultation(event.option.id)
+            self.post_message(ResumeRequested(event.option.id))
 
     @on(OptionList.OptionSelected, "#recent")
     def open_recent(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
-            self.app.read_profile(self.recent[int(event.option.id)])
+            self.post_message(OpenProfileRequested(self.recent[int(event.option.id)]))
 
     @on(OptionList.OptionSelected, "#damaged")
     def offer_move_aside(self, event: OptionList.OptionSelected) -> None:
@@ -154,6 +154,9 @@ class HomeScreen(Screen[None]):
         def move(confirmed: bool | None) -> None:
             if not confirmed:
                 return
+            from advisor import storage
+            from advisor.profile_io import os_error_text
+
             try:
                 target = storage.move_aside(chosen.path)
             except OSError as exc:
@@ -179,7 +182,7 @@ class HomeScreen(Screen[None]):
 
         def discard(confirmed: bool | None) -> None:
             if confirmed:
-                self.app.discard_autosave(chosen.consultation_id)
+                self.post_message(DiscardAutosaveRequested(chosen.consultation_id))
                 self.unfinished = [u for u in self.unfinished if u is not chosen]
                 self.show_lists(self.ListsLoaded(self.unfinished, self.recent, self.damaged))
 

@@ -15,6 +15,7 @@ offers the city (and district, where the code names one) as a suggestion.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +32,9 @@ from advisor.profile_io import describe_profile_errors
 from advisor.terminal_text import printable
 from advisor.units import region_from_credit_code, rent_conversion_text
 from screens.dialogs import ConfirmDialog
+from screens.item_dialog import ItemDialog
+from screens.messages import AnswersChanged, CloseConsultationRequested, SectionEntered
+from screens.widgets.list_answer import ListAnswer
 from screens.widgets.live_panel import LivePanel
 from screens.widgets.question_field import QuestionField
 from screens.widgets.section_list import SectionList
@@ -156,7 +160,7 @@ class QuestionnaireScreen(Screen[None]):
 
     def on_descendant_focus(self, _event: object) -> None:
         """The app autosaves where the person is, so resuming returns to this section."""
-        self.app.current_section = self.current_section
+        self.post_message(SectionEntered(self.current_section))
 
     async def _build_page(self, section_id: str) -> None:
         """Mount a section's question fields the first time it is shown (keeps start-up fast)."""
@@ -295,6 +299,13 @@ class QuestionnaireScreen(Screen[None]):
         self.notify(f"纳税地、统计地已设为同注册地：{place}", markup=False)
         self._answers_changed()
 
+    @on(ListAnswer.EditRequested)
+    def edit_list_item(self, event: ListAnswer.EditRequested) -> None:
+        """Add or change an item of a list answer in the item dialog."""
+        event.stop()
+        dialog = ItemDialog(event.title, event.fields, event.item, max_year=event.max_year)
+        self.app.push_screen(dialog, partial(event.list_answer.store_item, event.index))
+
     @on(QuestionField.Advance)
     def advance(self, event: QuestionField.Advance) -> None:
         event.stop()
@@ -333,7 +344,7 @@ class QuestionnaireScreen(Screen[None]):
 
     def _answers_changed(self) -> None:
         self.refresh_questions()
-        self.app.answers_changed()
+        self.post_message(AnswersChanged())
 
     def action_skip_question(self) -> None:
         field = self._focused_field()
@@ -368,9 +379,7 @@ class QuestionnaireScreen(Screen[None]):
             # moved here by the program: no OptionHighlighted, so it cannot echo back and forth
             with sections.prevent(OptionList.OptionHighlighted):
                 sections.highlighted = index
-        self.app.current_section = section_id
-        if self.app.unsaved:  # remember where the person is, so resuming returns here
-            self.app.request_autosave()
+        self.post_message(SectionEntered(section_id, autosave=True))  # resuming returns here
         if focus:
             self.focus_first_question()
 
@@ -414,4 +423,4 @@ class QuestionnaireScreen(Screen[None]):
             await self.show_section(event.option.id, focus=True)
 
     def action_close_consultation(self) -> None:
-        self.app.close_consultation()
+        self.post_message(CloseConsultationRequested())

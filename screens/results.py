@@ -8,8 +8,10 @@ nothing. Exports are written by a thread worker that only posts messages.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on, work
@@ -34,6 +36,9 @@ from screens.widgets.near_miss_list import NearMissList
 from screens.widgets.notices import NoticeBanner, NoticeScreen
 from screens.widgets.results_table import ResultsTable
 from screens.widgets.totals_panel import TotalsPanel
+
+if TYPE_CHECKING:
+    from screens.app import AdvisorApp
 
 ALL = "all"
 STATUS_FILTERS = {
@@ -111,21 +116,19 @@ class ResultsScreen(Screen[None]):
     category_filter: reactive[str] = reactive(ALL, init=False)
     sort_mode: reactive[str] = reactive("rank", init=False)
 
+    @dataclass
     class ExportWritten(Message):
         """An export file was written."""
 
-        def __init__(self, path: Path, kind: str) -> None:
-            super().__init__()
-            self.path = path
-            self.kind = kind
+        path: Path
+        kind: str
 
+    @dataclass
     class ExportFailed(Message):
         """An export could not be written; ``message`` says why in Chinese."""
 
-        def __init__(self, path: Path, message: str) -> None:
-            super().__init__()
-            self.path = path
-            self.message = message
+        path: Path
+        message: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -135,16 +138,23 @@ class ResultsScreen(Screen[None]):
     # --- the app's state ------------------------------------------------------------------
 
     @property
+    def advisor(self) -> AdvisorApp:
+        """The app, which holds the consultation (this screen only runs inside it)."""
+        return cast("AdvisorApp", self.app)
+
+    @property
     def engine(self) -> Engine:
-        return self.app.engine  # type: ignore[attr-defined,no-any-return]
+        engine = self.advisor.engine
+        assert engine is not None, "the app shows results only once the engine is loaded"
+        return engine
 
     @property
     def profile(self) -> Profile:
-        return self.app.profile  # type: ignore[attr-defined,no-any-return]
+        return self.advisor.profile
 
     @property
     def as_of(self) -> _dt.date:
-        return self.app.as_of  # type: ignore[attr-defined,no-any-return]
+        return self.advisor.as_of
 
     # --- layout ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ moves on), other years are rows of 年度 and 营业收入.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -82,20 +83,40 @@ def summary(spec: Any, row: dict[str, Any]) -> str:
 class ListAnswer(Vertical):
     """Items of one list answer with add / edit / remove buttons."""
 
+    @dataclass
     class Changed(Message):
         """The items changed; ``value`` is ready to store."""
 
-        def __init__(self, list_answer: ListAnswer, value: Any) -> None:
-            super().__init__()
-            self.list_answer = list_answer
-            self.value = value
+        list_answer: ListAnswer
+        value: Any
 
         @property
         def control(self) -> ListAnswer:
             return self.list_answer
 
+    @dataclass
     class Done(Message):
         """Enter on the last inline amount: the person is finished with this question."""
+
+    @dataclass
+    class EditRequested(Message):
+        """The person adds an item (``index`` None) or changes item ``index``.
+
+        The screen shows the item dialog (``screens.item_dialog``, which is built from
+        question fields, so this widget cannot import it) and gives the dialog's
+        result to ``list_answer.store_item``.
+        """
+
+        list_answer: ListAnswer
+        index: int | None
+        title: str
+        fields: Sequence[Any]
+        item: dict[str, Any]
+        max_year: int
+
+        @property
+        def control(self) -> ListAnswer:
+            return self.list_answer
 
     def __init__(self, spec: Any, value: Any, *, max_year: int, classes: str | None = None) -> None:
         super().__init__(classes=classes)
@@ -284,22 +305,21 @@ class ListAnswer(Vertical):
         self._changed()
 
     def _edit(self, index: int | None) -> None:
-        from screens.item_dialog import ItemDialog
-
-        def store(row: dict[str, Any] | None) -> None:
-            if row is None:
-                return
-            if is_table(self.spec) and (row.get(YEAR_ROW) is None or row.get(AMOUNT_ROW) is None):
-                self.notify("年度和营业收入都要填写，这一行未保存", severity="warning")
-                return
-            if index is None:
-                self.rows.append(row)
-            else:
-                self.rows[index] = row
-            if self.inline_years:  # a row for an inline year belongs in its box
-                self.show_value(value_of(self.spec, self._all_rows()))
-            self._changed()
-
         title = f"{'修改' if index is not None else '添加'}：{self.spec.label}"
         current = dict(self.rows[index]) if index is not None else {}
-        self.app.push_screen(ItemDialog(title, item_fields(self.spec), current, max_year=self.max_year), store)
+        self.post_message(self.EditRequested(self, index, title, item_fields(self.spec), current, self.max_year))
+
+    def store_item(self, index: int | None, row: dict[str, Any] | None) -> None:
+        """The item dialog's result: a new item (``index`` None), a changed one, or None (cancelled)."""
+        if row is None:
+            return
+        if is_table(self.spec) and (row.get(YEAR_ROW) is None or row.get(AMOUNT_ROW) is None):
+            self.notify("年度和营业收入都要填写，这一行未保存", severity="warning")
+            return
+        if index is None:
+            self.rows.append(row)
+        else:
+            self.rows[index] = row
+        if self.inline_years:  # a row for an inline year belongs in its box
+            self.show_value(value_of(self.spec, self._all_rows()))
+        self._changed()

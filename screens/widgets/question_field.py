@@ -15,6 +15,7 @@ multi-selects and lists. After an answer by such a key or Enter the field posts
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -135,36 +136,33 @@ class QuestionField(Vertical):
         *[Binding(str(n), f"key_answer('{n}')", show=False) for n in range(10)],
     ]
 
+    @dataclass
     class Advance(Message):
         """The person finished with this question (Enter or a one-key answer)."""
 
-        def __init__(self, field: QuestionField, submitted: bool) -> None:
-            super().__init__()
-            self.field = field
-            self.submitted = submitted
+        field: QuestionField
+        submitted: bool
 
         @property
         def control(self) -> QuestionField:
             return self.field
 
+    @dataclass
     class Answered(Message):
         """The person gave a value (None means they cleared it)."""
 
-        def __init__(self, field: QuestionField, value: Any) -> None:
-            super().__init__()
-            self.field = field
-            self.value = value
+        field: QuestionField
+        value: Any
 
         @property
         def control(self) -> QuestionField:
             return self.field
 
+    @dataclass
     class SkipRequested(Message):
         """The person chose 不确定 / 跳过: the answer stays unknown."""
 
-        def __init__(self, field: QuestionField) -> None:
-            super().__init__()
-            self.field = field
+        field: QuestionField
 
         @property
         def control(self) -> QuestionField:
