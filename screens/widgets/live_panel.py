@@ -16,10 +16,6 @@ class LivePanel(Widget):
     Wide: several lines in a side column. Narrow: one line docked at the bottom.
     """
 
-    DEFAULT_CSS = """
-    LivePanel { height: auto; padding: 0 1; }
-    """
-
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.totals: Totals | None = None

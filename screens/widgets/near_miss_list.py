@@ -44,12 +44,6 @@ def suggestion_prompt(result: MatchResult) -> Text:
 class NearMissList(OptionList):
     """Near misses, then suggestions; an option's id is the measure id."""
 
-    DEFAULT_CSS = """
-    NearMissList {
-        height: 1fr;
-    }
-    """
-
     def show(self, results: Iterable[MatchResult], suggestions: Iterable[MatchResult] = ()) -> None:
         self.clear_options()
         near = [r for r in results if r.near_miss is not None]

@@ -17,16 +17,6 @@ from advisor.terminal_text import printable
 class NoticeBanner(Static):
     """One line above the results; a click opens the full text (as the key w does)."""
 
-    DEFAULT_CSS = """
-    NoticeBanner {
-        height: 1;
-        padding: 0 1;
-        background: $warning 20%;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
     async def on_click(self) -> None:
         await self.screen.run_action("show_notices")
 
@@ -35,27 +25,6 @@ class NoticeScreen(ModalScreen[None]):
     """Every notice in full; Esc, w or the button closes it."""
 
     BINDINGS = [Binding("escape,w,q", "close", "关闭")]
-    DEFAULT_CSS = """
-    NoticeScreen {
-        align: center middle;
-    }
-    NoticeScreen #notice-dialog {
-        width: 90%;
-        max-width: 100;
-        height: auto;
-        max-height: 90%;
-        border: thick $warning;
-        background: $surface;
-        padding: 0 1;
-    }
-    NoticeScreen #notice-body {
-        height: auto;
-        max-height: 1fr;
-    }
-    NoticeScreen #notice-title {
-        text-style: bold;
-    }
-    """
 
     def __init__(self, notices: list[str]) -> None:
         super().__init__()

@@ -103,12 +103,6 @@ def row_height(result: MatchResult, widths: dict[str, int]) -> int:
 class ResultsTable(DataTable[Text]):
     """Match results in the order given; the row key is the measure id."""
 
-    DEFAULT_CSS = """
-    ResultsTable {
-        height: 1fr;
-    }
-    """
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self._results: list[MatchResult] = []

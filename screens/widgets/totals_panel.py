@@ -35,21 +35,6 @@ class TotalsPanel(VerticalScroll, can_focus=True):
     """Totals of an assessment; focusable (Tab or t) and scrolled with ↑ ↓ PgUp PgDn
     when the terminal is short."""
 
-    DEFAULT_CSS = """
-    TotalsPanel {
-        height: auto;
-        max-height: 35%;
-        border-top: solid $primary;
-        border-title-align: left;
-        padding: 0 1;
-    }
-    TotalsPanel:focus {
-        border-top: thick $accent;
-    }
-    TotalsPanel > Static {
-        width: 1fr;
-    }
-    """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
