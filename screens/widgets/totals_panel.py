@@ -35,7 +35,6 @@ class TotalsPanel(VerticalScroll, can_focus=True):
     """Totals of an assessment; focusable (Tab or t) and scrolled with ↑ ↓ PgUp PgDn
     when the terminal is short."""
 
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.border_title = "合计"
