@@ -1,17 +1,22 @@
-"""Fixtures for the UI tests: an isolated data folder and home, a fixed date,
-and a driver that answers questions by pressing keys as a person would."""
+"""Fixtures for the UI tests: an isolated data folder and home, one way to build the
+app (``make_app``, at the as-of date of tests/conftest.py), a consultation started
+by keys, and a driver that answers questions by pressing keys as a person would."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import inspect
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-AS_OF = dt.date(2026, 11, 21)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+#: The terminal size of the Pilot tests and snapshots.
+SIZE = (100, 34)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -36,13 +41,32 @@ def isolated_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_app():
-    """Build an AdvisorApp on the bundled rules with a fixed as-of date."""
-    from advisor.rulestore import load_engine
+def make_app(engine, as_of: dt.date):
+    """Build an AdvisorApp at the shared as-of date, on the session's engine (the bundled rules).
+
+    ``profile_path``: opened when the app starts, as ``advisor FILE`` does.
+    ``example``: the answers of ``examples/<example>`` put in place at once (no consultation
+    is started: for tests that push the results screen themselves).
+    ``load_engine``: no engine is given; the app paints first and loads the rules with it.
+    """
+    from advisor.profile_io import load_profile
     from screens.app import AdvisorApp
 
-    def make(profile_path: Path | None = None) -> AdvisorApp:
-        return AdvisorApp(engine=load_engine(), profile_path=profile_path, as_of=AS_OF)
+    def make(
+        profile_path: Path | None = None,
+        *,
+        example: str | None = None,
+        load_engine: Callable[[], Any] | None = None,
+    ) -> AdvisorApp:
+        app = AdvisorApp(
+            engine=None if load_engine is not None else engine,
+            profile_path=profile_path,
+            as_of=as_of,
+            load_engine=load_engine,
+        )
+        if example is not None:
+            app.profile = load_profile(EXAMPLES / example)
+        return app
 
     return make
 
@@ -169,3 +193,24 @@ class Driver:
 @pytest.fixture
 def driver_for():
     return Driver
+
+
+@pytest.fixture
+def new_consultation(make_app) -> Callable[..., AbstractAsyncContextManager[Driver]]:
+    """``async with new_consultation(place=...) as d``: the app running at ``SIZE`` with a new
+    consultation started by ``n``; ``place`` (a district of 深圳市) answers 企业 and the
+    registered city and district first, by keys. ``d`` is a ``Driver``; ``d.app`` the app."""
+
+    @asynccontextmanager
+    async def run(place: str | None = None) -> AsyncIterator[Driver]:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            d = Driver(pilot)
+            await d.press("n")
+            if place is not None:
+                await d.choose("applicant.kind", "enterprise")
+                await d.choose("identity.registered_city", "深圳市")
+                await d.choose("identity.registered_district", place)
+            yield d
+
+    return run

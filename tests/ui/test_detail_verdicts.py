@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from rich.console import Console
 
 from advisor.profile_io import profile_from_data
 from screens.measure_detail import interpretations_view, notes_view
-
-AS_OF = dt.date(2026, 11, 21)
 
 
 def _render(renderable) -> str:
@@ -18,7 +14,7 @@ def _render(renderable) -> str:
     return console.export_text()
 
 
-def test_detail_names_interpretations_and_groups(engine) -> None:
+def test_detail_names_interpretations_and_groups(engine, as_of) -> None:
     profile = profile_from_data(
         {
             "schema_version": 2,
@@ -33,7 +29,7 @@ def test_detail_names_interpretations_and_groups(engine) -> None:
             "qualifications": {"key_software_enterprise": True, "key_software_year": 2026},
         }
     )
-    result = next(r for r in engine.match(profile, AS_OF).results if r.measure.id == "gm-13-1")
+    result = next(r for r in engine.match(profile, as_of).results if r.measure.id == "gm-13-1")
     readings = _render(interpretations_view(result, engine))
     assert "时间词" in readings and "假定注册在光明区" in readings
     notes = _render(notes_view(result, engine))

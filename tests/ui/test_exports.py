@@ -3,7 +3,6 @@ thread worker, overwriting only after confirmation, and errors in a dialog."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from textual.widgets import Input
 
 from advisor import exports
 from advisor.engine import assessment_json
-from advisor.profile_io import load_profile
 from screens.app import AdvisorApp
 from screens.dialogs import ConfirmDialog, ErrorDialog
 from screens.export import ExportDialog
@@ -19,15 +17,8 @@ from screens.file_dialog import SaveFileDialog
 from screens.results import ResultsScreen
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AS_OF = dt.date(2026, 11, 21)
 SIZE = (100, 34)
 NASTY_NAME = "<b>[bold]测试</b>"
-
-
-def make_app(engine, example: str = "guangming-ai-company.toml") -> AdvisorApp:
-    app = AdvisorApp(engine, as_of=AS_OF)
-    app.profile = load_profile(EXAMPLES / example)
-    return app
 
 
 async def open_results(app: AdvisorApp, pilot) -> ResultsScreen:
@@ -59,8 +50,8 @@ def notifications(app: AdvisorApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def test_json_export_matches_the_engine_contract(engine, tmp_path) -> None:
-    app = make_app(engine)
+async def test_json_export_matches_the_engine_contract(make_app, engine, tmp_path) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     target = tmp_path / "结果.json"
     async with app.run_test(size=SIZE) as pilot:
         await open_results(app, pilot)
@@ -74,17 +65,19 @@ async def test_json_export_matches_the_engine_contract(engine, tmp_path) -> None
         await finish_writing(app, pilot)
         assert isinstance(app.screen, ResultsScreen)
         data = json.loads(target.read_text(encoding="utf-8"))
-        expected = json.loads(json.dumps(assessment_json(engine.match(app.profile, AS_OF), engine), ensure_ascii=False))
+        expected = json.loads(
+            json.dumps(assessment_json(engine.match(app.profile, app.as_of), engine), ensure_ascii=False)
+        )
         assert data["company"] == "深圳光明智算科技有限公司"
         assert {k: v for k, v in data.items() if k != "company"} == expected
         assert target.read_text(encoding="utf-8") == exports.render(
-            "json", engine.match(app.profile, AS_OF), engine, app.profile
+            "json", engine.match(app.profile, app.as_of), engine, app.profile
         )
         assert any(str(target) in message for message in notifications(app))
 
 
-async def test_html_report_escapes_the_company_name(engine, tmp_path) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
+async def test_html_report_escapes_the_company_name(make_app, tmp_path) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     app.profile.identity.name = NASTY_NAME
     target = tmp_path / "report.html"
     async with app.run_test(size=SIZE) as pilot:
@@ -102,8 +95,8 @@ async def test_html_report_escapes_the_company_name(engine, tmp_path) -> None:
         assert any(str(target) in message for message in notifications(app))  # shown literally
 
 
-async def test_markdown_report_is_the_second_choice(engine, tmp_path) -> None:
-    app = make_app(engine)
+async def test_markdown_report_is_the_second_choice(make_app, tmp_path) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     target = tmp_path / "report.md"
     async with app.run_test(size=SIZE) as pilot:
         await open_results(app, pilot)
@@ -119,8 +112,8 @@ async def test_markdown_report_is_the_second_choice(engine, tmp_path) -> None:
         assert "28.8万元/年 × 3年" in text
 
 
-async def test_export_includes_the_checklist_marks(engine, tmp_path) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
+async def test_export_includes_the_checklist_marks(make_app, tmp_path) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     target = tmp_path / "marks.json"
     async with app.run_test(size=SIZE) as pilot:
         await open_results(app, pilot)
@@ -134,8 +127,8 @@ async def test_export_includes_the_checklist_marks(engine, tmp_path) -> None:
         assert checklist[0]["ready"] is True and not any(item["ready"] for item in checklist[1:])
 
 
-async def test_overwriting_asks_first(engine, tmp_path) -> None:
-    app = make_app(engine)
+async def test_overwriting_asks_first(make_app, tmp_path) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     target = tmp_path / "old.json"
     target.write_text("旧内容", encoding="utf-8")
     async with app.run_test(size=SIZE) as pilot:
@@ -157,12 +150,12 @@ async def test_overwriting_asks_first(engine, tmp_path) -> None:
         assert json.loads(target.read_text(encoding="utf-8"))["as_of"] == "2026-11-21"
 
 
-async def test_a_write_error_is_shown_in_chinese_and_nothing_is_lost(engine, tmp_path, monkeypatch) -> None:
+async def test_a_write_error_is_shown_in_chinese_and_nothing_is_lost(make_app, tmp_path, monkeypatch) -> None:
     def refuse(path, text):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(exports, "atomic_write_text", refuse)
-    app = make_app(engine)
+    app = make_app(example="guangming-ai-company.toml")
     target = tmp_path / "locked.json"
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
@@ -178,8 +171,8 @@ async def test_a_write_error_is_shown_in_chinese_and_nothing_is_lost(engine, tmp
         assert app.screen is screen and app.profile.identity.name == "深圳光明智算科技有限公司"
 
 
-async def test_cancelling_the_format_choice_writes_nothing(engine, tmp_path) -> None:
-    app = make_app(engine)
+async def test_cancelling_the_format_choice_writes_nothing(make_app, tmp_path) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         await pilot.press("e")

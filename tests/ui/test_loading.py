@@ -3,7 +3,6 @@ the engine wait for it, and a broken rule set is told in a Chinese dialog."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from screens.app import AdvisorApp
 from screens.dialogs import ErrorDialog
 from screens.home import HomeScreen
 from screens.loading import LOADING_TEXT
-
-AS_OF = dt.date(2026, 11, 21)  # as in tests/ui/conftest.py
 
 SIZE = (100, 34)
 
@@ -40,9 +37,9 @@ def notifications(app: AdvisorApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def test_home_is_painted_before_the_engine_is_ready_and_new_consultation_waits() -> None:
+async def test_home_is_painted_before_the_engine_is_ready_and_new_consultation_waits(make_app) -> None:
     loader = GatedLoader()
-    app = AdvisorApp(load_engine=loader, as_of=AS_OF)
+    app = make_app(load_engine=loader)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
@@ -61,9 +58,9 @@ async def test_home_is_painted_before_the_engine_is_ready_and_new_consultation_w
         assert type(app.screen).__name__ == "QuestionnaireScreen"  # the queued action ran
 
 
-async def test_results_and_library_wait_for_the_engine() -> None:
+async def test_results_and_library_wait_for_the_engine(make_app) -> None:
     loader = GatedLoader()
-    app = AdvisorApp(load_engine=loader, as_of=AS_OF)
+    app = make_app(load_engine=loader)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.action_show_results()
@@ -81,13 +78,13 @@ async def test_results_and_library_wait_for_the_engine() -> None:
         assert type(app.screen).__name__ == "LibraryScreen"
 
 
-async def test_opening_a_file_on_the_command_line_waits_for_the_engine(tmp_path: Path) -> None:
+async def test_opening_a_file_on_the_command_line_waits_for_the_engine(make_app, tmp_path: Path) -> None:
     profile = Profile()
     profile.set("identity.name", "[bold]光明智算\x1b[31m")
     path = tmp_path / "画像.toml"
     save_profile(profile, path)
     loader = GatedLoader()
-    app = AdvisorApp(profile_path=path, load_engine=loader, as_of=AS_OF)
+    app = make_app(path, load_engine=loader)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert loader.started.wait(30)
@@ -102,11 +99,11 @@ async def test_opening_a_file_on_the_command_line_waits_for_the_engine(tmp_path:
         assert app.profile.identity.name == "[bold]光明智算\x1b[31m"
 
 
-async def test_a_broken_rule_set_is_a_chinese_dialog_never_a_traceback() -> None:
+async def test_a_broken_rule_set_is_a_chinese_dialog_never_a_traceback(make_app) -> None:
     def broken():
         raise RuleSetError(["measures/gm.toml: 措施 gm-01 的引文在原文中找不到\x1b[2J[bold]"])
 
-    app = AdvisorApp(load_engine=broken, as_of=AS_OF)
+    app = make_app(load_engine=broken)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -124,11 +121,11 @@ async def test_a_broken_rule_set_is_a_chinese_dialog_never_a_traceback() -> None
     assert app.return_code in (0, None)
 
 
-async def test_an_unexpected_loading_error_is_also_said_in_chinese() -> None:
+async def test_an_unexpected_loading_error_is_also_said_in_chinese(make_app) -> None:
     def broken():
         raise ValueError("bad\x07 value")
 
-    app = AdvisorApp(load_engine=broken, as_of=AS_OF)
+    app = make_app(load_engine=broken)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -17,7 +17,7 @@ from advisor import storage
 from advisor.profile import Profile, credit_code_check_char
 from advisor.profile_io import save_profile
 
-SIZE = (100, 34)
+SIZE = (100, 34)  # as new_consultation runs
 #: Keys the same consultation took before issue 11 (Pilot, the base commit's questionnaire,
 #: the Driver's shortest paths, the annual rent worked out by hand, F5 for the results).
 KEYS_BEFORE = 139
@@ -25,11 +25,6 @@ KEYS_BEFORE = 139
 
 def code(first17: str) -> str:
     return first17 + credit_code_check_char(first17)
-
-
-async def start(pilot) -> None:
-    await pilot.press("n")
-    await pilot.pause()
 
 
 async def keys(pilot, *names: str) -> None:
@@ -71,14 +66,9 @@ async def test_reference_consultation_by_keys_in_half_the_keystrokes(make_app) -
         await app.workers.wait_for_complete()
 
 
-async def test_none_is_an_answer_distinct_from_unknown(make_app, driver_for) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
-        await d.choose("applicant.kind", "enterprise")
-        await d.choose("identity.registered_city", "深圳市")
-        await d.choose("identity.registered_district", "光明区")
+async def test_none_is_an_answer_distinct_from_unknown(new_consultation) -> None:
+    async with new_consultation(place="光明区") as d:
+        app = d.app
         await d.go_to("events.held")
         assert app.profile.events.held is None
         await d.press("0")
@@ -100,14 +90,9 @@ async def test_none_is_an_answer_distinct_from_unknown(make_app, driver_for) -> 
         assert app.profile.listing.stages_reached is None
 
 
-async def test_money_and_rent_in_the_company_s_units(make_app, driver_for) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
-        await d.choose("applicant.kind", "enterprise")
-        await d.choose("identity.registered_city", "深圳市")
-        await d.choose("identity.registered_district", "光明区")
+async def test_money_and_rent_in_the_company_s_units(new_consultation) -> None:
+    async with new_consultation(place="光明区") as d:
+        app = d.app
         await d.fill("finance.loan_interest_wan", "600000元")
         assert app.profile.finance.loan_interest_wan == Decimal(60)
         await d.fill("finance.loan_interest_wan", "1.3亿")
@@ -122,14 +107,9 @@ async def test_money_and_rent_in_the_company_s_units(make_app, driver_for) -> No
         assert app.profile.space.annual_rent_wan == Decimal(96) and annual.editor.value == "96"
 
 
-async def test_an_implausible_figure_is_asked_about_before_it_is_kept(make_app, driver_for) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
-        await d.choose("applicant.kind", "enterprise")
-        await d.choose("identity.registered_city", "深圳市")
-        await d.choose("identity.registered_district", "光明区")
+async def test_an_implausible_figure_is_asked_about_before_it_is_kept(new_consultation) -> None:
+    async with new_consultation(place="光明区") as d:
+        app = d.app
         await d.fill("finance.loan_interest_wan", "600000", submit=False)
         field = d.screen.fields["finance.loan_interest_wan"]
         message = str(field.query_one(".field-error").visual)
@@ -144,14 +124,8 @@ async def test_an_implausible_figure_is_asked_about_before_it_is_kept(make_app, 
         assert field.has_class("-invalid") and field.editor.content_size.height >= 1  # the red mark hides no text
 
 
-async def test_follow_up_questions_wait_for_their_gate(make_app, driver_for) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
-        await d.choose("applicant.kind", "enterprise")
-        await d.choose("identity.registered_city", "深圳市")
-        await d.choose("identity.registered_district", "光明区")
+async def test_follow_up_questions_wait_for_their_gate(new_consultation) -> None:
+    async with new_consultation(place="光明区") as d:
         await d.go_to_section("finance")
         shown = d.visible_questions()
         assert "finance.vc_invested" in shown
@@ -171,40 +145,32 @@ async def test_follow_up_questions_wait_for_their_gate(make_app, driver_for) -> 
         assert "park.harmony_base_approved" in d.visible_questions()
 
 
-async def test_credit_code_suggests_the_place_it_carries(make_app, driver_for) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
+async def test_credit_code_suggests_the_place_it_carries(new_consultation) -> None:
+    async with new_consultation() as d:
+        app = d.app
         await d.fill("identity.credit_code", code("91440311MA5DC1234"), submit=False)
         assert type(app.screen).__name__ == "ConfirmDialog"
         assert "440311" in str(app.screen.query_one(".dialog-message").visual)
         assert app.profile.identity.registered_district is None  # only a suggestion so far
         await d.press("enter")  # 采用
         assert (app.profile.identity.registered_city, app.profile.identity.registered_district) == ("深圳市", "光明区")
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
+    async with new_consultation() as d:
+        app = d.app
         await d.fill("identity.credit_code", code("91440300MA5DC1234"), submit=False)
         assert "不说明所在区" in str(app.screen.query_one(".dialog-message").visual)
         await d.press("enter")
         assert (app.profile.identity.registered_city, app.profile.identity.registered_district) == ("深圳市", None)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
+    async with new_consultation() as d:
+        app = d.app
         await d.fill("identity.credit_code", code("91440307MA5DC1234"), submit=False)
         await d.press("escape")  # 不采用: nothing is filled
         assert app.profile.identity.registered_city is None
         assert app.profile.identity.credit_code == code("91440307MA5DC1234")
 
 
-async def test_entering_a_section_focuses_its_first_question_and_marks_it(make_app, driver_for) -> None:
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        d = driver_for(pilot)
-        await start(pilot)
+async def test_entering_a_section_focuses_its_first_question_and_marks_it(new_consultation) -> None:
+    async with new_consultation() as d:
+        app = d.app
         assert d.focused_field().key == "applicant.kind"
         await d.press("1")  # 企业, and on to the next section
         assert d.screen.current_section == "identity" and d.focused_field().key == "identity.name"

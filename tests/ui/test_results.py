@@ -3,7 +3,6 @@ filters and sorting, the measure detail, near misses and the checklist."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from rich.text import Text
 from textual.widgets import SelectionList, Static
 
 from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE
-from advisor.profile_io import load_profile
 from advisor.report import totals_lines
 from screens.app import AdvisorApp
 from screens.checklist import ChecklistScreen
@@ -23,14 +21,7 @@ from screens.widgets.results_table import ResultsTable, column_widths
 from screens.widgets.totals_panel import TotalsPanel
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AS_OF = dt.date(2026, 11, 21)
 SIZE = (100, 34)
-
-
-def make_app(engine, example: str) -> AdvisorApp:
-    app = AdvisorApp(engine, as_of=AS_OF)
-    app.profile = load_profile(EXAMPLES / example)
-    return app
 
 
 async def open_results(app: AdvisorApp, pilot) -> ResultsScreen:
@@ -60,11 +51,11 @@ def static_text(widget: Static) -> str:
 # --- three kinds of company -----------------------------------------------------------------
 
 
-async def test_guangming_ai_company_rows_amounts_and_totals(engine) -> None:
-    app = make_app(engine, "guangming-ai-company.toml")
+async def test_guangming_ai_company_rows_amounts_and_totals(make_app, engine) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
-        expected = engine.match(app.profile, AS_OF)
+        expected = engine.match(app.profile, app.as_of)
         assert shown_ids(screen) == [r.measure.id for r in expected.results]  # the engine's ranking
         matching = row_text(screen, "gm-01-1")
         assert matching[0] == "符合" and matching[3] == "200万元" and matching[-1] == "是"
@@ -79,11 +70,11 @@ async def test_guangming_ai_company_rows_amounts_and_totals(engine) -> None:
         assert "征求意见稿" in banner and screen.query_one("#notice-banner").region.y < 5  # flagged up top
 
 
-async def test_longgang_company_shows_its_measures_and_the_draft_warning(engine) -> None:
-    app = make_app(engine, "longgang-ai-company.toml")
+async def test_longgang_company_shows_its_measures_and_the_draft_warning(make_app, engine) -> None:
+    app = make_app(example="longgang-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
-        expected = engine.match(app.profile, AS_OF)
+        expected = engine.match(app.profile, app.as_of)
         longgang = [r for r in expected.results if r.measure.region == "深圳市龙岗区" and r.status != INELIGIBLE]
         assert longgang, "the 龙岗 company should match 龙岗 measures"
         for r in longgang:
@@ -97,8 +88,8 @@ async def test_longgang_company_shows_its_measures_and_the_draft_warning(engine)
         assert app.screen is screen
 
 
-async def test_park_operator_gets_the_park_measures_only(engine) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
+async def test_park_operator_gets_the_park_measures_only(make_app, engine) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         await pilot.press("2")
@@ -111,11 +102,11 @@ async def test_park_operator_gets_the_park_measures_only(engine) -> None:
 # --- filters and sorting ----------------------------------------------------------------------
 
 
-async def test_status_region_and_category_filters_change_the_rows(engine) -> None:
-    app = make_app(engine, "guangming-ai-company.toml")
+async def test_status_region_and_category_filters_change_the_rows(make_app, engine) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
-        assessment = engine.match(app.profile, AS_OF)
+        assessment = engine.match(app.profile, app.as_of)
         total = len(assessment.results)
         for key, status in (("2", ELIGIBLE), ("3", POSSIBLE), ("4", INELIGIBLE)):
             await pilot.press(key)
@@ -134,8 +125,8 @@ async def test_status_region_and_category_filters_change_the_rows(engine) -> Non
         assert all(engine.catalogue.measure(m).region == region for m in shown_ids(screen))
 
 
-async def test_sort_toggles_between_ranking_and_amount(engine) -> None:
-    app = make_app(engine, "guangming-ai-company.toml")
+async def test_sort_toggles_between_ranking_and_amount(make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         ranked = shown_ids(screen)
@@ -164,8 +155,8 @@ def test_columns_fit_the_table_width() -> None:
 # --- detail ------------------------------------------------------------------------------------
 
 
-async def test_detail_shows_quote_in_context_conditions_and_calculation(engine) -> None:
-    app = make_app(engine, "guangming-ai-company.toml")
+async def test_detail_shows_quote_in_context_conditions_and_calculation(make_app, engine) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         table = screen.query_one("#results", ResultsTable)
@@ -185,11 +176,11 @@ async def test_detail_shows_quote_in_context_conditions_and_calculation(engine) 
         assert app.screen is screen
 
 
-async def test_detail_of_a_possible_measure_names_the_unanswered_questions(engine) -> None:
-    app = make_app(engine, "guangming-ai-company.toml")
+async def test_detail_of_a_possible_measure_names_the_unanswered_questions(make_app, engine) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
-        result = next(r for r in engine.match(app.profile, AS_OF).results if r.status == POSSIBLE and r.missing)
+        result = next(r for r in engine.match(app.profile, app.as_of).results if r.status == POSSIBLE and r.missing)
         screen.open_detail(result.measure.id)
         await pilot.pause()
         missing = app.screen.query_one("#detail-missing", Static)
@@ -200,8 +191,8 @@ async def test_detail_of_a_possible_measure_names_the_unanswered_questions(engin
 # --- near misses ---------------------------------------------------------------------------------
 
 
-async def test_near_misses_tab_lists_the_gap_and_the_worth(engine) -> None:
-    app = make_app(engine, "guangming-ai-company.toml")
+async def test_near_misses_tab_lists_the_gap_and_the_worth(make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     app.profile.space.leased_area_m2 = 400  # 100 m² short of the 500 m² the rent subsidy needs
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
@@ -219,8 +210,8 @@ async def test_near_misses_tab_lists_the_gap_and_the_worth(engine) -> None:
         assert isinstance(app.screen, MeasureDetailScreen) and app.screen.result.measure.id == "gm-11-1"
 
 
-async def test_no_near_misses_says_so(engine) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
+async def test_no_near_misses_says_so(make_app) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     app.profile.identity.registered_district = "南山区"  # where a company is is not a step it can take
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
@@ -231,8 +222,8 @@ async def test_no_near_misses_says_so(engine) -> None:
 # --- checklist --------------------------------------------------------------------------------
 
 
-async def test_toggling_a_checklist_item_is_saved_in_the_profile(engine) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
+async def test_toggling_a_checklist_item_is_saved_in_the_profile(make_app, engine) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)
         await pilot.press("m")
@@ -240,7 +231,7 @@ async def test_toggling_a_checklist_item_is_saved_in_the_profile(engine) -> None
         checklist = app.screen
         assert isinstance(checklist, ChecklistScreen)
         items = checklist.query_one("#checklist-items", SelectionList)
-        first = engine.match(app.profile, AS_OF).checklist[0].material.id
+        first = engine.match(app.profile, app.as_of).checklist[0].material.id
         assert items.get_option_at_index(0).value == first
         await pilot.press("space")
         assert app.profile.consultation.checklist == {first: True}
@@ -257,9 +248,9 @@ async def test_toggling_a_checklist_item_is_saved_in_the_profile(engine) -> None
         assert ready[second] is True and ready[first] is False
 
 
-async def test_checklist_opens_with_the_saved_marks(engine) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
-    first = engine.match(app.profile, AS_OF).checklist[0].material.id
+async def test_checklist_opens_with_the_saved_marks(make_app, engine) -> None:
+    app = make_app(example="guangming-park-operator.toml")
+    first = engine.match(app.profile, app.as_of).checklist[0].material.id
     app.profile.consultation.checklist = {first: True}
     async with app.run_test(size=SIZE) as pilot:
         await open_results(app, pilot)
@@ -271,8 +262,8 @@ async def test_checklist_opens_with_the_saved_marks(engine) -> None:
 # --- literal text ------------------------------------------------------------------------------
 
 
-async def test_company_name_with_markup_is_shown_literally(engine) -> None:
-    app = make_app(engine, "guangming-park-operator.toml")
+async def test_company_name_with_markup_is_shown_literally(make_app) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     app.profile.identity.name = "[bold]测试[/bold]"
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_results(app, pilot)

@@ -4,29 +4,20 @@ measure name with possible-only materials apart, Chinese where Textual had Engli
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
 from rich.console import Console
 from textual.widgets import Header, SelectionList, Static
 
-from advisor.profile_io import load_profile
-from screens.app import HEADER_ICON, AdvisorApp
+from screens.app import HEADER_ICON
 from screens.checklist import POSSIBLE_HEADING, ChecklistScreen
 from screens.help import HelpScreen
 from screens.results import ResultsScreen
 from screens.widgets.totals_panel import TotalsPanel
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AS_OF = dt.date(2026, 11, 21)
 HOSTILE = "[bold]红[/bold]\x1b[31m\u202e名"
-
-
-def make_app(engine) -> AdvisorApp:
-    app = AdvisorApp(engine, as_of=AS_OF)
-    app.profile = load_profile(EXAMPLES / "guangming-ai-company.toml")
-    return app
 
 
 def text_of(widget: Static) -> str:
@@ -35,8 +26,8 @@ def text_of(widget: Static) -> str:
     return console.export_text()
 
 
-async def test_hostile_company_name_is_shown_literally(engine) -> None:
-    app = make_app(engine)
+async def test_hostile_company_name_is_shown_literally(make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     app.profile.identity.name = HOSTILE
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(ResultsScreen())
@@ -46,8 +37,8 @@ async def test_hostile_company_name_is_shown_literally(engine) -> None:
         assert "\u202e" not in heading
 
 
-async def test_banner_totals_and_help_by_keyboard_at_80x24(engine) -> None:
-    app = make_app(engine)
+async def test_banner_totals_and_help_by_keyboard_at_80x24(make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.push_screen(ResultsScreen())
         await pilot.pause()
@@ -72,8 +63,8 @@ async def test_banner_totals_and_help_by_keyboard_at_80x24(engine) -> None:
         assert "Quit" not in keys and "palette" not in keys
 
 
-async def test_command_palette_speaks_chinese(engine) -> None:
-    app = make_app(engine)
+async def test_command_palette_speaks_chinese(make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -85,8 +76,8 @@ async def test_command_palette_speaks_chinese(engine) -> None:
         assert descriptions and all(not d.isascii() for d in descriptions if d)
 
 
-async def test_checklist_names_measures_and_sets_possible_only_apart(engine) -> None:
-    app = make_app(engine)
+async def test_checklist_names_measures_and_sets_possible_only_apart(make_app, engine) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     async with app.run_test(size=(100, 34)) as pilot:
         await app.push_screen(ResultsScreen())
         await pilot.pause()

@@ -5,22 +5,13 @@ folders and turns animations off."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-from advisor.profile_io import load_profile
 from screens.app import AdvisorApp
 from screens.results import ResultsScreen
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-AS_OF = dt.date(2026, 11, 21)
 SIZE = (100, 34)
-
-
-def results_app(engine, example: str = "guangming-ai-company.toml") -> AdvisorApp:
-    app = AdvisorApp(engine, as_of=AS_OF)
-    app.profile = load_profile(EXAMPLES / example)
-    return app
 
 
 def open_results(app: AdvisorApp):
@@ -31,18 +22,18 @@ def open_results(app: AdvisorApp):
     return run_before
 
 
-def test_results_screen(snap_compare, engine) -> None:
-    app = results_app(engine)
+def test_results_screen(snap_compare, make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     assert snap_compare(app, terminal_size=SIZE, run_before=open_results(app))
 
 
-def test_results_filtered_and_sorted_by_amount(snap_compare, engine) -> None:
-    app = results_app(engine)
+def test_results_filtered_and_sorted_by_amount(snap_compare, make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     assert snap_compare(app, press=["3", "s"], terminal_size=SIZE, run_before=open_results(app))
 
 
-def test_measure_detail(snap_compare, engine) -> None:
-    app = results_app(engine)
+def test_measure_detail(snap_compare, make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
 
     async def run_before(pilot) -> None:
         await open_results(app)(pilot)
@@ -52,22 +43,22 @@ def test_measure_detail(snap_compare, engine) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_near_misses(snap_compare, engine) -> None:
-    app = results_app(engine)
+def test_near_misses(snap_compare, make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     app.profile.space.leased_area_m2 = 400
     assert snap_compare(app, press=["n"], terminal_size=SIZE, run_before=open_results(app))
 
 
-def test_checklist(snap_compare, engine) -> None:
-    app = results_app(engine, "guangming-park-operator.toml")
+def test_checklist(snap_compare, make_app) -> None:
+    app = make_app(example="guangming-park-operator.toml")
     assert snap_compare(app, press=["m", "space", "down"], terminal_size=SIZE, run_before=open_results(app))
 
 
-def test_export_dialog(snap_compare, engine) -> None:
-    app = results_app(engine)
+def test_export_dialog(snap_compare, make_app) -> None:
+    app = make_app(example="guangming-ai-company.toml")
     assert snap_compare(app, press=["e"], terminal_size=SIZE, run_before=open_results(app))
 
 
-def test_results_at_80_by_24(snap_compare, engine) -> None:
-    app = results_app(engine, "longgang-ai-company.toml")
+def test_results_at_80_by_24(snap_compare, make_app) -> None:
+    app = make_app(example="longgang-ai-company.toml")
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_results(app))
