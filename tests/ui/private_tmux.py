@@ -15,10 +15,13 @@ sessions of one private server per test process (``advisor-test-<pid>``).
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -31,16 +34,30 @@ TMUX_KEYS = {"enter": "Enter", "tab": "Tab", "pagedown": "NPage", "pageup": "PPa
 class PrivateTerminal:
     """One command in a detached session of a tmux server of its own, at ``width`` × ``height``.
 
-    The command runs with ``env`` added and ``TERM=xterm-256color``; when it ends the pane
-    shows ``__EXITED__ <status>`` and stays, so a test can read how it ended.
+    The command runs in ``cwd`` with ``env`` added and ``TERM=xterm-256color``. When it ends
+    the pane shows ``__EXITED__ <status>`` and stays, so a test can read how it ended; with
+    ``keep_open=False`` the command is the pane's process itself (``pid``) and the pane
+    closes with it (``running``).
     """
 
-    def __init__(self, command: list[str], env: dict[str, str], width: int = 100, height: int = 34) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        env: dict[str, str],
+        width: int = 100,
+        height: int = 34,
+        *,
+        cwd: Path | None = None,
+        keep_open: bool = True,
+    ) -> None:
         self.socket = f"advisor-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.session = "t"
-        exports = " ".join(f"{k}={v}" for k, v in env.items())
-        line = f"env {exports} TERM=xterm-256color {' '.join(command)}; echo __EXITED__ $?; sleep 600"
-        self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), line, check=True)
+        run = shlex.join(["env", *(f"{k}={v}" for k, v in env.items()), "TERM=xterm-256color", *command])
+        line = f"{run}; echo __EXITED__ $?; sleep 600" if keep_open else f"exec {run}"
+        where = ["-c", str(cwd)] if cwd is not None else []
+        self.tmux(
+            "new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), *where, line, check=True
+        )
 
     def __enter__(self) -> PrivateTerminal:
         return self
@@ -57,6 +74,22 @@ class PrivateTerminal:
     def screen(self) -> str:
         """The pane's text as shown now."""
         return self.tmux("capture-pane", "-p", "-t", self.session).stdout
+
+    def pid(self) -> int:
+        """The process id of the pane's process (the command itself with ``keep_open=False``)."""
+        return int(self.tmux("display-message", "-p", "-t", self.session, "#{pane_pid}", check=True).stdout)
+
+    def running(self) -> bool:
+        """The session is still there (with ``keep_open=False``: the command has not ended)."""
+        return self.tmux("has-session", "-t", self.session).returncode == 0
+
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+        """Poll ``condition`` until it holds; fails naming ``what``, with the screen, after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
+            time.sleep(0.1)
 
     def wait_for(self, *texts: str, timeout: float = 30) -> str:
         """The screen once every one of ``texts`` is on it; fails with the screen after ``timeout`` s."""

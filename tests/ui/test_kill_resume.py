@@ -9,75 +9,19 @@ consultation from the home screen and find the name shown literally.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
 import tomllib
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from private_tmux import TMUX, PrivateTerminal
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from private_tmux import stop_server, tmux_args  # noqa: E402 - the private tmux server
-
 NAME = "断电[bold]测试[/bold]科技"
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _private_server():
-    yield
-    stop_server()
-
-
-class Pane:
-    def __init__(self, session: str, env: dict[str, str]) -> None:
-        self.session = session
-        self.env = env
-
-    def start(self) -> None:
-        env_args = [arg for key, value in self.env.items() for arg in ("-e", f"{key}={value}")]
-        command = f"exec {sys.executable} -m advisor"
-        subprocess.run(
-            tmux_args(
-                "new-session", "-d", "-s", self.session, "-x", "140", "-y", "45", "-c", str(ROOT), *env_args, command
-            ),
-            check=True,
-        )
-
-    def text(self) -> str:
-        run = subprocess.run(tmux_args("capture-pane", "-p", "-t", self.session), capture_output=True, text=True)
-        return run.stdout
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        subprocess.run(tmux_args("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys), check=True)
-
-    def pid(self) -> int:
-        run = subprocess.run(
-            tmux_args("display-message", "-p", "-t", self.session, "#{pane_pid}"),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return int(run.stdout.strip())
-
-    def stop(self) -> None:
-        subprocess.run(tmux_args("kill-session", "-t", self.session), capture_output=True)
-
-
-def wait_for(condition: Callable[[], bool], what: str, pane: Pane, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; screen:\n{pane.text()}")
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 
 
 def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
@@ -90,16 +34,15 @@ def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
         "LC_ALL": "C.UTF-8",
         "PATH": os.environ.get("PATH", ""),
     }
-    pane = Pane(f"advisor-kill-{uuid.uuid4().hex[:8]}", env)
+    command = [sys.executable, "-m", "advisor"]
     autosave = data / "autosave"
-    try:
-        pane.start()
-        wait_for(lambda: "新建咨询" in pane.text(), "the home screen", pane)
+    with PrivateTerminal(command, env, 140, 45, cwd=ROOT, keep_open=False) as pane:
+        pane.wait_for("新建咨询")
         pane.keys("n")
-        wait_for(lambda: "实时估算" in pane.text(), "the questionnaire", pane)
-        pane.keys("]")  # to 身份与所在地: the first field there is the company name
-        wait_for(lambda: "单位名称" in pane.text(), "the identity section", pane)
-        pane.keys(NAME, literal=True)
+        pane.wait_for("实时估算")
+        pane.type("]")  # to 身份与所在地: the first field there is the company name
+        pane.wait_for("单位名称")
+        pane.type(NAME)
 
         def saved() -> bool:
             for path in autosave.glob("*.toml"):
@@ -110,27 +53,19 @@ def test_kill_minus_nine_then_resume(tmp_path: Path) -> None:
                     pass
             return False
 
-        wait_for(saved, "the autosave", pane)
-        pid = pane.pid()
-        os.kill(pid, signal.SIGKILL)  # the app we started, no chance to clean up
-        wait_for(
-            lambda: subprocess.run(tmux_args("has-session", "-t", pane.session), capture_output=True).returncode != 0,
-            "the pane to close",
-            pane,
-            timeout=10,
-        )
+        pane.wait_until(saved, "the autosave")
+        os.kill(pane.pid(), signal.SIGKILL)  # the app we started, no chance to clean up
+        pane.wait_until(lambda: not pane.running(), "the pane to close", timeout=10)
         assert list(autosave.glob("*.tmp")) == [] and list(autosave.glob(".*.tmp")) == []
 
-        pane.start()
-        wait_for(lambda: NAME in pane.text(), "the unfinished consultation on the home screen", pane)
-        pane.keys("Tab", "Tab", "Tab")  # 新建咨询 → 打开画像 → 浏览政策库 → 未完成的咨询
-        time.sleep(0.5)
+    with PrivateTerminal(command, env, 140, 45, cwd=ROOT, keep_open=False) as pane:
+        pane.wait_for(NAME)  # the unfinished consultation on the home screen
+        pane.keys("Tab", "Tab", "Tab", pace=0.2)  # 新建咨询 → 打开画像 → 浏览政策库 → 未完成的咨询
+        time.sleep(0.3)
         pane.keys("Home")  # highlight the first (only) entry
         time.sleep(0.3)
         pane.keys("Enter")
-        wait_for(lambda: "实时估算" in pane.text(), "the resumed questionnaire", pane)
-        # resuming returns to the section the person was in: 身份与所在地
-        wait_for(lambda: "单位名称" in pane.text() and NAME in pane.text(), "the resumed answer, shown literally", pane)
-        assert "已答 1/" in pane.text() or "1/10" in pane.text()
-    finally:
-        pane.stop()
+        pane.wait_for("实时估算")  # the resumed questionnaire
+        # resuming returns to the section the person was in: 身份与所在地, the answer shown literally
+        shown = pane.wait_for("单位名称", NAME)
+        assert "已答 1/" in shown or "1/10" in shown
