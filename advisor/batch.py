@@ -36,10 +36,13 @@ from typing import Any
 
 from advisor.amounts import compute_amount
 from advisor.conditions import AS_OF_YEAR, FAILED, UNKNOWN
-from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Engine, MatchResult, profile_facts
+from advisor.engine import Engine
+from advisor.facts import profile_facts
 from advisor.money import yuan_to_wan
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
 from advisor.profile_io import ProfileError, load_profile, os_error_text, profile_from_data
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, MatchResult
+from advisor.stacking import apply_stacking
 from advisor.terminal_text import printable
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_WRITE_FAILED, EXIT_INTERRUPTED = 0, 2, 1, 130
@@ -313,7 +316,7 @@ class BatchEvaluator:
         self._condition_ids: list[tuple[int, ...]] = []
         for measure in self.measures:
             ids = []
-            for compiled, condition in zip(engine._compiled[measure.id], engine._conditions[measure.id], strict=True):
+            for compiled, condition in zip(engine.compiled(measure.id), engine.conditions(measure.id), strict=True):
                 key = condition.model_dump_json(exclude={"label"}, round_trip=True)
                 if key not in unique:
                     unique[key] = len(self._state_fns)
@@ -372,7 +375,7 @@ class BatchEvaluator:
                 live.append(MatchResult(measure, self._sources[index], status, [], amount[9].value, [], None))  # type: ignore[arg-type]
             out.append((status, amount))
         # who counts in the total: the engine's own rule (same-kind groups, tax, unquantified)
-        self.engine._apply_stacking(live)
+        apply_stacking(live, self.engine.catalogue, self.engine.groups_of)
         counted = {r.measure.id for r in live if r.counted_in_total}
         return [(status, amount, self._ids[i] in counted) for i, (status, amount) in enumerate(out)]
 

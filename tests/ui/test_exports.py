@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from advisor import exports
-from advisor.engine import assessment_json
+from advisor.json_contract import assessment_json
 from screens.app import AdvisorApp
 from screens.dialogs import ConfirmDialog, ErrorDialog
 from screens.export import ExportDialog

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from private_tmux import TMUX, PrivateTerminal
 
-from advisor.engine import ELIGIBLE
 from advisor.profile_io import load_profile
+from advisor.results import ELIGIBLE
 
 ADVISOR = Path(sys.executable).parent / "advisor"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "guangming-ai-company.toml"
