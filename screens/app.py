@@ -191,16 +191,16 @@ class AdvisorApp(App[None]):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        # Everything that loads the profile model, storage or the rules waits until the
-        # home screen has painted, so that the first paint needs only Textual.
+        if self.profile_path is not None:  # ``advisor FILE``: read it at once (its worker imports the model)
+            self.read_profile(self.profile_path)
+        # The rest that loads the profile model, storage or the rules waits until the home
+        # screen has painted, so that the first paint needs only Textual.
         self.call_after_refresh(self.after_first_paint)
 
     def after_first_paint(self) -> None:
         self.clean_orphans()
         if self.engine is None:
             self.load_rules()
-        if self.profile_path is not None:
-            self.read_profile(self.profile_path)
 
     @work(thread=True, group="autosave")
     def clean_orphans(self) -> None:

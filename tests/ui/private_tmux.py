@@ -121,11 +121,14 @@ class PrivateTerminal:
                 time.sleep(pace)
 
     def type(self, text: str, pace: float = 0.0) -> None:
-        """Type ``text`` character by character (literally: no key names), ``pace`` s apart."""
+        """Type ``text`` literally (no key names): character by character ``pace`` s apart, or
+        with no ``pace`` all at once."""
+        if not pace:
+            self.tmux("send-keys", "-t", self.session, "-l", text, check=True)
+            return
         for char in text:
             self.tmux("send-keys", "-t", self.session, "-l", char, check=True)
-            if pace:
-                time.sleep(pace)
+            time.sleep(pace)
 
     def key(self, name: str) -> None:
         """One key (a name of ``TMUX_KEYS``, a tmux key name or a character), then wait
