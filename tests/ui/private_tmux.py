@@ -7,9 +7,6 @@ reads the pane (``screen``), waits for text to appear or go (``wait_for``,
 anything), presses keys and types text, and on ``close`` kills only its own
 server. Other tmux users on a shared machine cannot break the tests, and the
 tests cannot break them.
-
-The module-level ``tmux()``/``stop_server()`` serve the tests that drive several
-sessions of one private server per test process (``advisor-test-<pid>``).
 """
 
 from __future__ import annotations
@@ -23,10 +20,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 TMUX = shutil.which("tmux")
-SOCKET = f"advisor-test-{os.getpid()}"
 #: Names of keys for ``PrivateTerminal.key`` that tmux spells differently.
 TMUX_KEYS = {"enter": "Enter", "tab": "Tab", "pagedown": "NPage", "pageup": "PPage", "f3": "F3", "f5": "F5"}
 
@@ -158,21 +153,3 @@ class PrivateTerminal:
         """Kill this terminal's own server (and with it the command); never any other server."""
         assert self.socket.startswith("advisor-test-")
         self.tmux("kill-server")
-
-
-def tmux_args(*args: str) -> list[str]:
-    """The argument list of a tmux command on this process's shared private server."""
-    return [TMUX or "tmux", "-L", SOCKET, *args]
-
-
-def tmux(*args: str, **kwargs: Any) -> subprocess.CompletedProcess:
-    """Run a tmux command on this process's shared private server."""
-    kwargs.setdefault("capture_output", True)
-    kwargs.setdefault("text", True)
-    return subprocess.run(tmux_args(*args), **kwargs)
-
-
-def stop_server() -> None:
-    """Kill this test process's shared private server (never the default one)."""
-    assert SOCKET.startswith("advisor-test-")
-    tmux("kill-server")
