@@ -265,3 +265,40 @@ async def test_orphan_temp_files_are_cleaned_on_start(make_app) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert not orphan.exists()
+
+
+async def test_a_list_item_is_changed_in_the_item_dialog_or_left_as_it_was(new_consultation) -> None:
+    """The list answer asks its screen for the item dialog (ListAnswer.EditRequested) and stores what it returns."""
+    from textual.widgets import OptionList
+
+    from screens.item_dialog import ItemDialog
+    from screens.widgets.question_field import QuestionField
+
+    async with new_consultation(place="光明区") as d:
+        app = d.app
+        await d.go_to_section("projects")
+        await d.press("enter", "tab", "3")  # 添加: 级别 市级
+        await d.type("800")
+        await d.press("enter")
+        assert [(f.level, f.grant_wan) for f in app.profile.projects.funded] == [("municipal", Decimal(800))]
+
+        async def edit_first(grant_now: int) -> ItemDialog:
+            d.screen.fields["projects.funded"].editor.query_one(OptionList).focus()
+            await d.press("home", "enter")  # 回车 on the first item: 修改
+            assert isinstance(app.screen, ItemDialog) and app.screen.item["grant_wan"] == grant_now
+            return app.screen
+
+        dialog = await edit_first(800)
+        grant = next(f for f in dialog.query(QuestionField) if f.key == "grant_wan")
+        grant.focus_editor()
+        await d.press(*["backspace"] * 3)
+        await d.type("900")
+        await d.press("ctrl+s")  # 确定
+        assert type(app.screen).__name__ == "QuestionnaireScreen"
+        assert [(f.level, f.grant_wan) for f in app.profile.projects.funded] == [("municipal", Decimal(900))]
+
+        await edit_first(900)
+        await d.press("escape")  # 取消: nothing changes
+        assert type(app.screen).__name__ == "QuestionnaireScreen"
+        assert [(f.level, f.grant_wan) for f in app.profile.projects.funded] == [("municipal", Decimal(900))]
+        await app.workers.wait_for_complete()
