@@ -29,6 +29,8 @@ Facts = Mapping[str, Any]
 EXACT, UP_TO, RANGE = "exact", "up_to", "range"
 UNQUANTIFIED, CASE_BY_CASE, NOT_PUBLISHED = "unquantified", "case_by_case", "not_published"
 NON_MONETARY, TAX, UNKNOWN = "non_monetary", "tax", "unknown"
+#: Kinds whose figure is an estimate (ranked by value, added to the totals).
+ESTIMATED_KINDS = frozenset({EXACT, RANGE, UP_TO})
 
 
 @dataclass
