@@ -39,12 +39,6 @@ _CITY_OF = {
     "identity.stats_district": "identity.stats_city",
 }
 ALWAYS_ASKED = ("applicant.kind", "identity.name", "identity.credit_code")
-APPLICANT_LABEL = {
-    "enterprise": "企业",
-    "park_operator": "园区运营单位",
-    "event_organiser": "活动举办单位",
-    "research_team": "科研团队",
-}
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -55,11 +49,15 @@ class Engine:
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
+        if catalogue.vocabulary is None:
+            raise ValueError("the catalogue has no vocabulary (rules/vocabulary.toml): load it with load_catalogue")
+        self.vocabulary: rm.Vocabulary = catalogue.vocabulary
+        applicant_label = self.vocabulary.applicants
         self._conditions: dict[str, list[rm.Condition]] = {}
         self._amount_inputs: dict[str, tuple[str, ...]] = {}
         for measure in catalogue.measures:
             applicants = rm.Condition(
-                label="申请主体为" + "或".join(APPLICANT_LABEL[a] for a in measure.applicants),
+                label="申请主体为" + "或".join(applicant_label[a] for a in measure.applicants),
                 fact="applicant.kind",
                 op="in",
                 value=list(measure.applicants),
