@@ -384,6 +384,7 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
     else:
         text += "；没有后续阶段"
     if rewarded is None:
+        assert a.rewarded is not None  # only a named fact can be unanswered
         return AmountResult(
             UP_TO,
             0,

@@ -157,7 +157,7 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
             left = _num(actual)
             if left is None or right is None:
                 return False
-            return test(left, right)
+            return bool(test(left, right))
 
         return numeric
     raise ValueError(f"unknown operator: {op}")
@@ -208,6 +208,9 @@ class CompiledCondition:
     """
 
     __slots__ = ("evaluate", "facts", "state")
+    evaluate: Callable[[Mapping[str, Any], Callable[[str], str]], ConditionResult]
+    state: Callable[[Mapping[str, Any]], str]
+    facts: frozenset[str]
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
         if condition.op == "undecidable":

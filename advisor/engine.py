@@ -272,10 +272,12 @@ class Engine:
         reaching it pays a nonzero amount; "more than 0" on something not yet done,
         and yes/no requirements, become suggestions with the clause's formula.
         """
-        if len(failed) != 1 or failed[0].fact is None:
+        if len(failed) != 1:
             return None
         miss = failed[0]
         fact = miss.fact
+        if fact is None:
+            return None
         if fact.split(".")[0] in _UNREACHABLE_SECTIONS:
             return None
         formula = amount_formula(measure, self.label)
