@@ -192,6 +192,20 @@ def _leaf_state(
 
         return state_in
 
+    if op == "eq" or op == "ne":
+        text = str(value)
+        same, different = (MET, FAILED) if op == "eq" else (FAILED, MET)
+
+        def state_eq(facts: Mapping[str, Any]) -> str:
+            actual = facts.get(fact)
+            if actual is None:
+                return UNKNOWN
+            if isinstance(actual, bool):
+                return same if actual is value else different
+            return same if str(actual) == text else different
+
+        return state_eq
+
     def state_leaf(facts: Mapping[str, Any]) -> str:
         result = test(facts.get(fact))
         return UNKNOWN if result is None else (MET if result else FAILED)

@@ -336,7 +336,7 @@ class Engine:
         evaluate = self.evaluate_measure_eagerly if eager else self.evaluate_measure
         results = [evaluate(m, facts, as_of, shown) for m in self.catalogue.measures]
         totals = apply_stacking(results, self.catalogue, self._groups_of)
-        results.sort(key=lambda r: (STATUS_RANK[r.status], *(-v for v in r.value_key), r.measure.id))
+        results.sort(key=_rank)
         return Assessment(as_of, results, totals, self.checklist(results, profile))
 
     def checklist(self, results: Iterable[MatchResult], profile: Profile) -> list[ChecklistItem]:
@@ -396,6 +396,12 @@ class Engine:
                 wanted.add(city)
         wanted = _gated(self.catalogue.questions, facts, wanted)
         return [q for q in self.catalogue.questions if q in wanted]
+
+
+def _rank(r: MatchResult) -> tuple[int, int, int, int, str]:
+    """Eligible, then possible, then ineligible; within each, by estimated value (``value_key``)."""
+    estimated, high, low = r.value_key
+    return (STATUS_RANK[r.status], -estimated, -high, -low, r.measure.id)
 
 
 def _nothing_to_pay(amount: AmountResult) -> bool:
