@@ -411,8 +411,8 @@ def _nothing_to_pay(amount: AmountResult) -> bool:
 class _Explanation:
     """The reasons behind one verdict, written on first read (``MatchResult`` asks).
 
-    Holds what the status was decided on: the facts (a profile's sections are replaced
-    when answered, never edited in place, so these stay the facts of this match), the
+    Holds what the status was decided on: the facts (``profile_facts`` copies lists and
+    tables, answers are replaced rather than edited, so these stay the facts of this match), the
     compiled conditions' states, the amount. ``near_miss`` evaluates only the one failed
     requirement, when exactly one failed; ``conditions`` evaluates them all.
     """

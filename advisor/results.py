@@ -83,8 +83,8 @@ class Explanation(Protocol):
 class MatchResult:
     """One measure's verdict for one profile: status, amount, validity and totals flag at
     once; ``conditions``, ``missing`` and ``near_miss`` either given or, with an
-    ``explanation``, built on first read and kept (the facts they are built from are the
-    ones the status was decided on: a profile's sections are replaced, never edited in place).
+    ``explanation``, built on first read and kept (from the facts the status was decided on:
+    ``profile_facts`` copies the profile's lists and tables, answers are replaced, not edited).
     """
 
     __slots__ = (

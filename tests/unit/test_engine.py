@@ -352,3 +352,24 @@ def test_report_category_label_is_the_bundled_vocabulary() -> None:
     from advisor.report import CATEGORY_LABEL
 
     assert tomllib.loads((RULES / "vocabulary.toml").read_text(encoding="utf-8"))["categories"] == CATEGORY_LABEL
+
+
+def test_a_lazy_explanation_reads_the_facts_of_its_match_not_later_edits() -> None:
+    """Reasons written after the profile's lists changed still explain the verdict given."""
+    from advisor.rulestore import load_engine
+
+    engine = load_engine()
+    profile = Profile.model_validate(
+        {
+            "applicant": {"kind": "enterprise"},
+            "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
+            "projects": {"funded": [{"name": "甲项目", "level": "municipal", "grant_wan": D(1500), "year": 2026}]},
+        }
+    )
+    lazy = engine.match(profile, AS_OF)
+    eager = engine.match(profile, AS_OF, eager=True)
+    profile.projects.funded.append(profile.projects.funded[0].model_copy(update={"name": "乙项目"}))
+    profile.projects.funded[0] = profile.projects.funded[0].model_copy(update={"grant_wan": D(1)})
+    for mine, theirs in zip(lazy.results, eager.results, strict=True):
+        assert (mine.conditions, mine.missing, mine.near_miss) == (theirs.conditions, theirs.missing, theirs.near_miss)
+    assert assessment_json(lazy, engine) == assessment_json(eager, engine)
