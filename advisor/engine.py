@@ -79,6 +79,9 @@ class Engine:
             mid: tuple(c.state for c in compiled) for mid, compiled in self._compiled.items()
         }
         self._validity: dict[tuple[str, _dt.date], Validity] = {}
+        # The amount of a measure whose amount reads no answer (a fixed sum, a ceiling, 一事一议 …)
+        # is the same for every profile: computed once, then shared by every result, read-only.
+        self._constant_amounts: dict[str, AmountResult] = {}
         self._interpretations: dict[str, list[rm.Interpretation]] = {
             m.id: catalogue.interpretations_of(m) for m in catalogue.measures
         }
@@ -198,7 +201,11 @@ class Engine:
         """
         states = [state(facts) for state in self._states[measure.id]]
         status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
-        amount = compute_amount(measure, facts, self.label)
+        amount = self._constant_amounts.get(measure.id)
+        if amount is None:
+            amount = compute_amount(measure, facts, self.label)
+            if not self._amount_inputs[measure.id]:
+                self._constant_amounts[measure.id] = amount
         nothing_to_pay = status != INELIGIBLE and _nothing_to_pay(amount)
         if nothing_to_pay:
             status = INELIGIBLE
