@@ -197,7 +197,8 @@ class Engine:
 
         The status comes from the compiled conditions' three-valued ``state`` (no text);
         ``conditions``, ``missing`` and ``near_miss`` of the result are written by an
-        ``_Explanation`` when read, exactly as ``evaluate_measure_eagerly`` writes them.
+        ``_Explanation`` when read, exactly as ``evaluate_measure_eagerly`` writes them; so
+        ``facts`` must not be changed afterwards (``profile_facts`` makes a fresh dict).
         """
         states = [state(facts) for state in self._states[measure.id]]
         status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
