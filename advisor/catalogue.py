@@ -60,6 +60,7 @@ class Catalogue:
     groups: dict[str, rm.SameKindGroup] = field(default_factory=dict)
     interpretations: dict[str, rm.Interpretation] = field(default_factory=dict)
     retired: list[rm.Measure] = field(default_factory=list)  # replaced by a later text (docs/rules.md)
+    vocabulary: rm.Vocabulary | None = None  # rules/vocabulary.toml (always set by load_catalogue)
 
     def interpretations_of(self, measure: rm.Measure) -> list[rm.Interpretation]:
         """The readings a measure rests on: its own and those of the common conditions it takes."""
@@ -230,25 +231,10 @@ def describe_validation_error(file: str, data: Any, error: ValidationError) -> l
     return problems
 
 
-_AMOUNT_TAGS = {
-    "fixed",
-    "ceiling",
-    "ratio",
-    "ratio_items",
-    "per_unit",
-    "tiers",
-    "table",
-    "base_plus_step",
-    "staged",
-    "unquantified",
-    "case_by_case",
-    "not_published",
-    "non_monetary",
-    "tax",
-    "excess_refund",
-}
+_AMOUNT_TAGS = frozenset(rm.AMOUNT_KINDS)
 
 _GROUPS_FILE, _INTERPRETATIONS_FILE = "groups.toml", "interpretations.toml"
+_VOCABULARY_FILE = "vocabulary.toml"
 
 
 def _optional_file(root: Path, name: str, model: type[BaseModel], problems: list[str]) -> Any:
@@ -509,6 +495,13 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
                 f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources)
             )
 
+    vocabulary_data = _read_toml(root / _VOCABULARY_FILE, root, problems)
+    vocabulary = (
+        _validate(rm.Vocabulary, vocabulary_data, _VOCABULARY_FILE, problems) if vocabulary_data is not None else None
+    )
+    if vocabulary is not None:
+        problems.extend(f"{_VOCABULARY_FILE}: {p}" for p in vocabulary.unlabelled(measures))
+
     if problems:
         raise RuleSetError(problems)
 
@@ -529,6 +522,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         groups=groups,
         interpretations=interpretations,
         retired=sorted((m for m in measures if retired(m)), key=lambda m: m.id),
+        vocabulary=vocabulary,
     )
 
 
@@ -615,7 +609,8 @@ def _item_amount_problems(amount: Any, questions: dict[str, rm.Question]) -> lis
 def amount_facts(amount: Any) -> list[str]:
     """The facts an amount reads, in the order a person would supply them."""
     names = ("base", "items", "quantity", "actual_cost", "fact", "rewarded", "reached", "paid", "tax_rate_fact")
-    return [getattr(amount, n) for n in names if isinstance(getattr(amount, n, None), str)]
+    fields = vars(amount)  # a missing name is not looked up through pydantic's slow __getattr__
+    return [fields[n] for n in names if isinstance(fields.get(n), str)]
 
 
 def _amount_problems(amount: Any) -> list[str]:
