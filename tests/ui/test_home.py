@@ -154,3 +154,26 @@ async def test_library_lists_measures_with_source_and_quote(make_app) -> None:
         text = str(app.screen.query_one("#measure-text").visual)
         assert measure.quote in text
         assert app.engine.catalogue.sources[measure.document].title in text
+
+
+async def test_without_a_home_folder_the_home_screen_says_so_once(make_app, monkeypatch) -> None:
+    """The data folder is looked at after the first paint (in the lists' worker); the warning
+    is shown once, not again each time the home screen comes back."""
+    monkeypatch.delenv("ADVISOR_DATA_DIR", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError("no home"))))
+    reason = storage.unavailable_reason()
+    assert reason and "自动保存" in reason
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == [reason]
+        await pilot.press("f1")  # another screen and back: the lists are read again, the warning is not repeated
+        await pilot.pause()
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HomeScreen"
+        assert [n.message for n in app._notifications] == [reason]
