@@ -1,0 +1,66 @@
+"""What batch uses of the single-profile engine, in one place.
+
+Batch decides statuses, amounts and who counts in a total with the engine's own compiled
+conditions, amount functions and stacking rule; this module is the only place it reaches
+for them, so the engine can change its inside without batch noticing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from advisor import rule_model as rm
+from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
+from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Engine, MatchResult, profile_facts
+from advisor.profile import Profile, Scale
+
+__all__ = [
+    "AS_OF_YEAR",
+    "ELIGIBLE",
+    "FAILED",
+    "INELIGIBLE",
+    "MET",
+    "POSSIBLE",
+    "STATUS_LABEL",
+    "UNKNOWN",
+    "CompiledCondition",
+    "Engine",
+    "MatchResult",
+    "apply_stacking",
+    "compile_condition",
+    "compiled",
+    "conditions",
+    "derived_facts",
+    "profile_facts",
+]
+
+
+def compiled(engine: Engine, measure_id: str) -> tuple[CompiledCondition, ...]:
+    """The compiled top-level conditions of a measure, in the engine's order."""
+    return tuple(engine._compiled[measure_id])
+
+
+def conditions(engine: Engine, measure_id: str) -> tuple[rm.Condition, ...]:
+    """The top-level conditions of a measure (applicant kind, shared, its own), as compiled."""
+    return tuple(engine._conditions[measure_id])
+
+
+def apply_stacking(engine: Engine, results: list[MatchResult]) -> None:
+    """Mark who counts in the total: the engine's same-kind rule, on these results."""
+    engine._apply_stacking(results)
+
+
+_DERIVED = ("derived.latest_revenue_wan", "derived.latest_revenue_growth_pct", "derived.survey_next_year_growth_pct")
+_BLANK: list[Profile] = []
+
+
+def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: Any) -> dict[str, Any]:
+    """The derived facts (latest revenue, growth) of these answers, by ``profile_facts`` itself."""
+    if revenue is None:
+        return dict.fromkeys(_DERIVED)
+    if not _BLANK:
+        _BLANK.append(Profile())
+    scale = Scale.model_construct(revenue_wan=revenue, survey_first_year=survey_first_year)
+    facts = profile_facts(_BLANK[0].model_copy(update={"scale": scale}))
+    return {name: facts[name] for name in _DERIVED}
