@@ -12,8 +12,16 @@ from typing import Any
 
 from advisor import rule_model as rm
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
-from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Engine, MatchResult, profile_facts
-from advisor.profile import Profile, Scale
+from advisor.engine import (
+    ELIGIBLE,
+    INELIGIBLE,
+    POSSIBLE,
+    STATUS_LABEL,
+    Engine,
+    MatchResult,
+    _growth_pct,  # the one growth rule; facts.py after the engine split
+    profile_facts,
+)
 
 __all__ = [
     "AS_OF_YEAR",
@@ -52,15 +60,19 @@ def apply_stacking(engine: Engine, results: list[MatchResult]) -> None:
 
 
 _DERIVED = ("derived.latest_revenue_wan", "derived.latest_revenue_growth_pct", "derived.survey_next_year_growth_pct")
-_BLANK: list[Profile] = []
 
 
 def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: Any) -> dict[str, Any]:
-    """The derived facts (latest revenue, growth) of these answers, by ``profile_facts`` itself."""
-    if revenue is None:
+    """The derived facts (latest revenue, growth in %) of these answers, as ``profile_facts``
+    derives them (its own growth function; the plain-row test compares every row)."""
+    if not revenue:
         return dict.fromkeys(_DERIVED)
-    if not _BLANK:
-        _BLANK.append(Profile())
-    scale = Scale.model_construct(revenue_wan=revenue, survey_first_year=survey_first_year)
-    facts = profile_facts(_BLANK[0].model_copy(update={"scale": scale}))
-    return {name: facts[name] for name in _DERIVED}
+    latest = max(revenue)
+    first = survey_first_year
+    return {
+        "derived.latest_revenue_wan": revenue[latest],
+        "derived.latest_revenue_growth_pct": _growth_pct(revenue.get(latest - 1), revenue[latest]),
+        "derived.survey_next_year_growth_pct": (
+            _growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
+        ),
+    }

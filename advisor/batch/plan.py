@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+import annotated_types
+from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
 from advisor.profile_io import ProfileError
@@ -253,22 +257,93 @@ def _year_valid(scale: type[BaseModel], year: int) -> bool:
     return True
 
 
+def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
+    """For ``X | None`` fields whose X is int, Decimal or str with only bounds, a length
+    limit or plain after-validators (years, amounts in 万元, names, credit codes): a function
+    applying exactly those checks, without pydantic's per-call overhead. None for anything
+    else (those fields are validated by pydantic, memoised per distinct cell)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) != 1 or typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    tp, metadata = args[0], []
+    while typing.get_origin(tp) is typing.Annotated:
+        tp, *more = typing.get_args(tp)
+        metadata.extend(more)
+    if tp not in (int, Decimal, str):
+        return None
+    checks: list[Callable[[Any], Any]] = []
+    for item in metadata:
+        inner = item.metadata if isinstance(item, FieldInfo) else [item]
+        if isinstance(item, FieldInfo) and (item.default is not PydanticUndefined or item.default_factory is not None):
+            return None
+        for constraint in inner:
+            if isinstance(constraint, AfterValidator) and callable(constraint.func):
+                checks.append(typing.cast(Callable[[Any], Any], constraint.func))
+            elif isinstance(constraint, annotated_types.Ge):
+                checks.append(_bound("ge", constraint.ge))
+            elif isinstance(constraint, annotated_types.Le):
+                checks.append(_bound("le", constraint.le))
+            elif isinstance(constraint, annotated_types.MaxLen):
+                checks.append(_bound("max_length", constraint.max_length))
+            else:
+                return None
+
+    def check(value: Any) -> Any:
+        if tp is str:
+            if type(value) is not str:
+                raise TypeError
+        elif isinstance(value, bool) or type(value) not in ((int,) if tp is int else (int, Decimal)):
+            raise TypeError
+        elif tp is Decimal and type(value) is int:
+            value = Decimal(value)
+        for one in checks:
+            value = one(value)
+        return value
+
+    return check
+
+
+def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
+    """A check raising ValueError when a value is below ``ge``, above ``le`` or longer than ``max_length``."""
+
+    def check(value: Any) -> Any:
+        ok = value >= limit if kind == "ge" else value <= limit if kind == "le" else len(value) <= limit
+        if not ok:
+            raise ValueError(kind)
+        return value
+
+    return check
+
+
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("key", "kind", "limit", "memo", "model")
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model")
 
     def __init__(self, model: type[BaseModel], key: str, kind: str, limit: int):
         self.model, self.key, self.kind, self.limit = model, key, kind, limit
+        self.direct = _direct_check(model.model_fields[key].annotation) if kind != "list" else None
         self.memo: dict[Any, Any] = {}
 
-    def __call__(self, cell: str) -> Any:
-        found = self.memo.get(cell, self)
+    def __call__(self, raw: str) -> Any:
+        """The value of a cell as read (spaces around it allowed); None for a blank cell."""
+        found = self.memo.get(raw, self)
         if found is self:
-            found = _plain_value(self.model, self.key, _typed(cell, self.kind), self.kind)
+            cell = raw.strip()
+            if not cell:
+                self.memo[raw] = None
+                return None
+            typed = _typed(cell, self.kind)
+            if self.direct is not None:
+                try:
+                    found = self.direct(typed)
+                except (ValueError, TypeError, ArithmeticError):
+                    found = NOT_PLAIN
+            else:
+                found = _plain_value(self.model, self.key, typed, self.kind)
             if len(self.memo) > self.limit:
                 self.memo.clear()
-            self.memo[cell] = found
+            self.memo[raw] = found
         return found
 
 
@@ -333,36 +408,67 @@ class PlainDecoder:
     def facts(self, record: list[str]) -> dict[str, Any] | None:
         """Every fact of the company (as ``profile_facts`` gives them), or None when the
         record is not plainly valid."""
-        if len(record) != self.width:
-            return None
-        if self.schema_version is not None and record[self.schema_version].strip() not in ("", str(SCHEMA_VERSION)):
-            return None
-        facts = self.template.copy()
-        for path, model, cells in self.items:
+        return self.facts_block([record])[0]
+
+    def facts_block(self, records: list[list[str]]) -> list[dict[str, Any] | None]:
+        """``facts`` of many records, decoded column by column (each distinct cell once)."""
+        out: list[dict[str, Any] | None] = [None] * len(records)
+        version = self.schema_version
+        good = [
+            i
+            for i, r in enumerate(records)
+            if len(r) == self.width and (version is None or r[version].strip() in ("", str(SCHEMA_VERSION)))
+        ]
+        if not good:
+            return out
+        rows = records if len(good) == len(records) else [records[i] for i in good]
+        cells = list(zip(*rows, strict=True))
+        paths = [path for _, path, _ in self.columns]
+        values = list(zip(*(list(map(memo, cells[index])) for index, _, memo in self.columns), strict=True))
+        items = [
+            (path, model, [(number, name, list(map(memo, cells[index]))) for index, number, name, memo in columns])
+            for path, model, columns in self.items
+        ]
+        revenue_cells = [
+            (year, valid, list(map(self.revenue_value, cells[index]))) for index, year, valid in self.revenue
+        ]
+        template = self.template
+        for position, record_index in enumerate(good):
+            row = values[position]
+            if NOT_PLAIN in row:
+                continue
+            facts = template.copy()
+            facts.update(zip(paths, row, strict=True))
+            if not self._extras(facts, position, items, revenue_cells):
+                continue
+            out[record_index] = facts
+        return out
+
+    def _extras(
+        self,
+        facts: dict[str, Any],
+        position: int,
+        items: list[tuple[str, type[BaseModel], list[tuple[int, str, list[Any]]]]],
+        revenue_cells: list[tuple[int, bool, list[Any]]],
+    ) -> bool:
+        """Item lists, revenue, derived facts and the city/district check of one row; False
+        when the row is not plain after all."""
+        for path, model, columns in items:
             numbered: dict[int, dict[str, Any]] = {}
-            for index, number, field_name, convert in cells:
-                cell = record[index].strip()
-                if cell:
-                    value = convert(cell)
+            for number, name, column in columns:
+                value = column[position]
+                if value is not None:
                     if value is NOT_PLAIN:
-                        return None
-                    numbered.setdefault(number, {})[field_name] = value
+                        return False
+                    numbered.setdefault(number, {})[name] = value
             if numbered:
                 facts[path] = [model.model_construct(**numbered[n]) for n in sorted(numbered)]
-        for index, path, convert in self.columns:
-            cell = record[index].strip()
-            if cell:
-                value = convert(cell)
-                if value is NOT_PLAIN:
-                    return None
-                facts[path] = value
         revenue: dict[int, Decimal] | None = None
-        for index, year, year_valid in self.revenue:
-            cell = record[index].strip()
-            if cell:
-                value = self.revenue_value(cell)
+        for year, year_valid, column in revenue_cells:
+            value = column[position]
+            if value is not None:
                 if value is NOT_PLAIN or not year_valid:
-                    return None
+                    return False
                 if revenue is None:
                     revenue = {}
                 revenue[year] = value
@@ -372,6 +478,6 @@ class PlainDecoder:
             or facts["identity.tax_district"] is not None
             or facts["identity.stats_district"] is not None
         ) and not self._locations_valid(facts):
-            return None
+            return False
         facts.update(self.derive(revenue, facts["scale.survey_first_year"]))
-        return facts
+        return True

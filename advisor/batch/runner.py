@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import csv
 import datetime as _dt
+import gc
 import io
 import itertools
 import os
@@ -132,6 +133,25 @@ def _split(line: str) -> list[str]:
     return _parse_line(line)
 
 
+def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResult]:
+    """``work`` with the cyclic garbage collector paused: a chunk allocates hundreds of
+    thousands of small objects that all live until it ends (and form no cycles), and the
+    collector would walk them again and again (a third of the time, measured)."""
+
+    def run(job: Any) -> ChunkResult:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return work(job)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    run.__name__ = run.__qualname__ = work.__name__
+    return run
+
+
+@_without_gc
 def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> ChunkResult:
     """Assess a chunk of CSV lines; ``job`` is ((line number, text) pairs, unused)."""
     lines, _ = job
@@ -140,24 +160,42 @@ def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> ChunkResult:
     errors: list[tuple[str, str]] = []
     companies: list[tuple[str, str | None, str | None]] = []
     facts: list[dict[str, Any]] = []
+    numbered: list[tuple[str, list[str]]] = []
     for number, line in lines:
-        row = str(number)
         if not line.strip(" \t\r\n,"):
             continue  # a blank line is not a company
         try:
-            record = _split(line)
-            found = decoder.facts(record)
-            if found is None:
-                found = profile_facts(profile_from_data(plan.data(record)))
+            numbered.append((str(number), _split(line)))
         except ProfileError as exc:
-            errors.append((row, str(exc)))
-            continue
-        except Exception as exc:
-            errors.append((row, _row_failure(exc)))
-            continue
+            errors.append((str(number), str(exc)))
+    _decode(numbered, plan, decoder, companies, facts, errors)
+    errors.sort(key=lambda e: int(e[0]))
+    return _assess_block(companies, facts, errors)
+
+
+def _decode(
+    numbered: list[tuple[str, list[str]]],
+    plan: ColumnPlan,
+    decoder: PlainDecoder,
+    companies: list[tuple[str, str | None, str | None]],
+    facts: list[dict[str, Any]],
+    errors: list[tuple[str, str]],
+) -> None:
+    """Facts of each record: plainly valid ones decoded column by column, the others
+    validated like a profile file (so their messages are the usual ones)."""
+    plain = decoder.facts_block([record for _, record in numbered])
+    for (row, record), found in zip(numbered, plain, strict=True):
+        if found is None:
+            try:
+                found = profile_facts(profile_from_data(plan.data(record)))
+            except ProfileError as exc:
+                errors.append((row, str(exc)))
+                continue
+            except Exception as exc:
+                errors.append((row, _row_failure(exc)))
+                continue
         companies.append((row, found["identity.name"], found["identity.credit_code"]))
         facts.append(found)
-    return _assess_block(companies, facts, errors)
 
 
 def _parse_line(line: str) -> list[str]:
@@ -177,6 +215,7 @@ def _parse_line(line: str) -> list[str]:
     return records[0] if records else []
 
 
+@_without_gc
 def _toml_chunk(paths: list[str]) -> ChunkResult:
     errors: list[tuple[str, str]] = []
     companies: list[tuple[str, str | None, str | None]] = []
@@ -197,6 +236,7 @@ def _toml_chunk(paths: list[str]) -> ChunkResult:
     return _assess_block(companies, facts, errors)
 
 
+@_without_gc
 def _parquet_chunk(job: tuple[list[tuple[int, list[str]]], int]) -> ChunkResult:
     """Assess a chunk of Parquet rows, each already as CSV-like cells (text)."""
     records, _ = job
@@ -205,20 +245,7 @@ def _parquet_chunk(job: tuple[list[tuple[int, list[str]]], int]) -> ChunkResult:
     errors: list[tuple[str, str]] = []
     companies: list[tuple[str, str | None, str | None]] = []
     facts: list[dict[str, Any]] = []
-    for number, record in records:
-        row = str(number)
-        try:
-            found = decoder.facts(record)
-            if found is None:
-                found = profile_facts(profile_from_data(plan.data(record)))
-        except ProfileError as exc:
-            errors.append((row, str(exc)))
-            continue
-        except Exception as exc:
-            errors.append((row, _row_failure(exc)))
-            continue
-        companies.append((row, found["identity.name"], found["identity.credit_code"]))
-        facts.append(found)
+    _decode([(str(number), record) for number, record in records], plan, decoder, companies, facts, errors)
     return _assess_block(companies, facts, errors)
 
 

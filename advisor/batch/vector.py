@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
+from advisor.amounts import EXACT, UP_TO, AmountResult
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
     ELIGIBLE,
@@ -43,7 +46,17 @@ from advisor.batch.engine_api import (
     compile_condition,
     conditions,
 )
-from advisor.batch.evaluate import Amount, Assessed, Outcome, RowEvaluator, amount_fact_names, freeze, nothing_to_pay
+from advisor.batch.evaluate import (
+    Amount,
+    Assessed,
+    Outcome,
+    RowEvaluator,
+    amount_fact_names,
+    amount_tuple,
+    freeze,
+    nothing_to_pay,
+)
+from advisor.money import wan_to_yuan
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -104,10 +117,14 @@ class VectorEvaluator:
                 ids.append(unique[key])
             self._measure_nodes.append(tuple(ids))
         self._leaves: dict[str, CompiledCondition] = {}
-        self._amount_facts = [tuple(amount_fact_names(m)) for m in self.measures]
+        # a tax benefit's figures never depend on the answers (only its explanation does)
+        self._amount_facts = [
+            () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
+        ]
+        self._fixed: dict[int, Amount] = {}
+        self._ratio = {i: m for i, m in enumerate(self.measures) if isinstance(m.amount, rm.Ratio)}
         grouped = [bool(engine.catalogue.groups_of(m.id)) for m in self.measures]
         self._grouped = [i for i, g in enumerate(grouped) if g]
-        self._counted_alone: dict[tuple[int, str, Amount], bool] = {}
         self._counted_grouped: dict[tuple[tuple[str, Amount], ...], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -170,9 +187,16 @@ class VectorEvaluator:
             table = []
             for company in first.tolist():
                 facts = {name: c.values[c.codes[company]] for name, c in zip(names, cols, strict=True)}
-                frozen = {name: freeze(value) for name, value in facts.items()}
-                facts[AS_OF_YEAR] = self.as_of.year
-                table.append(self.rows.amount(index, facts, frozen))
+                found = self._ratio_amount(index, facts) if index in self._ratio else None
+                if not names:  # the same figures for every company
+                    found = self._fixed.get(index)
+                    if found is None:
+                        found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
+                if found is None:
+                    frozen = {name: freeze(value) for name, value in facts.items()}
+                    facts[AS_OF_YEAR] = self.as_of.year
+                    found = self.rows.amount(index, facts, frozen)
+                table.append(found)
             zero = np.array([nothing_to_pay(POSSIBLE, a) for a in table], dtype=bool)
             status = statuses[index]
             statuses[index] = np.where(zero[inverse], np.int8(0), status).astype(np.int8)
@@ -194,6 +218,31 @@ class VectorEvaluator:
             block.codes.append(inverse.reshape(-1).tolist())
         return block
 
+    def _ratio_amount(self, index: int, facts: dict[str, Any]) -> Amount | None:
+        """A ratio's figures in integer yuan without building its explanation: the rate
+        as an exact fraction of the base, floored, capped, as ``amounts._ratio`` computes
+        them (None: let ``compute_amount`` do it)."""
+        measure = self.measures[index]
+        a = measure.amount
+        assert isinstance(a, rm.Ratio)
+        base = facts.get(a.base)
+        if base is None or isinstance(base, bool) or not isinstance(base, (int, Decimal)):
+            return None
+        try:
+            base_yuan = wan_to_yuan(base)
+            cap = None if a.cap_wan is None else wan_to_yuan(a.cap_wan)
+        except (ValueError, ArithmeticError):
+            return None
+        rate = Fraction(a.rate)
+        value = base_yuan * rate.numerator // rate.denominator
+        if cap is not None and value > cap:
+            value = cap
+        result = AmountResult(UP_TO if a.up_to else EXACT, 0 if a.up_to else value, value)
+        if measure.duration.per_year or measure.duration.years > 1:
+            result.per_year = measure.duration.per_year
+            result.years = measure.duration.years
+        return amount_tuple(result)
+
     # --- who counts in the total
 
     def _stack(self, members: list[tuple[int, str, Amount]]) -> dict[int, bool]:
@@ -212,6 +261,10 @@ class VectorEvaluator:
         """Per measure, 1 where the company's outcome counts in its total."""
         counted: list[Codes] = []
         grouped = set(self._grouped)
+        # Measures in no same-kind group never affect each other: every distinct outcome of
+        # them in this block is put through the stacking rule in one call.
+        pending: list[tuple[int, Codes, Codes, list[MatchResult | None]]] = []
+        live: list[MatchResult] = []
         for index in range(len(self.measures)):
             if index in grouped:
                 counted.append(np.zeros(size, dtype=np.int64))
@@ -219,15 +272,23 @@ class VectorEvaluator:
             width = len(tables[index])
             pair = statuses[index].astype(np.int64) * width + codes[index]
             distinct, inverse = np.unique(pair, return_inverse=True)
-            flags = []
+            results: list[MatchResult | None] = []
             for value in distinct.tolist():
                 status_code, amount_code = divmod(value, width)
-                key = (index, _STATUSES[status_code], tables[index][amount_code])
-                found = self._counted_alone.get(key)
-                if found is None:
-                    found = self._counted_alone[key] = self._stack([key])[index]
-                flags.append(found)
-            counted.append(np.array(flags, dtype=np.int64)[inverse.reshape(-1)])
+                status = _STATUSES[status_code]
+                if status == INELIGIBLE:
+                    results.append(None)
+                    continue
+                amount = tables[index][amount_code]
+                result = MatchResult(self.measures[index], self._sources[index], status, [], amount[9].value, [], None)  # type: ignore[arg-type]
+                results.append(result)
+                live.append(result)
+            pending.append((index, distinct, inverse.reshape(-1), results))
+            counted.append(np.zeros(size, dtype=np.int64))
+        apply_stacking(self.engine, live)
+        for index, _distinct, inverse, results in pending:
+            flags = np.array([r is not None and r.counted_in_total for r in results], dtype=np.int64)
+            counted[index] = flags[inverse]
         if self._grouped:
             parts = [statuses[i].astype(np.int64) for i in self._grouped] + [codes[i] for i in self._grouped]
             inverse, first = _joint(parts, size)
