@@ -180,12 +180,16 @@ def cmd_match(args: argparse.Namespace) -> int:
         return _fail(f"无法读取画像：{exc}")
     engine = _engine()
     assessment = engine.match(profile, args.as_of)
-    from advisor import report
     from advisor.terminal_text import printable
 
     if args.format == "json":
-        sys.stdout.write(_json_safe(report.to_json(assessment, engine, profile)) + "\n")
-    elif args.format == "markdown":
+        from advisor.json_contract import document_text
+
+        sys.stdout.write(_json_safe(document_text(assessment, engine, profile)) + "\n")
+        return 0
+    from advisor import report
+
+    if args.format == "markdown":
         sys.stdout.write(printable(report.to_markdown(assessment, engine, profile), multiline=True))
     elif args.format == "html":
         sys.stdout.write(printable(report.to_html(assessment, engine, profile), multiline=True))
@@ -213,7 +217,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         return 0
     engine = _engine()
     catalogue = engine.catalogue
-    from advisor.engine import source_json
+    from advisor.json_contract import source_json
 
     if args.format == "json":
         rows = [

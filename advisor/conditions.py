@@ -59,27 +59,6 @@ class ConditionResult:
     facts: frozenset[str] = frozenset()  # every fact the condition reads
     undecidable: bool = False  # unknown whatever the answers: the text or the guide decides it
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "state": self.state,
-            "text": self.text,
-            "fact": self.fact,
-            "actual": _jsonable(self.actual),
-            "required": _jsonable(self.required),
-            "undecidable": self.undecidable,
-        }
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    return value
-
 
 Formatter = Callable[[str, Any], str]
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisor import report
-from advisor.engine import Assessment, Engine
+from advisor import json_contract, report
+from advisor.engine import Engine
 from advisor.profile import Profile
 from advisor.profile_io import atomic_write_text, dump_profile
+from advisor.results import Assessment
 
 FORMATS = {".md": "markdown", ".html": "html", ".json": "json", ".toml": "profile"}
 
@@ -18,7 +19,7 @@ def render(kind: str, assessment: Assessment, engine: Engine, profile: Profile) 
     if kind == "html":
         return report.to_html(assessment, engine, profile)
     if kind == "json":
-        return report.to_json(assessment, engine, profile) + "\n"
+        return json_contract.document_text(assessment, engine, profile) + "\n"
     if kind == "profile":
         return dump_profile(profile)
     raise ValueError(f"unknown export kind: {kind}")

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import json
 from typing import TYPE_CHECKING, Any
 
-from advisor.engine import (
-    ELIGIBLE,
-    INELIGIBLE,
-    POSSIBLE,
-    STATUS_LABEL,
-    Assessment,
-    Engine,
-    MatchResult,
-    assessment_json,
-    format_answer,
-    profile_facts,
-)
+from advisor.display import format_answer
+from advisor.engine import Engine
+from advisor.facts import profile_facts
 from advisor.money import format_wan
 from advisor.profile import Profile
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, MatchResult
 from advisor.terminal_text import printable
 
 if TYPE_CHECKING:  # rich is imported by the terminal table only: JSON, Markdown and HTML never load it
@@ -263,15 +254,6 @@ def print_table(
     assessment: Assessment, engine: Engine, profile: Profile, console: Console, *, show_all: bool = False
 ) -> None:
     console.print(render_table(assessment, engine, profile, show_all=show_all))
-
-
-# --- JSON ---------------------------------------------------------------------------------
-
-
-def to_json(assessment: Assessment, engine: Engine, profile: Profile) -> str:
-    data = assessment_json(assessment, engine)
-    data = {"company": profile.identity.name, **data}
-    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def summary_rows(assessment: Assessment) -> list[tuple[MatchResult, tuple[str, str, str, str, str, str]]]:

@@ -17,9 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from advisor.engine import ChecklistItem, Engine
+from advisor.engine import Engine
 from advisor.profile import Profile
 from advisor.report import MATERIALS_NOTE
+from advisor.results import ChecklistItem
 from advisor.terminal_text import printable
 
 #: Measures named under the highlighted material (the rest are counted).

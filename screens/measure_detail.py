@@ -15,9 +15,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from advisor.engine import STATUS_LABEL, Engine, MatchResult
+from advisor.engine import Engine
 from advisor.money import format_wan
 from advisor.report import CATEGORY_LABEL, STATUS_STYLE, article_ref
+from advisor.results import STATUS_LABEL, MatchResult
 from advisor.terminal_text import printable
 from screens.safe_text import safe_text
 
@@ -126,9 +127,10 @@ def notes_view(r: MatchResult, engine: Engine) -> Table | Text:
     common = engine.catalogue.common.get(m.document)
     if common is not None:
         lines.extend(common.notes)
-    for group in r.groups:
-        state = "计入" if group["counted"] else "不计入"
-        lines.append(f"同类组“{group['title']}”（{state}）：{group['why']}。为何同类：{group['reasoning']}")
+    for verdict in r.groups:
+        state = "计入" if verdict.counted else "不计入"
+        group = verdict.group
+        lines.append(f"同类组“{group.title}”（{state}）：{verdict.why}。为何同类：{group.reasoning}")
     if m.basis:
         lines.append(f"依据：{m.basis}")
     if m.context:

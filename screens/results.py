@@ -21,9 +21,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static, TabbedContent, TabPane
 
 from advisor import exports
-from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, Engine, MatchResult
+from advisor.engine import Engine
 from advisor.profile import Profile
 from advisor.report import CATEGORY_LABEL, company_name, notice_lines, uniform_review
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, MatchResult
 from advisor.terminal_text import printable
 from screens.checklist import ChecklistScreen
 from screens.dialogs import ErrorDialog

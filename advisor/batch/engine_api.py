@@ -12,16 +12,10 @@ from typing import Any
 
 from advisor import rule_model as rm
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
-from advisor.engine import (
-    ELIGIBLE,
-    INELIGIBLE,
-    POSSIBLE,
-    STATUS_LABEL,
-    Engine,
-    MatchResult,
-    _growth_pct,  # the one growth rule; facts.py after the engine split
-    profile_facts,
-)
+from advisor.engine import Engine
+from advisor.facts import growth_pct, profile_facts
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, MatchResult
+from advisor.stacking import apply_stacking as _stacking
 
 __all__ = [
     "AS_OF_YEAR",
@@ -46,17 +40,17 @@ __all__ = [
 
 def compiled(engine: Engine, measure_id: str) -> tuple[CompiledCondition, ...]:
     """The compiled top-level conditions of a measure, in the engine's order."""
-    return tuple(engine._compiled[measure_id])
+    return engine.compiled(measure_id)
 
 
 def conditions(engine: Engine, measure_id: str) -> tuple[rm.Condition, ...]:
     """The top-level conditions of a measure (applicant kind, shared, its own), as compiled."""
-    return tuple(engine._conditions[measure_id])
+    return engine.conditions(measure_id)
 
 
 def apply_stacking(engine: Engine, results: list[MatchResult]) -> None:
     """Mark who counts in the total: the engine's same-kind rule, on these results."""
-    engine._apply_stacking(results)
+    _stacking(results, engine.catalogue, engine.groups_of)
 
 
 _DERIVED = ("derived.latest_revenue_wan", "derived.latest_revenue_growth_pct", "derived.survey_next_year_growth_pct")
@@ -64,15 +58,15 @@ _DERIVED = ("derived.latest_revenue_wan", "derived.latest_revenue_growth_pct", "
 
 def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: Any) -> dict[str, Any]:
     """The derived facts (latest revenue, growth in %) of these answers, as ``profile_facts``
-    derives them (its own growth function; the plain-row test compares every row)."""
+    derives them (the same ``growth_pct``; the plain-row test compares every row)."""
     if not revenue:
         return dict.fromkeys(_DERIVED)
     latest = max(revenue)
     first = survey_first_year
     return {
         "derived.latest_revenue_wan": revenue[latest],
-        "derived.latest_revenue_growth_pct": _growth_pct(revenue.get(latest - 1), revenue[latest]),
+        "derived.latest_revenue_growth_pct": growth_pct(revenue.get(latest - 1), revenue[latest]),
         "derived.survey_next_year_growth_pct": (
-            _growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
+            growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
         ),
     }

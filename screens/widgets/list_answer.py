@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from advisor.engine import format_answer
+from advisor.display import format_answer
 from advisor.rule_model import ListField
 from advisor.terminal_text import printable
 from advisor.units import parse_money

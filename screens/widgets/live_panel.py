@@ -6,8 +6,8 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.widget import Widget
 
-from advisor.engine import Totals
 from advisor.money import format_wan_range
+from advisor.results import Totals
 
 
 class LivePanel(Widget):

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from advisor.engine import MatchResult
 from advisor.report import source_ref
+from advisor.results import MatchResult
 from advisor.terminal_text import printable
 
 EMPTY_TEXT = "没有“差一点”的措施：不符合的措施都不只差一项可以做到的条件。"

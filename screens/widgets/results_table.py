@@ -16,8 +16,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from advisor.engine import STATUS_LABEL, MatchResult
 from advisor.report import STATUS_STYLE, article_ref, fold_cells, short_source, uniform_review
+from advisor.results import STATUS_LABEL, MatchResult
 from advisor.terminal_text import printable
 from screens.widgets.cells import fit, fit_keeping_tail, shorten
 

@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from advisor.engine import Assessment
 from advisor.report import not_counted_groups, totals_lines
+from advisor.results import Assessment
 from advisor.terminal_text import printable
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from advisor import exports
-from advisor.engine import assessment_json
+from advisor.json_contract import assessment_json
 from advisor.profile_io import load_profile
 from screens.app import AdvisorApp
 from screens.dialogs import ConfirmDialog, ErrorDialog

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import SelectionList, Static
 
-from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE
 from advisor.profile_io import load_profile
 from advisor.report import totals_lines
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE
 from screens.app import AdvisorApp
 from screens.checklist import ChecklistScreen
 from screens.measure_detail import MeasureDetailScreen

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.engine import ELIGIBLE
 from advisor.profile_io import load_profile
+from advisor.results import ELIGIBLE
 
 TMUX = shutil.which("tmux")
 ADVISOR = Path(sys.executable).parent / "advisor"

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from advisor.batch import RESULT_COLUMNS, run_batch, summary_path, template_columns
-from advisor.batch.engine_api import compiled
 from advisor.cli_batch import cmd_batch
-from advisor.engine import assessment_json, profile_facts
+from advisor.facts import profile_facts
+from advisor.json_contract import assessment_json
 from advisor.profile_io import load_profile, profile_from_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,8 +188,8 @@ def test_quick_state_equals_explained_state(engine):
         facts = profile_facts(profile_from_data(data))
         shown = engine.shown(facts)
         for measure in engine.catalogue.measures:
-            for condition in compiled(engine, measure.id):
-                assert condition.state(facts) == condition.evaluate(facts, shown).state
+            for compiled in engine.compiled(measure.id):
+                assert compiled.state(facts) == compiled.evaluate(facts, shown).state
 
 
 # --- no rule cache: nothing in a cache folder can change a result ---------------------------
@@ -227,7 +227,7 @@ def test_no_cache_folder_changes_a_figure_or_hangs(tmp_path, monkeypatch):
     """Every class of damaged cache (truncated, edited figure, wrong types, deep nesting,
     a directory, a FIFO) in every place a cache could live gives the same JSON as no cache."""
     from advisor import rulestore
-    from advisor.report import to_json
+    from advisor.json_contract import document_text as to_json
 
     profile = load_profile(ROOT / "examples" / sorted(p.name for p in (ROOT / "examples").glob("*.toml"))[0])
     rulestore.load_engine.cache_clear()

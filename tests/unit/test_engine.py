@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from advisor.catalogue import load_catalogue
-from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, Engine, assessment_json
+from advisor.engine import Engine
+from advisor.json_contract import assessment_json
 from advisor.profile import Profile
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from advisor import rule_model as rm
-from advisor.engine import Engine, assessment_json
+from advisor.engine import Engine
+from advisor.json_contract import assessment_json, condition_json
 from advisor.money import MAX_WAN, wan_to_yuan
 from advisor.profile import (
     DISTRICTS_BY_CITY,
@@ -334,7 +335,7 @@ def test_engine_never_raises_and_amounts_are_sane(engine: Engine, profile: Profi
     engine.relevant_questions(profile, AS_OF)
     for result in assessment.results:
         for condition in result.conditions:
-            condition.to_json()
+            condition_json(condition)
 
 
 # --- order of rule files --------------------------------------------------------------------

@@ -19,8 +19,8 @@ import pytest
 from rich.console import Console
 
 from advisor import report
-from advisor.engine import ELIGIBLE, POSSIBLE
 from advisor.profile_io import load_profile
+from advisor.results import ELIGIBLE, POSSIBLE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "guangming-ai-company.toml"

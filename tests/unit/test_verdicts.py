@@ -21,9 +21,12 @@ import pytest
 from advisor import rule_model as rm
 from advisor.catalogue import RuleSetError, load_catalogue
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition
-from advisor.engine import ELIGIBLE, INELIGIBLE, POSSIBLE, Engine, assessment_json, profile_facts
+from advisor.engine import Engine
+from advisor.facts import profile_facts
+from advisor.json_contract import assessment_json
 from advisor.profile import Profile
 from advisor.profile_io import profile_from_data
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
@@ -31,7 +34,7 @@ AS_OF = dt.date(2026, 11, 21)
 
 
 def _conditions_of(engine: Engine, measure: rm.Measure) -> list[rm.Condition]:
-    return engine._conditions[measure.id]
+    return engine.conditions(measure.id)
 
 
 def _walk(conditions: list[rm.Condition]):
@@ -83,7 +86,7 @@ def test_gate_facts_alone_never_make_a_measure_eligible_on_an_unanswered_conditi
                 assert result.status != ELIGIBLE, measure.id
             if result.status == ELIGIBLE:
                 assert all(c.state == MET and not c.undecidable for c in result.conditions), measure.id
-                read = set().union(*(c.facts for c in engine._compiled[measure.id]))
+                read = set().union(*(c.facts for c in engine.compiled(measure.id)))
                 answered = {f for f in read if profile_facts(profile).get(f) is not None}
                 assert read <= answered, f"{measure.id} eligible while {read - answered} unanswered"
             else:

@@ -1,0 +1,42 @@
+"""Facts a profile gives the rules: every answer by dotted path, the derived facts
+(latest revenue, growth) and the as-of year that time words are compared with."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal, localcontext
+from typing import Any
+
+from advisor.conditions import AS_OF_YEAR
+from advisor.profile import FACT_SECTIONS, Profile
+
+
+def growth_pct(previous: Decimal | None, current: Decimal | None) -> Decimal | None:
+    """Growth in percent, not rounded: thresholds are compared with the exact value
+    (+800元 on 1亿元 is 正增长; 9.996% is not 10%以上). Rounding is for display only."""
+    if previous is None or current is None or previous <= 0:
+        return None
+    with localcontext() as context:
+        context.prec = 60
+        return (current - previous) * 100 / previous
+
+
+def profile_facts(profile: Profile, as_of: _dt.date | None = None) -> dict[str, Any]:
+    """Every answer of the profile by dotted path, plus the derived facts and the
+    as-of year that time words (首次认定, 新落户 …) are compared with."""
+    facts: dict[str, Any] = {AS_OF_YEAR: (as_of or _dt.date.today()).year}
+    for section_name in FACT_SECTIONS:
+        section = getattr(profile, section_name)
+        for name in type(section).model_fields:
+            facts[f"{section_name}.{name}"] = getattr(section, name)
+    revenue: dict[int, Decimal] = facts.get("scale.revenue_wan") or {}
+    latest_year = max(revenue) if revenue else None
+    facts["derived.latest_revenue_wan"] = revenue[latest_year] if latest_year is not None else None
+    facts["derived.latest_revenue_growth_pct"] = (
+        growth_pct(revenue.get(latest_year - 1), revenue[latest_year]) if latest_year is not None else None
+    )
+    first = facts.get("scale.survey_first_year")
+    facts["derived.survey_next_year_growth_pct"] = (
+        growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
+    )
+    return facts

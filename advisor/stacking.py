@@ -1,0 +1,120 @@
+"""Totals under the same-kind rule (rules/groups.toml, e.g. 光明区措施第十九条: 同类…就高不就低).
+
+Of the measures a company may get in one group only the highest counts; every member's result
+says which group it is in and why it counts or not; the totals add what counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from advisor import rule_model as rm
+from advisor.catalogue import Catalogue
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_RANK, GroupVerdict, MatchResult, Totals
+
+
+def apply_stacking(
+    results: list[MatchResult], catalogue: Catalogue, groups_of: Mapping[str, list[rm.SameKindGroup]] | None = None
+) -> Totals:
+    """Same-kind groups (rules/groups.toml, e.g. article 十九): of the measures a
+    company may get in one group only the highest is counted.
+
+    One rule for every group: the results are taken from the highest down
+    (``group_rank``); a result is blocked when a higher one already taken shares a
+    group with it. Every member's result names its groups and why it counts or not.
+    ``groups_of`` (measure id → its groups) may be passed precomputed, as the engine does.
+    """
+    if groups_of is None:
+        groups_of = {m.id: catalogue.groups_of(m.id) for m in catalogue.measures}
+    taken: dict[str, MatchResult] = {}
+    blocked: dict[int, tuple[rm.SameKindGroup, MatchResult]] = {}
+    for r in sorted((r for r in results if r.status != INELIGIBLE), key=group_rank):
+        groups = groups_of.get(r.measure.id, [])
+        hit = next(((g, taken[g.id]) for g in groups if g.id in taken), None)
+        if hit is not None:
+            blocked[id(r)] = hit
+        else:
+            for g in groups:
+                taken[g.id] = r
+    not_counted: list[tuple[str, str]] = []
+    sums = {ELIGIBLE: [0, 0], POSSIBLE: [0, 0]}
+    for r in results:
+        groups = groups_of.get(r.measure.id, [])
+        r.groups = []
+        if r.status == INELIGIBLE:
+            r.counted_in_total, r.count_note = False, "不符合条件"
+            r.groups = [GroupVerdict(g, False, "本项不符合条件，不参与同类比较") for g in groups]
+            continue
+        hit = blocked.get(id(r))
+        if hit is not None:
+            group, best = hit
+            r.counted_in_total = False
+            r.count_note = (
+                f"与“{best.measure.title}”同属同类组“{group.title}”（{group_source(catalogue, group)}）："
+                f"只享受其一，按就高不就低计“{best.measure.title}”，本项不计入合计"
+            )
+        elif r.measure.category == "tax_incentive":
+            r.counted_in_total = False
+            r.count_note = "税收优惠，不计入资金合计"
+        elif r.amount.kind == "unquantified":
+            r.counted_in_total = False
+            r.count_note = "原文未量化金额（未公布档位或比例），不计入合计"
+        elif r.amount.total_max_yuan is None:
+            r.counted_in_total = False
+            r.count_note = {
+                "case_by_case": "一事一议，无法估算",
+                "not_published": "原文未公布金额",
+                "non_monetary": "非资金支持",
+            }.get(r.amount.kind, "金额待定，未计入")
+        else:
+            r.counted_in_total = True
+            r.count_note = "计入合计" if r.amount.kind == "exact" else "按区间计入合计"
+            sums[r.status][0] += r.amount.total_min_yuan or 0
+            sums[r.status][1] += r.amount.total_max_yuan or 0
+        for g in groups:
+            leader = taken.get(g.id)
+            if leader is r:
+                why = "本项为该组中可获得的最高一项，按就高不就低以本项为准"
+                r.groups.append(GroupVerdict(g, True, why))
+            else:
+                why = (
+                    f"同组以“{leader.measure.title}”为准（就高不就低），本项不重复计"
+                    if leader
+                    else "同组比较未选中本项"
+                )
+                r.groups.append(GroupVerdict(g, False, why))
+        if hit is None and groups and r.counted_in_total:
+            r.count_note += "；" + "、".join(f"同类组“{g.title}”中本项最高" for g in groups)
+        if not r.counted_in_total:
+            not_counted.append((r.measure.id, r.count_note))
+    notes = [
+        "合计按各措施全部年度之和计算；只给出上限的措施按 0 至上限计入区间。",
+        "一事一议、未公布金额、未量化金额、非资金支持和税收优惠不计入合计。",
+        "同类措施（rules/groups.toml，如光明区措施第十九条）就高不就低，同组只计最高的一项；光明区资金受区经济发展专项资金年度总额控制。",
+    ]
+    return Totals(
+        eligible_count=sum(r.status == ELIGIBLE for r in results),
+        possible_count=sum(r.status == POSSIBLE for r in results),
+        ineligible_count=sum(r.status == INELIGIBLE for r in results),
+        eligible_min_yuan=sums[ELIGIBLE][0],
+        eligible_max_yuan=sums[ELIGIBLE][1],
+        possible_min_yuan=sums[POSSIBLE][0],
+        possible_max_yuan=sums[POSSIBLE][1],
+        not_counted=not_counted,
+        notes=notes,
+    )
+
+
+def group_source(catalogue: Catalogue, group: rm.SameKindGroup) -> str:
+    """Where a group's rule is written: "光明区AI软件措施第十九条"."""
+    source = catalogue.sources.get(group.document)
+    name = (source.short_title or source.title) if source else group.document
+    return f"{name} {group.article}" if "（" in group.article else f"{name}第{group.article}条"
+
+
+def group_rank(r: MatchResult) -> tuple[int, int, int, str]:
+    """Which member of a same-kind group is "the highest": eligible before possible,
+    then the larger certain amount (minimum), then the larger maximum."""
+    low = r.amount.total_min_yuan if r.amount.total_min_yuan is not None else -1
+    high = r.amount.total_max_yuan if r.amount.total_max_yuan is not None else -1
+    return (STATUS_RANK[r.status], -low, -high, r.measure.id)
