@@ -270,7 +270,7 @@ class BlockWriter:
     """Turns an evaluated block into the bytes (CSV) or columns (Parquet) of its rows, and
     counts it into the summary. The text of each distinct outcome is built once and reused."""
 
-    MEMO_LIMIT = 200_000
+    MEMO_LIMIT = 5_000  # per measure: rendered cells of distinct outcomes
 
     def __init__(self, measures: Sequence[rm.Measure], fmt: str):
         self.measures = list(measures)

@@ -362,7 +362,8 @@ class PlainDecoder:
     ``profile_facts(profile_from_data(plan.data(record)))`` for thousands of generated rows.
     """
 
-    MEMO_LIMIT = 50_000
+    #: Per column: low-cardinality columns fit; unique ones (names, amounts) just cycle.
+    MEMO_LIMIT = 4_000
 
     def __init__(self, plan: ColumnPlan, derive: Derive):
         models: dict[str, type[BaseModel]] = {

@@ -90,8 +90,13 @@ def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
     """Distinct rows of several code columns: (inverse per company, first company of each)."""
     if not columns:
         return np.zeros(size, dtype=np.int64), np.zeros(1 if size else 0, dtype=np.int64)
-    stacked = np.stack(columns, axis=1)
-    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    key = columns[0]
+    for column in columns[1:]:
+        width = int(column.max()) + 1 if len(column) else 1
+        if int(key.max()) + 1 > (1 << 62) // width:  # would overflow: renumber first
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        key = key * width + column
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
 
 
@@ -181,9 +186,12 @@ class VectorEvaluator:
 
         amount_tables: list[list[Amount]] = []
         amount_codes: list[Codes] = []
+        joints: dict[tuple[str, ...], tuple[Codes, Codes]] = {}
         for index, names in enumerate(self._amount_facts):
             cols = [column(name) for name in names]
-            inverse, first = _joint([c.codes for c in cols], size)
+            if names not in joints:
+                joints[names] = _joint([c.codes for c in cols], size)
+            inverse, first = joints[names]
             table = []
             for company in first.tolist():
                 facts = {name: c.values[c.codes[company]] for name, c in zip(names, cols, strict=True)}
@@ -301,7 +309,7 @@ class VectorEvaluator:
                 if found_flags is None:
                     stacked = self._stack([(i, s, a) for i, (s, a) in zip(self._grouped, combination, strict=True)])
                     found_flags = tuple(stacked[i] for i in self._grouped)
-                    if len(self._counted_grouped) > RowEvaluator.MEMO_LIMIT:
+                    if len(self._counted_grouped) > 20_000:
                         self._counted_grouped.clear()
                     self._counted_grouped[combination] = found_flags
                 rows.append(found_flags)
