@@ -129,8 +129,8 @@ class RowEvaluator:
     the facts the amount reads; who counts in the total is the engine's stacking rule.
     """
 
-    #: Per measure; a memoised amount holds its explanation (~0.5 KB): at most a few MB each.
-    MEMO_LIMIT = 4_000
+    #: Per measure; a memoised amount holds its explanation (~0.5 KB): at most about 0.5 MB each.
+    MEMO_LIMIT = 1_000
 
     def __init__(self, engine: Engine, as_of: _dt.date):
         self.engine = engine

@@ -270,7 +270,7 @@ class BlockWriter:
     """Turns an evaluated block into the bytes (CSV) or columns (Parquet) of its rows, and
     counts it into the summary. The text of each distinct outcome is built once and reused."""
 
-    MEMO_LIMIT = 5_000  # per measure: rendered cells of distinct outcomes
+    MEMO_LIMIT = 2_000  # per measure: rendered cells of distinct outcomes
 
     def __init__(self, measures: Sequence[rm.Measure], fmt: str):
         self.measures = list(measures)
@@ -365,6 +365,9 @@ def _company_totals(block: Assessed) -> list[tuple[int, int, int, int, int, int]
     """Per company: eligible and possible counts, and the counted sums (yuan) of each,
     as ``Totals`` adds them (a range counts from its minimum to its maximum)."""
     size = len(block.codes[0]) if block.codes else 0
+    fast = _company_totals_numpy(block, size)
+    if fast is not None:
+        return fast
     sums = [[0] * 6 for _ in range(size)]
     for table, codes in zip(block.tables, block.codes, strict=True):
         parts: list[tuple[int, int, int, int, int, int] | None] = []
@@ -384,6 +387,32 @@ def _company_totals(block: Assessed) -> list[tuple[int, int, int, int, int, int]
                 for k in range(6):
                     row[k] += part[k]
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in sums]
+
+
+#: Sums stay exact in int64 while every part is below this (2^62 spread over a few hundred measures).
+_INT64_PART_LIMIT = 1 << 52
+
+
+def _company_totals_numpy(block: Assessed, size: int) -> list[tuple[int, int, int, int, int, int]] | None:
+    """``_company_totals`` with numpy; None without numpy or when a figure is too large to sum in int64."""
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    sums = np.zeros((size, 6), dtype=np.int64)
+    for table, codes in zip(block.tables, block.codes, strict=True):
+        parts = np.zeros((len(table), 6), dtype=np.int64)
+        for position, (status, amount, counted) in enumerate(table):
+            low = (amount[5] or 0) if counted else 0
+            high = (amount[6] or 0) if counted else 0
+            if max(abs(low), abs(high)) >= _INT64_PART_LIMIT:
+                return None
+            if status == ELIGIBLE:
+                parts[position] = (1, 0, low, high, 0, 0)
+            elif status == POSSIBLE:
+                parts[position] = (0, 1, 0, 0, low, high)
+        sums += parts[np.asarray(codes, dtype=np.int64)]
+    return [(a, b, c, d, e, f) for a, b, c, d, e, f in sums.tolist()]
 
 
 class ParquetSink:

@@ -363,7 +363,7 @@ class PlainDecoder:
     """
 
     #: Per column: low-cardinality columns fit; unique ones (names, amounts) just cycle.
-    MEMO_LIMIT = 4_000
+    MEMO_LIMIT = 2_000
 
     def __init__(self, plan: ColumnPlan, derive: Derive):
         models: dict[str, type[BaseModel]] = {

@@ -309,7 +309,7 @@ class VectorEvaluator:
                 if found_flags is None:
                     stacked = self._stack([(i, s, a) for i, (s, a) in zip(self._grouped, combination, strict=True)])
                     found_flags = tuple(stacked[i] for i in self._grouped)
-                    if len(self._counted_grouped) > 20_000:
+                    if len(self._counted_grouped) > 5_000:
                         self._counted_grouped.clear()
                     self._counted_grouped[combination] = found_flags
                 rows.append(found_flags)
