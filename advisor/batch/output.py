@@ -29,8 +29,9 @@ from advisor.money import yuan_to_wan
 from advisor.terminal_text import printable
 
 FORMATS = ("wide", "long", "parquet")
-#: (measure index, status, total_min_yuan, total_max_yuan)
-SummaryKey = tuple[int, str, int | None, int | None]
+#: (measure index, status, "count" | "min_yuan" | "max_yuan"): summed as the run goes, so the
+#: summary takes the same room for ten companies or ten million.
+SummaryKey = tuple[int, str, str]
 
 #: The long format: one row per company × measure.
 RESULT_COLUMNS = [
@@ -153,12 +154,12 @@ def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -
                 "possible_max_yuan": 0,
             }
         )
-    for (index, status, low, high), count in summary.items():
+    for (index, status, figure), value in summary.items():
         row = rows[index]
-        row[status] += count
-        if status != INELIGIBLE and high is not None:
-            row[f"{status}_min_yuan"] += (low or 0) * count
-            row[f"{status}_max_yuan"] += high * count
+        if figure == "count":
+            row[status] += value
+        elif status != INELIGIBLE:
+            row[f"{status}_{figure}"] += value
     for row in rows:
         for key in ("eligible_min", "eligible_max", "possible_min", "possible_max"):
             row[f"{key}_wan"] = format(yuan_to_wan(row[f"{key}_yuan"]), "f")
@@ -319,7 +320,10 @@ class BlockWriter:
         for index, (table, codes) in enumerate(zip(block.tables, block.codes, strict=True)):
             for outcome_code, count in Counter(codes).items():
                 status, amount, _counted = table[outcome_code]
-                summary[(index, status, amount[5], amount[6])] += count
+                summary[(index, status, "count")] += count
+                if status != INELIGIBLE and amount[6] is not None:
+                    summary[(index, status, "min_yuan")] += (amount[5] or 0) * count
+                    summary[(index, status, "max_yuan")] += amount[6] * count
         if not companies:
             return b"" if self.format != "parquet" else {}
         cell_tables = [[self._cell(i, o) for o in table] for i, table in enumerate(block.tables)]
