@@ -385,3 +385,40 @@ def test_parquet_without_pyarrow_is_a_chinese_message(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "pyarrow" in err and "policy-advisor[parquet]" in err
     assert not list(tmp_path.glob("*.parquet"))
+
+
+def test_a_folder_is_listed_as_the_run_goes(tmp_path, monkeypatch):
+    """Bounded memory for a folder too: its files are never gathered into one list first
+    (no glob/listdir/sorted over the folder), and each chunk is assessed as it is listed."""
+    from advisor.batch import runner
+
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    example = sorted((ROOT / "examples").glob("*.toml"))[0].read_bytes()
+    for i in range(450):
+        (folder / f"c{i:04d}.toml").write_bytes(example)
+
+    real_glob, real_iterdir = Path.glob, Path.iterdir
+
+    def guard(real):
+        def listing(self, *args, **kwargs):
+            assert self != folder, "the folder was listed whole"
+            return real(self, *args, **kwargs)
+
+        return listing
+
+    monkeypatch.setattr(Path, "glob", guard(real_glob))
+    monkeypatch.setattr(Path, "iterdir", guard(real_iterdir))
+    monkeypatch.setattr(runner, "_FOLDER_CHUNK", 100)
+    chunks = []
+    real = runner._toml_chunk
+
+    def counting(paths):
+        chunks.append(len(paths))
+        return real(paths)
+
+    monkeypatch.setattr(runner, "_toml_chunk", counting)
+    result = run_batch(folder, tmp_path / "out.csv", AS_OF, jobs=1)
+    assert result["assessed"] == 450
+    assert chunks == [100, 100, 100, 100, 50]
+    assert sorted(r["row"] for r in _rows(tmp_path / "out.csv")) == [f"c{i:04d}.toml" for i in range(450)]
