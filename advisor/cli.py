@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from advisor.cli_batch import add_arguments
 
-    add_arguments(sub.add_parser("batch", help="批量评估多家企业（画像文件夹、CSV 或 Parquet）"))
+    add_arguments(sub.add_parser("batch", help="批量评估多家企业（画像文件夹、CSV 或 Parquet）"), _date)
     return parser
 
 

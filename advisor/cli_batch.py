@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,12 @@ from advisor.terminal_text import printable
 EXIT_OK, EXIT_UNUSABLE, EXIT_WRITE_FAILED, EXIT_INTERRUPTED = 0, 2, 1, 130
 
 
-def add_arguments(batch: argparse.ArgumentParser) -> None:
-    """The options of ``advisor batch``."""
+def add_arguments(batch: argparse.ArgumentParser, date: Callable[[str], Any]) -> None:
+    """The options of ``advisor batch``; ``date`` parses ``--as-of`` (the CLI's own, for one wording)."""
     batch.add_argument("input", nargs="?", type=Path, help="画像文件夹、CSV 文件或 Parquet 文件")
     batch.add_argument("--out", type=Path, help="结果文件的路径（默认：输入名-results.csv）")
     batch.add_argument("--template", action="store_true", help="输出 CSV 表头模板")
-    batch.add_argument("--as-of", type=_date, default=None, help="评估日期，默认今天（YYYY-MM-DD）")
+    batch.add_argument("--as-of", type=date, default=None, help="评估日期，默认今天（YYYY-MM-DD）")
     batch.add_argument("--jobs", type=int, default=0, help="并行进程数（默认全部 CPU 核）")
     batch.add_argument(
         "--format",
@@ -30,12 +31,6 @@ def add_arguments(batch: argparse.ArgumentParser) -> None:
         help="结果格式：wide 每家企业一行（默认）；long 每家企业×每项措施一行；parquet 供数据仓库使用（需 pyarrow）",
     )
     batch.add_argument("--parquet", action="store_true", help="同 --format parquet")
-
-
-def _date(text: str) -> Any:
-    from advisor.cli import _date as parse
-
-    return parse(text)
 
 
 def _progress_bar() -> tuple[Any, Any]:
