@@ -130,7 +130,7 @@ class VectorEvaluator:
         self._ratio = {i: m for i, m in enumerate(self.measures) if isinstance(m.amount, rm.Ratio)}
         grouped = [bool(engine.catalogue.groups_of(m.id)) for m in self.measures]
         self._grouped = [i for i, g in enumerate(grouped) if g]
-        self._counted_grouped: dict[tuple[tuple[str, Amount], ...], tuple[bool, ...]] = {}
+        self._counted_grouped: dict[tuple[tuple[str, Amount | None], ...], tuple[bool, ...]] = {}
 
     # --- conditions
 
@@ -298,17 +298,23 @@ class VectorEvaluator:
             flags = np.array([r is not None and r.counted_in_total for r in results], dtype=np.int64)
             counted[index] = flags[inverse]
         if self._grouped:
-            parts = [statuses[i].astype(np.int64) for i in self._grouped] + [codes[i] for i in self._grouped]
-            inverse, first = _joint(parts, size)
+            # an ineligible result takes no part in stacking: its amount is left out of the key
+            live_codes = [np.where(statuses[i] == 0, -1, codes[i]) + 1 for i in self._grouped]
+            inverse, first = _joint([statuses[i].astype(np.int64) for i in self._grouped] + live_codes, size)
             rows = []
             for company in first.tolist():
                 combination = tuple(
-                    (_STATUSES[int(statuses[i][company])], tables[i][int(codes[i][company])]) for i in self._grouped
+                    (INELIGIBLE, None)
+                    if statuses[i][company] == 0
+                    else (_STATUSES[int(statuses[i][company])], tables[i][int(codes[i][company])])
+                    for i in self._grouped
                 )
                 found_flags = self._counted_grouped.get(combination)
                 if found_flags is None:
-                    stacked = self._stack([(i, s, a) for i, (s, a) in zip(self._grouped, combination, strict=True)])
-                    found_flags = tuple(stacked[i] for i in self._grouped)
+                    stacked = self._stack(
+                        [(i, s, a) for i, (s, a) in zip(self._grouped, combination, strict=True) if a is not None]
+                    )
+                    found_flags = tuple(stacked.get(i, False) for i in self._grouped)
                     if len(self._counted_grouped) > 5_000:
                         self._counted_grouped.clear()
                     self._counted_grouped[combination] = found_flags
