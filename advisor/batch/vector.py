@@ -8,11 +8,13 @@ The same semantics as the engine, by construction rather than by copy:
   company (three-valued states as int8: failed 0 < unknown 1 < met 2, so "all of" is the
   minimum and "any of" the maximum, exactly ``CompiledCondition``'s rule);
 * an amount is ``compute_amount`` itself, once per distinct combination of the facts it
-  reads; the figures stay exact Python integers (yuan) — numpy only ever holds small codes,
-  so nothing can overflow;
-* who counts in a total is the engine's stacking rule, applied once per distinct
-  combination of the outcomes of the measures that share a same-kind group (a measure in
-  no group counts or not by its own outcome alone).
+  reads (a ratio's figures are computed directly as an exact fraction of the base, a tax
+  benefit's once per run: their figures never need the explanation text); the figures stay
+  exact Python integers (yuan) — numpy only ever holds small codes, so nothing can overflow;
+* who counts in a total is the engine's stacking rule (``apply_stacking``): once per block
+  for the measures in no same-kind group (they never affect each other), and once per
+  distinct combination of the grouped measures' outcomes (an ineligible one keyed without
+  its amount, since it takes no part).
 
 ``tests/unit/test_batch_vector.py`` runs thousands of generated companies through this
 and through ``RowEvaluator`` and requires identical outcomes.
