@@ -423,8 +423,8 @@ class ParquetSink:
     """Row groups appended to a Parquet file as the run goes (bounded memory)."""
 
     def __init__(self, handle: Any, columns: list[str]):
-        import pyarrow as pa  # type: ignore[import-untyped]
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
         self.pa = pa
         fields = []
@@ -449,7 +449,7 @@ class ParquetSink:
 def parquet_missing_message() -> str | None:
     """None when pyarrow can be imported, else the Chinese message saying how to get it."""
     try:
-        __import__("pyarrow.parquet")
+        import pyarrow.parquet  # noqa: F401
     except ImportError:
         return (
             "输出 Parquet 需要 pyarrow，当前环境没有安装。"

@@ -431,7 +431,7 @@ def _parquet_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int
     missing = parquet_missing_message()
     if missing:
         raise UnusableInput(missing.replace("输出 Parquet", "读取 Parquet"))
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     try:
         source = pq.ParquetFile(path)
