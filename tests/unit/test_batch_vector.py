@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from benchmarks.synthetic import edge_profiles, random_profiles, thresholds, write_csv  # noqa: E402
 
-np = pytest.importorskip("numpy")
 AS_OF = dt.date(2026, 11, 21)
 
 
@@ -53,6 +52,7 @@ def _companies(engine: Any) -> list[dict[str, Any]]:
 
 
 def test_vector_and_row_paths_agree_on_ten_thousand_companies(engine) -> None:
+    pytest.importorskip("numpy")
     from advisor.batch.vector import VectorEvaluator
 
     companies = _companies(engine)
@@ -166,6 +166,7 @@ def test_plain_rows_give_the_profile_facts(tmp_path: Path, engine) -> None:
 
 
 def test_without_numpy_batch_writes_the_same_files(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("numpy")
     from advisor.batch import run_batch, runner, summary_path
 
     source = write_csv(tmp_path / "in.csv", random_profiles(300, seed=31))
