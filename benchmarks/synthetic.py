@@ -168,6 +168,23 @@ def random_profile(rng: random.Random, answered: float = 0.7) -> dict[str, Any]:
                 event["cost_wan"] = _wan(rng, 1000)
             events.append(event)
         put("events", "held", events)
+    # the remaining answers, drawn last so the draws above stay as they were
+    if ask():
+        put("identity", "legal_form", rng.choice(["company", "private_non_enterprise", "social_group", "other"]))
+    for section, key in (
+        ("qualifications", "ic_list"),
+        ("compute", "platform_built"),
+        ("finance", "vc_invested"),
+    ):
+        if ask():
+            put(section, key, rng.random() < 0.5)
+    if ask():
+        put("tax", "income_tax_rate", rng.choice(["rate_25", "rate_15", "rate_10", "rate_5", "rate_0"]))
+    if ask():
+        put("space", "rent_yuan_per_m2_month", Decimal(rng.randint(0, 30_000)) / 100)
+    for section, key in (("space", "moved_in_year"), ("listing", "latest_stage_year")):
+        if ask():
+            put(section, key, rng.randint(2018, 2026))
     return data
 
 
