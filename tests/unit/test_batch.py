@@ -111,11 +111,15 @@ def test_csv_of_random_profiles_matches_engine(tmp_path, engine, answered):
         assert int(summary[measure.id]["eligible_max_yuan"]) == high
 
 
-def test_parallel_run_gives_the_same_file(tmp_path):
+@pytest.mark.parametrize("fmt", ["wide", "long"])
+def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
+    from advisor.batch import runner
+
     source = write_csv(tmp_path / "many.csv", random_profiles(400, seed=11))
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
-    run_batch(source, one, AS_OF, jobs=1)
-    run_batch(source, two, AS_OF, jobs=2)
+    run_batch(source, one, AS_OF, jobs=1, fmt=fmt)
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 60)  # several chunks: the worker processes really run
+    run_batch(source, two, AS_OF, jobs=2, fmt=fmt)
     assert one.read_bytes() == two.read_bytes()
     assert summary_path(one).read_bytes() == summary_path(two).read_bytes()
 
