@@ -7,7 +7,6 @@ or a duplicate id refuses the whole set, so nothing ever runs half-loaded.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Iterable
@@ -19,6 +18,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor import rule_model as rm
+from advisor.error_text import TOO_DEEP_TEXT, fill, toml_message, validation_text, visible
+from advisor.error_text import (
+    nearest as nearest,  # moved to advisor.error_text; kept for batch until merge
+)
+from advisor.errors import FileProblem
+from advisor.errors import (
+    RuleSetError as RuleSetError,  # moved to advisor.errors; kept for batch, cli and screens until merge
+)
+from advisor.files import file_problem_text, read_text_bounded
 from advisor.profile import fact_paths
 
 #: Facts computed by the engine from the profile, with the answers they come from.
@@ -35,14 +43,6 @@ DERIVED_FACTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 #: Rule files are tens of KB; anything far above is not a rule file and is not read.
 MAX_RULE_FILE_BYTES = 16 * 1024 * 1024
-
-
-class RuleSetError(Exception):
-    """The rule set cannot be used; ``problems`` name file, key and what is wrong."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,6 @@ def _all_field_names() -> set[str]:
 _FIELD_NAMES = _all_field_names()
 
 
-def nearest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt key or id, if any is close."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
 def _where(data: Any, loc: tuple[Any, ...]) -> str:
     """Render a pydantic location as a TOML-ish key path, with the measure id if known."""
     parts: list[str] = []
@@ -155,64 +149,6 @@ def _where(data: Any, loc: tuple[Any, ...]) -> str:
     return ".".join(p for p in parts if p)
 
 
-_RULE_MODEL_MESSAGES = {
-    "a condition takes 'any' or 'all', not both": "条件不能同时写 any 和 all",
-    "a condition with 'any'/'all' takes no 'fact' or 'op'": "写了 any/all 的条件不能再写 fact 或 op",
-    "a condition needs 'fact' and 'op' (or 'any')": "条件需要 fact 和 op（或 any/all）",
-    "tiers must be in ascending threshold order": "档位门槛应从低到高排列",
-    "an 'undecidable' condition takes no 'fact', 'any' or 'all'": 'op = "undecidable" 的条件不写 fact、any 或 all',
-    "an 'undecidable' condition needs a 'reason'": 'op = "undecidable" 的条件必须写 reason（为什么无法判定，如“标准未公布，以当年申请指南为准”）',
-    "op 'within_years' needs an integer 'value' from 0 to 20": 'op = "within_years" 的 value 应为 0 到 20 的整数（窗口年数）',
-    "op 'within_years' needs a 'reason' (the rule used)": 'op = "within_years" 的条件必须写 reason（采用的时间规则）',
-}
-
-
-def _choices(text: str) -> str:
-    values = re.findall(r"'([^']*)'", text)
-    return "、".join(values) if values else text
-
-
-def _rule_message(item: Any) -> str:
-    """A pydantic error on a rule file in Chinese (the key path is given separately)."""
-    kind = item["type"]
-    ctx = item.get("ctx") or {}
-    given = item.get("input")
-    shown = given if isinstance(given, (str, int, Decimal)) and not isinstance(given, bool) else None
-    value = f"“{str(shown)[:60]}”" if shown is not None else ""
-    if kind == "missing":
-        return "缺少必填的键"
-    if kind == "literal_error":
-        return f"值{value}不在可选范围内（可选：{_choices(str(ctx.get('expected', '')))}）"
-    if kind == "union_tag_invalid":
-        return f"kind 的值“{ctx.get('tag')}”不是已知的类型（可选：{_choices(str(ctx.get('expected_tags', '')))}）"
-    if kind == "union_tag_not_found":
-        return "缺少 kind（金额类型）"
-    if kind == "string_pattern_mismatch":
-        return f"值{value}格式不对（应匹配 {ctx.get('pattern')}：小写字母、数字和连字符）"
-    if kind in ("string_type",):
-        return f"应为文字（加引号），现为{value or '其他类型'}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"应为整数，现为{value or '其他类型'}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"应为 true 或 false，现为{value or '其他类型'}"
-    if kind in ("decimal_type", "decimal_parsing", "is_instance_of", "float_type", "float_parsing", "finite_number"):
-        return f"应为数字，现为{value or '其他类型'}"
-    if kind in ("list_type",):
-        return "应为列表（用 [ ] 括起或写成 [[表数组]]）"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "应为表"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于{'等于' if kind == 'greater_than' else ''} {ctx.get('ge', ctx.get('gt'))}，现为{value}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于{'等于' if kind == 'less_than' else ''} {ctx.get('le', ctx.get('lt'))}，现为{value}"
-    if kind.startswith(("date", "datetime")):
-        return f"不是有效的日期，现为{value or '其他类型'}（应写成 2025-01-31）"
-    if kind == "value_error":
-        reason = str(ctx.get("error", item["msg"]))
-        return _RULE_MODEL_MESSAGES.get(reason, reason)
-    return f"{item['msg']}（{kind}）"
-
-
 def describe_validation_error(file: str, data: Any, error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors():
@@ -223,10 +159,11 @@ def describe_validation_error(file: str, data: Any, error: ValidationError) -> l
         if item["type"] == "extra_forbidden":
             key = str(loc[-1]) if loc else "?"
             hint = nearest(key, _FIELD_NAMES)
-            suggestion = f"，最接近的有效键是“{hint}”" if hint else ""
-            problems.append(f"{file}: {where}: 未知的键“{key}”{suggestion}")
+            kind = "unknown_key_hint" if hint else "unknown_key"
+            text = fill(kind, {"key": visible(key), "hint": hint}, for_rules=True)[1]
+            problems.append(f"{file}: {where}: {text}")
         else:
-            problems.append(f"{file}: {where}: {_rule_message(item)}")
+            problems.append(f"{file}: {where}: {validation_text(item, for_rules=True, noun='规则')[1]}")
     return problems
 
 
@@ -265,30 +202,16 @@ def _optional_file(root: Path, name: str, model: type[BaseModel], problems: list
 def _read_toml(path: Path, root: Path, problems: list[str]) -> dict[str, Any] | None:
     name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     try:
-        if path.stat().st_size > MAX_RULE_FILE_BYTES:
-            problems.append(f"{name}: 文件过大（上限 {MAX_RULE_FILE_BYTES // 1024 // 1024} MB），未读取")
-            return None
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        problems.append(f"{name}: 文件不存在")
-        return None
-    except OSError as exc:
-        problems.append(f"{name}: 无法读取（{'这是一个文件夹' if path.is_dir() else f'系统错误，错误号 {exc.errno}'}）")
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(f"{name}: 不是 UTF-8 编码的文本（第 {line} 行起无法解码）")
+        text = read_text_bounded(path, MAX_RULE_FILE_BYTES)
+    except FileProblem as problem:
+        problems.append(f"{name}: {file_problem_text(problem, '规则')}")
         return None
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        from advisor.profile_io import _toml_message
-
-        problems.append(f"{name}: {_toml_message(exc, text).rstrip('。')}")
+        problems.append(f"{name}: {toml_message(exc, text).rstrip('。')}")
     except RecursionError:
-        problems.append(f"{name}: 数组或表嵌套过深")
+        problems.append(f"{name}: {TOO_DEEP_TEXT}")
     return None
 
 
@@ -361,13 +284,9 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     texts: dict[str, str] = {}
     for source in sources.values():
         try:
-            texts[source.id] = (root / "sources" / source.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = (
-                "不是 UTF-8 编码"
-                if isinstance(exc, UnicodeDecodeError)
-                else ("文件不存在" if isinstance(exc, FileNotFoundError) else f"系统错误，错误号 {exc.errno}")
-            )
+            texts[source.id] = read_text_bounded(root / "sources" / source.file, MAX_RULE_FILE_BYTES)
+        except FileProblem as problem:
+            reason = file_problem_text(problem, "原文")
             problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {source.file}（{reason}）")
 
     profile_paths = fact_paths()

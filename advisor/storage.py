@@ -29,17 +29,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor.errors import ProfileError
+from advisor.files import NAME_MAX_BYTES, atomic_write_text, cut_to_bytes, os_error_text, temp_prefix
 from advisor.profile import Profile
-from advisor.profile_io import (
-    NAME_MAX_BYTES,
-    ProfileError,
-    atomic_write_text,
-    cut_to_bytes,
-    dump_profile,
-    load_profile,
-    os_error_text,
-    temp_prefix,
-)
+from advisor.profile_io import dump_profile, load_profile
 from advisor.terminal_text import is_clean, printable
 
 APP_DIR_NAME = "policy-advisor"
