@@ -287,7 +287,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             texts[source.id] = read_text_bounded(root / "sources" / source.file, MAX_RULE_FILE_BYTES)
         except FileProblem as problem:
             reason = file_problem_text(problem, "原文")
-            problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {source.file}（{reason}）")
+            problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {visible(source.file)}：{reason}")
 
     profile_paths = fact_paths()
     questions: dict[str, rm.Question] = {}

@@ -167,11 +167,21 @@ def error_kind(error: Mapping[str, Any]) -> str:
     return "invalid"
 
 
+#: Rule-model reasons that name the operator they are about.
+RULE_MODEL_PATTERNS = ((re.compile(r"^op '([a-z_]+)' needs a 'value'$"), 'op = "{0}" 的条件必须写 value（比较的值）'),)
+
+
 def check_reason(error: Mapping[str, Any]) -> str:
     """The reason a value or assertion check gave (already Chinese, or a rule-model reason)."""
     ctx = error.get("ctx") or {}
     reason = str(ctx.get("error", error.get("msg", "")))
-    return RULE_MODEL_REASONS.get(reason, reason)
+    if reason in RULE_MODEL_REASONS:
+        return RULE_MODEL_REASONS[reason]
+    for pattern, text in RULE_MODEL_PATTERNS:
+        found = pattern.match(reason)
+        if found:
+            return text.format(*found.groups())
+    return reason
 
 
 def wording(kind: str, **values: object) -> tuple[str, str]:

@@ -173,8 +173,8 @@ def _limit_text(limit: int) -> str:
 #: Each file problem in Chinese, without its subject: the caller puts the file's name before it.
 #: ``{noun}`` is what the file should have been (画像, 规则).
 FILE_PROBLEM_TEXT = {
-    "missing": "找不到文件（该路径下文件不存在），请检查路径是否正确",
-    "directory": "这是一个文件夹，不是{noun}文件，请选择一个 .toml 文件",
+    "missing": "找不到文件（文件不存在或路径有误）",
+    "directory": "这是一个文件夹，不是{noun}文件",
     "not_regular": "不是普通文件（可能是设备或管道），无法作为{noun}读取",
     "too_large": "文件过大（{size}），{noun}文件的上限为 {limit}，未读取",
     "too_large_unknown": "文件过大（超过 {limit}），不是{noun}文件，未读取",

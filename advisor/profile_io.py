@@ -98,7 +98,8 @@ _CONTENT_PROBLEMS = ("empty", "utf16", "nul", "not_utf8")
 
 def _file_message(path: Path, problem: FileProblem) -> str:
     shown = visible(path.name if problem.kind in _CONTENT_PROBLEMS else path, 200)
-    return f"{shown}：{file_problem_text(problem, '画像')}。"
+    advice = "请选择一个 .toml 文件。" if problem.kind == "directory" else ""
+    return f"{shown}：{file_problem_text(problem, '画像')}。{advice}"
 
 
 def read_profile_text(path: Path) -> str:
