@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor import rule_model as rm
-from advisor.error_text import TOO_DEEP_TEXT, fill, toml_message, validation_text, visible
+from advisor.error_text import TOO_DEEP_TEXT, file_problem_text, fill, toml_message, validation_text, visible
 from advisor.error_text import (
     nearest as nearest,  # moved to advisor.error_text; kept for batch until merge
 )
@@ -26,7 +26,7 @@ from advisor.errors import FileProblem
 from advisor.errors import (
     RuleSetError as RuleSetError,  # moved to advisor.errors; kept for batch, cli and screens until merge
 )
-from advisor.files import file_problem_text, read_text_bounded
+from advisor.files import read_text_bounded
 from advisor.profile import fact_paths
 
 #: Facts computed by the engine from the profile, with the answers they come from.

@@ -1,4 +1,4 @@
-"""The Chinese wording of TOML and validation errors, shared by profiles, rules and the questionnaire.
+"""The Chinese wording of file, TOML and validation errors, shared by profiles, rules and the questionnaire.
 
 One table (``VALIDATION_TEXT``) from an error kind to its text, so a wrong type, an unknown
 key, a missing key or a value out of range reads the same wherever it is found. Pydantic's
@@ -16,6 +16,8 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from advisor.errors import FileProblem
+from advisor.files import errno_text
 from advisor.terminal_text import printable
 
 # --- values as shown in a message -----------------------------------------------------------------
@@ -245,6 +247,49 @@ def answer_error_text(error: Mapping[str, Any]) -> str:
     if kind == "too_long":
         return f"太长了（上限 {values['limit']} 字）"
     return wording(kind, **values)[1]
+
+
+# --- files that cannot be read as text ----------------------------------------------------------
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _limit_text(limit: int) -> str:
+    megabytes = limit / 1024 / 1024
+    return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+
+
+#: Each file problem in Chinese, without its subject: the caller puts the file's name before it.
+#: ``{noun}`` is what the file should have been (画像, 规则).
+FILE_PROBLEM_TEXT = {
+    "missing": "找不到文件（文件不存在或路径有误）",
+    "directory": "这是一个文件夹，不是{noun}文件",
+    "not_regular": "不是普通文件（可能是设备或管道），无法作为{noun}读取",
+    "too_large": "文件过大（{size}），{noun}文件的上限为 {limit}，未读取",
+    "too_large_unknown": "文件过大（超过 {limit}），不是{noun}文件，未读取",
+    "symlink_loop": "这是一个循环的符号链接，无法打开",
+    "bad_path": "文件路径含有不允许的字符",
+    "os": "无法读取：{reason}",
+    "empty": "文件是空的，没有任何内容。请选择由本软件导出的{noun}文件",
+    "utf16": "文件是 UTF-16 编码（常见于 Windows 记事本“Unicode”格式），请另存为 UTF-8 编码后再打开",
+    "nul": "文件第 {line} 行含有 NUL 字节（\\x00），看起来是二进制文件，不是文本格式的{noun}",
+    "not_utf8": "文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开",
+}
+
+
+def file_problem_text(problem: FileProblem, noun: str) -> str:
+    """What is wrong with the file, in Chinese, without the file's name and final stop."""
+    key = "too_large_unknown" if problem.kind == "too_large" and problem.size is None else problem.kind
+    return FILE_PROBLEM_TEXT[key].format(
+        noun=noun,
+        size=_size_text(problem.size or 0),
+        limit=_limit_text(problem.limit or 0),
+        line=problem.line,
+        hint=problem.hint,
+        reason=errno_text(problem.errno),
+    )
 
 
 # --- TOML syntax errors ----------------------------------------------------------------------

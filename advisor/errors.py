@@ -41,7 +41,7 @@ FileProblemKind = Literal[
 class FileProblem(Exception):
     """A file that cannot be read as text, and why (``kind`` and the figures the wording needs).
 
-    ``advisor.files.file_problem_text`` words it in Chinese; profile and rule loading
+    ``advisor.error_text.file_problem_text`` words it in Chinese (``str()`` is only the kind); profile and rule loading
     put it in their own sentence (a paragraph for a person, a line of ``rules check``).
     """
 

@@ -5,8 +5,8 @@ more than the limit is ever read (a huge file or a device is refused at once); U
 without a byte-order mark is accepted, and UTF-16, GBK and binary files are recognised and
 refused with a message saying so. Writing is atomic: a temporary file in the same folder,
 fsync, rename, so a reader sees the old or the new content and never a half-written file.
-Problems are raised as ``FileProblem`` and worded in Chinese here (``file_problem_text``,
-``os_error_text``); callers put the words in their own sentence.
+Problems are raised as ``FileProblem`` (worded by ``advisor.error_text.file_problem_text``);
+operating-system errors are worded here (``os_error_text``).
 """
 
 from __future__ import annotations
@@ -159,46 +159,6 @@ def os_error_text(exc: OSError) -> str:
 def errno_text(number: int | None) -> str:
     """The Chinese wording of an ``errno`` value."""
     return OS_ERROR_TEXT.get(number or 0, f"系统错误（错误号 {number}）" if number else "系统错误")
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
-def _limit_text(limit: int) -> str:
-    megabytes = limit / 1024 / 1024
-    return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
-
-
-#: Each file problem in Chinese, without its subject: the caller puts the file's name before it.
-#: ``{noun}`` is what the file should have been (画像, 规则).
-FILE_PROBLEM_TEXT = {
-    "missing": "找不到文件（文件不存在或路径有误）",
-    "directory": "这是一个文件夹，不是{noun}文件",
-    "not_regular": "不是普通文件（可能是设备或管道），无法作为{noun}读取",
-    "too_large": "文件过大（{size}），{noun}文件的上限为 {limit}，未读取",
-    "too_large_unknown": "文件过大（超过 {limit}），不是{noun}文件，未读取",
-    "symlink_loop": "这是一个循环的符号链接，无法打开",
-    "bad_path": "文件路径含有不允许的字符",
-    "os": "无法读取：{reason}",
-    "empty": "文件是空的，没有任何内容。请选择由本软件导出的{noun}文件",
-    "utf16": "文件是 UTF-16 编码（常见于 Windows 记事本“Unicode”格式），请另存为 UTF-8 编码后再打开",
-    "nul": "文件第 {line} 行含有 NUL 字节（\\x00），看起来是二进制文件，不是文本格式的{noun}",
-    "not_utf8": "文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开",
-}
-
-
-def file_problem_text(problem: FileProblem, noun: str) -> str:
-    """What is wrong with the file, in Chinese, without the file's name and final stop."""
-    key = "too_large_unknown" if problem.kind == "too_large" and problem.size is None else problem.kind
-    return FILE_PROBLEM_TEXT[key].format(
-        noun=noun,
-        size=_size_text(problem.size or 0),
-        limit=_limit_text(problem.limit or 0),
-        line=problem.line,
-        hint=problem.hint,
-        reason=errno_text(problem.errno),
-    )
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from advisor.error_text import nearest, toml_message, validation_text, value_text, visible, wording
+from advisor.error_text import file_problem_text, nearest, toml_message, validation_text, value_text, visible, wording
 from advisor.errors import FileProblem, ProfileError
 from advisor.files import (
     atomic_write_text as atomic_write_text,  # moved to advisor.files; kept for exports until merge
@@ -27,7 +27,6 @@ from advisor.files import (
 )
 from advisor.files import (
     decode_text,
-    file_problem_text,
     read_text_bounded,
 )
 from advisor.files import (

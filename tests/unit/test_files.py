@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from advisor.error_text import FILE_PROBLEM_TEXT, file_problem_text
 from advisor.errors import FileProblem
 from advisor.files import (
-    FILE_PROBLEM_TEXT,
     NAME_MAX_BYTES,
     atomic_write_text,
     create_temp_beside,
     current_umask,
     decode_text,
-    file_problem_text,
     os_error_text,
     read_bytes_bounded,
     read_text_bounded,
