@@ -92,7 +92,11 @@ VALIDATION_TEXT: dict[str, Wording] = {
     "not_above": Wording("", "应大于 {limit}，现为 {given}"),
     "too_large": Wording("", "过大（上限 {limit}），现为 {given}"),
     "not_below": Wording("", "应小于 {limit}，现为 {given}"),
-    "not_list": Wording("的", "结构不对：应为列表（用 [ ] 括起），现为“{given}”"),
+    "not_list": Wording(
+        "的",
+        "结构不对：应为列表（用 [ ] 括起），现为“{given}”",
+        "结构不对：应为列表（用 [ ] 括起或写成 [[表数组]]），现为“{given}”",
+    ),
     "not_table": Wording("的", "结构不对：应为表，现为“{given}”"),
     "bad_datetime": Wording("", "不是有效的日期时间，现为“{given}”（应写成 2025-01-31T10:00:00，不加引号）"),
     "bad_date": Wording("", "不是有效的日期，现为“{given}”（应写成 2025-01-31）"),
