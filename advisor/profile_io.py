@@ -18,7 +18,10 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from advisor.error_text import file_problem_text, nearest, toml_message, validation_text, value_text, visible, wording
-from advisor.errors import FileProblem, ProfileError
+from advisor.errors import FileProblem
+from advisor.errors import (
+    ProfileError as ProfileError,  # moved to advisor.errors; kept for cli, batch, screens and tests until merge
+)
 from advisor.files import (
     atomic_write_text as atomic_write_text,  # moved to advisor.files; kept for exports until merge
 )
