@@ -226,15 +226,15 @@ def lock_holder(consultation_id: str) -> tuple[int, str] | None:
     except NoDataFolder:
         return None
     try:
-        data = json.loads(read_text_bounded(path, MAX_RECORD_BYTES))
-        pid, host = int(data["pid"]), str(data["host"])
+        text = read_text_bounded(path, MAX_RECORD_BYTES)
     except FileProblem as problem:
         if problem.kind == "missing":
             return None
-        data = None  # unreadable: treated as half-written below
-    except (OSError, ValueError, KeyError, TypeError):
-        data = None
-    if data is None:
+        text = ""  # unreadable or oversized: judged like a half-written lock
+    try:
+        data = json.loads(text)
+        pid, host = int(data["pid"]), str(data["host"])
+    except (ValueError, KeyError, TypeError):
         # half-written: by a process starting right now (respected a few seconds) or by a killed one
         try:
             young = time.time() - path.stat().st_mtime < 5
