@@ -22,6 +22,19 @@ class RuleSetError(Exception):
         self.problems = problems
 
 
+class NoDataFolder(OSError):
+    """There is no per-user data folder (no home folder); ``str()`` says so in Chinese."""
+
+
+class OpenElsewhere(Exception):
+    """The consultation is open in another running instance of the app (``pid`` on ``host``)."""
+
+    def __init__(self, pid: int, host: str) -> None:
+        super().__init__(f"这次咨询已在另一个窗口中打开（进程 {pid}，主机 {host}）")
+        self.pid = pid
+        self.host = host
+
+
 #: What can be wrong with a file before its content is read as TOML.
 FileProblemKind = Literal[
     "missing",  # no such file (also a dangling symbolic link)

@@ -29,7 +29,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.errors import FileProblem, ProfileError
+from advisor.errors import FileProblem, NoDataFolder, ProfileError
+from advisor.errors import (
+    OpenElsewhere as OpenElsewhere,  # moved to advisor.errors; screens use storage.OpenElsewhere until merge
+)
 from advisor.files import NAME_MAX_BYTES, atomic_write_text, cut_to_bytes, os_error_text, read_text_bounded, temp_prefix
 from advisor.profile import Profile
 from advisor.profile_io import dump_profile, load_profile
@@ -40,10 +43,6 @@ MAX_RECENT = 10
 #: The small JSON files beside the autosaves (record, lock, recent list) are a few hundred
 #: bytes; a larger one is damaged or not ours, and is treated as absent, never read whole.
 MAX_RECORD_BYTES = 64 * 1024
-
-
-class NoDataFolder(OSError):
-    """There is no per-user data folder (no home folder); ``str()`` says so in Chinese."""
 
 
 def home() -> Path | None:
@@ -188,15 +187,6 @@ def autosave_for(profile_file: Path) -> str | None:
 
 
 # --- who has a consultation open -----------------------------------------------------------
-
-
-class OpenElsewhere(Exception):
-    """The consultation is open in another running instance of the app."""
-
-    def __init__(self, pid: int, host: str) -> None:
-        super().__init__(f"consultation open in process {pid} on {host}")
-        self.pid = pid
-        self.host = host
 
 
 def _lock_path(consultation_id: str) -> Path:
