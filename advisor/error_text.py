@@ -14,7 +14,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from advisor.errors import FileProblem
 from advisor.files import errno_text
@@ -60,12 +60,18 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
 class Wording(NamedTuple):
     """How one kind of error reads after a key's name: ``joiner`` + ``text`` (a format string).
 
-    ``rule_text`` replaces ``text`` in a line of ``advisor rules check`` where the rule
-    author needs other words (e.g. the nearest valid key instead of a question)."""
+    ``rule_text`` replaces ``text`` in a line of ``advisor rules check`` where the rule author
+    needs other words (e.g. the nearest valid key instead of a question); ``answer_text`` is the
+    short form under a question the questionnaire shows (the question itself is on screen)."""
 
     joiner: str
     text: str
     rule_text: str | None = None
+    answer_text: str | None = None
+
+
+#: Who reads a message: a profile's user, a rule author (``rules check``), a person answering a question.
+Audience = Literal["profile", "rules", "answer"]
 
 
 #: Error kind → wording. Placeholders: {given} (the value, printable), {limit}, {choices},
@@ -87,11 +93,11 @@ VALIDATION_TEXT: dict[str, Wording] = {
     "bool_for_other": Wording("", "应为数字或文字，现为 true/false（“{given}”）"),
     "quoted_number": Wording("", "应为数字（不加引号），现为文字“{given}”"),
     "wrong_text": Wording("", "应为文字（加引号），现为“{given}”"),
-    "too_long": Wording("", "过长（上限 {limit} 字）"),
-    "too_small": Wording("", "不能小于 {limit}，现为 {given}"),
-    "not_above": Wording("", "应大于 {limit}，现为 {given}"),
-    "too_large": Wording("", "过大（上限 {limit}），现为 {given}"),
-    "not_below": Wording("", "应小于 {limit}，现为 {given}"),
+    "too_long": Wording("", "过长（上限 {limit} 字）", answer_text="太长了（上限 {limit} 字）"),
+    "too_small": Wording("", "不能小于 {limit}，现为 {given}", answer_text="不能小于 {limit}"),
+    "not_above": Wording("", "应大于 {limit}，现为 {given}", answer_text="不能小于 {limit}"),
+    "too_large": Wording("", "过大（上限 {limit}），现为 {given}", answer_text="不能大于 {limit}"),
+    "not_below": Wording("", "应小于 {limit}，现为 {given}", answer_text="不能大于 {limit}"),
     "not_list": Wording(
         "的",
         "结构不对：应为列表（用 [ ] 括起），现为“{given}”",
@@ -191,15 +197,15 @@ def check_reason(error: Mapping[str, Any]) -> str:
 
 
 def wording(kind: str, **values: object) -> tuple[str, str]:
-    """(joiner, text) of an error kind with its placeholders filled."""
+    """(joiner, text) of an error kind for a profile's user, with its placeholders filled."""
     return fill(kind, values)
 
 
-def fill(kind: str, values: Mapping[str, object], *, for_rules: bool = False) -> tuple[str, str]:
-    """(joiner, text) of an error kind with the placeholders in ``values`` filled
-    (for a line of ``rules check`` when ``for_rules``)."""
+def fill(kind: str, values: Mapping[str, object], audience: Audience = "profile") -> tuple[str, str]:
+    """(joiner, text) of an error kind for ``audience`` with the placeholders in ``values`` filled."""
     entry = VALIDATION_TEXT[kind]
-    template = entry.rule_text if for_rules and entry.rule_text is not None else entry.text
+    special = {"rules": entry.rule_text, "answer": entry.answer_text}.get(audience)
+    template = special if special is not None else entry.text
     return entry.joiner, template.format(**{**_NO_VALUES, **values})
 
 
@@ -230,27 +236,15 @@ def error_values(error: Mapping[str, Any]) -> dict[str, object]:
     }
 
 
-def validation_text(error: Mapping[str, Any], *, for_rules: bool = False, noun: str = "画像") -> tuple[str, str]:
+def validation_text(error: Mapping[str, Any], audience: Audience = "profile", noun: str = "画像") -> tuple[str, str]:
     """(joiner, text) for one pydantic error, to follow the name of the key it is about."""
-    return fill(error_kind(error), {**error_values(error), "noun": noun}, for_rules=for_rules)
+    return fill(error_kind(error), {**error_values(error), "noun": noun}, audience)
 
 
 def answer_error_text(error: Mapping[str, Any]) -> str:
     """A short message for an answer the questionnaire refused (the question is on screen,
-    so no key is named): a check's own reason, or the table's text.
-
-    ``error`` is the first item of ``ValidationError.errors()``."""
-    kind = error_kind(error)
-    values = error_values(error)
-    if kind == "check_failed":
-        return str(values["reason"])
-    if kind in ("too_large", "not_below"):
-        return f"不能大于 {values['limit']}"
-    if kind in ("too_small", "not_above"):
-        return f"不能小于 {values['limit']}"
-    if kind == "too_long":
-        return f"太长了（上限 {values['limit']} 字）"
-    return wording(kind, **values)[1]
+    so no key is named). ``error`` is the first item of ``ValidationError.errors()``."""
+    return validation_text(error, "answer")[1]
 
 
 # --- files that cannot be read as text ----------------------------------------------------------

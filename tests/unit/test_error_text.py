@@ -39,8 +39,8 @@ def _errors(model: Any, data: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_kind_has_wording_for_profiles_and_rules() -> None:
     assert set(PYDANTIC_KINDS.values()) <= set(VALIDATION_TEXT)
     for kind in VALIDATION_TEXT:
-        for for_rules in (False, True):
-            joiner, text = fill(kind, {}, for_rules=for_rules)  # every placeholder has a default
+        for audience in ("profile", "rules", "answer"):
+            joiner, text = fill(kind, {}, audience)  # every placeholder has a default
             assert joiner in ("", "的", "：") and (text or kind == "check_failed")  # a check brings its reason
             assert not ENGLISH.search(text), (kind, text)
     assert all(
@@ -81,7 +81,7 @@ def test_the_value_shown_is_printable_and_cut() -> None:
 
 
 def test_rule_lines_name_the_unknown_key_and_the_nearest_valid_one() -> None:
-    assert fill("unknown_key_hint", {"key": "titel", "hint": "title"}, for_rules=True)[1] == (
+    assert fill("unknown_key_hint", {"key": "titel", "hint": "title"}, "rules")[1] == (
         "未知的键“titel”，最接近的有效键是“title”"
     )
     assert fill("unknown_key_hint", {"hint": "name"})[1] == "不是画像中的键，是否想写“name”？"
@@ -93,10 +93,10 @@ def test_rule_model_checks_are_translated() -> None:
     errors = _errors(
         rm.Condition, {"label": "x", "fact": "a.b", "op": "eq", "any": [{"label": "y", "fact": "c.d", "op": "is_true"}]}
     )
-    text = validation_text(errors[0], for_rules=True, noun="规则")[1]
+    text = validation_text(errors[0], "rules", noun="规则")[1]
     assert text in RULE_MODEL_REASONS.values(), text
     errors = _errors(rm.Condition, {"label": "x", "fact": "a.b", "op": "eq"})
-    assert validation_text(errors[0], for_rules=True)[1] == 'op = "eq" 的条件必须写 value（比较的值）'
+    assert validation_text(errors[0], "rules")[1] == 'op = "eq" 的条件必须写 value（比较的值）'
 
 
 @pytest.mark.parametrize(
