@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor import rule_model as rm
-from advisor.error_text import TOO_DEEP_TEXT, file_problem_text, fill, toml_message, validation_text, visible
+from advisor.error_text import (
+    TOO_DEEP_TEXT,
+    file_problem_text,
+    fill,
+    nearest_text,
+    toml_message,
+    validation_text,
+    visible,
+)
 from advisor.error_text import (
     nearest as nearest,  # moved to advisor.error_text; kept for batch until merge
 )
@@ -297,8 +304,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         if question.id in questions:
             problems.append(f"{where}.id: 问题 id 重复")
         if question.id not in profile_paths:
-            hint = nearest(question.id, profile_paths)
-            problems.append(f"{where}.id: 画像中没有字段“{question.id}”" + (f"，最接近的是“{hint}”" if hint else ""))
+            problems.append(f"{where}.id: 画像中没有字段“{question.id}”" + nearest_text(question.id, profile_paths))
         if question.section not in section_ids:
             problems.append(f"{where}.section: 未声明的分组“{question.section}”")
         if question.item_fields:
@@ -306,7 +312,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             for item_field in question.item_fields:
                 if item_field.id not in declared:
                     problems.append(
-                        f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + _hint(item_field.id, declared)
+                        f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + nearest_text(item_field.id, declared)
                     )
         questions[question.id] = question
 
@@ -330,9 +336,8 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
         if measure.document not in sources:
-            hint = nearest(measure.document, sources)
             problems.append(
-                f"{where}.document: 未知的文件“{measure.document}”" + (f"，最接近的是“{hint}”" if hint else "")
+                f"{where}.document: 未知的文件“{measure.document}”" + nearest_text(measure.document, sources)
             )
         elif _quote_problem(measure.quote):
             problems.append(f"{where}.quote: {_quote_problem(measure.quote)}")
@@ -352,10 +357,10 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             _check_condition(condition, where, known_facts, questions, problems)
         for fact in amount_facts(measure.amount):
             if fact not in known_facts:
-                problems.append(f"{where}.amount: 引用了未声明的问题“{fact}”" + _hint(fact, known_facts))
+                problems.append(f"{where}.amount: 引用了未声明的问题“{fact}”" + nearest_text(fact, known_facts))
         for material in measure.materials:
             if material not in materials:
-                problems.append(f"{where}.materials: 未知的材料“{material}”" + _hint(material, materials))
+                problems.append(f"{where}.materials: 未知的材料“{material}”" + nearest_text(material, materials))
         problems.extend(f"{where}.amount: {p}" for p in _amount_problems(measure.amount))
         problems.extend(f"{where}.amount: {p}" for p in _item_amount_problems(measure.amount, questions))
 
@@ -366,14 +371,15 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         for mid in c.except_measures:
             if mid not in ids and measures_complete and nearest(mid, ids):
                 problems.append(
-                    f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids)
+                    f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”"
+                    + nearest_text(mid, ids)
                 )
     for source in sources.values():
         later = source.superseded_by.document if source.superseded_by else None
         if later is not None and later not in sources:
             problems.append(
                 f"sources.toml: source(id={source.id}).superseded_by.document: 未知的文件“{later}”"
-                + _hint(later, sources)
+                + nearest_text(later, sources)
             )
 
     groups_file = _optional_file(root, _GROUPS_FILE, rm.GroupsFile, problems)
@@ -389,7 +395,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             groups[group.id] = group
         for mid in group.members:
             if mid not in ids and measures_complete and (present or nearest(mid, ids)):
-                problems.append(f"{where}.members: 未知的措施“{mid}”" + _hint(mid, ids))
+                problems.append(f"{where}.members: 未知的措施“{mid}”" + nearest_text(mid, ids))
         if len(set(group.members)) != len(group.members):
             problems.append(f"{where}.members: 成员重复")
         if group.document not in texts:
@@ -413,7 +419,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             if ref not in interpretations:
                 problems.append(
                     f"sources.toml: common(document={c.document}).interpretations: 未知的解读“{ref}”"
-                    + _hint(ref, interpretations)
+                    + nearest_text(ref, interpretations)
                 )
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
@@ -421,11 +427,11 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             if ref not in interpretations:
                 problems.append(
                     f"{where}.interpretations: 未知的解读“{ref}”（rules/{_INTERPRETATIONS_FILE}）"
-                    + _hint(ref, interpretations)
+                    + nearest_text(ref, interpretations)
                 )
         if measure.retired_by is not None and measure.retired_by not in sources:
             problems.append(
-                f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources)
+                f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + nearest_text(measure.retired_by, sources)
             )
 
     if problems:
@@ -451,11 +457,6 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     )
 
 
-def _hint(word: str, candidates: Iterable[str]) -> str:
-    hint = nearest(word, candidates)
-    return f"，最接近的是“{hint}”" if hint else ""
-
-
 def _check_condition(
     condition: rm.Condition, where: str, known: set[str], questions: dict[str, rm.Question], problems: list[str]
 ) -> None:
@@ -466,7 +467,9 @@ def _check_condition(
     if condition.op == "within_years" and condition.fact in questions and questions[condition.fact].type != "year":
         problems.append(f"{where}.conditions: within_years 须引用年份问题，“{condition.fact}”不是")
     if condition.fact not in known:
-        problems.append(f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + _hint(condition.fact, known))
+        problems.append(
+            f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + nearest_text(condition.fact, known)
+        )
         return
     question = questions.get(condition.fact)
     if question is not None and question.options and condition.op in ("eq", "ne", "in", "not_in", "contains_any"):
@@ -474,7 +477,9 @@ def _check_condition(
         values = condition.value if isinstance(condition.value, list) else [condition.value]
         for value in values:
             if str(value) not in allowed:
-                problems.append(f"{where}.conditions: “{condition.fact}”没有选项“{value}”" + _hint(str(value), allowed))
+                problems.append(
+                    f"{where}.conditions: “{condition.fact}”没有选项“{value}”" + nearest_text(str(value), allowed)
+                )
     if condition.op == "any_item" and (question is None or not question.item_fields):
         problems.append(f"{where}.conditions: any_item 只能用于条目列表问题，“{condition.fact}”不是")
         return
@@ -484,7 +489,7 @@ def _check_condition(
             if item.field not in fields:
                 problems.append(
                     f"{where}.conditions.where: “{condition.fact}”的条目没有字段“{item.field}”"
-                    + _hint(item.field, fields)
+                    + nearest_text(item.field, fields)
                 )
 
 
@@ -528,7 +533,7 @@ def _item_amount_problems(amount: Any, questions: dict[str, rm.Question]) -> lis
         return [f"items“{amount.items}”不是条目列表问题"]
     named = [("item_base", amount.item_base), ("item_label", amount.item_label)]
     named += [("where.field", c.field) for c in amount.where]
-    return [f"{key}: 条目没有字段“{name}”" + _hint(name, fields) for key, name in named if name not in fields]
+    return [f"{key}: 条目没有字段“{name}”" + nearest_text(name, fields) for key, name in named if name not in fields]
 
 
 def amount_facts(amount: Any) -> list[str]:

@@ -54,6 +54,12 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
+def nearest_text(word: str, candidates: Iterable[str]) -> str:
+    """“，最接近的是“X””, to follow a name that is not known, or nothing when none is close."""
+    hint = nearest(word, candidates)
+    return f"，最接近的是“{visible(hint)}”" if hint else ""
+
+
 # --- validation errors ----------------------------------------------------------------------------
 
 
