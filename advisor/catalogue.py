@@ -167,7 +167,7 @@ def describe_validation_error(file: str, data: Any, error: ValidationError) -> l
             key = str(loc[-1]) if loc else "?"
             hint = nearest(key, _FIELD_NAMES)
             kind = "unknown_key_hint" if hint else "unknown_key"
-            text = fill(kind, {"key": visible(key), "hint": hint}, "rules")[1]
+            text = fill(kind, {"key": visible(key, 200), "hint": hint}, "rules")[1]
             problems.append(f"{file}: {where}: {text}")
         else:
             problems.append(f"{file}: {where}: {validation_text(item, 'rules', noun='规则')[1]}")

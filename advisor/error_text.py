@@ -57,7 +57,7 @@ def nearest(word: str, candidates: Iterable[str]) -> str | None:
 def nearest_text(word: str, candidates: Iterable[str]) -> str:
     """“，最接近的是“X””, to follow a name that is not known, or nothing when none is close."""
     hint = nearest(word, candidates)
-    return f"，最接近的是“{visible(hint)}”" if hint else ""
+    return f"，最接近的是“{visible(hint, 200)}”" if hint else ""
 
 
 # --- validation errors ----------------------------------------------------------------------------
