@@ -29,6 +29,8 @@ Facts = Mapping[str, Any]
 EXACT, UP_TO, RANGE = "exact", "up_to", "range"
 UNQUANTIFIED, CASE_BY_CASE, NOT_PUBLISHED = "unquantified", "case_by_case", "not_published"
 NON_MONETARY, TAX, UNKNOWN = "non_monetary", "tax", "unknown"
+#: Kinds whose figure is an estimate (ranked by value, added to the totals).
+ESTIMATED_KINDS = frozenset({EXACT, RANGE, UP_TO})
 
 
 @dataclass
@@ -382,6 +384,7 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
     else:
         text += "；没有后续阶段"
     if rewarded is None:
+        assert a.rewarded is not None  # only a named fact can be unanswered
         return AmountResult(
             UP_TO,
             0,

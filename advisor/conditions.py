@@ -157,10 +157,60 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
             left = _num(actual)
             if left is None or right is None:
                 return False
-            return test(left, right)
+            return bool(test(left, right))
 
         return numeric
     raise ValueError(f"unknown operator: {op}")
+
+
+def _leaf_state(
+    fact: str, op: str, value: Any, test: Callable[[Any], bool | None]
+) -> Callable[[Mapping[str, Any]], str]:
+    """A leaf's state as one closure: the comparisons answered most often (choices,
+    yes/no, membership) written out, every other one through ``test``. Same verdicts
+    as ``test`` (tests/unit/test_batch.py and test_engine.py compare them)."""
+    if op == "is_true" or op == "is_false":
+        wanted = op == "is_true"
+
+        def state_bool(facts: Mapping[str, Any]) -> str:
+            actual = facts.get(fact)
+            if actual is None:
+                return UNKNOWN
+            return MET if actual is wanted else FAILED
+
+        return state_bool
+    if op == "in" or op == "not_in":
+        allowed = frozenset(str(v) for v in value)
+        inside = MET if op == "in" else FAILED
+        outside = FAILED if op == "in" else MET
+
+        def state_in(facts: Mapping[str, Any]) -> str:
+            actual = facts.get(fact)
+            if actual is None:
+                return UNKNOWN
+            return inside if str(actual) in allowed else outside
+
+        return state_in
+
+    if op == "eq" or op == "ne":
+        text = str(value)
+        same, different = (MET, FAILED) if op == "eq" else (FAILED, MET)
+
+        def state_eq(facts: Mapping[str, Any]) -> str:
+            actual = facts.get(fact)
+            if actual is None:
+                return UNKNOWN
+            if isinstance(actual, bool):
+                return same if actual is value else different
+            return same if str(actual) == text else different
+
+        return state_eq
+
+    def state_leaf(facts: Mapping[str, Any]) -> str:
+        result = test(facts.get(fact))
+        return UNKNOWN if result is None else (MET if result else FAILED)
+
+    return state_leaf
 
 
 class CompiledCondition:
@@ -172,6 +222,9 @@ class CompiledCondition:
     """
 
     __slots__ = ("evaluate", "facts", "state")
+    evaluate: Callable[[Mapping[str, Any], Callable[[str], str]], ConditionResult]
+    state: Callable[[Mapping[str, Any]], str]
+    facts: frozenset[str]
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
         if condition.op == "undecidable":
@@ -273,8 +326,19 @@ class CompiledCondition:
                 undecidable=state == UNKNOWN and all(c.undecidable for c in results if c.state == UNKNOWN),
             )
 
+        # Decided as soon as one child decides it (MET for any, FAILED for all): the same
+        # verdict as ``combine`` over every child, which is what ``evaluate`` computes.
+        decisive, otherwise = (MET, FAILED) if is_any else (FAILED, MET)
+
         def state_group(facts: Mapping[str, Any]) -> str:
-            return combine([s(facts) for s in child_states])
+            unknown = False
+            for child_state in child_states:
+                state = child_state(facts)
+                if state == decisive:
+                    return decisive
+                if state == UNKNOWN:
+                    unknown = True
+            return UNKNOWN if unknown else otherwise
 
         self.evaluate, self.state, self.facts = evaluate_group, state_group, read
 
@@ -337,11 +401,7 @@ class CompiledCondition:
                 label, FAILED, prefix + shown(fact) + failed_tail, fact, op, actual, value, facts=read
             )
 
-        def state_leaf(facts: Mapping[str, Any]) -> str:
-            result = test(facts.get(fact))
-            return UNKNOWN if result is None else (MET if result else FAILED)
-
-        self.evaluate, self.state, self.facts = evaluate_leaf, state_leaf, read
+        self.evaluate, self.state, self.facts = evaluate_leaf, _leaf_state(fact, op, value, test), read
 
 
 def compile_condition(

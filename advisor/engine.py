@@ -9,12 +9,12 @@ under article 十九's same-kind rule; its source's status on the as-of date.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from advisor import rule_model as rm
-from advisor.amounts import compute_amount
+from advisor.amounts import EXACT, AmountResult, compute_amount
 from advisor.catalogue import DERIVED_FACTS, Catalogue, amount_facts
 from advisor.conditions import FAILED, UNKNOWN, CompiledCondition, ConditionResult
 from advisor.display import amount_formula, show_fact, supersession_statement
@@ -39,12 +39,6 @@ _CITY_OF = {
     "identity.stats_district": "identity.stats_city",
 }
 ALWAYS_ASKED = ("applicant.kind", "identity.name", "identity.credit_code")
-APPLICANT_LABEL = {
-    "enterprise": "企业",
-    "park_operator": "园区运营单位",
-    "event_organiser": "活动举办单位",
-    "research_team": "科研团队",
-}
 
 
 # --- the engine ---------------------------------------------------------------------------
@@ -55,11 +49,15 @@ class Engine:
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
+        if catalogue.vocabulary is None:
+            raise ValueError("the catalogue has no vocabulary (rules/vocabulary.toml): load it with load_catalogue")
+        self.vocabulary: rm.Vocabulary = catalogue.vocabulary
+        applicant_label = self.vocabulary.applicants
         self._conditions: dict[str, list[rm.Condition]] = {}
         self._amount_inputs: dict[str, tuple[str, ...]] = {}
         for measure in catalogue.measures:
             applicants = rm.Condition(
-                label="申请主体为" + "或".join(APPLICANT_LABEL[a] for a in measure.applicants),
+                label="申请主体为" + "或".join(applicant_label[a] for a in measure.applicants),
                 fact="applicant.kind",
                 op="in",
                 value=list(measure.applicants),
@@ -77,7 +75,13 @@ class Engine:
             mid: [CompiledCondition(c, self.show, self.inputs_of) for c in conditions]
             for mid, conditions in self._conditions.items()
         }
-        self._validity: dict[tuple[str, _dt.date], tuple[str, str, tuple[str, ...]]] = {}
+        self._states: dict[str, tuple[Callable[[Mapping[str, Any]], str], ...]] = {
+            mid: tuple(c.state for c in compiled) for mid, compiled in self._compiled.items()
+        }
+        self._validity: dict[tuple[str, _dt.date], Validity] = {}
+        # The amount of a measure whose amount reads no answer (a fixed sum, a ceiling, 一事一议 …)
+        # is the same for every profile: computed once, then shared by every result, read-only.
+        self._constant_amounts: dict[str, AmountResult] = {}
         self._interpretations: dict[str, list[rm.Interpretation]] = {
             m.id: catalogue.interpretations_of(m) for m in catalogue.measures
         }
@@ -123,13 +127,16 @@ class Engine:
     # matching
 
     def validity(self, source: rm.Source, measure: rm.Measure, as_of: _dt.date) -> Validity:
+        """A measure's standing on the as-of date (kept per measure and date: it depends on
+        the rules only; the same ``Validity`` is shared by every result, read-only)."""
         key = (measure.id, as_of)
-        known = self._validity.get(key) if source is self.catalogue.sources.get(measure.document) else None
+        own = source is self.catalogue.sources.get(measure.document)
+        known = self._validity.get(key) if own else None
         if known is not None:
-            return Validity(known[0], known[1], list(known[2]))
+            return known
         result = self._compute_validity(source, measure, as_of)
-        if source is self.catalogue.sources.get(measure.document) and len(self._validity) < 100_000:
-            self._validity[key] = (result.state, result.label, tuple(result.warnings))
+        if own and len(self._validity) < 100_000:
+            self._validity[key] = result
         return result
 
     def _compute_validity(self, source: rm.Source, measure: rm.Measure, as_of: _dt.date) -> Validity:
@@ -166,7 +173,7 @@ class Engine:
             state, label = "in_force", "国家规定有效" + ("（引用文件已到期）" if state == "expired" else "")
         return Validity(state, label, warnings)
 
-    def shown(self, facts: dict[str, Any]) -> Any:
+    def shown(self, facts: Mapping[str, Any]) -> Callable[[str], str]:
         """``show(fact, facts[fact])``, memoised for one set of facts."""
         memo: dict[str, str] = {}
         show = self.show
@@ -180,37 +187,91 @@ class Engine:
         return shown
 
     def evaluate_measure(
-        self, measure: rm.Measure, facts: dict[str, Any], as_of: _dt.date, shown: Any = None
+        self,
+        measure: rm.Measure,
+        facts: Mapping[str, Any],
+        as_of: _dt.date,
+        shown: Callable[[str], str] | None = None,
     ) -> MatchResult:
+        """One measure's verdict: status and amount now, the reasons on first read.
+
+        The status comes from the compiled conditions' three-valued ``state`` (no text);
+        ``conditions``, ``missing`` and ``near_miss`` of the result are written by an
+        ``_Explanation`` when read, exactly as ``evaluate_measure_eagerly`` writes them; so
+        ``facts`` must not be changed afterwards (``profile_facts`` makes a fresh dict).
+        """
+        states = [state(facts) for state in self._states[measure.id]]
+        status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
+        amount = self._constant_amounts.get(measure.id)
+        if amount is None:
+            amount = compute_amount(measure, facts, self.label)
+            if not self._amount_inputs[measure.id]:
+                self._constant_amounts[measure.id] = amount
+        nothing_to_pay = status != INELIGIBLE and _nothing_to_pay(amount)
+        if nothing_to_pay:
+            status = INELIGIBLE
+        source = self.catalogue.sources[measure.document]
+        explanation = _Explanation(
+            self, measure, facts, shown or self.shown(facts), states, status, amount, nothing_to_pay
+        )
+        return MatchResult(
+            measure,
+            source,
+            status,
+            None,
+            amount,
+            None,
+            self.validity(source, measure, as_of),
+            interpretations=self._interpretations[measure.id],
+            explanation=explanation,
+        )
+
+    def evaluate_measure_eagerly(
+        self,
+        measure: rm.Measure,
+        facts: Mapping[str, Any],
+        as_of: _dt.date,
+        shown: Callable[[str], str] | None = None,
+    ) -> MatchResult:
+        """The same verdict with every reason written first and the status read from
+        them: the reference the lazy path is tested against (and benchmarked with)."""
         shown = shown or self.shown(facts)
         results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
         states = {r.state for r in results}
         status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
         amount = compute_amount(measure, facts, self.label)
-        if status != INELIGIBLE and amount.kind == "exact" and amount.max_yuan == 0 and not amount.later_yuan:
-            # Nothing left to pay (tier already rewarded, tax burden under the line): not an application.
-            results.append(
-                ConditionResult(
-                    "按条款计算可获金额大于 0",
-                    FAILED,
-                    f"按条款计算可获金额为 0：{amount.calculation}",
-                    facts=frozenset(i for f in amount_facts(measure.amount) for i in self.inputs_of(f)),
-                )
-            )
+        if status != INELIGIBLE and _nothing_to_pay(amount):
+            results.append(self.nothing_to_pay_result(measure, amount))
             status = INELIGIBLE
-        missing: list[str] = []
-        if status != INELIGIBLE:
-            for r in results:
-                missing.extend(m for m in r.missing if m not in missing)
-            missing.extend(m for f in amount.missing for m in self.inputs_of(f) if m not in missing)
+        missing = self.missing_questions(results, amount) if status != INELIGIBLE else []
         source = self.catalogue.sources[measure.document]
         result = MatchResult(measure, source, status, results, amount, missing, self.validity(source, measure, as_of))
         result.interpretations = self._interpretations[measure.id]
         if status == INELIGIBLE:
-            result.near_miss = self._near_miss(measure, results, facts)
+            result.near_miss = self._near_miss(measure, [r for r in results if r.state == FAILED], facts)
         return result
 
-    def _near_miss(self, measure: rm.Measure, results: list[ConditionResult], facts: dict[str, Any]) -> NearMiss | None:
+    def nothing_to_pay_result(self, measure: rm.Measure, amount: AmountResult) -> ConditionResult:
+        """The requirement a measure fails when its clause pays nothing (tier already
+        rewarded, tax burden under the line): not an application."""
+        return ConditionResult(
+            "按条款计算可获金额大于 0",
+            FAILED,
+            f"按条款计算可获金额为 0：{amount.calculation}",
+            facts=frozenset(self._amount_inputs[measure.id]),
+        )
+
+    def missing_questions(self, results: list[ConditionResult], amount: AmountResult) -> list[str]:
+        """The unanswered questions behind a verdict, then those the amount still needs."""
+        missing: list[str] = []
+        for r in results:
+            missing.extend(m for m in r.missing if m not in missing)
+        missing.extend(m for f in amount.missing for m in self.inputs_of(f) if m not in missing)
+        return missing
+
+    def _near_miss(
+        self, measure: rm.Measure, failed: list[ConditionResult], facts: Mapping[str, Any]
+    ) -> NearMiss | None:
         """A gap worth naming, or a suggestion, when exactly one requirement failed.
 
         Only what the company itself can change counts: never who or where it is
@@ -219,11 +280,12 @@ class Engine:
         reaching it pays a nonzero amount; "more than 0" on something not yet done,
         and yes/no requirements, become suggestions with the clause's formula.
         """
-        failed = [r for r in results if r.state == FAILED]
-        if len(failed) != 1 or failed[0].fact is None:
+        if len(failed) != 1:
             return None
         miss = failed[0]
         fact = miss.fact
+        if fact is None:
+            return None
         if fact.split(".")[0] in _UNREACHABLE_SECTIONS:
             return None
         formula = amount_formula(measure, self.label)
@@ -271,14 +333,18 @@ class Engine:
         gap_text = f"{self.label(fact)} {self.show(fact, miss.actual)} → {self.show(fact, target)}"
         return NearMiss(miss.label, fact, miss.actual, target, gap_text, amount, "gap", formula)
 
-    def match(self, profile: Profile, as_of: _dt.date | None = None) -> Assessment:
-        """Rank every measure for this profile on the as-of date (default today)."""
+    def match(self, profile: Profile, as_of: _dt.date | None = None, *, eager: bool = False) -> Assessment:
+        """Rank every measure for this profile on the as-of date (default today).
+
+        Reasons are written when first read (``eager`` writes them all first, as before
+        issue 9: the reference for tests and benchmarks; what a person reads is the same)."""
         as_of = as_of or _dt.date.today()
         facts = profile_facts(profile, as_of)
         shown = self.shown(facts)
-        results = [self.evaluate_measure(m, facts, as_of, shown) for m in self.catalogue.measures]
+        evaluate = self.evaluate_measure_eagerly if eager else self.evaluate_measure
+        results = [evaluate(m, facts, as_of, shown) for m in self.catalogue.measures]
         totals = apply_stacking(results, self.catalogue, self._groups_of)
-        results.sort(key=lambda r: (STATUS_RANK[r.status], *(-v for v in r.value_key), r.measure.id))
+        results.sort(key=_rank)
         return Assessment(as_of, results, totals, self.checklist(results, profile))
 
     def checklist(self, results: Iterable[MatchResult], profile: Profile) -> list[ChecklistItem]:
@@ -338,6 +404,67 @@ class Engine:
                 wanted.add(city)
         wanted = _gated(self.catalogue.questions, facts, wanted)
         return [q for q in self.catalogue.questions if q in wanted]
+
+
+def _rank(r: MatchResult) -> tuple[int, int, int, int, str]:
+    """Eligible, then possible, then ineligible; within each, by estimated value (``value_key``)."""
+    estimated, high, low = r.value_key
+    return (STATUS_RANK[r.status], -estimated, -high, -low, r.measure.id)
+
+
+def _nothing_to_pay(amount: AmountResult) -> bool:
+    return amount.kind == EXACT and amount.max_yuan == 0 and not amount.later_yuan
+
+
+class _Explanation:
+    """The reasons behind one verdict, written on first read (``MatchResult`` asks).
+
+    Holds what the status was decided on: the facts (``profile_facts`` copies lists and
+    tables, answers are replaced rather than edited, so these stay the facts of this match), the
+    compiled conditions' states, the amount. ``near_miss`` evaluates only the one failed
+    requirement, when exactly one failed; ``conditions`` evaluates them all.
+    """
+
+    __slots__ = ("amount", "engine", "facts", "measure", "nothing_to_pay", "shown", "states", "status")
+
+    def __init__(
+        self,
+        engine: Engine,
+        measure: rm.Measure,
+        facts: Mapping[str, Any],
+        shown: Callable[[str], str],
+        states: list[str],
+        status: str,
+        amount: AmountResult,
+        nothing_to_pay: bool,
+    ) -> None:
+        self.engine = engine
+        self.measure = measure
+        self.facts = facts
+        self.shown = shown
+        self.states = states
+        self.status = status
+        self.amount = amount
+        self.nothing_to_pay = nothing_to_pay
+
+    def conditions(self) -> list[ConditionResult]:
+        facts, shown = self.facts, self.shown
+        results = [c.evaluate(facts, shown) for c in self.engine._compiled[self.measure.id]]
+        if self.nothing_to_pay:
+            results.append(self.engine.nothing_to_pay_result(self.measure, self.amount))
+        return results
+
+    def missing(self, conditions: list[ConditionResult]) -> list[str]:
+        return [] if self.status == INELIGIBLE else self.engine.missing_questions(conditions, self.amount)
+
+    def near_miss(self) -> NearMiss | None:
+        if self.status != INELIGIBLE or self.nothing_to_pay:
+            return None  # nothing to pay fails a requirement on no fact: never a near miss
+        failed = [i for i, state in enumerate(self.states) if state == FAILED]
+        if len(failed) != 1:
+            return None
+        condition = self.engine._compiled[self.measure.id][failed[0]]
+        return self.engine._near_miss(self.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
 
 
 #: Answers that say who or where the company is: not something to "nearly" reach.

@@ -28,7 +28,12 @@ def profile_facts(profile: Profile, as_of: _dt.date | None = None) -> dict[str, 
     for section_name in FACT_SECTIONS:
         section = getattr(profile, section_name)
         for name in type(section).model_fields:
-            facts[f"{section_name}.{name}"] = getattr(section, name)
+            value = getattr(section, name)
+            # Lists and tables copied: explanations written later (issue 9) read these facts,
+            # whatever is appended to the profile meanwhile.
+            facts[f"{section_name}.{name}"] = (
+                list(value) if type(value) is list else (dict(value) if type(value) is dict else value)
+            )
     revenue: dict[int, Decimal] = facts.get("scale.revenue_wan") or {}
     latest_year = max(revenue) if revenue else None
     facts["derived.latest_revenue_wan"] = revenue[latest_year] if latest_year is not None else None

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from advisor import rule_model as rm
 from advisor.display import format_answer
 from advisor.engine import Engine
 from advisor.facts import profile_facts
@@ -23,16 +26,29 @@ if TYPE_CHECKING:  # rich is imported by the terminal table only: JSON, Markdown
     from rich.console import Console, ConsoleOptions, Group, RenderResult
 
 STATUS_STYLE = {ELIGIBLE: "bold green", POSSIBLE: "yellow", INELIGIBLE: "dim"}
-CATEGORY_LABEL = {
-    "cash_award": "奖励",
-    "matching_funds": "配套资助",
-    "rent_subsidy": "租金补贴",
-    "interest_subsidy": "贴息贴保",
-    "tax_incentive": "税收优惠",
-    "service": "服务保障",
-    "investment_subsidy": "投资资助",
-    "cost_subsidy": "费用资助",
-}
+
+
+def __getattr__(name: str) -> Any:
+    """``CATEGORY_LABEL`` (category → label), for callers that import it from here: the
+    labels of rules/vocabulary.toml in the bundled rules, read on first use. Code holding
+    an engine reads ``engine.vocabulary.categories`` (the rule set it matched with)."""
+    if name == "CATEGORY_LABEL":
+        return _bundled_categories()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@lru_cache(maxsize=1)
+def _bundled_categories() -> dict[str, str]:
+    import tomllib
+
+    from advisor.catalogue import default_rules_dir
+
+    try:
+        with (default_rules_dir() / "vocabulary.toml").open("rb") as handle:
+            categories = rm.Vocabulary.model_validate(tomllib.load(handle)).categories
+            return {str(key): label for key, label in categories.items()}
+    except (OSError, ValueError):  # a broken file is reported by the rule check; labels fall back to ids
+        return {}
 
 
 def clean(text: object) -> str:
@@ -53,7 +69,7 @@ def article_ref(article: str) -> str:
     return f"第{article}条" if set(article) <= _NUMERALS else article
 
 
-def short_source(source: Any) -> str:
+def short_source(source: rm.Source) -> str:
     """The document's short name (光明区AI软件措施), for tables and narrow screens."""
     return source.short_title or source.title
 
@@ -99,6 +115,27 @@ def notice_lines(assessment: Assessment) -> list[str]:
                 names.append(short_source(r.source))
     ordered = sorted(assessment.notices, key=lambda n: BASIS_NOTICE in n)  # warnings before plain statements
     return [f"{'、'.join(where.get(n, [])) or '来源文件'}：{n}" for n in ordered]
+
+
+def near_miss_blocks(assessment: Assessment, escape: Callable[[object], str]) -> list[tuple[str, list[str]]]:
+    """The gaps (差一点), then the suggestions (可以考虑), as (heading, lines) for each kind
+    that has any; every output writes them from here, its own ``escape`` applied to each text."""
+    blocks: list[tuple[str, list[str]]] = []
+    for heading, found in (("差一点", assessment.near_misses), ("可以考虑", assessment.suggestions)):
+        lines = [near_miss_line(r, escape) for r in found]
+        if lines:
+            blocks.append((heading, lines))
+    return blocks
+
+
+def near_miss_line(r: MatchResult, escape: Callable[[object], str]) -> str:
+    """A gap "租金补贴：租赁面积 400 → 500平方米：约 28.8万元/年 × 3年", or a suggestion
+    "要求：按……的30%，最高200万元（措施）"."""
+    near = r.near_miss
+    assert near is not None
+    if near.kind == "gap":
+        return f"{escape(r.measure.title)}：{escape(near.gap_text)}：约 {escape(near.amount.display())}"
+    return f"{escape(near.condition)}：{escape(near.formula)}（{escape(r.measure.title)}）"
 
 
 def validity_notices(assessment: Assessment) -> list[str]:
@@ -228,22 +265,9 @@ def render_table(assessment: Assessment, engine: Engine, profile: Profile, *, sh
         )
     parts.append(table)
     parts.extend(Text(line) for line in totals_lines(assessment))
-    near = assessment.near_misses
-    if near:
-        parts.append(Text("\n差一点：", style="bold"))
-        for r in near:
-            assert r.near_miss is not None
-            parts.append(
-                Text(f"· {clean(r.measure.title)}：{clean(r.near_miss.gap_text)}：约 {r.near_miss.amount.display()}")
-            )
-    suggestions = assessment.suggestions
-    if suggestions:
-        parts.append(Text("\n可以考虑：", style="bold"))
-        for r in suggestions:
-            assert r.near_miss is not None
-            parts.append(
-                Text(f"· {clean(r.near_miss.condition)}：{clean(r.near_miss.formula)}（{clean(r.measure.title)}）")
-            )
+    for heading, lines in near_miss_blocks(assessment, clean):
+        parts.append(Text(f"\n{heading}：", style="bold"))
+        parts.extend(Text(f"· {line}") for line in lines)
     hidden = len(assessment.results) - len(shown)
     if hidden:
         parts.append(Text(f"\n另有 {hidden} 项不符合，加 --all 查看原因。", style="dim"))
@@ -423,19 +447,10 @@ def to_markdown(assessment: Assessment, engine: Engine, profile: Profile) -> str
             ["措施", "文件与条款", "估算金额", "待确认的问题"],
             [[r.measure.title, source_ref(r), r.amount.display(), _missing_labels(r, engine)] for r in possible],
         )
-    if assessment.near_misses or assessment.suggestions:
+    blocks = near_miss_blocks(assessment, _md)
+    if blocks:
         out += ["## 差一点与可以考虑的措施", ""]
-        for r in assessment.near_misses:
-            assert r.near_miss
-            out.append(
-                f"- 差一点：{_md(r.measure.title)}：{_md(r.near_miss.gap_text)}：约 {_md(r.near_miss.amount.display())}"
-            )
-        for r in assessment.suggestions:
-            assert r.near_miss
-            out.append(
-                f"- 可以考虑：{_md(r.near_miss.condition)}：{_md(r.near_miss.formula)}（{_md(r.measure.title)}）"
-            )
-        out.append("")
+        out += [f"- {heading}：{line}" for heading, lines in blocks for line in lines] + [""]
     if assessment.checklist:
         out += ["## 申请材料清单", "", MATERIALS_NOTE, ""]
         for for_eligible, heading in (
@@ -494,7 +509,10 @@ ul{margin:.2em 0;padding-left:1.4em}li{margin:0}
 def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
     """A printable report: page one holds the company, date, the documents' status and
     warnings, the totals and the eligible measures; the rest follows without forced breaks."""
-    e = lambda s: html.escape(clean(s))  # noqa: E731
+
+    def e(text: object) -> str:
+        return html.escape(clean(text))
+
     eligible, possible = assessment.by_status(ELIGIBLE), assessment.by_status(POSSIBLE)
     ineligible = assessment.by_status(INELIGIBLE)
     name = e(company_name(profile))
@@ -581,18 +599,10 @@ def to_html(assessment: Assessment, engine: Engine, profile: Profile) -> str:
                 f"<td class='amount'>{e(r.amount.display())}</td><td>{e(_missing_labels(r, engine))}</td></tr>"
             )
         parts.append("</tbody></table>")
-    if assessment.near_misses or assessment.suggestions:
+    blocks = near_miss_blocks(assessment, e)
+    if blocks:
         parts.append("<h2>差一点与可以考虑的措施</h2><ul>")
-        for r in assessment.near_misses:
-            assert r.near_miss
-            parts.append(
-                f"<li>差一点：{e(r.measure.title)}：{e(r.near_miss.gap_text)}：约 {e(r.near_miss.amount.display())}</li>"
-            )
-        for r in assessment.suggestions:
-            assert r.near_miss
-            parts.append(
-                f"<li>可以考虑：{e(r.near_miss.condition)}：{e(r.near_miss.formula)}（{e(r.measure.title)}）</li>"
-            )
+        parts += [f"<li>{heading}：{line}</li>" for heading, lines in blocks for line in lines]
         parts.append("</ul>")
     if assessment.checklist:
         parts.append(f"<h2>申请材料清单</h2><p class='small'>{e(MATERIALS_NOTE)}</p>")

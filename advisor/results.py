@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from advisor import rule_model as rm
-from advisor.amounts import AmountResult
+from advisor.amounts import ESTIMATED_KINDS, AmountResult
 from advisor.conditions import FAILED, ConditionResult
 from advisor.display import supersession_statement
 
@@ -61,20 +61,140 @@ class GroupVerdict:
     why: str
 
 
-@dataclass
+class Explanation(Protocol):
+    """What a verdict rests on, built on first read (issue 9): matching decides statuses
+    and amounts from the compiled conditions' three-valued states; the Chinese reasons,
+    the questions still to answer and the near miss are only written when someone reads
+    them. ``advisor.engine`` provides the one implementation."""
+
+    def conditions(self) -> list[ConditionResult]:
+        """Every requirement checked, with its reason text, in rule order."""
+        ...
+
+    def missing(self, conditions: list[ConditionResult]) -> list[str]:
+        """The unanswered questions that decide the verdict or sharpen the amount."""
+        ...
+
+    def near_miss(self) -> NearMiss | None:
+        """What separates an ineligible measure from eligibility, when it means something."""
+        ...
+
+
 class MatchResult:
-    measure: rm.Measure
-    source: rm.Source
-    status: str
-    conditions: list[ConditionResult]
-    amount: AmountResult
-    missing: list[str]
-    validity: Validity
-    counted_in_total: bool = False
-    count_note: str = ""
-    near_miss: NearMiss | None = None
-    groups: list[GroupVerdict] = field(default_factory=list)  # same-kind groups: counted or not, and why
-    interpretations: list[rm.Interpretation] = field(default_factory=list)  # readings the figures rest on
+    """One measure's verdict for one profile: status, amount, validity and totals flag at
+    once; ``conditions``, ``missing`` and ``near_miss`` either given or, with an
+    ``explanation``, built on first read and kept (from the facts the status was decided on:
+    ``profile_facts`` copies the profile's lists and tables, answers are replaced, not edited).
+    """
+
+    __slots__ = (
+        "_conditions",
+        "_explanation",
+        "_missing",
+        "_near_miss",
+        "amount",
+        "count_note",
+        "counted_in_total",
+        "groups",
+        "interpretations",
+        "measure",
+        "source",
+        "status",
+        "validity",
+    )
+
+    def __init__(
+        self,
+        measure: rm.Measure,
+        source: rm.Source,
+        status: str,
+        conditions: list[ConditionResult] | None,
+        amount: AmountResult,
+        missing: list[str] | None,
+        validity: Validity,
+        counted_in_total: bool = False,
+        count_note: str = "",
+        near_miss: NearMiss | None = None,
+        groups: list[GroupVerdict] | None = None,  # same-kind groups: counted or not, and why
+        interpretations: list[rm.Interpretation] | None = None,  # readings the figures rest on
+        *,
+        explanation: Explanation | None = None,
+    ) -> None:
+        self.measure = measure
+        self.source = source
+        self.status = status
+        self.amount = amount
+        self.validity = validity
+        self.counted_in_total = counted_in_total
+        self.count_note = count_note
+        self.groups: list[GroupVerdict] = groups if groups is not None else []
+        self.interpretations: list[rm.Interpretation] = interpretations if interpretations is not None else []
+        self._explanation = explanation
+        self._conditions = conditions if conditions is not None or explanation is not None else []
+        self._missing = missing if missing is not None or explanation is not None else []
+        self._near_miss: object = _UNREAD if explanation is not None else near_miss
+
+    @property
+    def conditions(self) -> list[ConditionResult]:
+        """Every requirement checked against the profile, with its reason, in rule order."""
+        if self._conditions is None:
+            assert self._explanation is not None
+            self._conditions = self._explanation.conditions()
+        return self._conditions
+
+    @conditions.setter
+    def conditions(self, value: list[ConditionResult]) -> None:
+        self._conditions = value
+
+    @property
+    def missing(self) -> list[str]:
+        """Questions that decide a possible verdict or sharpen the amount (none when ineligible)."""
+        if self._missing is None:
+            assert self._explanation is not None
+            self._missing = self._explanation.missing(self.conditions)
+        return self._missing
+
+    @missing.setter
+    def missing(self, value: list[str]) -> None:
+        self._missing = value
+
+    @property
+    def near_miss(self) -> NearMiss | None:
+        """For an ineligible measure: a reachable gap or a suggestion, else None."""
+        if self._near_miss is _UNREAD:
+            assert self._explanation is not None
+            self._near_miss = self._explanation.near_miss()
+        return self._near_miss  # type: ignore[return-value]
+
+    @near_miss.setter
+    def near_miss(self, value: NearMiss | None) -> None:
+        self._near_miss = value
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.measure,
+            self.source,
+            self.status,
+            self.conditions,
+            self.amount,
+            self.missing,
+            self.validity,
+            self.counted_in_total,
+            self.count_note,
+            self.near_miss,
+            self.groups,
+            self.interpretations,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MatchResult):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return f"MatchResult(measure={self.measure.id!r}, status={self.status!r}, amount={self.amount!r})"
 
     @property
     def value_key(self) -> tuple[int, int, int]:
@@ -82,12 +202,16 @@ class MatchResult:
         ceiling is not an estimate), then total maximum, then total minimum."""
         high = self.amount.total_max_yuan
         low = self.amount.total_min_yuan
-        estimated = self.amount.kind in ("exact", "range", "up_to")
+        estimated = self.amount.kind in ESTIMATED_KINDS
         return (1 if estimated else 0, high if high is not None else -1, low if low is not None else -1)
 
     @property
     def failed(self) -> list[ConditionResult]:
         return [c for c in self.conditions if c.state == FAILED]
+
+
+#: ``MatchResult.near_miss`` not yet worked out.
+_UNREAD = object()
 
 
 @dataclass

@@ -8,8 +8,9 @@ Every model forbids unknown keys so a typo is caught with its location.
 from __future__ import annotations
 
 import datetime as _dt
+import string
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -422,6 +423,7 @@ Category = Literal[
     "cost_subsidy",
 ]
 Review = Literal["核准", "评审", "一事一议", "核准或评审", "未说明"]
+ApplicantKind = Literal["enterprise", "park_operator", "event_organiser", "research_team"]
 
 
 class Measure(RuleModel):
@@ -432,7 +434,7 @@ class Measure(RuleModel):
     item: int = 1  # position of the sub-item within the article
     quote: str  # verbatim clause from the source text
     region: str
-    applicants: list[Literal["enterprise", "park_operator", "event_organiser", "research_team"]]
+    applicants: list[ApplicantKind]
     category: Category
     review: Review
     conditions: list[Condition] = Field(default_factory=list)
@@ -516,5 +518,80 @@ class MaterialsFile(RuleModel):
     material: list[Material]
 
 
+# --- policy vocabulary (rules/vocabulary.toml) ---------------------------------------------
+
+
+class SameKindWording(RuleModel):
+    """How a same-kind verdict (article 十九: 就高不就低、不重复补贴) reads. Each text may
+    name only the placeholders its field allows: ``{best}`` the counted member's title,
+    ``{group}`` the group's title, ``{source}`` where the group's rule is written."""
+
+    blocked: str  # why this result is not counted: a higher member of a group it shares
+    counted: str  # added to a counted result's note, one per group
+    highest: str  # group verdict: this result is the one counted
+    led_by: str  # group verdict: another member is counted
+    not_chosen: str  # group verdict: no member counted
+    ineligible: str  # group verdict: this result is ineligible
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> SameKindWording:
+        for name, allowed in SAME_KIND_PLACEHOLDERS.items():
+            text = getattr(self, name)
+            try:
+                fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(text) if f is not None]
+            except ValueError as exc:
+                raise ValueError(f"{name}: 花括号不成对（{exc}）；字面的花括号写成 {{{{ }}}}") from None
+            for field_name, spec, conversion in fields:
+                if field_name not in allowed or spec or conversion:
+                    names = "、".join(f"{{{a}}}" for a in allowed) or "无"
+                    raise ValueError(f"{name}: 不能使用占位符“{{{field_name}}}”，可用：{names}")
+        return self
+
+
+#: The placeholders each same-kind text may use (checked when the rules load).
+SAME_KIND_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "blocked": ("best", "group", "source"),
+    "counted": ("group",),
+    "highest": (),
+    "led_by": ("best",),
+    "not_chosen": (),
+    "ineligible": (),
+}
+
+
+class Totals(RuleModel):
+    notes: list[str]  # printed under the totals, in order
+
+
+class Vocabulary(RuleModel):
+    """rules/vocabulary.toml: the policy wording results use (applicant kinds, categories,
+    the notes under the totals, the same-kind wording), kept as data beside the measures."""
+
+    applicants: dict[ApplicantKind, str]
+    categories: dict[Category, str]
+    totals: Totals
+    same_kind: SameKindWording
+
+    def unlabelled(self, measures: list[Measure]) -> list[str]:
+        """Problems for ``advisor rules check``: an applicant kind or category a measure
+        uses that has no label here."""
+        problems = []
+        for kind in sorted({a for m in measures for a in m.applicants} - set(self.applicants)):
+            users = ", ".join(m.id for m in measures if kind in m.applicants)
+            problems.append(f"applicants: 申请主体“{kind}”没有名称（措施 {users} 使用）")
+        for category in sorted({m.category for m in measures} - set(self.categories)):
+            users = ", ".join(m.id for m in measures if m.category == category)
+            problems.append(f"categories: 类别“{category}”没有名称（措施 {users} 使用）")
+        return problems
+
+
+def _amount_kinds() -> tuple[str, ...]:
+    union = get_args(Amount)[0]
+    return tuple(get_args(model.model_fields["kind"].annotation)[0] for model in get_args(union))
+
+
 for _model in (Source, TaxBenefit, Measure, MeasureFile, SourcesFile):
     _model.model_rebuild()
+
+#: Every amount ``kind`` a rule may write, read from the amount models (never copied).
+AMOUNT_KINDS: tuple[str, ...] = _amount_kinds()

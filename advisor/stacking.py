@@ -9,8 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from advisor import rule_model as rm
+from advisor.amounts import CASE_BY_CASE, EXACT, NON_MONETARY, NOT_PUBLISHED, UNQUANTIFIED
 from advisor.catalogue import Catalogue
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_RANK, GroupVerdict, MatchResult, Totals
+
+# How the tool counts (product wording, not policy wording: rules/vocabulary.toml holds that):
+# why a result with no figure to add stays out of the totals, by amount kind.
+TAX_CATEGORY: rm.Category = "tax_incentive"
+TAX_NOTE = "税收优惠，不计入资金合计"
+NOT_COUNTED = {
+    UNQUANTIFIED: "原文未量化金额（未公布档位或比例），不计入合计",
+    CASE_BY_CASE: "一事一议，无法估算",
+    NOT_PUBLISHED: "原文未公布金额",
+    NON_MONETARY: "非资金支持",
+}
+NO_FIGURE_YET = "金额待定，未计入"
 
 
 def apply_stacking(
@@ -26,6 +39,8 @@ def apply_stacking(
     """
     if groups_of is None:
         groups_of = {m.id: catalogue.groups_of(m.id) for m in catalogue.measures}
+    assert catalogue.vocabulary is not None, "load_catalogue always reads rules/vocabulary.toml"
+    wording = catalogue.vocabulary.same_kind
     taken: dict[str, MatchResult] = {}
     blocked: dict[int, tuple[rm.SameKindGroup, MatchResult]] = {}
     for r in sorted((r for r in results if r.status != INELIGIBLE), key=group_rank):
@@ -43,55 +58,41 @@ def apply_stacking(
         r.groups = []
         if r.status == INELIGIBLE:
             r.counted_in_total, r.count_note = False, "不符合条件"
-            r.groups = [GroupVerdict(g, False, "本项不符合条件，不参与同类比较") for g in groups]
+            r.groups = [GroupVerdict(g, False, wording.ineligible) for g in groups]
             continue
         hit = blocked.get(id(r))
         if hit is not None:
             group, best = hit
             r.counted_in_total = False
-            r.count_note = (
-                f"与“{best.measure.title}”同属同类组“{group.title}”（{group_source(catalogue, group)}）："
-                f"只享受其一，按就高不就低计“{best.measure.title}”，本项不计入合计"
+            r.count_note = wording.blocked.format(
+                best=best.measure.title, group=group.title, source=group_source(catalogue, group)
             )
-        elif r.measure.category == "tax_incentive":
+        elif r.measure.category == TAX_CATEGORY:
             r.counted_in_total = False
-            r.count_note = "税收优惠，不计入资金合计"
-        elif r.amount.kind == "unquantified":
+            r.count_note = TAX_NOTE
+        elif r.amount.kind == UNQUANTIFIED:
             r.counted_in_total = False
-            r.count_note = "原文未量化金额（未公布档位或比例），不计入合计"
+            r.count_note = NOT_COUNTED[UNQUANTIFIED]
         elif r.amount.total_max_yuan is None:
             r.counted_in_total = False
-            r.count_note = {
-                "case_by_case": "一事一议，无法估算",
-                "not_published": "原文未公布金额",
-                "non_monetary": "非资金支持",
-            }.get(r.amount.kind, "金额待定，未计入")
+            r.count_note = NOT_COUNTED.get(r.amount.kind, NO_FIGURE_YET)
         else:
             r.counted_in_total = True
-            r.count_note = "计入合计" if r.amount.kind == "exact" else "按区间计入合计"
+            r.count_note = "计入合计" if r.amount.kind == EXACT else "按区间计入合计"
             sums[r.status][0] += r.amount.total_min_yuan or 0
             sums[r.status][1] += r.amount.total_max_yuan or 0
         for g in groups:
             leader = taken.get(g.id)
             if leader is r:
-                why = "本项为该组中可获得的最高一项，按就高不就低以本项为准"
-                r.groups.append(GroupVerdict(g, True, why))
+                r.groups.append(GroupVerdict(g, True, wording.highest))
             else:
-                why = (
-                    f"同组以“{leader.measure.title}”为准（就高不就低），本项不重复计"
-                    if leader
-                    else "同组比较未选中本项"
-                )
+                why = wording.led_by.format(best=leader.measure.title) if leader else wording.not_chosen
                 r.groups.append(GroupVerdict(g, False, why))
         if hit is None and groups and r.counted_in_total:
-            r.count_note += "；" + "、".join(f"同类组“{g.title}”中本项最高" for g in groups)
+            r.count_note += "；" + "、".join(wording.counted.format(group=g.title) for g in groups)
         if not r.counted_in_total:
             not_counted.append((r.measure.id, r.count_note))
-    notes = [
-        "合计按各措施全部年度之和计算；只给出上限的措施按 0 至上限计入区间。",
-        "一事一议、未公布金额、未量化金额、非资金支持和税收优惠不计入合计。",
-        "同类措施（rules/groups.toml，如光明区措施第十九条）就高不就低，同组只计最高的一项；光明区资金受区经济发展专项资金年度总额控制。",
-    ]
+    notes = list(catalogue.vocabulary.totals.notes)
     return Totals(
         eligible_count=sum(r.status == ELIGIBLE for r in results),
         possible_count=sum(r.status == POSSIBLE for r in results),

@@ -230,3 +230,23 @@ def test_tax_benefit_states_the_deduction_without_a_cash_figure() -> None:
 def test_per_year_totals(years: int) -> None:
     r = run({"kind": "fixed", "value_wan": 100}, {}, per_year=True, years=years)
     assert r.total_max_yuan == 1_000_000 * years
+
+
+def test_every_amount_kind_of_the_rule_model_has_a_handler_and_the_lists_agree() -> None:
+    """The amount kinds are read from the rule model: every kind a rule may write has one
+    handler, the catalogue's error wording knows every kind, and the kinds left out of the
+    totals are result kinds the amounts produce."""
+    from typing import get_args
+
+    from advisor import amounts
+    from advisor import rule_model as rm
+    from advisor.catalogue import _AMOUNT_TAGS
+    from advisor.stacking import NOT_COUNTED
+
+    models = get_args(get_args(rm.Amount)[0])
+    assert set(amounts._HANDLERS) == set(models)
+    assert len(rm.AMOUNT_KINDS) == len(models) == len(set(rm.AMOUNT_KINDS))
+    assert set(_AMOUNT_TAGS) == set(rm.AMOUNT_KINDS)
+    result_kinds = {amounts.EXACT, amounts.UP_TO, amounts.RANGE, amounts.UNQUANTIFIED, amounts.CASE_BY_CASE}
+    result_kinds |= {amounts.NOT_PUBLISHED, amounts.NON_MONETARY, amounts.TAX, amounts.UNKNOWN}
+    assert set(NOT_COUNTED) <= result_kinds and result_kinds >= amounts.ESTIMATED_KINDS

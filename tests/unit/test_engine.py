@@ -276,3 +276,100 @@ def test_checklist_combines_materials_across_measures(small_engine) -> None:
         items["lease_contract"].measures
     ) == {"t-rent-pro", "t-rent-other"}
     assert items["lease_contract"].ready and not items["application_form"].ready
+
+
+# --- policy vocabulary as data (rules/vocabulary.toml) ----------------------------------------
+
+
+def _rules_with_vocabulary(tmp_path: Path, edit) -> Path:
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    path = root / "vocabulary.toml"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return root
+
+
+def test_policy_wording_comes_from_the_vocabulary_file(tmp_path: Path) -> None:
+    """Applicant and category labels, the notes under the totals and the same-kind wording
+    are read from rules/vocabulary.toml: changing the file changes what a person reads."""
+
+    def edit(text: str) -> str:
+        text = text.replace('enterprise = "企业"', 'enterprise = "[企业]单位"')
+        text = text.replace('rent_subsidy = "租金补贴"', 'rent_subsidy = "房租"')
+        text = text.replace("光明区资金受区经济发展专项资金年度总额控制", "专项资金总额控制（测试）")
+        return text.replace("只享受其一，按就高不就低计", "只取其一（测试），计")
+
+    root = _rules_with_vocabulary(tmp_path, edit)
+    for existing in (root / "measures").glob("*.toml"):
+        existing.unlink()
+    (root / "measures" / "t.toml").write_text(MEASURES, encoding="utf-8")
+    (root / "groups.toml").write_text(GROUPS, encoding="utf-8")
+    engine = Engine(load_catalogue(root))
+    a = engine.match(guangming(park_kind="gm_professional", leased_area_m2=800, annual_rent_wan=D(60)), AS_OF)
+    applicant = result(a, "t-rent-pro").conditions[0]
+    assert applicant.label == "申请主体为[企业]单位"
+    assert "只取其一（测试），计“专业园租金补贴”" in result(a, "t-rent-other").count_note
+    assert any("专项资金总额控制（测试）" in note for note in a.totals.notes)
+    assert engine.vocabulary.categories["rent_subsidy"] == "房租"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.replace('research_team = "科研团队"\n', ""), "申请主体“research_team”没有名称"),
+        (lambda t: t.replace('service = "服务保障"\n', ""), "类别“service”没有名称"),
+        (lambda t: t.replace('service = "服务保障"', 'servise = "服务保障"'), "vocabulary.toml"),
+        (lambda t: t.replace("[totals]", "[totals]\nnote = []"), "vocabulary.toml"),
+        (lambda t: t.replace("{group}”中本项最高", "{best}”中本项最高"), "不能使用占位符“{best}”"),
+        (lambda t: t.replace("“{best}”为准", "“{best.__class__}”为准"), "不能使用占位符“{best.__class__}”"),
+    ],
+    ids=["applicant-unlabelled", "category-unlabelled", "unknown-category", "unknown-key", "placeholder", "attribute"],
+)
+def test_rules_check_refuses_a_vocabulary_that_does_not_cover_the_measures(tmp_path: Path, edit, expected) -> None:
+    from advisor.catalogue import RuleSetError
+
+    root = _rules_with_vocabulary(tmp_path, edit)
+    with pytest.raises(RuleSetError) as caught:
+        load_catalogue(root)
+    assert any(expected in problem and problem.startswith("vocabulary.toml") for problem in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_a_rule_set_without_vocabulary_is_refused(tmp_path: Path) -> None:
+    from advisor.catalogue import RuleSetError
+
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    (root / "vocabulary.toml").unlink()
+    with pytest.raises(RuleSetError, match=r"vocabulary\.toml"):
+        load_catalogue(root)
+
+
+def test_report_category_label_is_the_bundled_vocabulary() -> None:
+    import tomllib
+
+    from advisor.report import CATEGORY_LABEL
+
+    assert tomllib.loads((RULES / "vocabulary.toml").read_text(encoding="utf-8"))["categories"] == CATEGORY_LABEL
+
+
+def test_a_lazy_explanation_reads_the_facts_of_its_match_not_later_edits() -> None:
+    """Reasons written after the profile's lists changed still explain the verdict given."""
+    from advisor.rulestore import load_engine
+
+    engine = load_engine()
+    profile = Profile.model_validate(
+        {
+            "applicant": {"kind": "enterprise"},
+            "identity": {"registered_city": "深圳市", "registered_district": "光明区"},
+            "projects": {"funded": [{"name": "甲项目", "level": "municipal", "grant_wan": D(1500), "year": 2026}]},
+        }
+    )
+    lazy = engine.match(profile, AS_OF)
+    eager = engine.match(profile, AS_OF, eager=True)
+    profile.projects.funded.append(profile.projects.funded[0].model_copy(update={"name": "乙项目"}))
+    profile.projects.funded[0] = profile.projects.funded[0].model_copy(update={"grant_wan": D(1)})
+    for mine, theirs in zip(lazy.results, eager.results, strict=True):
+        assert (mine.conditions, mine.missing, mine.near_miss) == (theirs.conditions, theirs.missing, theirs.near_miss)
+    assert assessment_json(lazy, engine) == assessment_json(eager, engine)

@@ -56,3 +56,19 @@ def test_the_wrapper_does_see_rich_when_the_table_is_asked_for() -> None:
     run, loaded = _run("match", str(EXAMPLE), "--as-of", "2026-11-21")
     assert run.returncode == 0, run.stderr
     assert loaded == ["rich"]
+
+
+def test_match_json_does_not_load_the_report_renderers() -> None:
+    """JSON needs the engine and the JSON contract only: the Markdown/HTML/table renderers
+    (advisor.report) stay unloaded, and the wrapper sees them when a report is asked for."""
+    wrapper = WRAPPER.replace(
+        "m.split('.')[0] in ('rich', 'textual', 'screens')", "m in ('advisor.report', 'advisor.exports')"
+    ).replace("{m.split('.')[0] for m", "{m for m")
+    assert wrapper != WRAPPER
+    argv = [sys.executable, "-c", wrapper, "match", str(EXAMPLE), "--as-of", "2026-11-21", "--format"]
+    for fmt, expected in (("json", ""), ("markdown", "advisor.report")):
+        run = subprocess.run(
+            [*argv, fmt], capture_output=True, text=True, cwd=ROOT, timeout=120, encoding="utf-8", check=False
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.stderr.splitlines()[-1] == f"LOADED={expected}"

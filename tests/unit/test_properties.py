@@ -379,3 +379,73 @@ def test_profile_from_data_accepts_model_dump(engine: Engine) -> None:
     data = profile.model_dump(exclude_none=True)
     data["schema_version"] = 2
     assert profile_from_data(data) == profile
+
+
+# --- lazy explanations (issue 9) ------------------------------------------------------------
+
+_RESULT_FIELDS = (
+    "status",
+    "amount",
+    "validity",
+    "counted_in_total",
+    "count_note",
+    "groups",
+    "interpretations",
+    "conditions",
+    "missing",
+    "near_miss",
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(profiles(), near_examples()), st.booleans())
+def test_lazy_explanations_equal_eager_ones(engine: Engine, profile: Profile, near_miss_first: bool) -> None:
+    """Statuses decided from states with the reasons written on first read give, field by
+    field, what writing every reason first gives: same order, verdicts, texts, questions,
+    near misses, totals and JSON (whichever explanation is read first)."""
+    lazy, eager = engine.match(profile, AS_OF), engine.match(profile, AS_OF, eager=True)
+    assert [r.measure.id for r in lazy.results] == [r.measure.id for r in eager.results]
+    for mine, theirs in zip(lazy.results, eager.results, strict=True):
+        if near_miss_first:
+            assert mine.near_miss == theirs.near_miss, mine.measure.id
+        for name in _RESULT_FIELDS:
+            assert getattr(mine, name) == getattr(theirs, name), (mine.measure.id, name)
+    assert lazy.totals == eager.totals
+    assert lazy.checklist == eager.checklist
+    assert [r.measure.id for r in lazy.near_misses] == [r.measure.id for r in eager.near_misses]
+    assert assessment_json(lazy, engine) == assessment_json(eager, engine)
+
+
+def test_lazy_explanation_is_written_once_and_only_when_read(engine: Engine) -> None:
+    """Matching writes no reason; reading one writes it once and keeps it."""
+    profile = profile_from_data(
+        {"schema_version": 2, "applicant": {"kind": "enterprise"}, "space": {"leased_area_m2": 400}}
+    )
+    result = next(r for r in engine.match(profile, AS_OF).results if r.status == "possible")
+    assert result._conditions is None and result._missing is None  # nothing written yet
+    first = result.conditions
+    assert first and result.conditions is first
+    assert result.missing and result.missing is result.missing
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), texts, st.floats(allow_nan=False)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.tuples(children, children),
+        st.dictionaries(st.one_of(texts, st.integers()), children, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@SETTINGS
+@given(json_values)
+def test_indented_json_writer_writes_what_json_dumps_writes(value: Any) -> None:
+    """The fast writer of ``advisor match --format json`` is byte for byte the standard one
+    (hostile text, empty containers, non-text keys and floats included)."""
+    import json
+
+    from advisor.json_contract import dumps_indented
+
+    assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
