@@ -77,8 +77,8 @@ def _range(low: str, high: str) -> str:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run ``advisor batch``; the exit code says how it went (0, 1 write failed, 2 unusable, 130 interrupted)."""
     from advisor.batch import UnusableInput, errors_path, run_batch, template_columns
-    from advisor.catalogue import RuleSetError
-    from advisor.profile_io import os_error_text
+    from advisor.errors import RuleSetError
+    from advisor.files import os_error_text
 
     if args.template:
         sys.stdout.write(",".join(template_columns()) + "\n")

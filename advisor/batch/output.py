@@ -25,6 +25,7 @@ from typing import Any
 from advisor import rule_model as rm
 from advisor.batch.engine_api import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL
 from advisor.batch.evaluate import Assessed, Outcome
+from advisor.files import create_temp_beside, cut_to_bytes
 from advisor.money import yuan_to_wan
 from advisor.terminal_text import printable
 
@@ -180,15 +181,6 @@ def errors_path(results: Path) -> Path:
     return results.with_name(f"{results.stem}-errors{_side_suffix(results)}")
 
 
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
 class AtomicOutputs:
     """The three output files written as temporaries beside their targets and renamed
     into place only by ``commit()``: a failed or interrupted run leaves the previous
@@ -201,22 +193,14 @@ class AtomicOutputs:
 
     def open(self, key: str) -> Any:
         """A new temporary file (binary) for ``key``: results, summary or errors."""
-        import tempfile
-
-        from advisor.profile_io import temp_prefix
-
-        target = self.targets[key]
-        fd, name = tempfile.mkstemp(prefix=temp_prefix(target.name), suffix=".tmp", dir=target.parent)
-        self.temps[key] = Path(name)
-        os.chmod(name, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
+        fd, path = create_temp_beside(self.targets[key], shared=True)  # results are ordinary files
+        self.temps[key] = path
         return os.fdopen(fd, "wb")
 
     def commit(self, has_errors: bool) -> None:
         """Rename every temporary into place; if any rename fails, the targets already
         replaced get their previous content back, so the three files stay one run's."""
         import secrets
-
-        from advisor.profile_io import cut_to_bytes
 
         done: list[tuple[Path, Path | None]] = []
         try:

@@ -21,8 +21,8 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from advisor.errors import ProfileError
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
-from advisor.profile_io import ProfileError
 from advisor.terminal_text import printable
 
 _LIST_SEPARATORS = (";", "；")
@@ -158,7 +158,7 @@ class ColumnPlan:
                 kind = _kind(item_models[path].model_fields[parts[3]])
                 self.items.append((index, section, parts[1], int(parts[2]), parts[3], kind))
             else:
-                from advisor.catalogue import nearest
+                from advisor.error_text import nearest
 
                 hint = nearest(name[:200], template_columns())
                 if path == "scale.revenue_wan" and len(parts) == 3:

@@ -45,7 +45,9 @@ from advisor.batch.output import (
     write_rows,
 )
 from advisor.batch.plan import ColumnPlan, PlainDecoder, UnusableInput
-from advisor.profile_io import ProfileError, load_profile, os_error_text, profile_from_data
+from advisor.errors import ProfileError
+from advisor.files import os_error_text
+from advisor.profile_io import load_profile, profile_from_data
 from advisor.terminal_text import printable
 
 #: A chunk's result: output (bytes, or columns for Parquet), summary counts, (row, message) errors, companies assessed.
