@@ -7,13 +7,10 @@ for them, so the engine can change its inside without batch noticing.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from advisor import rule_model as rm
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
 from advisor.engine import Engine
-from advisor.facts import growth_pct, profile_facts
+from advisor.facts import derived_facts, profile_facts
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, MatchResult
 from advisor.stacking import apply_stacking as _stacking
 
@@ -51,22 +48,3 @@ def conditions(engine: Engine, measure_id: str) -> tuple[rm.Condition, ...]:
 def apply_stacking(engine: Engine, results: list[MatchResult]) -> None:
     """Mark who counts in the total: the engine's same-kind rule, on these results."""
     _stacking(results, engine.catalogue, engine.groups_of)
-
-
-_DERIVED = ("derived.latest_revenue_wan", "derived.latest_revenue_growth_pct", "derived.survey_next_year_growth_pct")
-
-
-def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: Any) -> dict[str, Any]:
-    """The derived facts (latest revenue, growth in %) of these answers, as ``profile_facts``
-    derives them (the same ``growth_pct``; the plain-row test compares every row)."""
-    if not revenue:
-        return dict.fromkeys(_DERIVED)
-    latest = max(revenue)
-    first = survey_first_year
-    return {
-        "derived.latest_revenue_wan": revenue[latest],
-        "derived.latest_revenue_growth_pct": growth_pct(revenue.get(latest - 1), revenue[latest]),
-        "derived.survey_next_year_growth_pct": (
-            growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
-        ),
-    }
