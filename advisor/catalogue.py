@@ -7,10 +7,8 @@ or a duplicate id refuses the whole set, so nothing ever runs half-loaded.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +17,23 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from advisor import rule_model as rm
+from advisor.error_text import (
+    TOO_DEEP_TEXT,
+    file_problem_text,
+    fill,
+    nearest_text,
+    toml_message,
+    validation_text,
+    visible,
+)
+from advisor.error_text import (
+    nearest as nearest,  # moved to advisor.error_text; kept for batch until merge
+)
+from advisor.errors import FileProblem
+from advisor.errors import (
+    RuleSetError as RuleSetError,  # moved to advisor.errors; kept for batch, cli and screens until merge
+)
+from advisor.files import read_text_bounded
 from advisor.profile import fact_paths
 
 #: Facts computed by the engine from the profile, with the answers they come from.
@@ -35,14 +50,6 @@ DERIVED_FACTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 #: Rule files are tens of KB; anything far above is not a rule file and is not read.
 MAX_RULE_FILE_BYTES = 16 * 1024 * 1024
-
-
-class RuleSetError(Exception):
-    """The rule set cannot be used; ``problems`` name file, key and what is wrong."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -129,12 +136,6 @@ def _all_field_names() -> set[str]:
 _FIELD_NAMES = _all_field_names()
 
 
-def nearest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt key or id, if any is close."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
 def _where(data: Any, loc: tuple[Any, ...]) -> str:
     """Render a pydantic location as a TOML-ish key path, with the measure id if known."""
     parts: list[str] = []
@@ -156,64 +157,6 @@ def _where(data: Any, loc: tuple[Any, ...]) -> str:
     return ".".join(p for p in parts if p)
 
 
-_RULE_MODEL_MESSAGES = {
-    "a condition takes 'any' or 'all', not both": "条件不能同时写 any 和 all",
-    "a condition with 'any'/'all' takes no 'fact' or 'op'": "写了 any/all 的条件不能再写 fact 或 op",
-    "a condition needs 'fact' and 'op' (or 'any')": "条件需要 fact 和 op（或 any/all）",
-    "tiers must be in ascending threshold order": "档位门槛应从低到高排列",
-    "an 'undecidable' condition takes no 'fact', 'any' or 'all'": 'op = "undecidable" 的条件不写 fact、any 或 all',
-    "an 'undecidable' condition needs a 'reason'": 'op = "undecidable" 的条件必须写 reason（为什么无法判定，如“标准未公布，以当年申请指南为准”）',
-    "op 'within_years' needs an integer 'value' from 0 to 20": 'op = "within_years" 的 value 应为 0 到 20 的整数（窗口年数）',
-    "op 'within_years' needs a 'reason' (the rule used)": 'op = "within_years" 的条件必须写 reason（采用的时间规则）',
-}
-
-
-def _choices(text: str) -> str:
-    values = re.findall(r"'([^']*)'", text)
-    return "、".join(values) if values else text
-
-
-def _rule_message(item: Any) -> str:
-    """A pydantic error on a rule file in Chinese (the key path is given separately)."""
-    kind = item["type"]
-    ctx = item.get("ctx") or {}
-    given = item.get("input")
-    shown = given if isinstance(given, (str, int, Decimal)) and not isinstance(given, bool) else None
-    value = f"“{str(shown)[:60]}”" if shown is not None else ""
-    if kind == "missing":
-        return "缺少必填的键"
-    if kind == "literal_error":
-        return f"值{value}不在可选范围内（可选：{_choices(str(ctx.get('expected', '')))}）"
-    if kind == "union_tag_invalid":
-        return f"kind 的值“{ctx.get('tag')}”不是已知的类型（可选：{_choices(str(ctx.get('expected_tags', '')))}）"
-    if kind == "union_tag_not_found":
-        return "缺少 kind（金额类型）"
-    if kind == "string_pattern_mismatch":
-        return f"值{value}格式不对（应匹配 {ctx.get('pattern')}：小写字母、数字和连字符）"
-    if kind in ("string_type",):
-        return f"应为文字（加引号），现为{value or '其他类型'}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"应为整数，现为{value or '其他类型'}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"应为 true 或 false，现为{value or '其他类型'}"
-    if kind in ("decimal_type", "decimal_parsing", "is_instance_of", "float_type", "float_parsing", "finite_number"):
-        return f"应为数字，现为{value or '其他类型'}"
-    if kind in ("list_type",):
-        return "应为列表（用 [ ] 括起或写成 [[表数组]]）"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "应为表"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于{'等于' if kind == 'greater_than' else ''} {ctx.get('ge', ctx.get('gt'))}，现为{value}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于{'等于' if kind == 'less_than' else ''} {ctx.get('le', ctx.get('lt'))}，现为{value}"
-    if kind.startswith(("date", "datetime")):
-        return f"不是有效的日期，现为{value or '其他类型'}（应写成 2025-01-31）"
-    if kind == "value_error":
-        reason = str(ctx.get("error", item["msg"]))
-        return _RULE_MODEL_MESSAGES.get(reason, reason)
-    return f"{item['msg']}（{kind}）"
-
-
 def describe_validation_error(file: str, data: Any, error: ValidationError) -> list[str]:
     problems = []
     for item in error.errors():
@@ -224,10 +167,11 @@ def describe_validation_error(file: str, data: Any, error: ValidationError) -> l
         if item["type"] == "extra_forbidden":
             key = str(loc[-1]) if loc else "?"
             hint = nearest(key, _FIELD_NAMES)
-            suggestion = f"，最接近的有效键是“{hint}”" if hint else ""
-            problems.append(f"{file}: {where}: 未知的键“{key}”{suggestion}")
+            kind = "unknown_key_hint" if hint else "unknown_key"
+            text = fill(kind, {"key": visible(key, 200), "hint": hint}, "rules")[1]
+            problems.append(f"{file}: {where}: {text}")
         else:
-            problems.append(f"{file}: {where}: {_rule_message(item)}")
+            problems.append(f"{file}: {where}: {validation_text(item, 'rules', noun='规则')[1]}")
     return problems
 
 
@@ -251,30 +195,16 @@ def _optional_file(root: Path, name: str, model: type[BaseModel], problems: list
 def _read_toml(path: Path, root: Path, problems: list[str]) -> dict[str, Any] | None:
     name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
     try:
-        if path.stat().st_size > MAX_RULE_FILE_BYTES:
-            problems.append(f"{name}: 文件过大（上限 {MAX_RULE_FILE_BYTES // 1024 // 1024} MB），未读取")
-            return None
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        problems.append(f"{name}: 文件不存在")
-        return None
-    except OSError as exc:
-        problems.append(f"{name}: 无法读取（{'这是一个文件夹' if path.is_dir() else f'系统错误，错误号 {exc.errno}'}）")
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(f"{name}: 不是 UTF-8 编码的文本（第 {line} 行起无法解码）")
+        text = read_text_bounded(path, MAX_RULE_FILE_BYTES)
+    except FileProblem as problem:
+        problems.append(f"{name}: {file_problem_text(problem, '规则')}")
         return None
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        from advisor.profile_io import _toml_message
-
-        problems.append(f"{name}: {_toml_message(exc, text).rstrip('。')}")
+        problems.append(f"{name}: {toml_message(exc, text).rstrip('。')}")
     except RecursionError:
-        problems.append(f"{name}: 数组或表嵌套过深")
+        problems.append(f"{name}: {TOO_DEEP_TEXT}")
     return None
 
 
@@ -347,14 +277,10 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     texts: dict[str, str] = {}
     for source in sources.values():
         try:
-            texts[source.id] = (root / "sources" / source.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = (
-                "不是 UTF-8 编码"
-                if isinstance(exc, UnicodeDecodeError)
-                else ("文件不存在" if isinstance(exc, FileNotFoundError) else f"系统错误，错误号 {exc.errno}")
-            )
-            problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {source.file}（{reason}）")
+            texts[source.id] = read_text_bounded(root / "sources" / source.file, MAX_RULE_FILE_BYTES)
+        except FileProblem as problem:
+            reason = file_problem_text(problem, "原文")
+            problems.append(f"sources.toml: source(id={source.id}).file: 无法读取原文 {visible(source.file)}：{reason}")
 
     profile_paths = fact_paths()
     questions: dict[str, rm.Question] = {}
@@ -364,8 +290,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         if question.id in questions:
             problems.append(f"{where}.id: 问题 id 重复")
         if question.id not in profile_paths:
-            hint = nearest(question.id, profile_paths)
-            problems.append(f"{where}.id: 画像中没有字段“{question.id}”" + (f"，最接近的是“{hint}”" if hint else ""))
+            problems.append(f"{where}.id: 画像中没有字段“{question.id}”" + nearest_text(question.id, profile_paths))
         if question.section not in section_ids:
             problems.append(f"{where}.section: 未声明的分组“{question.section}”")
         if question.item_fields:
@@ -373,7 +298,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             for item_field in question.item_fields:
                 if item_field.id not in declared:
                     problems.append(
-                        f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + _hint(item_field.id, declared)
+                        f"{where}.item_fields: 条目中没有字段“{item_field.id}”" + nearest_text(item_field.id, declared)
                     )
         questions[question.id] = question
 
@@ -397,9 +322,8 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
         if measure.document not in sources:
-            hint = nearest(measure.document, sources)
             problems.append(
-                f"{where}.document: 未知的文件“{measure.document}”" + (f"，最接近的是“{hint}”" if hint else "")
+                f"{where}.document: 未知的文件“{measure.document}”" + nearest_text(measure.document, sources)
             )
         elif _quote_problem(measure.quote):
             problems.append(f"{where}.quote: {_quote_problem(measure.quote)}")
@@ -419,10 +343,10 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             _check_condition(condition, where, known_facts, questions, problems)
         for fact in amount_facts(measure.amount):
             if fact not in known_facts:
-                problems.append(f"{where}.amount: 引用了未声明的问题“{fact}”" + _hint(fact, known_facts))
+                problems.append(f"{where}.amount: 引用了未声明的问题“{fact}”" + nearest_text(fact, known_facts))
         for material in measure.materials:
             if material not in materials:
-                problems.append(f"{where}.materials: 未知的材料“{material}”" + _hint(material, materials))
+                problems.append(f"{where}.materials: 未知的材料“{material}”" + nearest_text(material, materials))
         problems.extend(f"{where}.amount: {p}" for p in _amount_problems(measure.amount))
         problems.extend(f"{where}.amount: {p}" for p in _item_amount_problems(measure.amount, questions))
 
@@ -433,14 +357,15 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
         for mid in c.except_measures:
             if mid not in ids and measures_complete and nearest(mid, ids):
                 problems.append(
-                    f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”" + _hint(mid, ids)
+                    f"sources.toml: common(document={c.document}).except_measures: 未知的措施“{mid}”"
+                    + nearest_text(mid, ids)
                 )
     for source in sources.values():
         later = source.superseded_by.document if source.superseded_by else None
         if later is not None and later not in sources:
             problems.append(
                 f"sources.toml: source(id={source.id}).superseded_by.document: 未知的文件“{later}”"
-                + _hint(later, sources)
+                + nearest_text(later, sources)
             )
 
     groups_file = _optional_file(root, _GROUPS_FILE, rm.GroupsFile, problems)
@@ -456,7 +381,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             groups[group.id] = group
         for mid in group.members:
             if mid not in ids and measures_complete and (present or nearest(mid, ids)):
-                problems.append(f"{where}.members: 未知的措施“{mid}”" + _hint(mid, ids))
+                problems.append(f"{where}.members: 未知的措施“{mid}”" + nearest_text(mid, ids))
         if len(set(group.members)) != len(group.members):
             problems.append(f"{where}.members: 成员重复")
         if group.document not in texts:
@@ -480,7 +405,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             if ref not in interpretations:
                 problems.append(
                     f"sources.toml: common(document={c.document}).interpretations: 未知的解读“{ref}”"
-                    + _hint(ref, interpretations)
+                    + nearest_text(ref, interpretations)
                 )
     for measure in measures:
         where = f"{measure_files[measure.id]}: measure(id={measure.id})"
@@ -488,11 +413,11 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
             if ref not in interpretations:
                 problems.append(
                     f"{where}.interpretations: 未知的解读“{ref}”（rules/{_INTERPRETATIONS_FILE}）"
-                    + _hint(ref, interpretations)
+                    + nearest_text(ref, interpretations)
                 )
         if measure.retired_by is not None and measure.retired_by not in sources:
             problems.append(
-                f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + _hint(measure.retired_by, sources)
+                f"{where}.retired_by: 未知的文件“{measure.retired_by}”" + nearest_text(measure.retired_by, sources)
             )
 
     vocabulary_data = _read_toml(root / _VOCABULARY_FILE, root, problems)
@@ -526,11 +451,6 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     )
 
 
-def _hint(word: str, candidates: Iterable[str]) -> str:
-    hint = nearest(word, candidates)
-    return f"，最接近的是“{hint}”" if hint else ""
-
-
 def _check_condition(
     condition: rm.Condition, where: str, known: set[str], questions: dict[str, rm.Question], problems: list[str]
 ) -> None:
@@ -541,7 +461,9 @@ def _check_condition(
     if condition.op == "within_years" and condition.fact in questions and questions[condition.fact].type != "year":
         problems.append(f"{where}.conditions: within_years 须引用年份问题，“{condition.fact}”不是")
     if condition.fact not in known:
-        problems.append(f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + _hint(condition.fact, known))
+        problems.append(
+            f"{where}.conditions: 条件引用了未声明的问题“{condition.fact}”" + nearest_text(condition.fact, known)
+        )
         return
     question = questions.get(condition.fact)
     if question is not None and question.options and condition.op in ("eq", "ne", "in", "not_in", "contains_any"):
@@ -549,7 +471,9 @@ def _check_condition(
         values = condition.value if isinstance(condition.value, list) else [condition.value]
         for value in values:
             if str(value) not in allowed:
-                problems.append(f"{where}.conditions: “{condition.fact}”没有选项“{value}”" + _hint(str(value), allowed))
+                problems.append(
+                    f"{where}.conditions: “{condition.fact}”没有选项“{value}”" + nearest_text(str(value), allowed)
+                )
     if condition.op == "any_item" and (question is None or not question.item_fields):
         problems.append(f"{where}.conditions: any_item 只能用于条目列表问题，“{condition.fact}”不是")
         return
@@ -559,7 +483,7 @@ def _check_condition(
             if item.field not in fields:
                 problems.append(
                     f"{where}.conditions.where: “{condition.fact}”的条目没有字段“{item.field}”"
-                    + _hint(item.field, fields)
+                    + nearest_text(item.field, fields)
                 )
 
 
@@ -603,7 +527,7 @@ def _item_amount_problems(amount: Any, questions: dict[str, rm.Question]) -> lis
         return [f"items“{amount.items}”不是条目列表问题"]
     named = [("item_base", amount.item_base), ("item_label", amount.item_label)]
     named += [("where.field", c.field) for c in amount.where]
-    return [f"{key}: 条目没有字段“{name}”" + _hint(name, fields) for key, name in named if name not in fields]
+    return [f"{key}: 条目没有字段“{name}”" + nearest_text(name, fields) for key, name in named if name not in fields]
 
 
 def amount_facts(amount: Any) -> list[str]:

@@ -12,8 +12,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from advisor.terminal_text import printable
+
+if TYPE_CHECKING:
+    from advisor.engine import Engine
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -29,10 +33,11 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
 class ChineseParser(argparse.ArgumentParser):
     """An ArgumentParser whose own words (usage, options, -h) are Chinese."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", ChineseHelpFormatter)
         add_help = kwargs.pop("add_help", True)
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
         self._positionals.title = "参数"
         self._optionals.title = "选项"
         if add_help:
@@ -95,12 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="输出画像文件的 JSON Schema")
 
-    batch = sub.add_parser("batch", help="批量评估多家企业（画像文件夹或 CSV）")
-    batch.add_argument("input", nargs="?", type=Path, help="画像文件夹或 CSV 文件")
-    batch.add_argument("--out", type=Path, help="结果 CSV 的路径")
-    batch.add_argument("--template", action="store_true", help="输出 CSV 表头模板")
-    batch.add_argument("--as-of", type=_date, default=None)
-    batch.add_argument("--jobs", type=int, default=0, help="并行进程数（默认全部 CPU 核）")
+    from advisor.cli_batch import add_arguments
+
+    add_arguments(sub.add_parser("batch", help="批量评估多家企业（画像文件夹、CSV 或 Parquet）"), _date)
     return parser
 
 
@@ -140,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             return cmd_schema()
         if args.command == "batch":
-            from advisor.batch import cmd_batch
+            from advisor.cli_batch import cmd_batch
 
             return cmd_batch(args)
         return cmd_app(args)
@@ -159,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _engine():
+def _engine() -> Engine:
     from advisor.catalogue import RuleSetError
     from advisor.rulestore import load_engine
 

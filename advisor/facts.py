@@ -10,6 +10,12 @@ from typing import Any
 from advisor.conditions import AS_OF_YEAR
 from advisor.profile import FACT_SECTIONS, Profile
 
+DERIVED_FACT_IDS = (
+    "derived.latest_revenue_wan",
+    "derived.latest_revenue_growth_pct",
+    "derived.survey_next_year_growth_pct",
+)
+
 
 def growth_pct(previous: Decimal | None, current: Decimal | None) -> Decimal | None:
     """Growth in percent, not rounded: thresholds are compared with the exact value
@@ -34,14 +40,21 @@ def profile_facts(profile: Profile, as_of: _dt.date | None = None) -> dict[str, 
             facts[f"{section_name}.{name}"] = (
                 list(value) if type(value) is list else (dict(value) if type(value) is dict else value)
             )
-    revenue: dict[int, Decimal] = facts.get("scale.revenue_wan") or {}
-    latest_year = max(revenue) if revenue else None
-    facts["derived.latest_revenue_wan"] = revenue[latest_year] if latest_year is not None else None
-    facts["derived.latest_revenue_growth_pct"] = (
-        growth_pct(revenue.get(latest_year - 1), revenue[latest_year]) if latest_year is not None else None
-    )
-    first = facts.get("scale.survey_first_year")
-    facts["derived.survey_next_year_growth_pct"] = (
-        growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
-    )
+    facts.update(derived_facts(facts.get("scale.revenue_wan"), facts.get("scale.survey_first_year")))
     return facts
+
+
+def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: int | None) -> dict[str, Any]:
+    """The facts derived from the revenue answers: the latest year's revenue, its growth on
+    the year before, and the growth in the year after first joining the statistics survey."""
+    if not revenue:
+        return dict.fromkeys(DERIVED_FACT_IDS)
+    latest = max(revenue)
+    first = survey_first_year
+    return {
+        "derived.latest_revenue_wan": revenue[latest],
+        "derived.latest_revenue_growth_pct": growth_pct(revenue.get(latest - 1), revenue[latest]),
+        "derived.survey_next_year_growth_pct": (
+            growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
+        ),
+    }

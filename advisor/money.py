@@ -6,11 +6,13 @@ computation runs on integer yuan so no figure is ever rounded by a float.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
 YUAN_PER_WAN = 10_000
 #: Largest amount a profile may state: 1万亿元. Anything above is a typing error.
 MAX_WAN = Decimal(100_000_000)
+#: One yuan in 万元: amounts are exact to the yuan.
+WHOLE_YUAN = Decimal("0.0001")
 
 
 def wan_to_yuan(wan: Decimal | int) -> int:
@@ -27,25 +29,17 @@ def yuan_to_wan(yuan: int) -> Decimal:
     return wan.normalize() if wan != wan.to_integral_value() else wan.quantize(Decimal(1))
 
 
-def parse_wan(text: str) -> Decimal:
-    """Parse user input in 万元 ("1,500", "12.5", "１２") to an exact Decimal.
-
-    Raises ValueError with a Chinese message for anything that is not a
-    non-negative amount with at most four decimals.
-    """
-    cleaned = text.strip().replace(",", "").replace("，", "").replace("万元", "").replace("万", "")
-    cleaned = cleaned.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"“{text}”不是金额，请输入数字（单位：万元）") from None
+def check_wan(value: Decimal) -> Decimal:
+    """``value`` if it is a possible amount in 万元: finite, not negative, at most 1万亿元 and
+    whole yuan; ValueError with a Chinese message otherwise. Profiles validate every amount
+    with it and ``advisor.units.parse_money`` checks what a person typed with it."""
     if not value.is_finite():
-        raise ValueError(f"“{text}”不是金额，请输入数字（单位：万元）")
+        raise ValueError("金额必须是有限数字")
     if value < 0:
         raise ValueError("金额不能为负数")
     if value > MAX_WAN:
-        raise ValueError("金额超过 1 万亿元，请检查单位（本项以万元为单位）")
-    if value.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise ValueError("金额超过 1 万亿元，请检查单位")
+    if value != value.quantize(WHOLE_YUAN, rounding=ROUND_DOWN):
         raise ValueError("金额最多精确到元（万元后四位小数）")
     return value
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,25 +20,14 @@ from pydantic import (
     model_validator,
 )
 
-from advisor.money import MAX_WAN
+from advisor.money import check_wan
+from advisor.units import annual_rent_wan
 
-SCHEMA_VERSION = 2
-
-
-def _check_wan(value: Decimal) -> Decimal:
-    if not value.is_finite():
-        raise ValueError("金额必须是有限数字")
-    if value < 0:
-        raise ValueError("金额不能为负数")
-    if value > MAX_WAN:
-        raise ValueError("金额超过 1 万亿元，请检查单位（以万元为单位）")
-    if value.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise ValueError("金额最多精确到元（万元后四位小数）")
-    return value
+SCHEMA_VERSION: Final = 2
 
 
-#: An amount in 万元, exact to the yuan.
-Wan = Annotated[Decimal, AfterValidator(_check_wan)]
+#: An amount in 万元, exact to the yuan (``advisor.money.check_wan``).
+Wan = Annotated[Decimal, AfterValidator(check_wan)]
 
 
 def _check_year(value: int) -> int:
@@ -122,6 +111,13 @@ GUANGZHOU_DISTRICTS = (
 DISTRICTS_BY_CITY = {"深圳市": SHENZHEN_DISTRICTS, "广州市": GUANGZHOU_DISTRICTS}
 
 
+def district_in_city(district: object, city: object) -> bool:
+    """Whether a district can go with a city: it is one of the city's districts, or the
+    city's districts are not known (another city, or no city yet)."""
+    known = DISTRICTS_BY_CITY.get(city) if isinstance(city, str) else None
+    return known is None or district in known
+
+
 class Section(BaseModel):
     """Base of every profile section: unknown keys are refused."""
 
@@ -151,8 +147,7 @@ class Identity(Section):
         for prefix in ("registered", "tax", "stats"):
             city = getattr(self, f"{prefix}_city")
             district = getattr(self, f"{prefix}_district")
-            known = DISTRICTS_BY_CITY.get(city or "")
-            if district is not None and known is not None and district not in known:
+            if district is not None and not district_in_city(district, city):
                 raise ValueError(f"{prefix}_district “{district}”不是{city}的区")
         return self
 
@@ -317,12 +312,18 @@ class Profile(BaseModel):
 
     def set(self, path: str, value: object) -> list[str]:
         """Set (and validate) the answer at a dotted path; None makes it unknown.
+        Returns the paths of the answers that changed with it (see ``set_answer``)."""
+        return list(self.set_answer(path, value))
+
+    def set_answer(self, path: str, value: object) -> dict[str, str]:
+        """Set (and validate) the answer at a dotted path; None makes it unknown.
 
         The section is validated as a whole on a copy first, so a refused answer
         leaves the profile unchanged. Answers that follow from this one change
-        with it, and their paths are returned:
+        with it; they are returned as path → a Chinese note for the person (empty
+        when the change needs no word):
 
-        - a city clears a district that is not in it;
+        - a city clears a district that is not in it (“原来的“南山区”不属于广州市，请重新选择”);
         - the rent per m² per month and the leased area give the annual rent
           (price × area × 12); typing the annual rent itself drops the price.
         """
@@ -332,25 +333,23 @@ class Profile(BaseModel):
             raise AttributeError(path)
         data = {name: getattr(section, name) for name in type(section).model_fields}
         data[field] = value
-        changed: list[str] = []
+        changed: dict[str, str] = {}
         if section_name == "identity" and field.endswith("_city"):
             district = field.removesuffix("_city") + "_district"
-            allowed = DISTRICTS_BY_CITY.get(value or "")  # type: ignore[call-overload]
-            if data[district] is not None and allowed is not None and data[district] not in allowed:
+            old_district = data[district]
+            if old_district is not None and not district_in_city(old_district, value):
                 data[district] = None
-                changed.append(f"identity.{district}")
+                changed[f"identity.{district}"] = f"原来的“{old_district}”不属于{value}，请重新选择"
         if section_name == "space" and field in ("rent_yuan_per_m2_month", "leased_area_m2"):
             if data["rent_yuan_per_m2_month"] is not None:
-                from advisor.units import annual_rent_wan
-
                 area = data["leased_area_m2"]
                 price = Decimal(str(data["rent_yuan_per_m2_month"]))
-                data["annual_rent_wan"] = annual_rent_wan(price, int(area)) if area is not None else None  # type: ignore[call-overload]
+                data["annual_rent_wan"] = annual_rent_wan(price, int(area)) if area is not None else None
                 if data["annual_rent_wan"] != section.annual_rent_wan:
-                    changed.append("space.annual_rent_wan")
+                    changed["space.annual_rent_wan"] = ""
         elif section_name == "space" and field == "annual_rent_wan" and data["rent_yuan_per_m2_month"] is not None:
             data["rent_yuan_per_m2_month"] = None
-            changed.append("space.rent_yuan_per_m2_month")
+            changed["space.rent_yuan_per_m2_month"] = ""
         setattr(self, section_name, type(section).model_validate(data))
         return changed
 

@@ -7,13 +7,8 @@ file in the same folder, fsync, then rename, so a file is never half-written.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
-import errno
 import os
 import re
-import stat
-import tempfile
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -22,17 +17,33 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
+from advisor.error_text import file_problem_text, nearest, toml_message, validation_text, value_text, visible, wording
+from advisor.errors import FileProblem
+from advisor.errors import (
+    ProfileError as ProfileError,  # moved to advisor.errors; kept for cli, batch, screens and tests until merge
+)
+from advisor.files import (
+    atomic_write_text as atomic_write_text,  # moved to advisor.files; kept for exports until merge
+)
+from advisor.files import (
+    cut_to_bytes as cut_to_bytes,  # moved to advisor.files; kept for batch until merge
+)
+from advisor.files import (
+    decode_text,
+    read_text_bounded,
+)
+from advisor.files import (
+    os_error_text as os_error_text,  # moved to advisor.files; kept for batch and screens until merge
+)
+from advisor.files import (
+    temp_prefix as temp_prefix,  # moved to advisor.files; kept for batch until merge
+)
 from advisor.profile import SCHEMA_VERSION, Profile
-from advisor.terminal_text import is_clean, printable
 
 #: Profiles are a few KB; anything above this is not a profile and is not read whole.
 MAX_PROFILE_BYTES = 2 * 1024 * 1024
 #: A profile is a few hundred lines even with many projects; far more is not a profile.
 MAX_PROFILE_LINES = 20_000
-
-
-class ProfileError(Exception):
-    """A profile file that cannot be used; ``str()`` is a Chinese paragraph for the user."""
 
 
 # --- migration ----------------------------------------------------------------------------
@@ -68,7 +79,7 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
             "文件缺少 schema_version（画像格式版本号），无法确认是本软件导出的画像。请在文件开头加上 schema_version = 2。"
         )
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ProfileError(f"schema_version 应为整数 {SCHEMA_VERSION}，现为“{_value(version)}”。")
+        raise ProfileError(f"schema_version 应为整数 {SCHEMA_VERSION}，现为“{value_text(version)}”。")
     if version > SCHEMA_VERSION:
         raise ProfileError(
             f"该画像由更新版本的软件导出（schema_version = {version}），本版本最高支持 {SCHEMA_VERSION}，请升级软件后再打开。"
@@ -83,200 +94,32 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
 
 # --- reading ------------------------------------------------------------------------------
 
-_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
-#: tomllib's messages (Python 3.11–3.13) in plain Chinese; ``{0}`` is the key when the message names one.
-_DATE_REASON = "日期或时间无效（该日期不存在或格式不对，应写成 2025-01-31）"
-_TOML_REASONS = (
-    (re.compile(r"^Cannot overwrite a value"), "同一个键被重复定义"),
-    (re.compile(r"^Cannot declare (.+) twice"), "表 [{0}] 被重复声明"),
-    (re.compile(r"^Cannot mutate immutable namespace (.+)"), "不能再往已写完的表 {0} 中添加键"),
-    (re.compile(r"^Cannot redefine namespace (.+)"), "表 {0} 与前面的定义冲突"),
-    (re.compile(r"^Duplicate inline table key (.+)"), "行内表中的键 {0} 重复"),
-    (re.compile(r"^Invalid value"), "值的写法不正确（文字要加引号，数字和 true/false 不加）"),
-    (re.compile(r"^Invalid statement"), "这一行不是有效的语句（应为“键 = 值”或 [表名]）"),
-    (re.compile(r"^Expected '=' after a key"), "键后面缺少“=”"),
-    (re.compile(r"^Invalid initial character for a key part"), "键名含有不允许的字符"),
-    (re.compile(r"^Unterminated string"), "字符串缺少结束引号"),
-    (re.compile(r"^Invalid date or datetime"), _DATE_REASON),
-    (re.compile(r"^Expected newline or end of document"), "一行只能写一条语句"),
-    (re.compile(r"^Expected ']' at the end of a table declaration"), "表名缺少结束的“]”"),
-    (re.compile(r"^Expected ']]' at the end of an array declaration"), "表数组名缺少结束的“]]”"),
-    (re.compile(r"^Unclosed array"), "数组缺少结束的“]”"),
-    (re.compile(r"^Unclosed inline table"), "行内表缺少结束的“}”"),
-    (re.compile(r"^Escaped character is not a Unicode scalar value"), "转义字符不是有效的 Unicode 字符"),
-    (re.compile(r"^Invalid hex value"), "\\u 或 \\U 转义的十六进制值不正确"),
-    (re.compile(r"^Unescaped '\\\\' in a string"), "字符串中的反斜杠“\\”需要写成“\\\\”"),
-    (re.compile(r"^Illegal character '\\n'"), "字符串缺少结束引号（文字须在同一行内用引号括起）"),
-    (re.compile(r"^Illegal character"), "含有不允许出现的控制字符"),
-    (re.compile(r"^Found invalid character"), "含有不允许出现的字符"),
-    (re.compile(r"^Expected"), "缺少必要的符号"),
-)
+#: Problems found while decoding the bytes: the message names the file, not its folder.
+_CONTENT_PROBLEMS = ("empty", "utf16", "nul", "not_utf8")
 
 
-def _visible(text: object, limit: int = 40) -> str:
-    """Text from the file, safe to print in a message (``terminal_text.printable``), cut to
-    ``limit`` characters. An integer too long to write out is described, not converted."""
-    if isinstance(text, int) and not isinstance(text, bool) and text.bit_length() > 200:
-        return f"{'-' if text < 0 else ''}一个约 {int(text.bit_length() * 0.30103) + 1} 位的整数"
-    text = str(text)
-    cut = len(text) > limit
-    return printable(text[:limit]) + ("…" if cut else "")
-
-
-def os_error_text(exc: OSError) -> str:
-    """An operating-system error in Chinese (never the English ``strerror``)."""
-    reasons = {
-        errno.ENOENT: "找不到该文件或文件夹",
-        errno.EACCES: "没有访问权限",
-        errno.EPERM: "没有访问权限",
-        errno.ELOOP: "这是一个循环的符号链接",
-        errno.EISDIR: "这是一个文件夹",
-        errno.ENAMETOOLONG: "文件名或路径过长",
-        errno.ENOTDIR: "路径中有一段不是文件夹",
-        errno.EIO: "磁盘读写错误",
-        errno.EFBIG: "文件过大",
-        errno.ENOSPC: "磁盘空间不足",
-        errno.EDQUOT: "超出磁盘配额",
-        errno.EROFS: "磁盘是只读的",
-        errno.EEXIST: "文件已存在",
-        errno.EBUSY: "文件正被占用",
-        errno.EMFILE: "打开的文件过多",
-        errno.ENFILE: "打开的文件过多",
-        errno.EXDEV: "不能跨磁盘移动",
-        errno.ENOTEMPTY: "文件夹不是空的",
-        errno.EINVAL: "参数无效（文件名可能含有不允许的字符）",
-        errno.ENXIO: "设备不存在",
-        errno.ENODEV: "设备不存在",
-        errno.ETXTBSY: "文件正被占用",
-    }
-    return reasons.get(exc.errno or 0, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")
-
-
-def _toml_key(raw: str) -> str:
-    """tomllib names keys as a tuple repr, e.g. ``('identity', 'name')``."""
-    parts = re.findall(r"'([^']*)'|\"([^\"]*)\"", raw)
-    return _visible(".".join(a or b for a, b in parts) if parts else raw.strip("()"))
-
-
-def _toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
-    message = str(exc)
-    position = _TOML_POS.search(message)
-    line = int(position.group(1)) if position and position.group(1) else None
-    if line is not None:
-        where = f"第 {line} 行第 {position.group(2)} 列"  # type: ignore[union-attr]
-    elif position:
-        where = "文件末尾"
-    else:
-        where = "文件中"
-    bare = _TOML_POS.sub("", message).strip()
-    detail = "写法不符合 TOML 格式"
-    for pattern, zh in _TOML_REASONS:
-        found = pattern.search(bare)
-        if found:
-            detail = zh.format(*(_toml_key(g) for g in found.groups()))
-            break
-    shown = ""
-    if text is not None and line is not None:
-        lines = text.splitlines()
-        if 0 < line <= len(lines) and lines[line - 1].strip():
-            content = lines[line - 1].strip()
-            shown = f"；这一行是：{_visible(content)}"
-            if re.search(r"=\s*\d{4}-\d{1,2}-\d{1,2}", content) and bare.startswith(
-                ("Expected newline", "Invalid value")
-            ):
-                detail = _DATE_REASON  # 2025-13-01: tomllib does not see a date at all
-    return f"不是有效的 TOML 格式：{where}，{detail}{shown}。"
-
-
-def _os_error(path: Path, exc: OSError) -> str:
-    return f"无法读取 {_visible(path, 200)}：{os_error_text(exc)}。"
+def _file_message(path: Path, problem: FileProblem) -> str:
+    shown = visible(path.name if problem.kind in _CONTENT_PROBLEMS else path, 200)
+    advice = "请选择一个 .toml 文件。" if problem.kind == "directory" else ""
+    return f"{shown}：{file_problem_text(problem, '画像')}。{advice}"
 
 
 def read_profile_text(path: Path) -> str:
-    """Read a profile file as text, refusing what cannot be a profile.
-
-    The size is checked with ``stat`` before reading, and no more than the
-    limit is ever read, so a huge file or a device is refused at once.
-    """
+    """Read a profile file as text, refusing what cannot be a profile (``advisor.files``:
+    the size is checked before reading and no more than the limit is ever read)."""
     path = Path(path)
-    shown = _visible(path, 200)
     try:
-        if path.is_symlink():
-            path.resolve(strict=True)  # a loop raises here
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise ProfileError(f"{shown} 是一个文件夹，不是画像文件。请选择一个 .toml 文件。")
-        if not stat.S_ISREG(info.st_mode):
-            raise ProfileError(f"{shown} 不是普通文件（可能是设备或管道），无法作为画像读取。")
-        if info.st_size > MAX_PROFILE_BYTES:
-            raise ProfileError(
-                f"{shown} 文件过大（{info.st_size / 1024 / 1024:.1f} MB）。画像文件通常只有几 KB，上限为 2 MB，未读取。"
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PROFILE_BYTES + 1)
-    except RuntimeError:  # Path.resolve on a symlink loop (Python ≤ 3.12)
-        raise ProfileError(f"{shown} 是一个循环的符号链接，无法打开。") from None
-    except FileNotFoundError:
-        raise ProfileError(f"找不到文件：{shown}。请检查路径是否正确。") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ProfileError(f"{shown} 是一个循环的符号链接，无法打开。") from None
-        raise ProfileError(_os_error(path, exc)) from None
-    except ValueError:  # e.g. a NUL character in the path
-        raise ProfileError(f"文件路径“{shown}”含有不允许的字符。") from None
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise ProfileError(f"{shown} 文件过大（超过 2 MB），画像文件通常只有几 KB，未读取。")
-    try:
-        return decode_profile_bytes(raw)
-    except ProfileError as exc:
-        raise ProfileError(f"{_visible(path.name, 200)}：{exc}") from None
-
-
-def _looks_utf16(raw: bytes) -> bool:
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return True
-    head = raw[:200]
-    if len(head) < 4 or len(head) % 2:
-        head = head[: len(head) // 2 * 2]
-    if len(head) < 4:
-        return False
-    even, odd = head[0::2], head[1::2]
-    # ASCII text in UTF-16 has a zero byte in every other position
-    if even.count(0) < len(even) * 0.6 and odd.count(0) < len(odd) * 0.6:
-        return False
-    try:
-        text = raw.decode("utf-16-le" if odd.count(0) > even.count(0) else "utf-16-be")
-    except UnicodeDecodeError:
-        return False
-    return is_clean(text.replace("\x00", "\x01"), multiline=True)
+        return read_text_bounded(path, MAX_PROFILE_BYTES, allow_empty=False)
+    except FileProblem as problem:
+        raise ProfileError(_file_message(path, problem)) from None
 
 
 def decode_profile_bytes(raw: bytes) -> str:
-    if not raw.strip():
-        raise ProfileError("文件是空的，没有任何内容。请选择由本软件导出的画像文件。")
-    if _looks_utf16(raw):
-        raise ProfileError("文件是 UTF-16 编码（常见于 Windows 记事本“Unicode”格式），请另存为 UTF-8 编码后再打开。")
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        line = raw[:nul].count(b"\n") + 1
-        raise ProfileError(f"文件第 {line} 行含有 NUL 字节（\\x00），看起来是二进制文件，不是文本格式的画像。")
+    """A profile's bytes as text (UTF-8, with or without a byte-order mark); ProfileError otherwise."""
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        hint = "可能是其他编码或二进制文件"
-        try:
-            decoded = raw.decode("gbk")
-        except UnicodeDecodeError:
-            pass
-        else:
-            if re.search(r"[\u4e00-\u9fff]", decoded) and is_clean(decoded, multiline=True):
-                hint = "看起来是 GBK/GB2312 编码"
-        raise ProfileError(
-            f"文件不是 UTF-8 编码（第 {line} 行起无法解码，{hint}），请另存为 UTF-8 编码后再打开。"
-        ) from None
+        return decode_text(raw, allow_empty=False)
+    except FileProblem as problem:
+        raise ProfileError(f"{file_problem_text(problem, '画像')}。") from None
 
 
 def parse_profile(text: str) -> Profile:
@@ -294,7 +137,7 @@ def parse_profile(text: str) -> Profile:
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(_toml_message(exc, text)) from None
+        raise ProfileError(toml_message(exc, text)) from None
     except RecursionError:
         raise ProfileError("文件中的数组或表嵌套过深，不是有效的画像。") from None
     except ValueError:  # tomllib converts integers with int(): past 4,300 digits it refuses
@@ -384,14 +227,14 @@ def _years_as_ints(data: dict[str, Any], text: str | None = None) -> dict[str, A
             if not _YEAR_KEY.fullmatch(bare):
                 if any(ch.isdigit() or ch.isnumeric() for ch in bare) and not bare.isascii():
                     problems.append(
-                        (key, f"中的年份“{_visible(key)}”含有全角、上标或其他非半角数字，应写成四位半角数字，如 2024")
+                        (key, f"中的年份“{visible(key)}”含有全角、上标或其他非半角数字，应写成四位半角数字，如 2024")
                     )
                 else:
-                    problems.append((key, f"中的年份“{_visible(key)}”应为四位数年份，如 2024"))
+                    problems.append((key, f"中的年份“{visible(key)}”应为四位数年份，如 2024"))
                 continue
             year = int(bare)
             if year in converted:
-                problems.append((key, f"中的年份“{_visible(key)}”与前面的年份 {year} 重复（同一年只能填写一次）"))
+                problems.append((key, f"中的年份“{visible(key)}”与前面的年份 {year} 重复（同一年只能填写一次）"))
                 continue
             converted[year] = value
         if problems:
@@ -409,7 +252,7 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
     try:
         return parse_profile(text)
     except ProfileError as exc:
-        raise ProfileError(f"{_visible(path.name, 200)}：{exc}") from None
+        raise ProfileError(f"{visible(path.name, 200)}：{exc}") from None
 
 
 # --- validation messages ------------------------------------------------------------------
@@ -448,7 +291,7 @@ def _location(loc: Loc, data: Any = None) -> str:
         ):  # no data: years are keys
             parts.append(f"[第{step + 1}项]")
         else:
-            parts.append(("." if parts else "") + _visible(step, 60))
+            parts.append(("." if parts else "") + visible(step, 60))
         try:
             node = node[step]
         except (KeyError, IndexError, TypeError):
@@ -500,67 +343,26 @@ def _line_of(text: str | _LineIndex | None, loc: Loc) -> int | None:
     return fallback
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return "表" if isinstance(value, dict) else "列表"
-    return _visible(value)
-
-
-def _choices(expected: str) -> str:
-    values = re.findall(r"'([^']*)'", expected)
-    return "、".join(values) if values else expected
-
-
 def _problem(error: Any, data: Any) -> tuple[Loc, str]:
+    """Where one pydantic error is and what it says, to follow the key's name (``error_text``)."""
     loc, about_key = _clean_loc(tuple(error["loc"]), data)
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    given = _value(error.get("input"))
+    given = value_text(error.get("input"))
     if isinstance(error.get("input"), bool) and not kind.startswith("bool") and kind != "extra_forbidden":
-        return loc, f"应为数字或文字，现为 true/false（“{given}”）"
+        return loc, "".join(wording("bool_for_other", given=given))
     if about_key:
         reason = ctx.get("error")
         return loc, (f"中的年份有误：{reason}" if reason else f"中的年份“{given}”应为四位数年份，如 2024")
     if kind == "extra_forbidden":
         hint = _nearest_key(loc)
-        return loc, "不是画像中的键" + (f"，是否想写“{hint}”？" if hint else "。请删除这一项或检查拼写")
-    if kind == "literal_error":
-        return loc, f"的值“{given}”不在可选范围内（可选：{_choices(str(ctx.get('expected', '')))}）"
+        return loc, "".join(wording("unknown_key_hint" if hint else "unknown_key", hint=hint, noun="画像"))
     if kind in ("value_error", "assertion_error"):
         reason = str(ctx.get("error", error["msg"]))
         first = reason.split(" ", 1)
         if len(first) == 2 and _is_field(loc, first[0]):  # a check across fields names the one at fault
             return (*loc, first[0]), f"：{first[1]}"
-        return loc, f"：{reason}"
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return loc, f"应为整数，现为“{given}”"
-    if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type", "is_instance_of"):
-        return loc, f"应为数字（金额以万元为单位，不加引号），现为“{given}”"
-    if kind in ("finite_number",):
-        return loc, f"应为有限的数字，现为“{given}”"
-    if kind in ("decimal_max_digits", "decimal_max_places", "decimal_whole_digits"):
-        return loc, f"数字位数过多，现为“{given}”"
-    if kind in ("bool_parsing", "bool_type"):
-        return loc, f"应为 true 或 false，现为“{given}”"
-    if kind in ("string_type",):
-        return loc, f"应为文字（加引号），现为“{given}”"
-    if kind in ("string_too_long",):
-        return loc, f"过长（上限 {ctx.get('max_length')} 字）"
-    if kind in ("greater_than_equal", "greater_than"):
-        return loc, f"不能小于 {ctx.get('ge', ctx.get('gt'))}，现为 {given}"
-    if kind in ("less_than_equal", "less_than"):
-        return loc, f"过大（上限 {ctx.get('le', ctx.get('lt'))}），现为 {given}"
-    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "set_type", "tuple_type"):
-        return loc, f"的结构不对：应为{'列表（用 [ ] 括起）' if kind == 'list_type' else '表'}，现为“{given}”"
-    if kind.startswith(("datetime", "date")):
-        return loc, f"不是有效的日期时间，现为“{given}”（应写成 2025-01-31T10:00:00，不加引号）"
-    if kind == "missing":
-        return loc, "缺少必填的内容"
-    if kind == "recursion_loop":
-        return loc, "嵌套过深"
-    return loc, f"的值“{given}”不符合要求"
+    return loc, "".join(validation_text(error))
 
 
 def _is_field(loc: Loc, name: str) -> bool:
@@ -597,8 +399,6 @@ def _join_problems(messages: list[str], total: int | None = None) -> str:
 
 
 def _nearest_key(loc: Loc) -> str | None:
-    from advisor.catalogue import nearest
-
     model: Any = Profile
     for step in loc[:-1]:
         if isinstance(step, int):
@@ -648,12 +448,12 @@ def _coercions(data: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:
         return [p for k, v in value.items() if k in data for p in _coercions(data[k], v, (*loc, k))]
     if isinstance(value, bool):
         if not isinstance(data, bool):
-            return [(loc, f"应为 true 或 false，现为“{_value(data)}”")]
+            return [(loc, "".join(wording("wrong_bool", given=value_text(data))))]
     elif isinstance(value, (int, Decimal)):
         if isinstance(data, bool):
-            return [(loc, f"应为数字，现为“{_value(data)}”")]
+            return [(loc, "".join(wording("bool_for_number", given=value_text(data))))]
         if isinstance(data, str):
-            return [(loc, f"应为数字（不加引号），现为文字“{_value(data)}”")]
+            return [(loc, "".join(wording("quoted_number", given=value_text(data))))]
     return []
 
 
@@ -676,51 +476,6 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
 def dump_profile(profile: Profile) -> str:
     header = "# 政策顾问 企业画像。未出现的问题表示“未知”。金额单位：万元；面积单位：平方米。\n"
     return header + tomli_w.dumps(profile_to_data(profile))
-
-
-#: Most file systems allow 255 bytes in one file name.
-NAME_MAX_BYTES = 255
-#: What ``tempfile.mkstemp`` adds to the prefix: 8 random characters and ".tmp".
-_TEMP_TAIL_BYTES = 8 + len(".tmp")
-
-
-def cut_to_bytes(text: str, limit: int) -> str:
-    """``text`` cut at a character boundary so its UTF-8 form has at most ``limit`` bytes."""
-    encoded = text.encode("utf-8", "surrogatepass")
-    if len(encoded) <= limit:
-        return text
-    return encoded[: max(limit, 0)].decode("utf-8", "ignore")
-
-
-def temp_prefix(name: str) -> str:
-    """``.NAME.`` for a temporary file beside ``name``, shortened so the whole temporary
-    name still fits in 255 bytes (a 255-byte target name would otherwise fail to save)."""
-    return "." + cut_to_bytes(name, NAME_MAX_BYTES - _TEMP_TAIL_BYTES - 2) + "."
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a mix."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
 
 
 def save_profile(profile: Profile, path: str | os.PathLike[str]) -> None:

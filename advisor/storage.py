@@ -29,25 +29,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.profile import Profile
-from advisor.profile_io import (
-    NAME_MAX_BYTES,
-    ProfileError,
-    atomic_write_text,
-    cut_to_bytes,
-    dump_profile,
-    load_profile,
-    os_error_text,
-    temp_prefix,
+from advisor.errors import FileProblem, NoDataFolder, ProfileError
+from advisor.errors import (
+    OpenElsewhere as OpenElsewhere,  # moved to advisor.errors; screens use storage.OpenElsewhere until merge
 )
+from advisor.files import NAME_MAX_BYTES, atomic_write_text, cut_to_bytes, os_error_text, read_text_bounded, temp_prefix
+from advisor.profile import Profile
+from advisor.profile_io import dump_profile, load_profile
 from advisor.terminal_text import is_clean, printable
 
 APP_DIR_NAME = "policy-advisor"
 MAX_RECENT = 10
-
-
-class NoDataFolder(OSError):
-    """There is no per-user data folder (no home folder); ``str()`` says so in Chinese."""
+#: The small JSON files beside the autosaves (record, lock, recent list) are a few hundred
+#: bytes; a larger one is damaged or not ours, and is treated as absent, never read whole.
+MAX_RECORD_BYTES = 64 * 1024
 
 
 def home() -> Path | None:
@@ -168,8 +163,8 @@ class AutosaveRecord:
 def autosave_record(consultation_id: str) -> AutosaveRecord:
     """The consultation's source file and last section (empty if unknown or unreadable)."""
     try:
-        data = json.loads(_record_path(consultation_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text_bounded(_record_path(consultation_id), MAX_RECORD_BYTES))
+    except (OSError, ValueError, FileProblem):
         return AutosaveRecord(None, None)
     if not isinstance(data, dict):
         return AutosaveRecord(None, None)
@@ -192,15 +187,6 @@ def autosave_for(profile_file: Path) -> str | None:
 
 
 # --- who has a consultation open -----------------------------------------------------------
-
-
-class OpenElsewhere(Exception):
-    """The consultation is open in another running instance of the app."""
-
-    def __init__(self, pid: int, host: str) -> None:
-        super().__init__(f"consultation open in process {pid} on {host}")
-        self.pid = pid
-        self.host = host
 
 
 def _lock_path(consultation_id: str) -> Path:
@@ -230,11 +216,15 @@ def lock_holder(consultation_id: str) -> tuple[int, str] | None:
     except NoDataFolder:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = read_text_bounded(path, MAX_RECORD_BYTES)
+    except FileProblem as problem:
+        if problem.kind == "missing":
+            return None
+        text = ""  # unreadable or oversized: judged like a half-written lock
+    try:
+        data = json.loads(text)
         pid, host = int(data["pid"]), str(data["host"])
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         # half-written: by a process starting right now (respected a few seconds) or by a killed one
         try:
             young = time.time() - path.stat().st_mtime < 5
@@ -414,8 +404,8 @@ def _recent_file() -> Path:
 def recent_profiles() -> list[Path]:
     """Recently opened or saved profile files that still exist, newest first."""
     try:
-        entries = json.loads(_recent_file().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entries = json.loads(read_text_bounded(_recent_file(), MAX_RECORD_BYTES))
+    except (OSError, ValueError, FileProblem):
         return []
     if not isinstance(entries, list):
         return []

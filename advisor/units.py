@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-from advisor.money import MAX_WAN, YUAN_PER_WAN, format_wan, yuan_to_wan
+from advisor.money import YUAN_PER_WAN, check_wan, format_wan, yuan_to_wan
 
 #: A 万元 answer typed without a unit at or above this (10亿元) is asked about first:
 #: such figures are far more often yuan typed into a 万元 field than real amounts.
@@ -70,13 +70,7 @@ def parse_money(text: str) -> Money:
         raise ValueError(f"“{text.strip()}”不是金额，请输入数字，可带单位：60万、600000元、1.3亿") from None
     if not number.is_finite():
         raise ValueError(f"“{text.strip()}”不是金额，请输入数字，可带单位：60万、600000元、1.3亿")
-    if number < 0:
-        raise ValueError("金额不能为负数")
-    wan = number * factor
-    if wan > MAX_WAN:
-        raise ValueError("金额超过 1 万亿元，请检查单位")
-    if wan != wan.quantize(Decimal("0.0001"), rounding=ROUND_DOWN):
-        raise ValueError("金额最多精确到元（万元后四位小数）")
+    wan = check_wan(number * factor)
     return Money(wan.normalize() if wan != wan.to_integral_value() else wan.quantize(Decimal(1)), unit_given)
 
 
@@ -171,5 +165,5 @@ def region_from_credit_code(code: str | None) -> RegionSuggestion | None:
     if authority in DISTRICT_CODES:
         city, district = DISTRICT_CODES[authority]
         return RegionSuggestion(authority, city, district)
-    city = CITY_PREFIXES.get(authority[:4])
-    return RegionSuggestion(authority, city, None) if city else None
+    city_only = CITY_PREFIXES.get(authority[:4])
+    return RegionSuggestion(authority, city_only, None) if city_only else None

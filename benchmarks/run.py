@@ -16,8 +16,9 @@ in this run next to its baseline, interleaved, so the ratios hold on the machine
   what the questionnaire's live panel does per answer (match + relevant questions);
 * scale: synthetic catalogues of 100 / 1,000 / 10,000 measures, batches of 100 / 1,000 /
   10,000 profiles;
-* batch: ``advisor batch`` vs the floor of reading the same CSV and writing one row per
-  company.
+* batch: ``advisor batch`` (default: one row per company; and ``--format long``) vs the
+  floor of reading the same CSV and writing one row per company. Peak memory as the input
+  grows: ``benchmarks/batch_memory.py``.
 
 Subprocesses run with bytecode caching on (as an installed package does), whatever
 ``PYTHONDONTWRITEBYTECODE`` says in the calling shell.
@@ -313,14 +314,25 @@ def batch_runs(sizes: list[int], throughput: int, jobs: int, repeat: int) -> Non
                 )
                 continue
             t = interleaved(
-                {"floor": [PY, str(floor), str(source), str(Path(tmp) / "floor-out.csv")], "batch": argv}, repeat, env
+                {
+                    "floor": [PY, str(floor), str(source), str(Path(tmp) / "floor-out.csv")],
+                    "batch": argv,
+                    "long": [*argv, "--format", "long"],
+                },
+                repeat,
+                env,
             )
             base = add(f"batch floor: read the CSV, write one row per company ({size:,})", t["floor"])
             med = add(
-                f"advisor batch, {size:,} profiles, {jobs or os.cpu_count()} processes (wall)",
+                f"advisor batch, {size:,} profiles, {jobs or os.cpu_count()} processes (wall, default: one row per company)",
                 t["batch"],
                 ratio(t["batch"], base),
                 "≤ 4×",
+            )
+            add(
+                f"advisor batch --format long (company × measure rows), {size:,} profiles",
+                t["long"],
+                ratio(t["long"], base),
             )
             rate = size / med
             note(

@@ -168,12 +168,107 @@ def random_profile(rng: random.Random, answered: float = 0.7) -> dict[str, Any]:
                 event["cost_wan"] = _wan(rng, 1000)
             events.append(event)
         put("events", "held", events)
+    # the remaining answers, drawn last so the draws above stay as they were
+    if ask():
+        put("identity", "legal_form", rng.choice(["company", "private_non_enterprise", "social_group", "other"]))
+    for section, key in (
+        ("qualifications", "ic_list"),
+        ("compute", "platform_built"),
+        ("finance", "vc_invested"),
+    ):
+        if ask():
+            put(section, key, rng.random() < 0.5)
+    if ask():
+        put("tax", "income_tax_rate", rng.choice(["rate_25", "rate_15", "rate_10", "rate_5", "rate_0"]))
+    if ask():
+        put("space", "rent_yuan_per_m2_month", Decimal(rng.randint(0, 30_000)) / 100)
+    for section, key in (("space", "moved_in_year"), ("listing", "latest_stage_year")):
+        if ask():
+            put(section, key, rng.randint(2018, 2026))
     return data
 
 
 def random_profiles(n: int, seed: int = 1, answered: float = 0.7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     return [random_profile(rng, answered) for _ in range(n)]
+
+
+def thresholds(catalogue: Any) -> list[tuple[str, Decimal]]:
+    """Every (profile key, value) the rules compare a number with: condition thresholds
+    (``ge``/``gt``/``le``/``lt``) and amount tiers and steps, for profiles exactly at the edges."""
+    found: set[tuple[str, Decimal]] = set()
+
+    def walk(condition: Any) -> None:
+        for child in [*condition.any, *condition.all]:
+            walk(child)
+        if (
+            condition.op in ("ge", "gt", "le", "lt")
+            and condition.fact
+            and not isinstance(condition.value, (bool, list))
+            and condition.value is not None
+        ):
+            found.add((condition.fact, Decimal(condition.value)))
+        if condition.op == "within_years" and condition.fact:
+            found.add((condition.fact, Decimal(2026 - int(condition.value))))
+
+    for common in catalogue.common.values():
+        for condition in common.conditions:
+            walk(condition)
+    for measure in catalogue.measures:
+        for condition in measure.conditions:
+            walk(condition)
+        amount = measure.amount
+        for tier in getattr(amount, "tiers", None) or []:
+            found.add((amount.fact, Decimal(tier.threshold_wan)))
+        if getattr(amount, "kind", "") == "base_plus_step":
+            found.add((amount.fact, Decimal(amount.threshold_wan)))
+            found.add((amount.fact, Decimal(amount.threshold_wan) + Decimal(amount.step_wan)))
+    return sorted(found)
+
+
+def _derived_edge(rng: random.Random, data: dict[str, Any], path: str, value: Decimal) -> None:
+    """Revenue answers whose derived fact (latest revenue, growth in %) is exactly ``value``,
+    or a hair either side of it."""
+    scale = data.setdefault("scale", {})
+    first = rng.randint(2021, 2024)
+    if path == "derived.latest_revenue_wan":
+        latest = value + rng.choice((Decimal("-0.0001"), Decimal(0), Decimal("0.0001")))
+        scale["revenue_wan"] = {str(first): _wan(rng, 200_000), str(first + 1): max(latest, Decimal(0))}
+        return
+    previous = Decimal(rng.randint(1, 5000) * 100)
+    current = previous * (100 + value) / 100 + rng.choice((Decimal("-0.0001"), Decimal(0), Decimal("0.0001")))
+    scale["revenue_wan"] = {str(first): previous, str(first + 1): max(current, Decimal(0))}
+    if path == "derived.survey_next_year_growth_pct":
+        scale["survey_first_year"] = first
+
+
+def edge_profiles(n: int, seed: int, edges: list[tuple[str, Decimal]], answered: float = 0.7) -> list[dict[str, Any]]:
+    """Random profiles with one to three answers set exactly at a threshold of the rules,
+    or one yuan (0.0001 万元) or one unit either side of it."""
+    rng = random.Random(seed)
+    from advisor.profile import Profile
+
+    kinds: dict[str, Any] = {}
+    for section, info in Profile.model_fields.items():
+        for name, field in getattr(info.annotation, "model_fields", {}).items():
+            kinds[f"{section}.{name}"] = str(field.annotation)
+    out = []
+    for _ in range(n):
+        data = random_profile(rng, answered)
+        for _ in range(rng.randint(1, 3)):
+            path, value = rng.choice(edges)
+            if path.startswith("derived."):
+                _derived_edge(rng, data, path, value)
+                continue
+            section, key = path.split(".", 1)
+            is_int = "int" in kinds.get(path, "") and "Decimal" not in kinds.get(path, "")
+            step = Decimal(1) if is_int else Decimal("0.0001")
+            value = value + rng.choice((-step, Decimal(0), Decimal(0), step))
+            if value < 0:
+                value = Decimal(0)
+            data.setdefault(section, {})[key] = int(value) if is_int else value
+        out.append(data)
+    return out
 
 
 # --- CSV ----------------------------------------------------------------------------------

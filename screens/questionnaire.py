@@ -220,14 +220,13 @@ class QuestionnaireScreen(Screen[None]):
         """Set an answer; answers that follow from it (a district not in a new city,
         an annual rent from its unit price) are shown changed too."""
         profile = self.app.profile
-        district = profile.get(path.removesuffix("_city") + "_district") if path.endswith("_city") else None
-        for changed in profile.set(path, value):
+        for changed, note in profile.set_answer(path, value).items():
             field = self.fields.get(changed)
             if field is None:
                 continue
             field.show_value(profile.get(changed))
-            if changed.endswith("_district"):
-                field.show_error(f"原来的“{district}”不属于{value}，请重新选择")
+            if note:
+                field.show_error(note)
         if path == "identity.credit_code" and value:
             self._offer_region(value)
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.batch import RESULT_COLUMNS, cmd_batch, run_batch, summary_path, template_columns
+from advisor.batch import RESULT_COLUMNS, run_batch, summary_path, template_columns
+from advisor.cli_batch import cmd_batch
 from advisor.facts import profile_facts
 from advisor.json_contract import assessment_json
 from advisor.profile_io import load_profile, profile_from_data
@@ -77,7 +78,7 @@ def _check(rows: list[dict[str, str]], key: str, expected: dict[str, dict[str, d
 
 def test_folder_of_example_profiles_matches_engine(tmp_path, engine):
     out = tmp_path / "results.csv"
-    result = run_batch(ROOT / "examples", out, AS_OF, jobs=1)
+    result = run_batch(ROOT / "examples", out, AS_OF, jobs=1, fmt="long")
     files = sorted((ROOT / "examples").glob("*.toml"))
     assert result["assessed"] == len(files) and not result["errors"]
     expected = {p.name: _expected(engine, load_profile(p)) for p in files}
@@ -92,7 +93,7 @@ def test_csv_of_random_profiles_matches_engine(tmp_path, engine, answered):
     data = random_profiles(120, seed=int(answered * 100), answered=answered)
     source = write_csv(tmp_path / "companies.csv", data)
     out = tmp_path / "results.csv"
-    result = run_batch(source, out, AS_OF, jobs=1)
+    result = run_batch(source, out, AS_OF, jobs=1, fmt="long")
     assert not result["errors"] and result["assessed"] == len(data)
     expected = {str(i + 2): _expected(engine, profile_from_data(csv_equivalent(d))) for i, d in enumerate(data)}
     _check(_rows(out), "row", expected)
@@ -110,11 +111,15 @@ def test_csv_of_random_profiles_matches_engine(tmp_path, engine, answered):
         assert int(summary[measure.id]["eligible_max_yuan"]) == high
 
 
-def test_parallel_run_gives_the_same_file(tmp_path):
+@pytest.mark.parametrize("fmt", ["wide", "long"])
+def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
+    from advisor.batch import runner
+
     source = write_csv(tmp_path / "many.csv", random_profiles(400, seed=11))
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
-    run_batch(source, one, AS_OF, jobs=1)
-    run_batch(source, two, AS_OF, jobs=2)
+    run_batch(source, one, AS_OF, jobs=1, fmt=fmt)
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 60)  # several chunks: the worker processes really run
+    run_batch(source, two, AS_OF, jobs=2, fmt=fmt)
     assert one.read_bytes() == two.read_bytes()
     assert summary_path(one).read_bytes() == summary_path(two).read_bytes()
 
@@ -258,3 +263,166 @@ def test_match_and_rules_check_read_the_same_files(tmp_path):
         with pytest.raises(RuleSetError) as caught:
             load(rules)
         assert any("引文" in p for p in caught.value.problems)
+
+
+# --- output formats -------------------------------------------------------------------------
+
+
+def _wide_expected(engine, profile) -> dict[str, str]:
+    """The wide row of a company, from the engine's JSON contract (results and totals)."""
+    from advisor.money import yuan_to_wan
+
+    def wan(v):
+        return "" if v is None else format(yuan_to_wan(v), "f")
+
+    labels = {"eligible": "符合", "possible": "可能符合", "ineligible": "不符合"}
+    document = assessment_json(engine.match(profile, AS_OF), engine)
+    totals = document["totals"]
+    out = {
+        "eligible": str(totals["eligible"]["count"]),
+        "possible": str(totals["possible"]["count"]),
+        "eligible_min_wan": wan(totals["eligible"]["min_yuan"]),
+        "eligible_max_wan": wan(totals["eligible"]["max_yuan"]),
+        "possible_min_wan": wan(totals["possible"]["min_yuan"]),
+        "possible_max_wan": wan(totals["possible"]["max_yuan"]),
+    }
+    for r in document["results"]:
+        a = r["amount"]
+        out[f"{r['measure_id']}.status"] = labels[r["status"]]
+        out[f"{r['measure_id']}.min_wan"] = wan(a["total_min_yuan"])
+        out[f"{r['measure_id']}.max_wan"] = wan(a["total_max_yuan"])
+        out[f"{r['measure_id']}.counted"] = "true" if r["counted_in_total"] else "false"
+    return out
+
+
+def test_wide_is_the_default_one_row_per_company_with_the_engine_figures(tmp_path, engine):
+    from advisor.batch import wide_columns
+
+    data = random_profiles(150, seed=77)
+    source = write_csv(tmp_path / "companies.csv", data)
+    out = tmp_path / "results.csv"
+    result = run_batch(source, out, AS_OF, jobs=1)
+    assert result["format"] == "wide" and result["assessed"] == len(data)
+    assert out.read_bytes().startswith("\ufeffrow,company,credit_code,".encode())
+    rows = _rows(out)
+    assert list(rows[0]) == wide_columns(engine.catalogue.measures)
+    assert len(rows) == len(data)
+    for i, row in enumerate(rows):
+        assert row["row"] == str(i + 2)
+        want = _wide_expected(engine, profile_from_data(csv_equivalent(data[i])))
+        assert {k: row[k] for k in want} == want, i
+
+
+def test_folder_wide_rows_name_their_files(tmp_path, engine):
+    out = tmp_path / "results.csv"
+    result = run_batch(ROOT / "examples", out, AS_OF, jobs=1)
+    files = {p.name: p for p in (ROOT / "examples").glob("*.toml")}
+    rows = _rows(out)
+    assert result["assessed"] == len(files) == len(rows)
+    for row in rows:
+        want = _wide_expected(engine, load_profile(files[row["row"]]))
+        assert {k: row[k] for k in want} == want
+
+
+def test_long_and_wide_agree_and_the_cli_chooses(tmp_path, capsys):
+    source = write_csv(tmp_path / "c.csv", random_profiles(40, seed=78))
+    wide, long = tmp_path / "w.csv", tmp_path / "l.csv"
+    assert cmd_batch(Namespace(input=source, out=wide, template=False, as_of=AS_OF, jobs=1, format=None)) == 0
+    assert cmd_batch(Namespace(input=source, out=long, template=False, as_of=AS_OF, jobs=1, format="long")) == 0
+    long_rows = _rows(long)
+    wide_rows = {r["row"]: r for r in _rows(wide)}
+    assert len(long_rows) == len(wide_rows) * len({r["measure_id"] for r in long_rows})
+    for r in long_rows:
+        w = wide_rows[r["row"]]
+        assert w[f"{r['measure_id']}.status"] == r["status_label"]
+        assert w[f"{r['measure_id']}.max_wan"] == r["total_max_wan"]
+        assert w[f"{r['measure_id']}.counted"] == r["counted_in_total"]
+    assert summary_path(wide).read_bytes() == summary_path(long).read_bytes()
+
+
+def test_parquet_out_and_in(tmp_path, engine):
+    pq = pytest.importorskip("pyarrow.parquet")
+    data = random_profiles(120, seed=79)
+    source = write_csv(tmp_path / "c.csv", data)
+    out = tmp_path / "r.parquet"
+    result = run_batch(source, out, AS_OF, jobs=1, fmt="parquet")
+    assert result["assessed"] == len(data)
+    table = pq.read_table(out).to_pylist()
+    assert len(table) == len(data)
+    first = profile_from_data(csv_equivalent(data[0]))
+    by_id = {r["measure_id"]: r for r in assessment_json(engine.match(first, AS_OF), engine)["results"]}
+    for measure_id, r in by_id.items():
+        assert table[0][f"{measure_id}.status"] == r["status"]
+        assert table[0][f"{measure_id}.max_yuan"] == r["amount"]["total_max_yuan"]
+        assert table[0][f"{measure_id}.counted"] is r["counted_in_total"]
+    assert summary_path(out).suffix == ".csv" and summary_path(out).exists()
+    # Parquet in: the same companies as a Parquet table give the same results
+    import csv as _csv
+
+    import pyarrow as pa
+
+    with source.open(encoding="utf-8", newline="") as handle:
+        records = list(_csv.reader(handle))
+    header, body = records[0], records[1:]
+    columns = {name: [row[i] or None for row in body] for i, name in enumerate(header)}
+    pq.write_table(pa.table(columns), tmp_path / "c.parquet")
+    again = tmp_path / "again.csv"
+    from_csv = tmp_path / "from-csv.csv"
+    run_batch(tmp_path / "c.parquet", again, AS_OF, jobs=1)
+    run_batch(source, from_csv, AS_OF, jobs=1)
+    strip_row = [{k: v for k, v in r.items() if k != "row"} for r in _rows(again)]
+    assert strip_row == [{k: v for k, v in r.items() if k != "row"} for r in _rows(from_csv)]
+
+
+def test_parquet_without_pyarrow_is_a_chinese_message(tmp_path, monkeypatch, capsys):
+    real_import = __import__
+
+    def no_pyarrow(name, *args, **kwargs):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("no pyarrow")
+        return real_import(name, *args, **kwargs)
+
+    source = write_csv(tmp_path / "c.csv", random_profiles(5, seed=80))
+    monkeypatch.setattr("builtins.__import__", no_pyarrow)
+    code = cmd_batch(Namespace(input=source, out=None, template=False, as_of=AS_OF, jobs=1, format="parquet"))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "pyarrow" in err and "policy-advisor[parquet]" in err
+    assert not list(tmp_path.glob("*.parquet"))
+
+
+def test_a_folder_is_listed_as_the_run_goes(tmp_path, monkeypatch):
+    """Bounded memory for a folder too: its files are never gathered into one list first
+    (no glob/listdir/sorted over the folder), and each chunk is assessed as it is listed."""
+    from advisor.batch import runner
+
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    example = sorted((ROOT / "examples").glob("*.toml"))[0].read_bytes()
+    for i in range(450):
+        (folder / f"c{i:04d}.toml").write_bytes(example)
+
+    real_glob, real_iterdir = Path.glob, Path.iterdir
+
+    def guard(real):
+        def listing(self, *args, **kwargs):
+            assert self != folder, "the folder was listed whole"
+            return real(self, *args, **kwargs)
+
+        return listing
+
+    monkeypatch.setattr(Path, "glob", guard(real_glob))
+    monkeypatch.setattr(Path, "iterdir", guard(real_iterdir))
+    monkeypatch.setattr(runner, "_FOLDER_CHUNK", 100)
+    chunks = []
+    real = runner._toml_chunk
+
+    def counting(paths):
+        chunks.append(len(paths))
+        return real(paths)
+
+    monkeypatch.setattr(runner, "_toml_chunk", counting)
+    result = run_batch(folder, tmp_path / "out.csv", AS_OF, jobs=1)
+    assert result["assessed"] == 450
+    assert chunks == [100, 100, 100, 100, 50]
+    assert sorted(r["row"] for r in _rows(tmp_path / "out.csv")) == [f"c{i:04d}.toml" for i in range(450)]

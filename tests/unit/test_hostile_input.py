@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from advisor import storage
-from advisor.batch import cmd_batch, errors_path, run_batch, summary_path
+from advisor.batch import errors_path, run_batch, summary_path
+from advisor.cli_batch import cmd_batch
 from advisor.profile import Profile
 from advisor.profile_io import ProfileError, load_profile, os_error_text, parse_profile, save_profile
 from advisor.terminal_text import is_clean
@@ -267,12 +268,12 @@ def test_a_failing_rename_keeps_the_previous_results(batch_input, monkeypatch, c
 
 def test_a_failing_write_keeps_the_previous_results(batch_input, monkeypatch, capsys) -> None:
     source, out, previous = batch_input
-    from advisor import batch
+    from advisor.batch import runner
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(batch, "_write_rows", full_disk)
+    monkeypatch.setattr(runner, "write_rows", full_disk)
     status = cmd_batch(Namespace(template=False, input=source, out=out, as_of=None, jobs=1))
     assert status != 0
     assert "磁盘空间不足" in capsys.readouterr().err
@@ -281,9 +282,9 @@ def test_a_failing_write_keeps_the_previous_results(batch_input, monkeypatch, ca
 
 def test_ctrl_c_keeps_the_previous_results(batch_input, monkeypatch, capsys) -> None:
     source, out, previous = batch_input
-    from advisor import batch
+    from advisor.batch import runner
 
-    real = batch._csv_chunk
+    real = runner._csv_chunk
     seen = []
 
     def interrupted(job):
@@ -292,8 +293,8 @@ def test_ctrl_c_keeps_the_previous_results(batch_input, monkeypatch, capsys) -> 
             return real(job)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch, "_CHUNK_LINES", 10)
-    monkeypatch.setattr(batch, "_csv_chunk", interrupted)
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 10)
+    monkeypatch.setattr(runner, "_csv_chunk", interrupted)
     status = cmd_batch(Namespace(template=False, input=source, out=out, as_of=None, jobs=1))
     assert status == 130
     assert "中断" in capsys.readouterr().err
@@ -509,9 +510,9 @@ def test_a_name_cannot_give_the_markdown_report_structure() -> None:
 
 
 def test_an_overlong_line_is_one_row_error(tmp_path: Path, monkeypatch) -> None:
-    from advisor import batch
+    from advisor.batch import runner
 
-    monkeypatch.setattr(batch, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(runner, "MAX_LINE_BYTES", 1000)
     source = tmp_path / "in.csv"
     source.write_text(
         "identity.name,applicant.kind\n甲,enterprise\n" + "x" * 5000 + "\n乙,enterprise\n", encoding="utf-8"

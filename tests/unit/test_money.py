@@ -4,30 +4,28 @@ from decimal import Decimal as D
 
 import pytest
 
-from advisor.money import format_wan, format_wan_range, parse_wan, wan_to_yuan, yuan_to_wan
+from advisor.money import check_wan, format_wan, format_wan_range, wan_to_yuan, yuan_to_wan
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [("1500", D(1500)), ("1,500", D(1500)), ("12.5万元", D("12.5")), ("１２", D(12)), ("0.0001", D("0.0001"))],
-)
-def test_parse_wan(text: str, expected: D) -> None:
-    assert parse_wan(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
+    ("wan", "message"),
     [
-        ("-1", "不能为负数"),
-        ("abc", "不是金额"),
-        ("0.00001", "精确到元"),
-        ("1e20", "超过 1 万亿元"),
-        ("nan", "不是金额"),
+        (D(-1), "不能为负数"),
+        (D("0.00001"), "精确到元"),
+        (D("1e20"), "超过 1 万亿元"),
+        (D("100000000.0001"), "超过 1 万亿元"),
+        (D("nan"), "有限数字"),
+        (D("-inf"), "有限数字"),
     ],
 )
-def test_parse_wan_refuses_with_chinese_message(text: str, message: str) -> None:
+def test_check_wan_refuses_with_chinese_message(wan: D, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        parse_wan(text)
+        check_wan(wan)
+
+
+@pytest.mark.parametrize("wan", [D(0), D("0.0001"), D("12.34560"), D(100_000_000), D("1E+2")])
+def test_check_wan_accepts_whole_yuan_up_to_one_trillion(wan: D) -> None:
+    assert check_wan(wan) == wan
 
 
 def test_round_trip_yuan_and_wan() -> None:

@@ -50,6 +50,41 @@ def test_set_validates() -> None:
     assert p.identity.registered_district is None
 
 
+@pytest.mark.parametrize("prefix", ["registered", "tax", "stats"])
+def test_a_new_city_clears_a_district_not_in_it_and_says_why(prefix: str) -> None:
+    """The district-follows-city rule lives in the model: the questionnaire only shows the note."""
+    p = Profile()
+    p.set(f"identity.{prefix}_city", "深圳市")
+    p.set(f"identity.{prefix}_district", "南山区")
+    p.set("identity.name", "[bold]光明科技[/bold]")
+    changes = p.set_answer(f"identity.{prefix}_city", "广州市")
+    assert changes == {f"identity.{prefix}_district": "原来的“南山区”不属于广州市，请重新选择"}
+    assert p.get(f"identity.{prefix}_city") == "广州市"
+    assert p.get(f"identity.{prefix}_district") is None
+    others = {"registered", "tax", "stats"} - {prefix}
+    assert all(p.get(f"identity.{o}_city") is None for o in others)  # only this place changed
+
+
+def test_a_district_that_fits_the_new_city_or_an_unknown_city_is_kept() -> None:
+    p = Profile()
+    p.set("identity.registered_district", "光明区")  # no city yet: any district
+    assert p.set_answer("identity.registered_city", "深圳市") == {}
+    assert p.identity.registered_district == "光明区"
+    assert p.set_answer("identity.registered_city", "其他") == {}  # districts of 其他 are not known
+    assert p.identity.registered_district == "光明区"
+    assert p.set_answer("identity.registered_city", None) == {}
+    assert p.identity.registered_district == "光明区"
+
+
+def test_a_refused_city_changes_nothing() -> None:
+    p = Profile()
+    p.set("identity.registered_city", "深圳市")
+    p.set("identity.registered_district", "光明区")
+    with pytest.raises(ValidationError):
+        p.set_answer("identity.registered_city", "北京市")
+    assert (p.identity.registered_city, p.identity.registered_district) == ("深圳市", "光明区")
+
+
 def test_round_trip_keeps_unknowns_empty_lists_and_text() -> None:
     p = Profile.model_validate(
         {

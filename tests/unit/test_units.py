@@ -23,6 +23,11 @@ from advisor.units import annual_rent_wan, parse_money, parse_unit_price, region
         ("１２.５", D("12.5"), False),
         ("123456元", D("12.3456"), True),
         ("0", D(0), False),
+        ("1,500", D(1500), False),
+        ("１２", D(12), False),
+        ("１２，５００万", D(12500), True),
+        ("0.0001", D("0.0001"), False),
+        ("12.5万元", D("12.5"), True),
     ],
 )
 def test_money_in_the_company_s_units_is_exact(text: str, wan: D, unit_given: bool) -> None:
@@ -39,6 +44,11 @@ def test_money_in_the_company_s_units_is_exact(text: str, wan: D, unit_given: bo
         ("12.34567", "精确到元"),
         ("20000亿", "1 万亿"),
         ("NaN", "不是金额"),
+        ("inf", "不是金额"),
+        ("abc", "不是金额"),
+        ("-1", "不能为负数"),
+        ("0.00001", "精确到元"),
+        ("1e20", "超过 1 万亿元"),
     ],
 )
 def test_bad_money_is_refused_in_chinese(text: str, message: str) -> None:

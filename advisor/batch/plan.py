@@ -1,0 +1,484 @@
+"""CSV columns of ``advisor batch``: which profile key each column holds and how a cell is typed.
+
+A header names profile keys by their dotted paths (``advisor batch --template`` prints
+them). ``ColumnPlan.data`` turns one record into TOML-shaped data that
+``profile_io.profile_from_data`` validates exactly like a profile file; ``PlainDecoder``
+turns a *plainly valid* record straight into the engine's facts (see its docstring).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import types
+import typing
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import annotated_types
+from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from advisor.errors import ProfileError
+from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
+from advisor.terminal_text import printable
+
+_LIST_SEPARATORS = (";", "；")
+_EMPTY_LIST = ("无", "[]")  # an answered list with nothing in it; an empty cell is unknown
+
+
+class UnusableInput(Exception):
+    """The input cannot be read at all (exit 2); ``str()`` is a Chinese message."""
+
+
+def _section_fields() -> dict[str, dict[str, Any]]:
+    return {s: dict(Profile.model_fields[s].annotation.model_fields) for s in FACT_SECTIONS}  # type: ignore[union-attr]
+
+
+def _item_models() -> dict[str, type[BaseModel]]:
+    """Answers that are lists of items (projects.funded, events.held) and their item model."""
+    found: dict[str, type[BaseModel]] = {}
+    for section, fields in _section_fields().items():
+        for name, info in fields.items():
+            for arg in getattr(info.annotation, "__args__", ()):
+                inner = getattr(arg, "__args__", ())
+                if inner and isinstance(inner[0], type) and hasattr(inner[0], "model_fields"):
+                    found[f"{section}.{name}"] = inner[0]
+    return found
+
+
+def _kind(info: Any) -> str:
+    """How a cell is read for this field, as TOML would type the value:
+    list (``a;b``), bool, int, number (万元, Decimal) or text."""
+
+    def base(tp: Any) -> Any:
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        return tp
+
+    args = [base(a) for a in typing.get_args(info.annotation) if a is not type(None)] or [base(info.annotation)]
+    tp = args[0]
+    if typing.get_origin(tp) is list:
+        return "list"
+    if tp is bool:
+        return "bool"
+    if tp is int:
+        return "int"
+    if tp is Decimal:
+        return "number"
+    return "text"
+
+
+# ASCII digits only: full-width or superscript digits stay text and are refused by validation
+_INT = re.compile(r"[+-]?[0-9]{1,30}")
+_NUMBER = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
+_SMALL_INT = re.compile(r"[0-9]{1,6}")
+_YEAR = re.compile(r"[0-9]{4}")
+_MAX_ITEM_NUMBER = 1000
+_ITEM_NUMBER = re.compile(r"[1-9][0-9]{0,2}|1000")
+_BOOL_WORDS = {"true": True, "false": False, "是": True, "否": False}
+
+
+def _typed(cell: str, kind: str) -> Any:
+    """A CSV cell as the TOML value a profile file would hold; anything else stays text
+    so validation refuses it with the usual message."""
+    if kind == "text":
+        return cell
+    if kind == "bool":
+        found = _BOOL_WORDS.get(cell.lower() if cell.isascii() else cell)
+        return cell if found is None else found
+    if kind == "list":
+        for sep in _LIST_SEPARATORS[1:]:
+            cell = cell.replace(sep, _LIST_SEPARATORS[0])
+        return [] if cell in _EMPTY_LIST else [p.strip() for p in cell.split(_LIST_SEPARATORS[0]) if p.strip()]
+    text = cell.replace(",", "") if kind == "number" else cell
+    if _INT.fullmatch(text):
+        return int(text)
+    if kind == "number" and _NUMBER.fullmatch(text):
+        return Decimal(text)
+    return cell
+
+
+def template_columns(today: _dt.date | None = None, items: int = 2) -> list[str]:
+    """The CSV header: every answerable key, three revenue years, two slots per item list."""
+    year = (today or _dt.date.today()).year
+    item_models = _item_models()
+    columns: list[str] = []
+    for section, fields in _section_fields().items():
+        for name in fields:
+            path = f"{section}.{name}"
+            if path == "scale.revenue_wan":
+                columns += [f"{path}.{y}" for y in range(year - 3, year)]
+            elif path in item_models:
+                columns += [f"{path}.{i}.{f}" for i in range(1, items + 1) for f in item_models[path].model_fields]
+            else:
+                columns.append(path)
+    return columns
+
+
+class ColumnPlan:
+    """How each CSV column maps into TOML-shaped profile data."""
+
+    def __init__(self, header: list[str]):
+        fields = _section_fields()
+        item_models = _item_models()
+        self.width = len(header)
+        self.simple: list[tuple[int, str, str, str]] = []  # (index, section, key, kind)
+        self.revenue: list[tuple[int, str]] = []
+        self.items: list[tuple[int, str, str, int, str, str]] = []  # (index, section, key, n, field, kind)
+        self.schema_version: int | None = None
+        problems: list[str] = []
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(header):
+            name = ".".join(part.strip() for part in raw.strip().split("."))
+            shown = printable(name[:60]) + ("…" if len(name) > 60 else "")
+            if name in seen:
+                problems.append(f"第 {index + 1} 列“{shown}”与第 {seen[name] + 1} 列重复")
+                continue
+            seen[name] = index
+            if name == "schema_version":
+                self.schema_version = index
+                continue
+            parts = name.split(".")
+            section = parts[0]
+            info = fields.get(section, {}).get(parts[1]) if len(parts) >= 2 else None
+            path = ".".join(parts[:2])
+            if info is not None and len(parts) == 2 and path not in item_models:
+                self.simple.append((index, section, parts[1], _kind(info)))
+            elif path == "scale.revenue_wan" and len(parts) == 3 and _YEAR.fullmatch(parts[2]):
+                self.revenue.append((index, parts[2]))
+            elif (
+                path in item_models
+                and len(parts) == 4
+                and _ITEM_NUMBER.fullmatch(parts[2])
+                and parts[3] in item_models[path].model_fields
+            ):
+                kind = _kind(item_models[path].model_fields[parts[3]])
+                self.items.append((index, section, parts[1], int(parts[2]), parts[3], kind))
+            else:
+                from advisor.error_text import nearest
+
+                hint = nearest(name[:200], template_columns())
+                if path == "scale.revenue_wan" and len(parts) == 3:
+                    problems.append(f"第 {index + 1} 列“{shown}”的年份应为四位半角数字，如 scale.revenue_wan.2024")
+                elif path in item_models and len(parts) == 4 and not _ITEM_NUMBER.fullmatch(parts[2]):
+                    problems.append(f"第 {index + 1} 列“{shown}”的序号应为 1 至 {_MAX_ITEM_NUMBER} 的半角数字")
+                else:
+                    problems.append(
+                        f"第 {index + 1} 列“{shown}”不是画像中的键" + (f"，是否想写“{hint}”？" if hint else "")
+                    )
+        if problems:
+            raise UnusableInput(
+                "CSV 表头有误："
+                + "；".join(problems[:10])
+                + ("" if len(problems) <= 10 else f"；另有 {len(problems) - 10} 处")
+                + "。"
+                + "可用 advisor batch --template 生成表头模板。"
+            )
+        self.items.sort(key=lambda t: (t[1], t[2], t[3]))
+
+    def data(self, record: list[str]) -> dict[str, Any]:
+        """TOML-shaped data for one CSV record; empty cells are unknown answers."""
+        if len(record) > self.width:
+            extra = [c for c in record[self.width :] if c.strip()]
+            if extra:
+                raise ProfileError(f"该行比表头多出 {len(record) - self.width} 列。")
+        if len(record) < self.width:
+            record = record + [""] * (self.width - len(record))
+        data: dict[str, Any] = {}
+        if self.schema_version is not None and record[self.schema_version].strip():
+            text = record[self.schema_version].strip()
+            data["schema_version"] = int(text) if _SMALL_INT.fullmatch(text) else text
+        else:
+            data["schema_version"] = SCHEMA_VERSION
+        for index, section, key, kind in self.simple:
+            cell = record[index].strip()
+            if not cell:
+                continue
+            value = cell if kind == "text" else _typed(cell, kind)
+            target = data.get(section)
+            if target is None:
+                target = data[section] = {}
+            target[key] = value
+        if self.revenue:
+            revenue = {year: _typed(record[i].strip(), "number") for i, year in self.revenue if record[i].strip()}
+            if revenue:
+                data.setdefault("scale", {})["revenue_wan"] = revenue
+        if self.items:
+            lists: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+            for index, section, key, n, field, kind in self.items:
+                cell = record[index].strip()
+                if cell:
+                    lists.setdefault((section, key), {}).setdefault(n, {})[field] = _typed(cell, kind)
+            for (section, key), numbered in lists.items():
+                data.setdefault(section, {})[key] = [numbered[n] for n in sorted(numbered)]
+        return data
+
+
+# --- plainly valid records: facts without building a profile ---------------------------------
+
+#: What a cell that is not plainly valid maps to (the row then goes through ``profile_from_data``).
+NOT_PLAIN: Any = object()
+#: A list cell with more items than this is left to the full validation (which has a limit).
+_PLAIN_LIST_ITEMS = 100
+_LOCATION = tuple(f"{p}_{w}" for p in ("registered", "tax", "stats") for w in ("city", "district"))
+
+Derive = Callable[[dict[int, Decimal] | None, Any], dict[str, Any]]
+
+
+def _plain_value(model: type[BaseModel], key: str, typed: Any, kind: str) -> Any:
+    """The validated value of one typed cell, or NOT_PLAIN when a profile file holding it
+    would be refused or converted (``"100"`` for an amount, ``1`` for true/false)."""
+    if kind in ("int", "number"):
+        if isinstance(typed, bool) or not isinstance(typed, (int, Decimal)):
+            return NOT_PLAIN
+    elif kind == "bool":
+        if not isinstance(typed, bool):
+            return NOT_PLAIN
+    elif kind == "list":
+        if not isinstance(typed, list) or len(typed) > _PLAIN_LIST_ITEMS:
+            return NOT_PLAIN
+    elif not isinstance(typed, str):
+        return NOT_PLAIN
+    try:
+        return getattr(model.model_validate({key: typed}), key)
+    except (ValidationError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return NOT_PLAIN
+
+
+def _year_valid(scale: type[BaseModel], year: int) -> bool:
+    """Whether the Scale model takes ``year`` as a revenue year."""
+    try:
+        scale.model_validate({"revenue_wan": {year: 0}})
+    except ValidationError:
+        return False
+    return True
+
+
+def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
+    """For ``X | None`` fields whose X is int, Decimal or str with only bounds, a length
+    limit or plain after-validators (years, amounts in 万元, names, credit codes): a function
+    applying exactly those checks, without pydantic's per-call overhead. None for anything
+    else (those fields are validated by pydantic, memoised per distinct cell)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if len(args) != 1 or typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    tp, metadata = args[0], []
+    while typing.get_origin(tp) is typing.Annotated:
+        tp, *more = typing.get_args(tp)
+        metadata.extend(more)
+    if tp not in (int, Decimal, str):
+        return None
+    checks: list[Callable[[Any], Any]] = []
+    for item in metadata:
+        inner = item.metadata if isinstance(item, FieldInfo) else [item]
+        if isinstance(item, FieldInfo) and (item.default is not PydanticUndefined or item.default_factory is not None):
+            return None
+        for constraint in inner:
+            if isinstance(constraint, AfterValidator) and callable(constraint.func):
+                checks.append(typing.cast(Callable[[Any], Any], constraint.func))
+            elif isinstance(constraint, annotated_types.Ge):
+                checks.append(_bound("ge", constraint.ge))
+            elif isinstance(constraint, annotated_types.Le):
+                checks.append(_bound("le", constraint.le))
+            elif isinstance(constraint, annotated_types.MaxLen):
+                checks.append(_bound("max_length", constraint.max_length))
+            else:
+                return None
+
+    def check(value: Any) -> Any:
+        if tp is str:
+            if type(value) is not str:
+                raise TypeError
+        elif isinstance(value, bool) or type(value) not in ((int,) if tp is int else (int, Decimal)):
+            raise TypeError
+        elif tp is Decimal and type(value) is int:
+            value = Decimal(value)
+        for one in checks:
+            value = one(value)
+        return value
+
+    return check
+
+
+def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
+    """A check raising ValueError when a value is below ``ge``, above ``le`` or longer than ``max_length``."""
+
+    def check(value: Any) -> Any:
+        ok = value >= limit if kind == "ge" else value <= limit if kind == "le" else len(value) <= limit
+        if not ok:
+            raise ValueError(kind)
+        return value
+
+    return check
+
+
+class _Memo:
+    """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
+
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model")
+
+    def __init__(self, model: type[BaseModel], key: str, kind: str, limit: int):
+        self.model, self.key, self.kind, self.limit = model, key, kind, limit
+        self.direct = _direct_check(model.model_fields[key].annotation) if kind != "list" else None
+        self.memo: dict[Any, Any] = {}
+
+    def __call__(self, raw: str) -> Any:
+        """The value of a cell as read (spaces around it allowed); None for a blank cell."""
+        found = self.memo.get(raw, self)
+        if found is self:
+            cell = raw.strip()
+            if not cell:
+                self.memo[raw] = None
+                return None
+            typed = _typed(cell, self.kind)
+            if self.direct is not None:
+                try:
+                    found = self.direct(typed)
+                except (ValueError, TypeError, ArithmeticError):
+                    found = NOT_PLAIN
+            else:
+                found = _plain_value(self.model, self.key, typed, self.kind)
+            if len(self.memo) > self.limit:
+                self.memo.clear()
+            self.memo[raw] = found
+        return found
+
+
+class PlainDecoder:
+    """The engine's facts for a *plainly valid* CSV record, without building a Profile.
+
+    Plain means every cell is one a profile file would hold as it is: each cell is validated
+    by its own section model (pydantic, the same constraints as a profile file; memoised per
+    distinct cell, which is what makes it fast), with no type conversion; the identity's
+    city and district answers are validated together by the Identity model itself; no item
+    lists are built from their validated cells like ``ColumnPlan.data`` numbers them; no
+    schema_version but the current one; as many cells as the header. ``facts()`` returns None for anything else, and that row goes
+    through ``profile_from_data`` so its messages stay exact.
+
+    ``tests/unit/test_batch_vector.py`` checks that the facts equal
+    ``profile_facts(profile_from_data(plan.data(record)))`` for thousands of generated rows.
+    """
+
+    #: Per column: low-cardinality columns fit; unique ones (names, amounts) just cycle.
+    MEMO_LIMIT = 2_000
+
+    def __init__(self, plan: ColumnPlan, derive: Derive):
+        models: dict[str, type[BaseModel]] = {
+            s: typing.cast(type[BaseModel], Profile.model_fields[s].annotation) for s in FACT_SECTIONS
+        }
+        self.width = plan.width
+        self.schema_version = plan.schema_version
+        self.template: dict[str, Any] = {
+            f"{s}.{name}": None for s, fields in _section_fields().items() for name in fields
+        }
+        self.columns = [
+            (index, f"{section}.{key}", _Memo(models[section], key, kind, self.MEMO_LIMIT))
+            for index, section, key, kind in plan.simple
+        ]
+        self.revenue = [(index, int(year), _year_valid(models["scale"], int(year))) for index, year in plan.revenue]
+        self.revenue_value = _Memo(models["scale"], "revenue_tier_rewarded_wan", "number", self.MEMO_LIMIT)
+        item_models = _item_models()
+        # per item list: its path, its model, and (index, item number, field, validator) per column
+        lists: dict[str, list[tuple[int, int, str, _Memo]]] = {}
+        for index, section, key, number, field_name, kind in plan.items:
+            model = item_models[f"{section}.{key}"]
+            memo = _Memo(model, field_name, kind, self.MEMO_LIMIT)
+            lists.setdefault(f"{section}.{key}", []).append((index, number, field_name, memo))
+        self.items = [(path, item_models[path], cells) for path, cells in lists.items()]
+        self.identity = models["identity"]
+        self.locations: dict[tuple[Any, ...], bool] = {}
+        self.derive = derive
+
+    def _locations_valid(self, facts: dict[str, Any]) -> bool:
+        key = tuple(facts[f"identity.{name}"] for name in _LOCATION)
+        found = self.locations.get(key)
+        if found is None:
+            try:
+                self.identity.model_validate({n: v for n, v in zip(_LOCATION, key, strict=True) if v is not None})
+                found = True
+            except (ValidationError, ValueError):
+                found = False
+            if len(self.locations) > self.MEMO_LIMIT:
+                self.locations.clear()
+            self.locations[key] = found
+        return found
+
+    def facts(self, record: list[str]) -> dict[str, Any] | None:
+        """Every fact of the company (as ``profile_facts`` gives them), or None when the
+        record is not plainly valid."""
+        return self.facts_block([record])[0]
+
+    def facts_block(self, records: list[list[str]]) -> list[dict[str, Any] | None]:
+        """``facts`` of many records, decoded column by column (each distinct cell once)."""
+        out: list[dict[str, Any] | None] = [None] * len(records)
+        version = self.schema_version
+        good = [
+            i
+            for i, r in enumerate(records)
+            if len(r) == self.width and (version is None or r[version].strip() in ("", str(SCHEMA_VERSION)))
+        ]
+        if not good:
+            return out
+        rows = records if len(good) == len(records) else [records[i] for i in good]
+        cells = list(zip(*rows, strict=True))
+        paths = [path for _, path, _ in self.columns]
+        values = list(zip(*(list(map(memo, cells[index])) for index, _, memo in self.columns), strict=True))
+        items = [
+            (path, model, [(number, name, list(map(memo, cells[index]))) for index, number, name, memo in columns])
+            for path, model, columns in self.items
+        ]
+        revenue_cells = [
+            (year, valid, list(map(self.revenue_value, cells[index]))) for index, year, valid in self.revenue
+        ]
+        template = self.template
+        for position, record_index in enumerate(good):
+            row = values[position]
+            if NOT_PLAIN in row:
+                continue
+            facts = template.copy()
+            facts.update(zip(paths, row, strict=True))
+            if not self._extras(facts, position, items, revenue_cells):
+                continue
+            out[record_index] = facts
+        return out
+
+    def _extras(
+        self,
+        facts: dict[str, Any],
+        position: int,
+        items: list[tuple[str, type[BaseModel], list[tuple[int, str, list[Any]]]]],
+        revenue_cells: list[tuple[int, bool, list[Any]]],
+    ) -> bool:
+        """Item lists, revenue, derived facts and the city/district check of one row; False
+        when the row is not plain after all."""
+        for path, model, columns in items:
+            numbered: dict[int, dict[str, Any]] = {}
+            for number, name, column in columns:
+                value = column[position]
+                if value is not None:
+                    if value is NOT_PLAIN:
+                        return False
+                    numbered.setdefault(number, {})[name] = value
+            if numbered:
+                facts[path] = [model.model_construct(**numbered[n]) for n in sorted(numbered)]
+        revenue: dict[int, Decimal] | None = None
+        for year, year_valid, column in revenue_cells:
+            value = column[position]
+            if value is not None:
+                if value is NOT_PLAIN or not year_valid:
+                    return False
+                if revenue is None:
+                    revenue = {}
+                revenue[year] = value
+        facts["scale.revenue_wan"] = revenue
+        if (
+            facts["identity.registered_district"] is not None
+            or facts["identity.tax_district"] is not None
+            or facts["identity.stats_district"] is not None
+        ) and not self._locations_valid(facts):
+            return False
+        facts.update(self.derive(revenue, facts["scale.survey_first_year"]))
+        return True

@@ -1,0 +1,653 @@
+"""Running a batch: read the input streaming, assess it in chunks (in worker processes),
+write the outputs atomically.
+
+Input: a CSV file (one company per row, read line by line: bounded memory whatever its
+size), a folder of profile files (``*.toml``, listed as the run goes) or a Parquet file
+(read one row group at a time, its columns named like the CSV header).
+
+Each CSV row that is plainly valid is turned straight into facts (``PlainDecoder``); every
+other row is validated like a profile file (``profile_from_data``), so a bad row gets the
+usual message with its row number and is skipped, the run goes on. A chunk of companies is
+decided at once by the vectorised evaluator (numpy), or company by company when numpy is
+not installed; the figures are the same either way.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import datetime as _dt
+import gc
+import io
+import itertools
+import os
+from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from advisor.batch.engine_api import Engine, derived_facts, profile_facts
+from advisor.batch.evaluate import Assessed, RowEvaluator
+from advisor.batch.output import (
+    FORMATS,
+    RESULT_COLUMNS,
+    SUMMARY_COLUMNS,
+    AtomicOutputs,
+    BlockWriter,
+    ParquetSink,
+    SummaryKey,
+    errors_path,
+    parquet_columns,
+    parquet_missing_message,
+    summary_path,
+    summary_rows,
+    wide_columns,
+    write_rows,
+)
+from advisor.batch.plan import ColumnPlan, PlainDecoder, UnusableInput
+from advisor.errors import ProfileError
+from advisor.files import os_error_text
+from advisor.profile_io import load_profile, profile_from_data
+from advisor.terminal_text import printable
+
+#: A chunk's result: output (bytes, or columns for Parquet), summary counts, (row, message) errors, companies assessed.
+ChunkResult = tuple[Any, Counter[SummaryKey], list[tuple[str, str]], int]
+Progress = Callable[[int], None]
+
+
+def numpy_available() -> bool:
+    """Whether the vectorised evaluator can run (numpy is an optional extra)."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --- workers --------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(rules_root: str | None, as_of: _dt.date, header: list[str] | None, fmt: str, vector: bool) -> None:
+    key = (rules_root, as_of, tuple(header or ()), fmt, vector)
+    if _WORKER.get("key") == key:
+        return  # inherited through fork
+    from advisor.rulestore import load_engine
+
+    engine = load_engine(Path(rules_root) if rules_root else None)
+    rows = RowEvaluator(engine, as_of)
+    evaluator: Any = rows
+    if vector:
+        from advisor.batch.vector import VectorEvaluator
+
+        evaluator = VectorEvaluator(engine, as_of)
+    plan = ColumnPlan(header) if header is not None else None
+    _WORKER.update(
+        key=key,
+        engine=engine,
+        rows=rows,
+        evaluator=evaluator,
+        plan=plan,
+        decoder=PlainDecoder(plan, derived_facts) if plan is not None else None,
+        writer=BlockWriter(engine.catalogue.measures, fmt),
+    )
+
+
+def _row_failure(exc: BaseException) -> str:
+    """A Chinese message for a row that failed in an unexpected way (never a traceback)."""
+    if isinstance(exc, RecursionError):
+        return "内容嵌套过深，无法读取。"
+    if isinstance(exc, (ValueError, OverflowError)):
+        return "有一个数字或值超出了可以处理的范围（例如位数过多），已跳过。"
+    return f"无法评估该行（内部错误 {type(exc).__name__}），已跳过，其余照常评估。"
+
+
+def _assess_block(
+    companies: list[tuple[str, str | None, str | None]], facts: list[dict[str, Any]], errors: list[tuple[str, str]]
+) -> ChunkResult:
+    """Decide a block of companies and render it; a company whose figures cannot be
+    computed is reported as its row's error, the others are kept."""
+    summary: Counter[SummaryKey] = Counter()
+    try:
+        block: Assessed = _WORKER["evaluator"].assess(facts)
+    except Exception:
+        rows: RowEvaluator = _WORKER["rows"]
+        kept_companies, kept_facts = [], []
+        for company, one in zip(companies, facts, strict=True):
+            try:
+                rows.assess_one(dict(one))
+            except Exception as exc:
+                errors.append((company[0], _row_failure(exc)))
+                continue
+            kept_companies.append(company)
+            kept_facts.append(one)
+        companies = kept_companies
+        block = rows.assess(kept_facts)
+    output = _WORKER["writer"].write(companies, block, summary)
+    return output, summary, errors, len(companies)
+
+
+def _split(line: str) -> list[str]:
+    """One CSV record; a line without quotes or carriage returns is split directly."""
+    if '"' not in line and "\r" not in line:
+        return line.split(",")
+    return _parse_line(line)
+
+
+def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResult]:
+    """``work`` with the cyclic garbage collector paused: a chunk allocates hundreds of
+    thousands of small objects that all live until it ends (and form no cycles), and the
+    collector would walk them again and again (a third of the time, measured)."""
+
+    def run(job: Any) -> ChunkResult:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return work(job)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    run.__name__ = run.__qualname__ = work.__name__
+    return run
+
+
+@_without_gc
+def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> ChunkResult:
+    """Assess a chunk of CSV lines; ``job`` is ((line number, text) pairs, unused)."""
+    lines, _ = job
+    plan: ColumnPlan = _WORKER["plan"]
+    decoder: PlainDecoder = _WORKER["decoder"]
+    errors: list[tuple[str, str]] = []
+    companies: list[tuple[str, str | None, str | None]] = []
+    facts: list[dict[str, Any]] = []
+    numbered: list[tuple[str, list[str]]] = []
+    for number, line in lines:
+        if not line.strip(" \t\r\n,"):
+            continue  # a blank line is not a company
+        try:
+            numbered.append((str(number), _split(line)))
+        except ProfileError as exc:
+            errors.append((str(number), str(exc)))
+    _decode(numbered, plan, decoder, companies, facts, errors)
+    errors.sort(key=lambda e: int(e[0]))
+    return _assess_block(companies, facts, errors)
+
+
+def _decode(
+    numbered: list[tuple[str, list[str]]],
+    plan: ColumnPlan,
+    decoder: PlainDecoder,
+    companies: list[tuple[str, str | None, str | None]],
+    facts: list[dict[str, Any]],
+    errors: list[tuple[str, str]],
+) -> None:
+    """Facts of each record: plainly valid ones decoded column by column, the others
+    validated like a profile file (so their messages are the usual ones)."""
+    plain = decoder.facts_block([record for _, record in numbered])
+    for (row, record), found in zip(numbered, plain, strict=True):
+        if found is None:
+            try:
+                found = profile_facts(profile_from_data(plan.data(record)))
+            except ProfileError as exc:
+                errors.append((row, str(exc)))
+                continue
+            except Exception as exc:
+                errors.append((row, _row_failure(exc)))
+                continue
+        companies.append((row, found["identity.name"], found["identity.credit_code"]))
+        facts.append(found)
+
+
+def _parse_line(line: str) -> list[str]:
+    """One physical line as one CSV record, strictly: a quote that is not closed on its
+    own line is an error for this row (it never swallows the rows after it)."""
+    if line.count('"') % 2:
+        raise ProfileError(
+            "这一行的引号不成对（某个单元格以引号开始却没有结束），已跳过；"
+            '后面的行不受影响。单元格内的引号请写成两个引号（""）。'
+        )
+    try:
+        records = list(csv.reader([line], strict=True))
+    except csv.Error:
+        raise ProfileError(
+            "这一行不是有效的 CSV（引号的位置不对：含引号的单元格应整体用引号括起，内部引号写成两个）。"
+        ) from None
+    return records[0] if records else []
+
+
+@_without_gc
+def _toml_chunk(paths: list[str]) -> ChunkResult:
+    errors: list[tuple[str, str]] = []
+    companies: list[tuple[str, str | None, str | None]] = []
+    facts: list[dict[str, Any]] = []
+    for name in paths:
+        path = Path(name)
+        try:
+            profile = load_profile(path)
+            found = profile_facts(profile)
+        except ProfileError as exc:
+            errors.append((path.name, str(exc)))
+            continue
+        except Exception as exc:
+            errors.append((path.name, _row_failure(exc)))
+            continue
+        companies.append((path.name, profile.identity.name, profile.identity.credit_code))
+        facts.append(found)
+    return _assess_block(companies, facts, errors)
+
+
+@_without_gc
+def _parquet_chunk(job: tuple[list[tuple[int, list[str]]], int]) -> ChunkResult:
+    """Assess a chunk of Parquet rows, each already as CSV-like cells (text)."""
+    records, _ = job
+    plan: ColumnPlan = _WORKER["plan"]
+    decoder: PlainDecoder = _WORKER["decoder"]
+    errors: list[tuple[str, str]] = []
+    companies: list[tuple[str, str | None, str | None]] = []
+    facts: list[dict[str, Any]] = []
+    _decode([(str(number), record) for number, record in records], plan, decoder, companies, facts, errors)
+    return _assess_block(companies, facts, errors)
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class _LineReader:
+    """The lines of a CSV file, read streaming (bounded memory), numbered from 1.
+
+    Encoding: UTF-8 (a BOM is skipped); the first line that is not UTF-8 but is GBK
+    switches the file to GB18030 (Excel on Chinese Windows). A line that neither
+    decodes is reported as that row's error, never the file's.
+    """
+
+    def __init__(self, handle: Any, name: str):
+        self.handle = handle
+        self.name = name
+        self.encoding = "utf-8"
+        self.bad: list[tuple[str, str]] = []
+        self.number = 0
+
+    def _decode(self, raw: bytes) -> str | None:
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            if self.encoding == "utf-8":
+                try:
+                    text = raw.decode("gb18030")
+                except UnicodeDecodeError:
+                    return None
+                self.encoding = "gb18030"
+                return text
+            return None
+
+    def _lines(self) -> Iterator[bytes | None]:
+        """Raw lines; None for a line longer than ``MAX_LINE_BYTES`` (skipped whole, never held)."""
+        while True:
+            raw = self.handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = self.handle.readline(1 << 20)
+                yield None
+                continue
+            yield raw
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for raw in self._lines():
+            self.number += 1
+            if raw is None:
+                if self.number == 1:
+                    raise UnusableInput(
+                        f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。"
+                    )
+                self.bad.append(
+                    (str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。")
+                )
+                continue
+            if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if b"\x00" in raw:
+                if self.number == 1:
+                    raise UnusableInput(
+                        f"{printable(self.name)} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。"
+                    )
+                self.bad.append((str(self.number), "这一行含有 NUL 字节（\\x00），不是文本，已跳过。"))
+                continue
+            text = self._decode(raw)
+            if text is None:
+                self.bad.append((str(self.number), "这一行既不是 UTF-8 也不是 GBK 编码，无法读取，已跳过。"))
+                continue
+            yield self.number, text.rstrip("\r\n")
+
+
+_CHUNK_LINES = 2000
+#: One company's row is a few KB; a longer line is reported, never held in memory whole.
+MAX_LINE_BYTES = 1 << 20
+
+
+def _csv_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int, str]], int]], _LineReader, Any]:
+    """The header and a lazy stream of line chunks of a CSV file (read as the run goes)."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise UnusableInput(f"无法读取 {printable(path)}：{os_error_text(exc)}。") from None
+    reader = _LineReader(handle, path.name)
+    lines = iter(reader)
+    try:
+        header_line = None
+        for _, text in lines:
+            if text.strip():
+                header_line = text
+                break
+        if header_line is None:
+            raise UnusableInput(
+                f"{printable(path.name)} 是空的，没有表头。可用 advisor batch --template 生成表头模板。"
+            )
+        try:
+            header = _parse_line(header_line)
+        except ProfileError:
+            raise UnusableInput(
+                f"{printable(path.name)} 的第一行（表头）不是有效的 CSV：引号不成对或位置不对。"
+            ) from None
+        if len(header) < 2 and "." not in "".join(header):
+            raise UnusableInput(
+                f"{printable(path.name)} 的第一行不是画像键组成的表头（以逗号分隔）。可用 advisor batch --template 生成表头模板。"
+            )
+    except BaseException:
+        handle.close()
+        raise
+
+    def chunks() -> Generator[tuple[list[tuple[int, str]], int]]:
+        try:
+            batch: list[tuple[int, str]] = []
+            for item in lines:
+                batch.append(item)
+                if len(batch) >= _CHUNK_LINES:
+                    yield batch, 0
+                    batch = []
+            if batch:
+                yield batch, 0
+        finally:
+            handle.close()
+
+    return header, chunks(), reader, handle
+
+
+#: Profile files per job: a few hundred keep every worker busy without holding much.
+_FOLDER_CHUNK = 200
+
+
+def _folder_jobs(path: Path, jobs: int) -> Iterator[list[str]]:
+    """The profile files of a folder in chunks, listed as the run goes (``os.scandir``:
+    a folder of a million files is never held as one list). Files come in the folder's
+    own order; each result row names its file."""
+    try:
+        entries = os.scandir(path)
+    except OSError as exc:
+        raise UnusableInput(f"无法读取文件夹 {printable(path)}：{os_error_text(exc)}。") from None
+    size = _FOLDER_CHUNK
+    first: list[str] = []
+    try:
+        for entry in entries:
+            if entry.name.endswith(".toml"):
+                first.append(entry.path)
+                break
+    except OSError as exc:
+        entries.close()
+        raise UnusableInput(f"无法读取文件夹 {printable(path)}：{os_error_text(exc)}。") from None
+    if not first:
+        entries.close()
+        raise UnusableInput(f"文件夹 {printable(path)} 中没有画像文件（*.toml）。")
+
+    def chunks() -> Iterator[list[str]]:
+        with entries:
+            batch = first
+            for entry in entries:
+                if entry.name.endswith(".toml"):
+                    batch.append(entry.path)
+                    if len(batch) >= size:
+                        yield batch
+                        batch = []
+            if batch:
+                yield batch
+
+    return chunks()
+
+
+def _cell_text(value: Any) -> str:
+    """A Parquet value as the CSV cell that would hold it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ";".join(_cell_text(v) for v in value) if value else "无"
+    return str(value)
+
+
+def _parquet_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int, list[str]]], int]]]:
+    """The column names and a lazy stream of row chunks of a Parquet file (one batch at a time)."""
+    missing = parquet_missing_message()
+    if missing:
+        raise UnusableInput(missing.replace("输出 Parquet", "读取 Parquet"))
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises its own error types for a damaged file
+        raise UnusableInput(f"{printable(path.name)} 不是可读取的 Parquet 文件（{type(exc).__name__}）。") from None
+    header = list(source.schema_arrow.names)
+
+    def chunks() -> Generator[tuple[list[tuple[int, list[str]]], int]]:
+        number = 0
+        try:
+            for batch in source.iter_batches(batch_size=_CHUNK_LINES, columns=header):
+                columns = [[_cell_text(v) for v in column.to_pylist()] for column in batch.columns]
+                rows = []
+                for record in zip(*columns, strict=True):
+                    number += 1
+                    rows.append((number, list(record)))
+                yield rows, 0
+        finally:
+            source.close()
+
+    return header, chunks()
+
+
+def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, Iterator[Any], _LineReader | None]:
+    """(kind, header, lazy jobs, line reader of a CSV)."""
+    try:
+        exists = path.exists()
+        is_dir = path.is_dir()
+        is_file = path.is_file()
+    except (OSError, ValueError):
+        raise UnusableInput(f"无法访问输入：{printable(path)}。") from None
+    if not exists:
+        raise UnusableInput(f"找不到输入：{printable(path)}。")
+    if is_dir:
+        return "toml", None, _folder_jobs(path, jobs), None
+    if not is_file:
+        raise UnusableInput(f"{printable(path)} 不是普通文件或文件夹。")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        header, parquet_chunks = _parquet_jobs(path)
+        try:
+            ColumnPlan(header)
+        except BaseException:
+            parquet_chunks.close()
+            raise
+        return "parquet", header, parquet_chunks, None
+    if suffix != ".csv":
+        raise UnusableInput(
+            f"{printable(path.name)} 不是 CSV 文件（.csv）、Parquet 文件（.parquet）或画像文件夹。单个画像请用 advisor match。"
+        )
+    header, chunks, reader, _handle = _csv_jobs(path)
+    try:
+        ColumnPlan(header)  # refuse a bad header before starting workers
+    except BaseException:
+        chunks.close()
+        raise
+    return "csv", header, chunks, reader
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def _refuse_unsafe_output(input_path: Path, out: Path) -> None:
+    """``--out`` (and its summary/errors twins) must not be the input nor inside an input folder,
+    and must not be a folder: a run can never overwrite what it reads."""
+    try:
+        source = input_path.resolve()
+        targets = [p.parent.resolve() / p.name for p in (out, summary_path(out), errors_path(out))]
+    except (OSError, RuntimeError, ValueError):
+        raise UnusableInput(f"无法确定结果文件的位置：{printable(out)}。") from None
+    for target in targets:
+        if target == source or (input_path.is_file() and target.exists() and _same_file(target, input_path)):
+            raise UnusableInput(f"结果文件 {printable(target)} 就是输入文件，会覆盖输入。请用 --out 指定另一个文件。")
+        if input_path.is_dir() and source in target.parents:
+            raise UnusableInput(
+                f"结果文件 {printable(target)} 位于输入文件夹 {printable(input_path)} 之内，请用 --out 指定文件夹外的位置。"
+            )
+        if target.is_dir() and not target.is_symlink():
+            raise UnusableInput(f"结果路径 {printable(target)} 是一个文件夹，请在 --out 中写上文件名，如 结果.csv。")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _csv_text(rows: Iterable[Iterable[object]]) -> bytes:
+    """A small CSV file (summary, errors): BOM, every cell neutralised."""
+    text = io.StringIO()
+    text.write("\ufeff")
+    write_rows(text, rows)
+    return text.getvalue().encode("utf-8")
+
+
+def run_batch(
+    input_path: Path,
+    out: Path,
+    as_of: _dt.date | None = None,
+    jobs: int = 0,
+    rules_root: Path | None = None,
+    progress: Progress | None = None,
+    fmt: str = "wide",
+    vector: bool | None = None,
+) -> dict[str, Any]:
+    """Assess every company in ``input_path``; write RESULTS (``fmt``: wide, long or
+    parquet), its summary and errors.
+
+    ``progress`` is called with the number of companies (and bad rows) done after each
+    chunk. ``vector`` chooses the evaluator (default: numpy's when installed).
+
+    Raises UnusableInput (input unusable, nothing written), OSError (a write failed) or
+    KeyboardInterrupt; in every such case the previous output files are untouched and
+    no temporary file is left.
+    """
+    from advisor.rulestore import load_engine
+
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    if fmt == "parquet":
+        missing = parquet_missing_message()
+        if missing:
+            raise UnusableInput(missing)
+    vector = numpy_available() if vector is None else vector
+    as_of = as_of or _dt.date.today()
+    jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    input_path, out = Path(input_path), Path(out)
+    _refuse_unsafe_output(input_path, out)
+    kind, header, pieces, reader = _input_jobs(input_path, jobs)
+    try:
+        engine: Engine = load_engine(rules_root)
+        root = str(rules_root) if rules_root else None
+        settings = (root, as_of, header, fmt, vector)
+        _worker_init(*settings)
+        workers: dict[str, Callable[[Any], ChunkResult]] = {
+            "csv": _csv_chunk,
+            "toml": _toml_chunk,
+            "parquet": _parquet_chunk,
+        }
+        work = workers[kind]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        outputs = AtomicOutputs(out)
+        summary: Counter[SummaryKey] = Counter()
+        errors: list[tuple[str, str]] = []
+        assessed = 0
+        try:
+            with outputs.open("results") as handle:
+                sink = ParquetSink(handle, parquet_columns(engine.catalogue.measures)) if fmt == "parquet" else None
+                if sink is None:
+                    columns = RESULT_COLUMNS if fmt == "long" else wide_columns(engine.catalogue.measures)
+                    handle.write(("\ufeff" + ",".join(columns) + "\r\n").encode("utf-8"))
+                for data, part, bad, ok in _run(work, pieces, jobs, settings):
+                    if sink is not None:
+                        sink.write(data)
+                    else:
+                        handle.write(data)
+                    summary.update(part)
+                    errors.extend(bad)
+                    assessed += ok
+                    if progress is not None:
+                        progress(ok + len(bad))
+                if sink is not None:
+                    sink.close()
+                handle.flush()
+                os.fsync(handle.fileno())
+            if reader is not None:
+                errors.extend(reader.bad)
+            errors.sort(key=lambda e: (0, int(e[0])) if e[0].isdigit() else (1, e[0]))
+            rows = summary_rows(engine.catalogue.measures, summary)
+            with outputs.open("summary") as handle:
+                handle.write(_csv_text([SUMMARY_COLUMNS, *([row[c] for c in SUMMARY_COLUMNS] for row in rows)]))
+            if errors:
+                with outputs.open("errors") as handle:
+                    handle.write(
+                        _csv_text(
+                            [["row", "error"], *([printable(row), printable(message)] for row, message in errors)]
+                        )
+                    )
+            outputs.commit(bool(errors))
+        except BaseException:
+            outputs.discard()
+            raise
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+    return {"assessed": assessed, "errors": errors, "summary": rows, "as_of": as_of, "kind": kind, "format": fmt}
+
+
+def _run(
+    work: Callable[[Any], ChunkResult], pieces: Iterable[Any], jobs: int, settings: tuple[Any, ...]
+) -> Iterator[ChunkResult]:
+    """Results of ``work`` over ``pieces`` in order; at most a few pieces are in flight,
+    so a huge input is read as the run goes (bounded memory)."""
+    iterator = iter(pieces)
+    first = list(itertools.islice(iterator, 2))
+    if jobs <= 1 or len(first) <= 1:
+        for piece in itertools.chain(first, iterator):
+            yield work(piece)
+        return
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=settings)
+    try:
+        pending: collections.deque[Future[ChunkResult]] = collections.deque()
+        for piece in itertools.chain(first, iterator):
+            pending.append(pool.submit(work, piece))
+            if len(pending) >= jobs * 2:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

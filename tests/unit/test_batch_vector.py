@@ -1,0 +1,202 @@
+"""One semantics for batch: the vectorised evaluator and the plain-row decoder give exactly
+what the per-company path gives.
+
+* ≥ 10,000 generated companies (random answers at several fill rates, every city and
+  district, unknowns, answers exactly at and a hair either side of every threshold the
+  rules compare with) through ``RowEvaluator`` and ``VectorEvaluator``: per company and
+  measure the same status, amount figures (kind, min/max yuan, totals, display) and
+  counted flag;
+* a plainly valid CSV row's facts equal ``profile_facts(profile_from_data(...))``, and a
+  row that validation would refuse or convert is never plain;
+* without numpy, batch runs on the per-company path with the same output.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor.batch.engine_api import AS_OF_YEAR, derived_facts, profile_facts
+from advisor.batch.evaluate import RowEvaluator
+from advisor.batch.plan import ColumnPlan, PlainDecoder
+from advisor.profile_io import ProfileError, profile_from_data
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from benchmarks.synthetic import edge_profiles, random_profiles, thresholds, write_csv  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 21)
+
+
+def _figures(outcome: tuple[str, tuple[Any, ...], bool]) -> tuple[Any, ...]:
+    status, amount, counted = outcome
+    return (status, *amount[:9], counted)
+
+
+def _companies(engine: Any) -> list[dict[str, Any]]:
+    edges = thresholds(engine.catalogue)
+    data = (
+        random_profiles(2500, seed=101, answered=0.3)
+        + random_profiles(2500, seed=102, answered=0.7)
+        + random_profiles(1500, seed=103, answered=0.97)
+        + edge_profiles(4000, seed=104, edges=edges)
+    )
+    return [profile_facts(profile_from_data(d)) for d in data]
+
+
+def test_vector_and_row_paths_agree_on_ten_thousand_companies(engine) -> None:
+    pytest.importorskip("numpy")
+    from advisor.batch.vector import VectorEvaluator
+
+    companies = _companies(engine)
+    assert len(companies) >= 10_000
+    rows = RowEvaluator(engine, AS_OF)
+    vector = VectorEvaluator(engine, AS_OF)
+    seen_status: set[str] = set()
+    seen_counted: set[bool] = set()
+    for start in range(0, len(companies), 2000):
+        block = companies[start : start + 2000]
+        expected = rows.assess([dict(f) for f in block])
+        got = vector.assess(block)
+        for company in range(len(block)):
+            want = [_figures(o) for o in expected.outcomes(company)]
+            have = [_figures(o) for o in got.outcomes(company)]
+            assert have == want, (start + company, [(w, h) for w, h in zip(want, have, strict=True) if w != h][:3])
+            seen_status.update(o[0] for o in want)
+            seen_counted.update(o[-1] for o in want)
+    assert seen_status == {"eligible", "possible", "ineligible"} and seen_counted == {True, False}
+
+
+def test_row_path_equals_the_engine(engine) -> None:
+    """The reference itself: the per-company path gives ``Engine.match``'s figures."""
+    rows = RowEvaluator(engine, AS_OF)
+    edges = thresholds(engine.catalogue)
+    for data in random_profiles(60, seed=7) + edge_profiles(60, seed=8, edges=edges):
+        profile = profile_from_data(data)
+        by_id = {r.measure.id: r for r in engine.match(profile, AS_OF).results}
+        for measure, (status, amount, counted) in zip(
+            engine.catalogue.measures, rows.assess_one(profile_facts(profile)), strict=True
+        ):
+            r = by_id[measure.id]
+            assert (status, amount[0], amount[5], amount[6], counted) == (
+                r.status,
+                r.amount.kind,
+                r.amount.total_min_yuan,
+                r.amount.total_max_yuan,
+                r.counted_in_total,
+            ), measure.id
+
+
+def _records(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def _mutations(header: list[str], record: list[str], rng: random.Random) -> list[str]:
+    """The record with one cell made hostile or borderline."""
+    out = list(record)
+    index = rng.randrange(len(header))
+    out[index] = rng.choice(
+        [
+            "abc",
+            "-1",
+            "1",
+            "0",
+            "true",
+            "是",
+            "TRUE",
+            " 12.50 ",
+            "1.00001",
+            "1e3",
+            "1,000",
+            "１２",
+            "2101",
+            "1948",
+            "999999999999",
+            "无",
+            "ai;software;ai",
+            "ai；other",
+            "南山区",
+            "天河区",
+            "=1+1",
+            "\x1b[31m",
+            "x" * 2001,
+            "91440300MA5FXXXXXX",
+            "2",
+            "3",
+            "national",
+        ]
+    )
+    return out
+
+
+def test_plain_rows_give_the_profile_facts(tmp_path: Path, engine) -> None:
+    edges = thresholds(engine.catalogue)
+    data = random_profiles(1500, seed=21) + edge_profiles(1500, seed=22, edges=edges)
+    header, records = _records(write_csv(tmp_path / "in.csv", data))
+    header = [*header, "schema_version"]
+    rng = random.Random(5)
+    records = [[*r, ""] for r in records]
+    records += [_mutations(header, r, rng) for r in records[:3000]]
+    plan = ColumnPlan(header)
+    decoder = PlainDecoder(plan, derived_facts)
+    plain = 0
+    for record in records:
+        facts = decoder.facts(record)
+        try:
+            expected = profile_facts(profile_from_data(plan.data(record)))
+        except ProfileError:
+            assert facts is None, record
+            continue
+        if facts is None:
+            continue  # not plain: the row goes through profile_from_data
+        plain += 1
+        expected.pop(AS_OF_YEAR)
+        assert facts == expected
+        assert {k: type(v) for k, v in facts.items()} == {k: type(v) for k, v in expected.items()}
+    assert plain >= 2500
+
+
+def test_without_numpy_batch_writes_the_same_files(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("numpy")
+    from advisor.batch import run_batch, runner, summary_path
+
+    source = write_csv(tmp_path / "in.csv", random_profiles(300, seed=31))
+    with_numpy = tmp_path / "a.csv"
+    run_batch(source, with_numpy, AS_OF, jobs=1)
+    assert runner._WORKER["evaluator"].__class__.__name__ == "VectorEvaluator"
+    real_import = __import__
+
+    def no_numpy(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "numpy" or name.startswith("numpy."):
+            raise ImportError("no numpy here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.__import__", no_numpy)
+    runner._WORKER.clear()
+    without = tmp_path / "b.csv"
+    run_batch(source, without, AS_OF, jobs=1)
+    assert runner._WORKER["evaluator"].__class__.__name__ == "RowEvaluator"
+    runner._WORKER.clear()
+    assert with_numpy.read_bytes() == without.read_bytes()
+    assert summary_path(with_numpy).read_bytes() == summary_path(without).read_bytes()
+
+
+def test_decimal_places_and_types_survive(tmp_path: Path) -> None:
+    """12.50 stays Decimal('12.50') and 800 becomes Decimal('800'), as a profile file gives them."""
+    header = ["identity.name", "tax.rd_expense_wan", "finance.loan_interest_wan"]
+    plan = ColumnPlan(header)
+    decoder = PlainDecoder(plan, derived_facts)
+    facts = decoder.facts(["甲", "12.50", "800"])
+    assert facts is not None
+    assert facts["tax.rd_expense_wan"] == Decimal("12.50") and str(facts["tax.rd_expense_wan"]) == "12.50"
+    expected = profile_facts(profile_from_data(plan.data(["甲", "12.50", "800"])))
+    assert str(facts["finance.loan_interest_wan"]) == str(expected["finance.loan_interest_wan"])
