@@ -27,8 +27,8 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 
+from advisor.error_text import answer_error_text
 from advisor.profile import DISTRICTS_BY_CITY
-from advisor.profile_io import describe_profile_errors
 from advisor.terminal_text import printable
 from advisor.units import region_from_credit_code, rent_conversion_text
 from screens.dialogs import ConfirmDialog
@@ -55,22 +55,6 @@ def city_of(question_id: str) -> str | None:
 def district_choices(city: Any) -> list[tuple[str, str]]:
     """Districts of the known city, or every district while the city is unknown."""
     return [(d, d) for d in DISTRICTS_BY_CITY.get(city or "", ALL_DISTRICTS)]
-
-
-def validation_message(exc: ValidationError) -> str:
-    """A short Chinese message for a refused answer."""
-    error = exc.errors()[0]
-    ctx = error.get("ctx") or {}
-    kind = error["type"]
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if kind in ("less_than_equal", "less_than"):
-        return f"不能大于 {ctx.get('le', ctx.get('lt'))}"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
-    if kind == "string_too_long":
-        return f"太长了（上限 {ctx.get('max_length')} 字）"
-    return describe_profile_errors(exc)
 
 
 class QuestionnaireScreen(Screen[None]):
@@ -206,7 +190,7 @@ class QuestionnaireScreen(Screen[None]):
         try:
             self._store(field.key, event.value)
         except ValidationError as exc:
-            field.show_error(f"{validation_message(exc)}（此项未保存）")
+            field.show_error(f"{answer_error_text(exc.errors()[0])}（此项未保存）")
             return
         if not field.awaiting_confirmation:
             field.clear_error()
