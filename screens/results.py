@@ -11,7 +11,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from rich.text import Text
 from textual import on, work
@@ -38,8 +38,14 @@ from screens.widgets.notices import NoticeBanner, NoticeScreen
 from screens.widgets.results_table import ResultsTable
 from screens.widgets.totals_panel import TotalsPanel
 
-if TYPE_CHECKING:
-    from screens.app import AdvisorApp
+
+class Consultation(Protocol):
+    """What the results screen reads from the app that runs it."""
+
+    engine: Engine | None
+    profile: Profile
+    as_of: _dt.date
+
 
 ALL = "all"
 STATUS_FILTERS = {
@@ -139,9 +145,9 @@ class ResultsScreen(Screen[None]):
     # --- the app's state ------------------------------------------------------------------
 
     @property
-    def advisor(self) -> AdvisorApp:
+    def advisor(self) -> Consultation:
         """The app, which holds the consultation (this screen only runs inside it)."""
-        return cast("AdvisorApp", self.app)
+        return cast(Consultation, self.app)
 
     @property
     def engine(self) -> Engine:
