@@ -29,7 +29,7 @@ STEPS: list[tuple[tuple[str, ...], str, str]] = [
     (("enter", "pagedown"), "", "专精特新"),
     (("tab", "tab", "y", "t"), "", ""),  # 小巨人: 是; 首次认定年份: t = 今年
     (("pagedown",), "", "获得资助的科技计划项目"),
-    (("enter",), "", "资助级别"),  # 添加
+    (("enter",), "", "█ 项目名称"),  # 添加: the dialog is open and its first field has focus
     (("tab", "3"), "", ""),  # 市级
     ((), "800", ""),
     (("enter", "pagedown"), "", "租用产业用房所在园区"),
