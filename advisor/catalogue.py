@@ -21,18 +21,13 @@ from advisor.error_text import (
     TOO_DEEP_TEXT,
     file_problem_text,
     fill,
+    nearest,
     nearest_text,
     toml_message,
     validation_text,
     visible,
 )
-from advisor.error_text import (
-    nearest as nearest,  # moved to advisor.error_text; kept for batch until merge
-)
-from advisor.errors import FileProblem
-from advisor.errors import (
-    RuleSetError as RuleSetError,  # moved to advisor.errors; kept for batch, cli and screens until merge
-)
+from advisor.errors import FileProblem, RuleSetError
 from advisor.files import read_text_bounded
 from advisor.profile import fact_paths
 

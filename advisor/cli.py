@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _engine() -> Engine:
-    from advisor.catalogue import RuleSetError
+    from advisor.errors import RuleSetError
     from advisor.rulestore import load_engine
 
     try:
@@ -172,7 +172,8 @@ def _engine() -> Engine:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from advisor.profile_io import ProfileError, load_profile
+    from advisor.errors import ProfileError
+    from advisor.profile_io import load_profile
 
     try:
         profile = load_profile(args.profile)
@@ -201,7 +202,8 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from advisor.catalogue import RuleSetError, load_catalogue
+    from advisor.catalogue import load_catalogue
+    from advisor.errors import RuleSetError
 
     if args.rules_command == "check":
         try:
@@ -260,7 +262,8 @@ def cmd_schema() -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     profile_path = Path(args.profile) if getattr(args, "profile", None) else None
     if profile_path is not None:
-        from advisor.profile_io import ProfileError, load_profile
+        from advisor.errors import ProfileError
+        from advisor.profile_io import load_profile
 
         try:
             load_profile(profile_path)

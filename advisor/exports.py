@@ -6,8 +6,9 @@ from pathlib import Path
 
 from advisor import json_contract, report
 from advisor.engine import Engine
+from advisor.files import atomic_write_text
 from advisor.profile import Profile
-from advisor.profile_io import atomic_write_text, dump_profile
+from advisor.profile_io import dump_profile
 from advisor.results import Assessment
 
 FORMATS = {".md": "markdown", ".html": "html", ".json": "json", ".toml": "profile"}

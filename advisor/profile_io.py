@@ -18,25 +18,11 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from advisor.error_text import file_problem_text, nearest, toml_message, validation_text, value_text, visible, wording
-from advisor.errors import FileProblem
-from advisor.errors import (
-    ProfileError as ProfileError,  # moved to advisor.errors; kept for cli, batch, screens and tests until merge
-)
+from advisor.errors import FileProblem, ProfileError
 from advisor.files import (
-    atomic_write_text as atomic_write_text,  # moved to advisor.files; kept for exports until merge
-)
-from advisor.files import (
-    cut_to_bytes as cut_to_bytes,  # moved to advisor.files; kept for batch until merge
-)
-from advisor.files import (
+    atomic_write_text,
     decode_text,
     read_text_bounded,
-)
-from advisor.files import (
-    os_error_text as os_error_text,  # moved to advisor.files; kept for batch and screens until merge
-)
-from advisor.files import (
-    temp_prefix as temp_prefix,  # moved to advisor.files; kept for batch until merge
 )
 from advisor.profile import SCHEMA_VERSION, Profile
 

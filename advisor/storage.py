@@ -29,10 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.errors import FileProblem, NoDataFolder, ProfileError
-from advisor.errors import (
-    OpenElsewhere as OpenElsewhere,  # moved to advisor.errors; screens use storage.OpenElsewhere until merge
-)
+from advisor.errors import FileProblem, NoDataFolder, OpenElsewhere, ProfileError
 from advisor.files import NAME_MAX_BYTES, atomic_write_text, cut_to_bytes, os_error_text, read_text_bounded, temp_prefix
 from advisor.profile import Profile
 from advisor.profile_io import dump_profile, load_profile

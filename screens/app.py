@@ -42,7 +42,7 @@ from screens.messages import (
 if TYPE_CHECKING:
     # Only the home screen and Textual are needed for the first paint: the profile model
     # (pydantic), file storage and the engine are imported on first use, after it.
-    from advisor import storage
+    from advisor import errors
     from advisor.engine import Engine
     from advisor.profile import Profile
 
@@ -271,13 +271,13 @@ class AdvisorApp(App[None]):
         has it open, the person is told so and may continue with a copy (a new
         autosave of the same answers) — nothing is dropped and nothing is shared.
         """
-        from advisor import storage
+        from advisor import errors, storage
         from screens.questionnaire import QuestionnaireScreen
 
         if self.locked_id != consultation_id:
             try:
                 storage.acquire_lock(consultation_id)
-            except storage.OpenElsewhere as elsewhere:
+            except errors.OpenElsewhere as elsewhere:
                 self._offer_copy(profile, saved_path, section, elsewhere)
                 return
             except OSError:
@@ -295,7 +295,7 @@ class AdvisorApp(App[None]):
         self.push_screen(QuestionnaireScreen(initial_section=section))
 
     def _offer_copy(
-        self, profile: Profile, saved_path: Path | None, section: str | None, elsewhere: storage.OpenElsewhere
+        self, profile: Profile, saved_path: Path | None, section: str | None, elsewhere: errors.OpenElsewhere
     ) -> None:
         from advisor import storage
 
@@ -389,7 +389,7 @@ class AdvisorApp(App[None]):
     def _autosave(self) -> None:
         # The newest snapshot is written last: each worker takes whatever is pending.
         from advisor import storage
-        from advisor.profile_io import os_error_text
+        from advisor.files import os_error_text
 
         with self._autosave_lock:
             pending, self._pending_autosave = self._pending_autosave, None
@@ -435,7 +435,8 @@ class AdvisorApp(App[None]):
     @work(thread=True, group="files")
     def read_profile(self, path: Path) -> None:
         from advisor import storage
-        from advisor.profile_io import ProfileError, load_profile
+        from advisor.errors import ProfileError
+        from advisor.profile_io import load_profile
 
         try:
             profile = load_profile(path)
@@ -467,7 +468,7 @@ class AdvisorApp(App[None]):
     @work(thread=True, group="files")
     def resume_consultation(self, consultation_id: str) -> None:
         from advisor import storage
-        from advisor.profile_io import ProfileError
+        from advisor.errors import ProfileError
 
         try:
             profile = storage.load_unfinished(consultation_id)
@@ -520,7 +521,8 @@ class AdvisorApp(App[None]):
     @work(thread=True, group="files")
     def write_profile(self, profile: Profile, path: Path) -> None:
         from advisor import storage
-        from advisor.profile_io import os_error_text, save_profile
+        from advisor.files import os_error_text
+        from advisor.profile_io import save_profile
 
         try:
             save_profile(profile, path)

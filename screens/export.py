@@ -21,7 +21,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from advisor import storage
-from advisor.profile_io import os_error_text
+from advisor.files import os_error_text
 from advisor.terminal_text import printable
 
 

@@ -155,7 +155,7 @@ class HomeScreen(Screen[None]):
             if not confirmed:
                 return
             from advisor import storage
-            from advisor.profile_io import os_error_text
+            from advisor.files import os_error_text
 
             try:
                 target = storage.move_aside(chosen.path)

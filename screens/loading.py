@@ -45,7 +45,7 @@ class RulesFailed(Message):
 
 def load_rules_message(load: Callable[[], Engine]) -> EngineLoaded | RulesFailed:
     """Run ``load`` and say how it went as a message; never raises (no traceback on screen)."""
-    from advisor.catalogue import RuleSetError
+    from advisor.errors import RuleSetError
 
     try:
         return EngineLoaded(load())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from advisor.catalogue import RuleSetError
+from advisor.errors import RuleSetError
 from advisor.profile import Profile
 from advisor.profile_io import save_profile
 from advisor.rulestore import load_engine

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import storage
+from advisor import errors, storage
 from advisor.profile import Profile
 
 
@@ -38,7 +38,7 @@ def test_a_live_lock_is_respected_and_a_stale_one_taken_over() -> None:
         lock = storage.autosave_dir() / f"{cid}.lock"
         lock.parent.mkdir(parents=True)
         lock.write_text(f'{{"pid": {other.pid}, "host": "{os.uname().nodename}"}}', encoding="utf-8")
-        with pytest.raises(storage.OpenElsewhere) as raised:
+        with pytest.raises(errors.OpenElsewhere) as raised:
             storage.acquire_lock(cid)
         assert raised.value.pid == other.pid
     finally:

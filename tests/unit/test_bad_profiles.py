@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.profile_io import MAX_PROFILE_BYTES, ProfileError, load_profile
+from advisor.errors import ProfileError
+from advisor.profile_io import MAX_PROFILE_BYTES, load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus" / "profiles"

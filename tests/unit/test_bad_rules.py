@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from advisor.catalogue import RuleSetError, load_catalogue
+from advisor.catalogue import load_catalogue
+from advisor.errors import RuleSetError
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"

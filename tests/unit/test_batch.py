@@ -249,7 +249,8 @@ def test_no_cache_folder_changes_a_figure_or_hangs(tmp_path, monkeypatch):
 
 def test_match_and_rules_check_read_the_same_files(tmp_path):
     """``rules check`` and the engine read the rule files themselves: a broken file is refused by both."""
-    from advisor.catalogue import RuleSetError, load_catalogue
+    from advisor.catalogue import load_catalogue
+    from advisor.errors import RuleSetError
     from advisor.rulestore import load_engine, load_rules
 
     rules = tmp_path / "rules"

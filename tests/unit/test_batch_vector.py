@@ -26,7 +26,8 @@ import pytest
 from advisor.batch.engine_api import AS_OF_YEAR, derived_facts, profile_facts
 from advisor.batch.evaluate import RowEvaluator
 from advisor.batch.plan import ColumnPlan, PlainDecoder
-from advisor.profile_io import ProfileError, profile_from_data
+from advisor.errors import ProfileError
+from advisor.profile_io import profile_from_data
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))

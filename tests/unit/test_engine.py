@@ -326,7 +326,7 @@ def test_policy_wording_comes_from_the_vocabulary_file(tmp_path: Path) -> None:
     ids=["applicant-unlabelled", "category-unlabelled", "unknown-category", "unknown-key", "placeholder", "attribute"],
 )
 def test_rules_check_refuses_a_vocabulary_that_does_not_cover_the_measures(tmp_path: Path, edit, expected) -> None:
-    from advisor.catalogue import RuleSetError
+    from advisor.errors import RuleSetError
 
     root = _rules_with_vocabulary(tmp_path, edit)
     with pytest.raises(RuleSetError) as caught:
@@ -337,7 +337,7 @@ def test_rules_check_refuses_a_vocabulary_that_does_not_cover_the_measures(tmp_p
 
 
 def test_a_rule_set_without_vocabulary_is_refused(tmp_path: Path) -> None:
-    from advisor.catalogue import RuleSetError
+    from advisor.errors import RuleSetError
 
     root = tmp_path / "rules"
     shutil.copytree(RULES, root)

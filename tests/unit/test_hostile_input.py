@@ -28,8 +28,10 @@ import pytest
 from advisor import storage
 from advisor.batch import errors_path, run_batch, summary_path
 from advisor.cli_batch import cmd_batch
+from advisor.errors import ProfileError
+from advisor.files import os_error_text
 from advisor.profile import Profile
-from advisor.profile_io import ProfileError, load_profile, os_error_text, parse_profile, save_profile
+from advisor.profile_io import load_profile, parse_profile, save_profile
 from advisor.terminal_text import is_clean
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -438,7 +440,7 @@ def test_the_cli_runs_without_home(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("company", ["测" * 300, "a" * 400, "\x1b]0;x\x07" + "名" * 200, "", "..", "/etc/passwd"])
 def test_export_names_fit_255_bytes_with_the_temporary_suffix(tmp_path: Path, company: str) -> None:
-    from advisor.profile_io import atomic_write_text
+    from advisor.files import atomic_write_text
 
     for suffix in (".toml", ".html", ".md", ".json"):
         name = storage.suggested_filename(company, suffix)

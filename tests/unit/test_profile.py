@@ -7,8 +7,9 @@ from decimal import Decimal as D
 import pytest
 from pydantic import ValidationError
 
+from advisor.errors import ProfileError
 from advisor.profile import Profile, credit_code_check_char, validate_credit_code
-from advisor.profile_io import ProfileError, dump_profile, parse_profile
+from advisor.profile_io import dump_profile, parse_profile
 
 
 def test_credit_code_check_character() -> None:

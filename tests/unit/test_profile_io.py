@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from advisor.errors import ProfileError
+from advisor.files import atomic_write_text
 from advisor.profile import Profile
 from advisor.profile_io import (
-    ProfileError,
-    atomic_write_text,
     dump_profile,
     load_profile,
     migrate,

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from advisor import rule_model as rm
-from advisor.catalogue import RuleSetError, load_catalogue
+from advisor.catalogue import load_catalogue
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition
 from advisor.engine import Engine
+from advisor.errors import RuleSetError
 from advisor.facts import profile_facts
 from advisor.json_contract import assessment_json
 from advisor.profile import Profile
