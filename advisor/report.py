@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -114,7 +115,18 @@ def notice_lines(assessment: Assessment) -> list[str]:
             if short_source(r.source) not in names:
                 names.append(short_source(r.source))
     ordered = sorted(assessment.notices, key=lambda n: BASIS_NOTICE in n)  # warnings before plain statements
-    return [f"{'、'.join(where.get(n, [])) or '来源文件'}：{n}" for n in ordered]
+    lines: list[str] = []
+    bases: dict[str, list[str]] = {}  # the national rules a document cites, said once per document
+    for notice in ordered:
+        prefix = "、".join(where.get(notice, [])) or "来源文件"
+        cited = _BASIS_PATTERN.fullmatch(notice)
+        if cited is None:
+            lines.append(f"{prefix}：{notice}")
+        else:
+            bases.setdefault(prefix, []).append(cited.group(1))
+    for prefix, rules in bases.items():
+        lines.append(f"{prefix}：{BASIS_NOTICE}（{'、'.join(rules)}）{_BASIS_TAIL}")
+    return lines
 
 
 def near_miss_blocks(assessment: Assessment, escape: Callable[[object], str]) -> list[tuple[str, list[str]]]:
@@ -136,11 +148,6 @@ def near_miss_line(r: MatchResult, escape: Callable[[object], str]) -> str:
     if near.kind == "gap":
         return f"{escape(r.measure.title)}：{escape(near.gap_text)}：约 {escape(near.amount.display())}"
     return f"{escape(near.condition)}：{escape(near.formula)}（{escape(r.measure.title)}）"
-
-
-def validity_notices(assessment: Assessment) -> list[str]:
-    """Kept for callers of the old name: the same lines as ``notice_lines``."""
-    return notice_lines(assessment)
 
 
 def sources_used(assessment: Assessment) -> list[tuple[str, str, str]]:
@@ -167,6 +174,8 @@ def uniform_review(results: list[MatchResult], *, in_play_only: bool = True) -> 
 
 #: How the engine words a national rule's own validity: said, but not a warning.
 BASIS_NOTICE = "所依据的国家规定"
+_BASIS_TAIL = "独立有效，不随引用它的文件期限变化"
+_BASIS_PATTERN = re.compile(f"{BASIS_NOTICE}（(.+)）{_BASIS_TAIL}")
 
 MATERIALS_NOTE = (
     "政策原文没有列明申请材料：下列是此类申请通常需要的材料，具体以当年申请指南为准。"
