@@ -105,6 +105,14 @@ def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> Amount
     )
 
 
+def ratio_value(a: rm.Ratio, base_yuan: int) -> tuple[int, int]:
+    """The clause's figure for a base: the rate of it floored to whole yuan, and that figure
+    after the cap. Batch computes ratios through here too, without the working text."""
+    raw = _floor(a.rate * base_yuan)
+    cap = _cap_yuan(a.cap_wan)
+    return raw, (cap if cap is not None and raw > cap else raw)
+
+
 def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     cap = _cap_yuan(a.cap_wan)
     base = facts.get(a.base)
@@ -120,12 +128,10 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
             UP_TO, 0, cap, calculation=f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}", missing=[a.base]
         )
     base_yuan = _yuan(base)
-    raw = _floor(a.rate * base_yuan)
+    raw, value = ratio_value(a, base_yuan)
     text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
-    value = raw
-    if cap is not None and raw > cap:
-        value = cap
-        text += f" → 上限{format_wan(cap)}"
+    if value != raw:
+        text += f" → 上限{format_wan(value)}"
     if a.up_to:
         return AmountResult(UP_TO, 0, value, calculation=text + f"（比例为上限，最高{format_wan(value)}）")
     return AmountResult(EXACT, value, value, calculation=text)
@@ -483,15 +489,22 @@ _HANDLERS: dict[type, Callable[[Any, Facts, Callable[[str], str]], AmountResult]
 }
 
 
+def apply_duration(result: AmountResult, duration: rm.Duration) -> bool:
+    """Mark a yearly or multi-year payment on the result (its totals follow); False when the
+    clause pays once."""
+    if not (duration.per_year or duration.years > 1):
+        return False
+    result.per_year = duration.per_year
+    result.years = duration.years
+    return True
+
+
 def compute_amount(measure: rm.Measure, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     """The amount of one measure for these facts, with its duration applied."""
     result = _HANDLERS[type(measure.amount)](measure.amount, facts, label)
-    if measure.duration.per_year or measure.duration.years > 1:
-        result.per_year = measure.duration.per_year
-        result.years = measure.duration.years
-        if result.max_yuan is not None and measure.duration.years > 1:
-            result.calculation += (
-                f"；{measure.duration.text or f'连续{measure.duration.years}年'}，"
-                f"合计{format_wan_range(result.total_min_yuan, result.total_max_yuan)}"
-            )
+    if apply_duration(result, measure.duration) and result.max_yuan is not None and measure.duration.years > 1:
+        result.calculation += (
+            f"；{measure.duration.text or f'连续{measure.duration.years}年'}，"
+            f"合计{format_wan_range(result.total_min_yuan, result.total_max_yuan)}"
+        )
     return result

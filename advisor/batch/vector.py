@@ -25,14 +25,13 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
-from advisor.amounts import EXACT, UP_TO, AmountResult
+from advisor.amounts import EXACT, UP_TO, AmountResult, apply_duration, ratio_value
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
     ELIGIBLE,
@@ -229,9 +228,9 @@ class VectorEvaluator:
         return block
 
     def _ratio_amount(self, index: int, facts: dict[str, Any]) -> Amount | None:
-        """A ratio's figures in integer yuan without building its explanation: the rate
-        as an exact fraction of the base, floored, capped, as ``amounts._ratio`` computes
-        them (None: let ``compute_amount`` do it)."""
+        """A ratio's figures in integer yuan without building its explanation, by the same
+        ``ratio_value`` and ``apply_duration`` as ``compute_amount`` (None: let
+        ``compute_amount`` do it)."""
         measure = self.measures[index]
         a = measure.amount
         assert isinstance(a, rm.Ratio)
@@ -239,18 +238,11 @@ class VectorEvaluator:
         if base is None or isinstance(base, bool) or not isinstance(base, (int, Decimal)):
             return None
         try:
-            base_yuan = wan_to_yuan(base)
-            cap = None if a.cap_wan is None else wan_to_yuan(a.cap_wan)
+            _, value = ratio_value(a, wan_to_yuan(base))
         except (ValueError, ArithmeticError):
             return None
-        rate = Fraction(a.rate)
-        value = base_yuan * rate.numerator // rate.denominator
-        if cap is not None and value > cap:
-            value = cap
         result = AmountResult(UP_TO if a.up_to else EXACT, 0 if a.up_to else value, value)
-        if measure.duration.per_year or measure.duration.years > 1:
-            result.per_year = measure.duration.per_year
-            result.years = measure.duration.years
+        apply_duration(result, measure.duration)
         return amount_tuple(result)
 
     # --- who counts in the total
