@@ -201,7 +201,7 @@ class Engine:
         ``facts`` must not be changed afterwards (``profile_facts`` makes a fresh dict).
         """
         states = [state(facts) for state in self._states[measure.id]]
-        status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
+        status = _status_of(states)
         amount = self._constant_amounts.get(measure.id)
         if amount is None:
             amount = compute_amount(measure, facts, self.label)
@@ -237,8 +237,7 @@ class Engine:
         them: the reference the lazy path is tested against (and benchmarked with)."""
         shown = shown or self.shown(facts)
         results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
-        states = {r.state for r in results}
-        status = INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
+        status = _status_of([r.state for r in results])
         amount = compute_amount(measure, facts, self.label)
         if status != INELIGIBLE and _nothing_to_pay(amount):
             results.append(self.nothing_to_pay_result(measure, amount))
@@ -465,6 +464,12 @@ class _Explanation:
             return None
         condition = self.engine._compiled[self.measure.id][failed[0]]
         return self.engine._near_miss(self.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
+
+
+def _status_of(states: list[str]) -> str:
+    """A measure's status from its conditions' states: one failed rules it out, one
+    undecided leaves it possible, all met make it eligible."""
+    return INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
 
 
 #: Answers that say who or where the company is: not something to "nearly" reach.
