@@ -6,6 +6,7 @@ clause's formula ("按……的30%，最高200万元/年"); the statement that a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -118,3 +119,20 @@ def supersession_statement(source: rm.Source) -> str:
     if examples:
         text += f"（例如：{examples}）"
     return text + "；请按正式文件和当年申请指南申报，本工具的估算仅供参考"
+
+
+BASIS_NOTICE = "所依据的国家规定"
+_BASIS_TAIL = "独立有效，不随引用它的文件期限变化"
+_BASIS_PATTERN = re.compile(f"{BASIS_NOTICE}（(.+)）{_BASIS_TAIL}")
+
+
+def basis_statement(*rules: str) -> str:
+    """That the national rules a measure rests on stay in force whatever the period of the
+    plan citing them: "所依据的国家规定（财税〔2011〕100号）独立有效，……"."""
+    return f"{BASIS_NOTICE}（{'、'.join(rules)}）{_BASIS_TAIL}"
+
+
+def basis_cited(notice: str) -> str | None:
+    """The rule a ``basis_statement`` of one rule names; None for any other notice."""
+    found = _BASIS_PATTERN.fullmatch(notice)
+    return found.group(1) if found else None

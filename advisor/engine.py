@@ -17,7 +17,7 @@ from advisor import rule_model as rm
 from advisor.amounts import EXACT, AmountResult, compute_amount
 from advisor.catalogue import DERIVED_FACTS, Catalogue, amount_facts
 from advisor.conditions import FAILED, UNKNOWN, CompiledCondition, ConditionResult
-from advisor.display import amount_formula, show_fact, supersession_statement
+from advisor.display import amount_formula, basis_statement, show_fact, supersession_statement
 from advisor.facts import profile_facts
 from advisor.profile import Profile
 from advisor.results import (
@@ -169,7 +169,7 @@ class Engine:
         if measure.basis:
             # A national rule cited by a plan stays in force whatever the plan's own period.
             basis = measure.basis.split("：")[0].split("（")[0]
-            warnings.append(f"所依据的国家规定（{basis}）独立有效，不随引用它的文件期限变化")
+            warnings.append(basis_statement(basis))
             state, label = "in_force", "国家规定有效" + ("（引用文件已到期）" if state == "expired" else "")
         return Validity(state, label, warnings)
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from advisor import rule_model as rm
-from advisor.display import format_answer
+from advisor.display import BASIS_NOTICE, basis_cited, basis_statement, format_answer
 from advisor.engine import Engine
 from advisor.facts import profile_facts
 from advisor.money import format_wan
@@ -119,13 +118,13 @@ def notice_lines(assessment: Assessment) -> list[str]:
     bases: dict[str, list[str]] = {}  # the national rules a document cites, said once per document
     for notice in ordered:
         prefix = "、".join(where.get(notice, [])) or "来源文件"
-        cited = _BASIS_PATTERN.fullmatch(notice)
+        cited = basis_cited(notice)
         if cited is None:
             lines.append(f"{prefix}：{notice}")
         else:
-            bases.setdefault(prefix, []).append(cited.group(1))
+            bases.setdefault(prefix, []).append(cited)
     for prefix, rules in bases.items():
-        lines.append(f"{prefix}：{BASIS_NOTICE}（{'、'.join(rules)}）{_BASIS_TAIL}")
+        lines.append(f"{prefix}：{basis_statement(*rules)}")
     return lines
 
 
@@ -173,9 +172,6 @@ def uniform_review(results: list[MatchResult], *, in_play_only: bool = True) -> 
 
 
 #: How the engine words a national rule's own validity: said, but not a warning.
-BASIS_NOTICE = "所依据的国家规定"
-_BASIS_TAIL = "独立有效，不随引用它的文件期限变化"
-_BASIS_PATTERN = re.compile(f"{BASIS_NOTICE}（(.+)）{_BASIS_TAIL}")
 
 MATERIALS_NOTE = (
     "政策原文没有列明申请材料：下列是此类申请通常需要的材料，具体以当年申请指南为准。"
