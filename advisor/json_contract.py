@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from json.encoder import encode_basestring as _encode_string
 from typing import TYPE_CHECKING, Any
 
 from advisor import rule_model as rm
@@ -170,63 +169,4 @@ def assessment_json(assessment: Assessment, engine: Engine) -> dict[str, Any]:
 def document_text(assessment: Assessment, engine: Engine, profile: Profile) -> str:
     """The whole JSON document of one company's assessment (``advisor match --format json``)."""
     data = {"company": profile.identity.name, **assessment_json(assessment, engine)}
-    return dumps_indented(data)
-
-
-class _NotPlain(Exception):
-    """A value ``dumps_indented`` leaves to ``json.dumps``."""
-
-
-_SCALARS: dict[object, str] = {True: "true", False: "false", None: "null"}
-
-
-def dumps_indented(data: Any) -> str:
-    """Exactly ``json.dumps(data, ensure_ascii=False, indent=2)``, about twice as fast.
-
-    The standard library writes indented JSON with its pure-Python encoder (its C encoder
-    only writes compact JSON); this writes the same bytes, strings through the C string
-    encoder, for the plain values the contract holds (dict with text keys, list, text, int,
-    bool, None). Anything else is handed to ``json.dumps`` whole.
-    """
-    parts: list[str] = []
-    try:
-        _write(data, "\n", parts)
-    except _NotPlain:
-        return json.dumps(data, ensure_ascii=False, indent=2)
-    return "".join(parts)
-
-
-def _write(value: Any, newline: str, parts: list[str]) -> None:
-    kind = type(value)
-    if kind is str:
-        parts.append(_encode_string(value))
-    elif kind is dict:
-        if not value:
-            parts.append("{}")
-            return
-        inner = newline + "  "
-        opener = "{" + inner
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlain
-            parts.append(opener + _encode_string(key) + ": ")
-            _write(item, inner, parts)
-            opener = "," + inner
-        parts.append(newline + "}")
-    elif kind is list or kind is tuple:
-        if not value:
-            parts.append("[]")
-            return
-        inner = newline + "  "
-        opener = "[" + inner
-        for item in value:
-            parts.append(opener)
-            _write(item, inner, parts)
-            opener = "," + inner
-        parts.append(newline + "]")
-    elif kind is int:
-        parts.append(int.__repr__(value))
-    elif value is None or kind is bool:
-        parts.append(_SCALARS[value])
-    else:
-        raise _NotPlain
+    return json.dumps(data, ensure_ascii=False, indent=2)

@@ -426,26 +426,3 @@ def test_lazy_explanation_is_written_once_and_only_when_read(engine: Engine) -> 
     first = result.conditions
     assert first and result.conditions is first
     assert result.missing and result.missing is result.missing
-
-
-json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), texts, st.floats(allow_nan=False)),
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.tuples(children, children),
-        st.dictionaries(st.one_of(texts, st.integers()), children, max_size=4),
-    ),
-    max_leaves=30,
-)
-
-
-@SETTINGS
-@given(json_values)
-def test_indented_json_writer_writes_what_json_dumps_writes(value: Any) -> None:
-    """The fast writer of ``advisor match --format json`` is byte for byte the standard one
-    (hostile text, empty containers, non-text keys and floats included)."""
-    import json
-
-    from advisor.json_contract import dumps_indented
-
-    assert dumps_indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
