@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import html
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from advisor import rule_model as rm
@@ -26,29 +25,6 @@ if TYPE_CHECKING:  # rich is imported by the terminal table only: JSON, Markdown
     from rich.console import Console, ConsoleOptions, Group, RenderResult
 
 STATUS_STYLE = {ELIGIBLE: "bold green", POSSIBLE: "yellow", INELIGIBLE: "dim"}
-
-
-def __getattr__(name: str) -> Any:
-    """``CATEGORY_LABEL`` (category → label), for callers that import it from here: the
-    labels of rules/vocabulary.toml in the bundled rules, read on first use. Code holding
-    an engine reads ``engine.vocabulary.categories`` (the rule set it matched with)."""
-    if name == "CATEGORY_LABEL":
-        return _bundled_categories()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@lru_cache(maxsize=1)
-def _bundled_categories() -> dict[str, str]:
-    import tomllib
-
-    from advisor.catalogue import default_rules_dir
-
-    try:
-        with (default_rules_dir() / "vocabulary.toml").open("rb") as handle:
-            categories = rm.Vocabulary.model_validate(tomllib.load(handle)).categories
-            return {str(key): label for key, label in categories.items()}
-    except (OSError, ValueError):  # a broken file is reported by the rule check; labels fall back to ids
-        return {}
 
 
 def clean(text: object) -> str:

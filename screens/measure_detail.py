@@ -7,6 +7,8 @@ and company text is rendered as plain ``Text`` (never markup).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,7 +19,7 @@ from textual.widgets import Footer, Header, Static
 
 from advisor.engine import Engine
 from advisor.money import format_wan
-from advisor.report import CATEGORY_LABEL, STATUS_STYLE, article_ref
+from advisor.report import STATUS_STYLE, article_ref
 from advisor.results import STATUS_LABEL, MatchResult
 from advisor.terminal_text import printable
 from screens.safe_text import safe_text
@@ -44,14 +46,14 @@ def heading_text(r: MatchResult) -> Text:
     return text
 
 
-def source_text(r: MatchResult) -> Text:
+def source_text(r: MatchResult, categories: Mapping[str, str]) -> Text:
     m = r.measure
     text = Text(end="")
     text.append(f"《{r.source.title}》{article_ref(m.article)}\n")
     text.append(f"发布：{r.source.issuer}　文件状态：")
     text.append(r.validity.label, style="yellow" if r.validity.state != "in_force" else "green")
     text.append(f"　期限：{r.source.dates_text}\n")
-    text.append(f"地区：{m.region}　类别：{CATEGORY_LABEL.get(m.category, m.category)}　审核方式：{m.review}")
+    text.append(f"地区：{m.region}　类别：{categories.get(m.category, m.category)}　审核方式：{m.review}")
     for warning in r.validity.warnings:
         text.append("\n注意：", style="bold yellow")
         text.append(warning, style="yellow")
@@ -178,7 +180,7 @@ class MeasureDetailScreen(Screen[None]):
         catalogue = self.engine.catalogue
         with VerticalScroll(id="detail"):
             yield Static(safe_text(heading_text(r)), markup=False, id="detail-heading")
-            yield section("文件与条款", source_text(r), id="detail-source")
+            yield section("文件与条款", source_text(r, self.engine.vocabulary.categories), id="detail-source")
             yield section(
                 "原文（加粗为本条款，前后为所在段落）",
                 quote_in_context(*catalogue.context(r.measure.document, r.measure.quote)),

@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static, Tabbe
 from advisor import exports
 from advisor.engine import Engine
 from advisor.profile import Profile
-from advisor.report import CATEGORY_LABEL, company_name, notice_lines, uniform_review
+from advisor.report import company_name, notice_lines, uniform_review
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, Assessment, MatchResult
 from advisor.terminal_text import printable
 from screens.checklist import ChecklistScreen
@@ -214,7 +214,9 @@ class ResultsScreen(Screen[None]):
         table.show(shown)
         region = "全部" if self.region_filter == ALL else self.region_filter
         category = (
-            "全部" if self.category_filter == ALL else CATEGORY_LABEL.get(self.category_filter, self.category_filter)
+            "全部"
+            if self.category_filter == ALL
+            else self.engine.vocabulary.categories.get(self.category_filter, self.category_filter)
         )
         bar = Text(f"显示 {len(shown)}/{len(results)} 项", style="bold", end="")
         bar.append(
@@ -259,7 +261,9 @@ class ResultsScreen(Screen[None]):
             return
         present = {r.measure.category for r in self.assessment.results}
         self._show_overview()
-        self.category_filter = cycle([ALL, *(c for c in CATEGORY_LABEL if c in present)], self.category_filter)
+        self.category_filter = cycle(
+            [ALL, *(c for c in self.engine.vocabulary.categories if c in present)], self.category_filter
+        )
 
     def action_toggle_sort(self) -> None:
         self._show_overview()

@@ -346,12 +346,11 @@ def test_a_rule_set_without_vocabulary_is_refused(tmp_path: Path) -> None:
         load_catalogue(root)
 
 
-def test_report_category_label_is_the_bundled_vocabulary() -> None:
+def test_category_labels_are_the_bundled_vocabulary(engine) -> None:
     import tomllib
 
-    from advisor.report import CATEGORY_LABEL
-
-    assert tomllib.loads((RULES / "vocabulary.toml").read_text(encoding="utf-8"))["categories"] == CATEGORY_LABEL
+    labels = tomllib.loads((RULES / "vocabulary.toml").read_text(encoding="utf-8"))["categories"]
+    assert labels == engine.vocabulary.categories
 
 
 def test_a_lazy_explanation_reads_the_facts_of_its_match_not_later_edits() -> None:
