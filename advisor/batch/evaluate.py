@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
 from advisor import rule_model as rm
 from advisor.amounts import AmountResult, compute_amount
+from advisor.batch.columns import FactColumns, freeze
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
     ELIGIBLE,
@@ -51,22 +51,6 @@ class Assessed:
 
     def outcomes(self, company: int) -> list[Outcome]:
         return [table[codes[company]] for table, codes in zip(self.tables, self.codes, strict=True)]
-
-
-def freeze(value: Any) -> Any:
-    """A hashable stand-in that differs whenever the value could be read differently."""
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is bool:
-        return value
-    if kind is Decimal:
-        return ("D", str(value))
-    if kind is list or kind is tuple:
-        return ("L", *tuple(freeze(v) for v in value))
-    if kind is dict:
-        return ("M", *tuple((k, freeze(v)) for k, v in value.items()))
-    if hasattr(kind, "model_fields"):
-        return (kind.__name__, *tuple(freeze(v) for v in value.__dict__.values()))
-    raise TypeError(kind)
 
 
 def amount_tuple(a: AmountResult) -> Amount:
@@ -203,8 +187,11 @@ class RowEvaluator:
         counted = {r.measure.id for r in live if r.counted_in_total}
         return [(status, amount, m.id in counted) for m, (status, amount) in zip(self.measures, out, strict=True)]
 
-    def assess(self, companies: Sequence[dict[str, Any]]) -> Assessed:
-        """The outcomes of a block of companies (their facts, as ``profile_facts`` gives them)."""
+    def assess(self, companies: FactColumns | Sequence[dict[str, Any]]) -> Assessed:
+        """The outcomes of a block of companies (their facts in columns, or as ``profile_facts``
+        gives them)."""
+        if isinstance(companies, FactColumns):
+            companies = companies.rows()
         n = len(self.measures)
         index: list[dict[Outcome, int]] = [{} for _ in range(n)]
         block = Assessed([[] for _ in range(n)], [[] for _ in range(n)])

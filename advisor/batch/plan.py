@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from advisor.batch.columns import Column, FactColumns, factorise
 from advisor.errors import ProfileError
 from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
 from advisor.terminal_text import printable
@@ -392,8 +393,9 @@ class PlainDecoder:
         self.locations: dict[tuple[Any, ...], bool] = {}
         self.derive = derive
 
-    def _locations_valid(self, facts: dict[str, Any]) -> bool:
-        key = tuple(facts[f"identity.{name}"] for name in _LOCATION)
+    def _locations_valid(self, answers: dict[str, Any]) -> bool:
+        """Whether the Identity model takes these city and district answers together (memoised)."""
+        key = tuple(answers.get(name) for name in _LOCATION)
         found = self.locations.get(key)
         if found is None:
             try:
@@ -412,8 +414,16 @@ class PlainDecoder:
         return self.facts_block([record])[0]
 
     def facts_block(self, records: list[list[str]]) -> list[dict[str, Any] | None]:
-        """``facts`` of many records, decoded column by column (each distinct cell once)."""
+        """``facts`` of many records (None for a record that is not plain)."""
+        block, positions = self.columns_block(records)
         out: list[dict[str, Any] | None] = [None] * len(records)
+        for position, row in zip(positions, block.rows(), strict=True):
+            out[position] = {**self.template, **row}
+        return out
+
+    def columns_block(self, records: list[list[str]]) -> tuple[FactColumns, list[int]]:
+        """The facts of the plainly valid records, column by column (each distinct cell
+        validated once), and those records' positions in ``records``."""
         version = self.schema_version
         good = [
             i
@@ -421,64 +431,101 @@ class PlainDecoder:
             if len(r) == self.width and (version is None or r[version].strip() in ("", str(SCHEMA_VERSION)))
         ]
         if not good:
-            return out
+            return FactColumns(0), []
         rows = records if len(good) == len(records) else [records[i] for i in good]
         cells = list(zip(*rows, strict=True))
-        paths = [path for _, path, _ in self.columns]
-        values = list(zip(*(list(map(memo, cells[index])) for index, _, memo in self.columns), strict=True))
-        items = [
-            (path, model, [(number, name, list(map(memo, cells[index]))) for index, number, name, memo in columns])
-            for path, model, columns in self.items
-        ]
-        revenue_cells = [
-            (year, valid, list(map(self.revenue_value, cells[index]))) for index, year, valid in self.revenue
-        ]
-        template = self.template
-        for position, record_index in enumerate(good):
-            row = values[position]
-            if NOT_PLAIN in row:
-                continue
-            facts = template.copy()
-            facts.update(zip(paths, row, strict=True))
-            if not self._extras(facts, position, items, revenue_cells):
-                continue
-            out[record_index] = facts
+        size = len(rows)
+        bad = bytearray(size)
+        columns: dict[str, Column] = {}
+        for index, path, memo in self.columns:
+            columns[path] = _validated(cells[index], memo, bad)
+        for path, model, item_columns in self.items:
+            columns[path] = self._item_lists(
+                model, [(n, name, _validated(cells[i], memo, bad)) for i, n, name, memo in item_columns], size
+            )
+        revenue = [(year, valid, _validated(cells[i], self.revenue_value, bad)) for i, year, valid in self.revenue]
+        for _, valid, column in revenue:
+            if not valid:
+                _mark(bad, column, lambda value: value is not None)
+        columns.update(self._derived(revenue, columns.get("scale.survey_first_year"), size))
+        self._check_locations(columns, bad, size)
+        if not any(bad):
+            return FactColumns(size, columns), good
+        keep = [i for i in range(size) if not bad[i]]
+        for column in columns.values():
+            codes = column.codes
+            column.codes = [codes[i] for i in keep]
+        return FactColumns(len(keep), columns), [good[i] for i in keep]
+
+    def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], size: int) -> Column:
+        """The item list (e.g. projects.funded) of every company, from its numbered cells."""
+        joint, combos = factorise(list(zip(*(column.codes for _, _, column in cells), strict=True)) or [()] * size)
+        values: list[Any] = []
+        for combo in combos:
+            numbered: dict[int, dict[str, Any]] = {}
+            for (number, name, column), code in zip(cells, combo, strict=True):
+                value = column.values[code]
+                if value is not None:
+                    numbered.setdefault(number, {})[name] = value
+            values.append([model.model_construct(**numbered[n]) for n in sorted(numbered)] if numbered else None)
+        return Column(joint, values)
+
+    def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
+        """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
+        parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
+        joint, combos = factorise(list(zip(*parts, strict=True)) if parts else [()] * size)
+        revenues: list[dict[int, Decimal] | None] = []
+        derived: list[dict[str, Any]] = []
+        for combo in combos:
+            found: dict[int, Decimal] | None = None
+            for (year, _, column), code in zip(revenue, combo, strict=False):
+                value = column.values[code]
+                if value is not None:
+                    if found is None:
+                        found = {}
+                    found[year] = value
+            first_year = survey.values[combo[-1]] if survey is not None else None
+            revenues.append(found)
+            derived.append(self.derive(found, first_year))
+        out = {"scale.revenue_wan": Column(joint, revenues)}
+        for name in derived[0] if derived else ():
+            out[name] = Column(joint, [d[name] for d in derived])
         return out
 
-    def _extras(
-        self,
-        facts: dict[str, Any],
-        position: int,
-        items: list[tuple[str, type[BaseModel], list[tuple[int, str, list[Any]]]]],
-        revenue_cells: list[tuple[int, bool, list[Any]]],
-    ) -> bool:
-        """Item lists, revenue, derived facts and the city/district check of one row; False
-        when the row is not plain after all."""
-        for path, model, columns in items:
-            numbered: dict[int, dict[str, Any]] = {}
-            for number, name, column in columns:
-                value = column[position]
-                if value is not None:
-                    if value is NOT_PLAIN:
-                        return False
-                    numbered.setdefault(number, {})[name] = value
-            if numbered:
-                facts[path] = [model.model_construct(**numbered[n]) for n in sorted(numbered)]
-        revenue: dict[int, Decimal] | None = None
-        for year, year_valid, column in revenue_cells:
-            value = column[position]
-            if value is not None:
-                if value is NOT_PLAIN or not year_valid:
-                    return False
-                if revenue is None:
-                    revenue = {}
-                revenue[year] = value
-        facts["scale.revenue_wan"] = revenue
-        if (
-            facts["identity.registered_district"] is not None
-            or facts["identity.tax_district"] is not None
-            or facts["identity.stats_district"] is not None
-        ) and not self._locations_valid(facts):
-            return False
-        facts.update(self.derive(revenue, facts["scale.survey_first_year"]))
-        return True
+    def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:
+        """Marks the companies whose city and district answers the Identity model refuses together."""
+        present = [(name, columns[f"identity.{name}"]) for name in _LOCATION if f"identity.{name}" in columns]
+        if not any(name.endswith("_district") for name, _ in present):
+            return
+        joint, combos = factorise(list(zip(*(column.codes for _, column in present), strict=True)))
+        refused = set()
+        for code, combo in enumerate(combos):
+            answers = {name: column.values[c] for (name, column), c in zip(present, combo, strict=True)}
+            districts = any(answers.get(f"{p}_district") is not None for p in ("registered", "tax", "stats"))
+            if districts and not self._locations_valid(answers):
+                refused.add(code)
+        if refused:
+            for position, code in enumerate(joint):
+                if code in refused:
+                    bad[position] = 1
+
+
+def _validated(cells: tuple[str, ...], memo: _Memo, bad: bytearray) -> Column:
+    """A column of validated cells; companies with a cell that is not plain are marked in ``bad``
+    (their value reads None, never the marker)."""
+    codes, distinct = factorise(cells)
+    column = Column(codes, [memo(raw) for raw in distinct])
+    _mark(bad, column, lambda value: value is NOT_PLAIN)
+    return column
+
+
+def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool]) -> None:
+    found = {code for code, value in enumerate(column.values) if refused(value)}
+    if not found:
+        return
+    for code in found:
+        if column.values[code] is NOT_PLAIN:
+            column.values[code] = None
+    for position, code in enumerate(column.codes):
+        if code in found:
+            bad[position] = 1

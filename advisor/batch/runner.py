@@ -26,6 +26,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from advisor.batch.columns import FactColumns
 from advisor.batch.engine_api import Engine, derived_facts, profile_facts
 from advisor.batch.evaluate import Assessed, RowEvaluator
 from advisor.batch.output import (
@@ -104,7 +105,7 @@ def _row_failure(exc: BaseException) -> str:
 
 
 def _assess_block(
-    companies: list[tuple[str, str | None, str | None]], facts: list[dict[str, Any]], errors: list[tuple[str, str]]
+    companies: list[tuple[str, str | None, str | None]], facts: FactColumns, errors: list[tuple[str, str]]
 ) -> ChunkResult:
     """Decide a block of companies and render it; a company whose figures cannot be
     computed is reported as its row's error, the others are kept."""
@@ -114,7 +115,7 @@ def _assess_block(
     except Exception:
         rows: RowEvaluator = _WORKER["rows"]
         kept_companies, kept_facts = [], []
-        for company, one in zip(companies, facts, strict=True):
+        for company, one in zip(companies, facts.rows(), strict=True):
             try:
                 rows.assess_one(dict(one))
             except Exception as exc:
@@ -157,11 +158,7 @@ def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResu
 def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> ChunkResult:
     """Assess a chunk of CSV lines; ``job`` is ((line number, text) pairs, unused)."""
     lines, _ = job
-    plan: ColumnPlan = _WORKER["plan"]
-    decoder: PlainDecoder = _WORKER["decoder"]
     errors: list[tuple[str, str]] = []
-    companies: list[tuple[str, str | None, str | None]] = []
-    facts: list[dict[str, Any]] = []
     numbered: list[tuple[str, list[str]]] = []
     for number, line in lines:
         if not line.strip(" \t\r\n,"):
@@ -170,7 +167,7 @@ def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> ChunkResult:
             numbered.append((str(number), _split(line)))
         except ProfileError as exc:
             errors.append((str(number), str(exc)))
-    _decode(numbered, plan, decoder, companies, facts, errors)
+    companies, facts = _decode(numbered, _WORKER["plan"], _WORKER["decoder"], errors)
     errors.sort(key=lambda e: int(e[0]))
     return _assess_block(companies, facts, errors)
 
@@ -179,25 +176,39 @@ def _decode(
     numbered: list[tuple[str, list[str]]],
     plan: ColumnPlan,
     decoder: PlainDecoder,
-    companies: list[tuple[str, str | None, str | None]],
-    facts: list[dict[str, Any]],
     errors: list[tuple[str, str]],
-) -> None:
-    """Facts of each record: plainly valid ones decoded column by column, the others
-    validated like a profile file (so their messages are the usual ones)."""
-    plain = decoder.facts_block([record for _, record in numbered])
-    for (row, record), found in zip(numbered, plain, strict=True):
-        if found is None:
-            try:
-                found = profile_facts(profile_from_data(plan.data(record)))
-            except ProfileError as exc:
-                errors.append((row, str(exc)))
-                continue
-            except Exception as exc:
-                errors.append((row, _row_failure(exc)))
-                continue
-        companies.append((row, found["identity.name"], found["identity.credit_code"]))
-        facts.append(found)
+) -> tuple[list[tuple[str, str | None, str | None]], FactColumns]:
+    """The companies (row, name, credit code) and their facts in columns: plainly valid
+    records decoded column by column, the others validated like a profile file (so their
+    messages are the usual ones); a refused record is reported in ``errors``."""
+    plain, plain_positions = decoder.columns_block([record for _, record in numbered])
+    names, codes = plain.column("identity.name"), plain.column("identity.credit_code")
+    plain_at = dict(zip(plain_positions, range(plain.size), strict=True))
+    companies: list[tuple[str, str | None, str | None]] = []
+    kept_plain: list[int] = []
+    validated: list[dict[str, Any]] = []
+    validated_at: list[int] = []
+    for position, (row, record) in enumerate(numbered):
+        found = plain_at.get(position)
+        if found is not None:
+            kept_plain.append(len(companies))
+            companies.append((row, names.value(found), codes.value(found)))
+            continue
+        try:
+            facts = profile_facts(profile_from_data(plan.data(record)))
+        except ProfileError as exc:
+            errors.append((row, str(exc)))
+            continue
+        except Exception as exc:
+            errors.append((row, _row_failure(exc)))
+            continue
+        validated_at.append(len(companies))
+        validated.append(facts)
+        companies.append((row, facts["identity.name"], facts["identity.credit_code"]))
+    if not validated:
+        return companies, plain
+    parts = [(plain, kept_plain), (FactColumns.from_rows(validated), validated_at)]
+    return companies, FactColumns.interleave(parts, len(companies))
 
 
 def _parse_line(line: str) -> list[str]:
@@ -235,19 +246,16 @@ def _toml_chunk(paths: list[str]) -> ChunkResult:
             continue
         companies.append((path.name, profile.identity.name, profile.identity.credit_code))
         facts.append(found)
-    return _assess_block(companies, facts, errors)
+    return _assess_block(companies, FactColumns.from_rows(facts), errors)
 
 
 @_without_gc
 def _parquet_chunk(job: tuple[list[tuple[int, list[str]]], int]) -> ChunkResult:
     """Assess a chunk of Parquet rows, each already as CSV-like cells (text)."""
     records, _ = job
-    plan: ColumnPlan = _WORKER["plan"]
-    decoder: PlainDecoder = _WORKER["decoder"]
     errors: list[tuple[str, str]] = []
-    companies: list[tuple[str, str | None, str | None]] = []
-    facts: list[dict[str, Any]] = []
-    _decode([(str(number), record) for number, record in records], plan, decoder, companies, facts, errors)
+    numbered = [(str(number), record) for number, record in records]
+    companies, facts = _decode(numbered, _WORKER["plan"], _WORKER["decoder"], errors)
     return _assess_block(companies, facts, errors)
 
 

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from advisor import rule_model as rm
 from advisor.amounts import EXACT, UP_TO, AmountResult, apply_duration, ratio_value
+from advisor.batch.columns import Column, FactColumns, freeze
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
     ELIGIBLE,
@@ -54,7 +55,6 @@ from advisor.batch.evaluate import (
     RowEvaluator,
     amount_fact_names,
     amount_tuple,
-    freeze,
     nothing_to_pay,
 )
 from advisor.money import wan_to_yuan
@@ -64,27 +64,18 @@ States = npt.NDArray[np.int8]
 
 _STATE_CODE = {FAILED: 0, UNKNOWN: 1, MET: 2}
 _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of the conditions
-_SCALARS = (str, int, bool, type(None))
 
 
 class _Column:
-    """One fact over a block: each company's code and the distinct values."""
+    """One fact over a block: each company's code (numpy, and as a list for reading one
+    company) and the distinct values."""
 
-    __slots__ = ("codes", "values")
+    __slots__ = ("codes", "listed", "values")
 
-    def __init__(self, values: list[Any]):
-        index: dict[Any, int] = {}
-        distinct: list[Any] = []
-        codes: list[int] = []
-        for value in values:
-            key = value if type(value) in _SCALARS else freeze(value)
-            code = index.get(key)
-            if code is None:
-                code = index[key] = len(distinct)
-                distinct.append(value)
-            codes.append(code)
-        self.codes: Codes = np.array(codes, dtype=np.int64)
-        self.values = distinct
+    def __init__(self, column: Column):
+        self.listed = column.codes
+        self.codes: Codes = np.array(column.codes, dtype=np.int64)
+        self.values = column.values
 
 
 def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
@@ -161,9 +152,11 @@ class VectorEvaluator:
 
     # --- the block
 
-    def assess(self, companies: Sequence[dict[str, Any]]) -> Assessed:
-        """The outcomes of a block of companies (their facts, as ``profile_facts`` gives them)."""
-        size = len(companies)
+    def assess(self, companies: FactColumns | Sequence[dict[str, Any]]) -> Assessed:
+        """The outcomes of a block of companies (their facts in columns, or as ``profile_facts``
+        gives them)."""
+        block_facts = companies if isinstance(companies, FactColumns) else FactColumns.from_rows(companies)
+        size = block_facts.size
         n = len(self.measures)
         if not size:
             return Assessed([[] for _ in range(n)], [[] for _ in range(n)])
@@ -172,7 +165,7 @@ class VectorEvaluator:
         def column(fact: str) -> _Column:
             found = columns.get(fact)
             if found is None:
-                found = columns[fact] = _Column([facts.get(fact) for facts in companies])
+                found = columns[fact] = _Column(block_facts.column(fact))
             return found
 
         node_states: dict[int, States] = {}
@@ -195,7 +188,7 @@ class VectorEvaluator:
             inverse, first = joints[names]
             table = []
             for company in first.tolist():
-                facts = {name: c.values[c.codes[company]] for name, c in zip(names, cols, strict=True)}
+                facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
                 found = self._ratio_amount(index, facts) if index in self._ratio else None
                 if not names:  # the same figures for every company
                     found = self._fixed.get(index)

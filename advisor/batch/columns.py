@@ -1,0 +1,121 @@
+"""The facts of a block of companies, held column by column.
+
+Per fact: each company's code (an index) and the distinct values the codes point to. A
+block of a district's register has few distinct values per fact (a district, a yes/no, a
+year), so deciding a condition once per distinct value and spreading the result by code is
+what makes batch fast. The decoder (``plan.PlainDecoder``) builds these columns straight
+from the CSV cells; companies that come as fact dictionaries (validated profiles) are put in
+columns by ``FactColumns.from_rows``. Pure Python: numpy is the evaluator's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+_SCALARS = (str, int, bool, type(None))
+
+
+def freeze(value: Any) -> Any:
+    """A hashable stand-in that differs whenever the value could be read differently."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is Decimal:
+        return ("D", str(value))
+    if kind is list or kind is tuple:
+        return ("L", *tuple(freeze(v) for v in value))
+    if kind is dict:
+        return ("M", *tuple((k, freeze(v)) for k, v in value.items()))
+    if hasattr(kind, "model_fields"):
+        return (kind.__name__, *tuple(freeze(v) for v in value.__dict__.values()))
+    raise TypeError(kind)
+
+
+def factorise(cells: Sequence[Any]) -> tuple[list[int], list[Any]]:
+    """(code per cell, distinct cells in first-seen order) of hashable cells."""
+    distinct = list(dict.fromkeys(cells))
+    if len(distinct) == 1:
+        return [0] * len(cells), distinct
+    position = {cell: i for i, cell in enumerate(distinct)}
+    return list(map(position.__getitem__, cells)), distinct
+
+
+class Column:
+    """One fact over a block: ``codes[c]`` indexes company ``c``'s value in ``values``.
+    ``values`` may hold values no company points to (they are never read as anyone's)."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: list[int], values: list[Any]):
+        self.codes = codes
+        self.values = values
+
+    @classmethod
+    def of_values(cls, values: Iterable[Any]) -> Column:
+        """Codes and distinct values of any values (lists, Decimals, item models are keyed by ``freeze``)."""
+        index: dict[Any, int] = {}
+        distinct: list[Any] = []
+        codes: list[int] = []
+        for value in values:
+            key = value if type(value) in _SCALARS else freeze(value)
+            code = index.get(key)
+            if code is None:
+                code = index[key] = len(distinct)
+                distinct.append(value)
+            codes.append(code)
+        return cls(codes, distinct)
+
+    def value(self, company: int) -> Any:
+        return self.values[self.codes[company]]
+
+
+class FactColumns:
+    """Every fact of ``size`` companies; a fact nobody has reads as None for all."""
+
+    __slots__ = ("columns", "size")
+
+    def __init__(self, size: int, columns: dict[str, Column] | None = None):
+        self.size = size
+        self.columns: dict[str, Column] = columns if columns is not None else {}
+
+    def column(self, fact: str) -> Column:
+        found = self.columns.get(fact)
+        if found is None:
+            found = self.columns[fact] = Column([0] * self.size, [None])
+        return found
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[dict[str, Any]]) -> FactColumns:
+        """Columns of companies given as fact dictionaries (as ``profile_facts`` gives them)."""
+        names = dict.fromkeys(name for row in rows for name in row)
+        return cls(len(rows), {name: Column.of_values([row.get(name) for row in rows]) for name in names})
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The companies as fact dictionaries (the per-company evaluator's input)."""
+        out: list[dict[str, Any]] = [{} for _ in range(self.size)]
+        for name, column in self.columns.items():
+            values = column.values
+            for row, code in zip(out, column.codes, strict=True):
+                row[name] = values[code]
+        return out
+
+    @staticmethod
+    def interleave(parts: Sequence[tuple[FactColumns, Sequence[int]]], size: int) -> FactColumns:
+        """One block of ``size`` companies from parts, each with the positions its companies take."""
+        if len(parts) == 1 and len(parts[0][1]) == size:
+            return parts[0][0]
+        names = dict.fromkeys(name for part, _ in parts for name in part.columns)
+        merged = FactColumns(size)
+        for name in names:
+            codes = [0] * size
+            values: list[Any] = []
+            for part, positions in parts:
+                column = part.column(name)
+                offset = len(values)
+                values.extend(column.values)
+                for position, code in zip(positions, column.codes, strict=True):
+                    codes[position] = code + offset
+            merged.columns[name] = Column(codes, values)
+        return merged
