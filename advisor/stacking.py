@@ -6,10 +6,11 @@ says which group it is in and why it counts or not; the totals add what counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from advisor import rule_model as rm
-from advisor.amounts import CASE_BY_CASE, EXACT, NON_MONETARY, NOT_PUBLISHED, UNQUANTIFIED
+from advisor.amounts import CASE_BY_CASE, EXACT, NON_MONETARY, NOT_PUBLISHED, UNQUANTIFIED, AmountResult
 from advisor.catalogue import Catalogue
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_RANK, GroupVerdict, MatchResult, Totals
 
@@ -41,16 +42,7 @@ def apply_stacking(
         groups_of = {m.id: catalogue.groups_of(m.id) for m in catalogue.measures}
     assert catalogue.vocabulary is not None, "load_catalogue always reads rules/vocabulary.toml"
     wording = catalogue.vocabulary.same_kind
-    taken: dict[str, MatchResult] = {}
-    blocked: dict[int, tuple[rm.SameKindGroup, MatchResult]] = {}
-    for r in sorted((r for r in results if r.status != INELIGIBLE), key=group_rank):
-        groups = groups_of.get(r.measure.id, [])
-        hit = next(((g, taken[g.id]) for g in groups if g.id in taken), None)
-        if hit is not None:
-            blocked[id(r)] = hit
-        else:
-            for g in groups:
-                taken[g.id] = r
+    taken, blocked = take_highest(results, groups_of)
     not_counted: list[tuple[str, str]] = []
     sums = {ELIGIBLE: [0, 0], POSSIBLE: [0, 0]}
     for r in results:
@@ -67,20 +59,18 @@ def apply_stacking(
             r.count_note = wording.blocked.format(
                 best=best.measure.title, group=group.title, source=group_source(catalogue, group)
             )
-        elif r.measure.category == TAX_CATEGORY:
-            r.counted_in_total = False
-            r.count_note = TAX_NOTE
-        elif r.amount.kind == UNQUANTIFIED:
-            r.counted_in_total = False
-            r.count_note = NOT_COUNTED[UNQUANTIFIED]
-        elif r.amount.total_max_yuan is None:
-            r.counted_in_total = False
-            r.count_note = NOT_COUNTED.get(r.amount.kind, NO_FIGURE_YET)
         else:
-            r.counted_in_total = True
-            r.count_note = "计入合计" if r.amount.kind == EXACT else "按区间计入合计"
-            sums[r.status][0] += r.amount.total_min_yuan or 0
-            sums[r.status][1] += r.amount.total_max_yuan or 0
+            r.counted_in_total = counts_in_total(r)
+            if r.measure.category == TAX_CATEGORY:
+                r.count_note = TAX_NOTE
+            elif r.amount.kind == UNQUANTIFIED:
+                r.count_note = NOT_COUNTED[UNQUANTIFIED]
+            elif not r.counted_in_total:
+                r.count_note = NOT_COUNTED.get(r.amount.kind, NO_FIGURE_YET)
+            else:
+                r.count_note = "计入合计" if r.amount.kind == EXACT else "按区间计入合计"
+                sums[r.status][0] += r.amount.total_min_yuan or 0
+                sums[r.status][1] += r.amount.total_max_yuan or 0
         for g in groups:
             leader = taken.get(g.id)
             if leader is r:
@@ -106,6 +96,48 @@ def apply_stacking(
     )
 
 
+class Candidate(Protocol):
+    """What the same-kind rule reads of a result (``MatchResult`` is one)."""
+
+    @property
+    def measure(self) -> rm.Measure: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def amount(self) -> AmountResult: ...
+
+
+def take_highest(
+    results: Sequence[Candidate], groups_of: Mapping[str, list[rm.SameKindGroup]]
+) -> tuple[dict[str, Candidate], dict[int, tuple[rm.SameKindGroup, Candidate]]]:
+    """The same-kind rule itself: results taken from the highest down (``group_rank``), each
+    blocked when a higher one already taken shares a group with it. Returns (group id → the
+    result that leads it, id(result) → (the group, the higher result) for each blocked one).
+    Batch decides who counts through here too, without the wording."""
+    taken: dict[str, Candidate] = {}
+    blocked: dict[int, tuple[rm.SameKindGroup, Candidate]] = {}
+    for r in sorted((r for r in results if r.status != INELIGIBLE), key=group_rank):
+        groups = groups_of.get(r.measure.id, [])
+        hit = next(((g, taken[g.id]) for g in groups if g.id in taken), None)
+        if hit is not None:
+            blocked[id(r)] = hit
+        else:
+            for g in groups:
+                taken[g.id] = r
+    return taken, blocked
+
+
+def counts_in_total(r: Candidate) -> bool:
+    """Whether a result not blocked by a higher one of its kind adds to the company's total:
+    a figure to add, not a tax benefit, not an unquantified tier."""
+    return (
+        r.status != INELIGIBLE
+        and r.measure.category != TAX_CATEGORY
+        and r.amount.kind != UNQUANTIFIED
+        and r.amount.total_max_yuan is not None
+    )
+
+
 def group_source(catalogue: Catalogue, group: rm.SameKindGroup) -> str:
     """Where a group's rule is written: "光明区AI软件措施第十九条"."""
     source = catalogue.sources.get(group.document)
@@ -113,7 +145,7 @@ def group_source(catalogue: Catalogue, group: rm.SameKindGroup) -> str:
     return f"{name} {group.article}" if "（" in group.article else f"{name}第{group.article}条"
 
 
-def group_rank(r: MatchResult) -> tuple[int, int, int, str]:
+def group_rank(r: Candidate) -> tuple[int, int, int, str]:
     """Which member of a same-kind group is "the highest": eligible before possible,
     then the larger certain amount (minimum), then the larger maximum."""
     low = r.amount.total_min_yuan if r.amount.total_min_yuan is not None else -1

@@ -8,11 +8,12 @@ for them, so the engine can change its inside without batch noticing.
 from __future__ import annotations
 
 from advisor import rule_model as rm
+from advisor.amounts import AmountResult
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
 from advisor.engine import Engine
 from advisor.facts import derived_facts, profile_facts
-from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL, MatchResult
-from advisor.stacking import apply_stacking as _stacking
+from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL
+from advisor.stacking import counts_in_total, take_highest
 
 __all__ = [
     "AS_OF_YEAR",
@@ -23,13 +24,13 @@ __all__ = [
     "POSSIBLE",
     "STATUS_LABEL",
     "UNKNOWN",
+    "Candidate",
     "CompiledCondition",
     "Engine",
-    "MatchResult",
-    "apply_stacking",
     "compile_condition",
     "compiled",
     "conditions",
+    "counted_flags",
     "derived_facts",
     "profile_facts",
 ]
@@ -45,6 +46,20 @@ def conditions(engine: Engine, measure_id: str) -> tuple[rm.Condition, ...]:
     return engine.conditions(measure_id)
 
 
-def apply_stacking(engine: Engine, results: list[MatchResult]) -> None:
-    """Mark who counts in the total: the engine's same-kind rule, on these results."""
-    _stacking(results, engine.catalogue, engine.groups_of)
+class Candidate:
+    """A measure's outcome for one company, as the same-kind rule reads it (no explanation)."""
+
+    __slots__ = ("amount", "measure", "status")
+
+    def __init__(self, measure: rm.Measure, status: str, amount: AmountResult):
+        self.measure = measure
+        self.status = status
+        self.amount = amount
+
+
+def counted_flags(engine: Engine, candidates: list[Candidate]) -> list[bool]:
+    """Whether each outcome counts in the company's total: the engine's same-kind rule
+    (``stacking.take_highest``) and what adds to a total (``stacking.counts_in_total``),
+    the two halves of ``apply_stacking`` without its wording."""
+    _, blocked = take_highest(candidates, engine.groups_of)
+    return [id(c) not in blocked and counts_in_total(c) for c in candidates]

@@ -24,15 +24,16 @@ from advisor.batch.engine_api import (
     INELIGIBLE,
     POSSIBLE,
     UNKNOWN,
+    Candidate,
     Engine,
-    MatchResult,
-    apply_stacking,
     compiled,
     conditions,
+    counted_flags,
 )
 from advisor.catalogue import DERIVED_FACTS, amount_facts
 
-#: (kind, min_yuan, max_yuan, per_year, years, total_min_yuan, total_max_yuan, later_yuan, display, AmountResult)
+#: (kind, min_yuan, max_yuan, per_year, years, total_min_yuan, total_max_yuan, later_yuan, AmountResult): the
+#: figures, which decide equality, and the result itself (its display text is built only where shown)
 Amount = tuple[Any, ...]
 #: (status, amount, counted in the company's total)
 Outcome = tuple[str, Amount, bool]
@@ -64,7 +65,6 @@ def amount_tuple(a: AmountResult) -> Amount:
         a.total_min_yuan,
         a.total_max_yuan,
         a.later_yuan,
-        a.display(),
         _Frozen(a),
     )
 
@@ -138,7 +138,6 @@ class RowEvaluator:
         self._amount_facts = sorted({f for facts in amount_facts_of for f in facts})
         self._amount_key = [_getter(facts) for facts in amount_facts_of]
         self._amount_memo: list[dict[Any, Amount]] = [{} for _ in self.measures]
-        self._sources = [engine.catalogue.sources[m.document] for m in self.measures]
 
     def amount(self, index: int, facts: dict[str, Any], frozen: dict[str, Any] | None) -> Amount:
         """The amount of measure ``index`` for these facts (memoised when ``frozen`` is given)."""
@@ -164,7 +163,7 @@ class RowEvaluator:
         states: list[str | None] = [None] * len(self._state_fns)
         state_fns = self._state_fns
         out: list[tuple[str, Amount]] = []
-        live: list[MatchResult] = []
+        live: list[Candidate] = []
         for index, ids in enumerate(self._condition_ids):
             status = ELIGIBLE
             for i in ids:
@@ -180,11 +179,9 @@ class RowEvaluator:
             if nothing_to_pay(status, amount):
                 status = INELIGIBLE
             if status != INELIGIBLE:
-                result = MatchResult(self.measures[index], self._sources[index], status, [], amount[9].value, [], None)  # type: ignore[arg-type]
-                live.append(result)
+                live.append(Candidate(self.measures[index], status, amount[8].value))
             out.append((status, amount))
-        apply_stacking(self.engine, live)
-        counted = {r.measure.id for r in live if r.counted_in_total}
+        counted = {c.measure.id for c, flag in zip(live, counted_flags(self.engine, live), strict=True) if flag}
         return [(status, amount, m.id in counted) for m, (status, amount) in zip(self.measures, out, strict=True)]
 
     def assess(self, companies: FactColumns | Sequence[dict[str, Any]]) -> Assessed:

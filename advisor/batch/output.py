@@ -274,7 +274,7 @@ class BlockWriter:
 
     def _render(self, index: int, outcome: Outcome) -> Any:
         status, amount, counted = outcome
-        kind, low, high, per_year, years, total_low, total_high, _later, display, _ = amount
+        kind, low, high, per_year, years, total_low, total_high, _later, result = amount
         if self.format == "wide":
             return ",".join((STATUS_LABEL[status], _wan(total_low), _wan(total_high), "true" if counted else "false"))
         if self.format == "parquet":
@@ -292,7 +292,7 @@ class BlockWriter:
             _num(total_high),
             _wan(total_low),
             _wan(total_high),
-            display,
+            result.value.display(),
             "true" if counted else "false",
         ]
         return ",".join(csv_cell(c) for c in cells) + "\r\n"

@@ -11,7 +11,7 @@ The same semantics as the engine, by construction rather than by copy:
   reads (a ratio's figures are computed directly as an exact fraction of the base, a tax
   benefit's once per run: their figures never need the explanation text); the figures stay
   exact Python integers (yuan) — numpy only ever holds small codes, so nothing can overflow;
-* who counts in a total is the engine's stacking rule (``apply_stacking``): once per block
+* who counts in a total is the engine's stacking rule (``counted_flags``: ``take_highest`` and ``counts_in_total``, the halves of ``apply_stacking``): once per block
   for the measures in no same-kind group (they never affect each other), and once per
   distinct combination of the grouped measures' outcomes (an ineligible one keyed without
   its amount, since it takes no part).
@@ -41,12 +41,12 @@ from advisor.batch.engine_api import (
     MET,
     POSSIBLE,
     UNKNOWN,
+    Candidate,
     CompiledCondition,
     Engine,
-    MatchResult,
-    apply_stacking,
     compile_condition,
     conditions,
+    counted_flags,
 )
 from advisor.batch.evaluate import (
     Amount,
@@ -95,12 +95,14 @@ def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
 class VectorEvaluator:
     """Status, amount and count-in-total of every measure for a block of companies at once."""
 
+    #: Distinct amount inputs in a block up to which amounts are memoised across blocks.
+    MEMOISE_UP_TO = 256
+
     def __init__(self, engine: Engine, as_of: _dt.date):
         self.engine = engine
         self.as_of = as_of
         self.rows = RowEvaluator(engine, as_of)  # shares its amount memo
         self.measures = self.rows.measures
-        self._sources = [engine.catalogue.sources[m.document] for m in self.measures]
         unique: dict[str, int] = {}
         self._nodes: list[rm.Condition] = []
         self._measure_nodes: list[tuple[int, ...]] = []
@@ -187,6 +189,9 @@ class VectorEvaluator:
                 joints[names] = _joint([c.codes for c in cols], size)
             inverse, first = joints[names]
             table = []
+            # across blocks, a measure with few distinct inputs is memoised; one whose inputs
+            # differ for most companies (an amount of money) is computed once per combination
+            memoise = len(first) <= self.MEMOISE_UP_TO
             for company in first.tolist():
                 facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
                 found = self._ratio_amount(index, facts) if index in self._ratio else None
@@ -195,7 +200,7 @@ class VectorEvaluator:
                     if found is None:
                         found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
                 if found is None:
-                    frozen = {name: freeze(value) for name, value in facts.items()}
+                    frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
                     facts[AS_OF_YEAR] = self.as_of.year
                     found = self.rows.amount(index, facts, frozen)
                 table.append(found)
@@ -242,12 +247,11 @@ class VectorEvaluator:
 
     def _stack(self, members: list[tuple[int, str, Amount]]) -> dict[int, bool]:
         live = [
-            MatchResult(self.measures[i], self._sources[i], status, [], amount[9].value, [], None)  # type: ignore[arg-type]
+            Candidate(self.measures[i], status, amount[8].value)
             for i, status, amount in members
             if status != INELIGIBLE
         ]
-        apply_stacking(self.engine, live)
-        flags = {id(r.measure): r.counted_in_total for r in live}
+        flags = {id(c.measure): flag for c, flag in zip(live, counted_flags(self.engine, live), strict=True)}
         return {i: flags.get(id(self.measures[i]), False) for i, _, _ in members}
 
     def _counted(
@@ -258,8 +262,8 @@ class VectorEvaluator:
         grouped = set(self._grouped)
         # Measures in no same-kind group never affect each other: every distinct outcome of
         # them in this block is put through the stacking rule in one call.
-        pending: list[tuple[int, Codes, Codes, list[MatchResult | None]]] = []
-        live: list[MatchResult] = []
+        pending: list[tuple[int, Codes, Codes, list[Candidate | None]]] = []
+        live: list[Candidate] = []
         for index in range(len(self.measures)):
             if index in grouped:
                 counted.append(np.zeros(size, dtype=np.int64))
@@ -267,7 +271,7 @@ class VectorEvaluator:
             width = len(tables[index])
             pair = statuses[index].astype(np.int64) * width + codes[index]
             distinct, inverse = np.unique(pair, return_inverse=True)
-            results: list[MatchResult | None] = []
+            results: list[Candidate | None] = []
             for value in distinct.tolist():
                 status_code, amount_code = divmod(value, width)
                 status = _STATUSES[status_code]
@@ -275,14 +279,14 @@ class VectorEvaluator:
                     results.append(None)
                     continue
                 amount = tables[index][amount_code]
-                result = MatchResult(self.measures[index], self._sources[index], status, [], amount[9].value, [], None)  # type: ignore[arg-type]
+                result = Candidate(self.measures[index], status, amount[8].value)
                 results.append(result)
                 live.append(result)
             pending.append((index, distinct, inverse.reshape(-1), results))
             counted.append(np.zeros(size, dtype=np.int64))
-        apply_stacking(self.engine, live)
+        counted_live = {id(c) for c, flag in zip(live, counted_flags(self.engine, live), strict=True) if flag}
         for index, _distinct, inverse, results in pending:
-            flags = np.array([r is not None and r.counted_in_total for r in results], dtype=np.int64)
+            flags = np.array([r is not None and id(r) in counted_live for r in results], dtype=np.int64)
             counted[index] = flags[inverse]
         if self._grouped:
             # an ineligible result takes no part in stacking: its amount is left out of the key
