@@ -74,7 +74,7 @@ class _Frozen:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: AmountResult):
+    def __init__(self, value: AmountResult | None):
         self.value = value
 
     def __hash__(self) -> int:
@@ -82,6 +82,11 @@ class _Frozen:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Frozen)
+
+
+#: The amount of an outcome that is 不符合: none. A register's spreadsheet leaves those cells
+#: empty, so a column's sum or sort never counts an amount the company cannot apply for.
+NO_AMOUNT: Amount = (None, None, None, None, None, None, None, None, _Frozen(None))
 
 
 def amount_fact_names(measure: rm.Measure) -> list[str]:
@@ -107,10 +112,11 @@ def _getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
 class RowEvaluator:
     """Status, amount and count-in-total of every measure, one company at a time.
 
-    Equivalent to ``Engine.match`` for those figures (not the explanations): each distinct
-    top-level condition is decided once per company with the engine's compiled conditions;
-    amounts come from ``compute_amount`` itself, memoised by the exact (frozen) values of
-    the facts the amount reads; who counts in the total is the engine's stacking rule.
+    Equivalent to ``Engine.match`` for those figures (not the explanations), except that a
+    不符合 outcome carries no amount (``NO_AMOUNT``): each distinct top-level condition is
+    decided once per company with the engine's compiled conditions; amounts come from
+    ``compute_amount`` itself, memoised by the exact (frozen) values of the facts the amount
+    reads; who counts in the total is the engine's stacking rule.
     """
 
     #: Per measure; a memoised amount holds its explanation (~0.5 KB): at most about 0.5 MB each.
@@ -175,11 +181,13 @@ class RowEvaluator:
                     break
                 if s == UNKNOWN:
                     status = POSSIBLE
-            amount = self.amount(index, facts, frozen)
-            if nothing_to_pay(status, amount):
-                status = INELIGIBLE
+            amount = NO_AMOUNT
             if status != INELIGIBLE:
-                live.append(Candidate(self.measures[index], status, amount[8].value))
+                amount = self.amount(index, facts, frozen)
+                if nothing_to_pay(status, amount):
+                    status, amount = INELIGIBLE, NO_AMOUNT
+                else:
+                    live.append(Candidate(self.measures[index], status, amount[8].value))
             out.append((status, amount))
         counted = {c.measure.id for c, flag in zip(live, counted_flags(self.engine, live), strict=True) if flag}
         return [(status, amount, m.id in counted) for m, (status, amount) in zip(self.measures, out, strict=True)]

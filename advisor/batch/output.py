@@ -283,16 +283,22 @@ class BlockWriter:
             self.ids[index],
             status,
             STATUS_LABEL[status],
-            kind,
-            _num(low),
-            _num(high),
-            "true" if per_year else "false",
-            str(years),
-            _num(total_low),
-            _num(total_high),
-            _wan(total_low),
-            _wan(total_high),
-            result.value.display(),
+            *(
+                ("",) * 10  # 不符合: no amount (NO_AMOUNT)
+                if result.value is None
+                else (
+                    kind,
+                    _num(low),
+                    _num(high),
+                    "true" if per_year else "false",
+                    str(years),
+                    _num(total_low),
+                    _num(total_high),
+                    _wan(total_low),
+                    _wan(total_high),
+                    result.value.display(),
+                )
+            ),
             "true" if counted else "false",
         ]
         return ",".join(csv_cell(c) for c in cells) + "\r\n"

@@ -49,6 +49,7 @@ from advisor.batch.engine_api import (
     counted_flags,
 )
 from advisor.batch.evaluate import (
+    NO_AMOUNT,
     Amount,
     Assessed,
     Outcome,
@@ -80,7 +81,7 @@ class _Column:
 
 def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
     """Distinct rows of several code columns: (inverse per company, first company of each)."""
-    if not columns:
+    if not columns or not size:
         return np.zeros(size, dtype=np.int64), np.zeros(1 if size else 0, dtype=np.int64)
     key = columns[0]
     for column in columns[1:]:
@@ -182,17 +183,16 @@ class VectorEvaluator:
 
         amount_tables: list[list[Amount]] = []
         amount_codes: list[Codes] = []
-        joints: dict[tuple[str, ...], tuple[Codes, Codes]] = {}
         for index, names in enumerate(self._amount_facts):
+            # amounts of the companies this measure is not 不符合 for, once per distinct input
+            live = np.flatnonzero(statuses[index])
             cols = [column(name) for name in names]
-            if names not in joints:
-                joints[names] = _joint([c.codes for c in cols], size)
-            inverse, first = joints[names]
-            table = []
+            inverse, first = _joint([c.codes[live] for c in cols], len(live))
+            table = [NO_AMOUNT]
             # across blocks, a measure with few distinct inputs is memoised; one whose inputs
             # differ for most companies (an amount of money) is computed once per combination
             memoise = len(first) <= self.MEMOISE_UP_TO
-            for company in first.tolist():
+            for company in live[first].tolist():
                 facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
                 found = self._ratio_amount(index, facts) if index in self._ratio else None
                 if not names:  # the same figures for every company
@@ -203,12 +203,14 @@ class VectorEvaluator:
                     frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
                     facts[AS_OF_YEAR] = self.as_of.year
                     found = self.rows.amount(index, facts, frozen)
-                table.append(found)
-            zero = np.array([nothing_to_pay(POSSIBLE, a) for a in table], dtype=bool)
-            status = statuses[index]
-            statuses[index] = np.where(zero[inverse], np.int8(0), status).astype(np.int8)
+                table.append(NO_AMOUNT if nothing_to_pay(POSSIBLE, found) else found)
+            codes = np.zeros(size, dtype=np.int64)
+            codes[live] = inverse + 1
+            nothing = np.array([a is NO_AMOUNT for a in table], dtype=bool)
+            codes[nothing[codes]] = 0
+            statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
             amount_tables.append(table)
-            amount_codes.append(inverse)
+            amount_codes.append(codes)
 
         counted = self._counted(statuses, amount_tables, amount_codes, size)
         block = Assessed([], [])
