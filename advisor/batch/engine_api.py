@@ -31,6 +31,7 @@ __all__ = [
     "compiled",
     "conditions",
     "counted_flags",
+    "counts_in_total",
     "derived_facts",
     "profile_facts",
 ]

@@ -47,6 +47,7 @@ from advisor.batch.engine_api import (
     compile_condition,
     conditions,
     counted_flags,
+    counts_in_total,
 )
 from advisor.batch.evaluate import (
     NO_AMOUNT,
@@ -93,6 +94,28 @@ def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
     return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
 
 
+def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
+    """``members`` split into sets linked by shared groups (connected components)."""
+    parent = {i: i for i in members}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    leader: dict[str, int] = {}
+    for i in members:
+        for group in groups[i]:
+            if group in leader:
+                parent[root(i)] = root(leader[group])
+            else:
+                leader[group] = i
+    sets: dict[int, list[int]] = {}
+    for i in members:
+        sets.setdefault(root(i), []).append(i)
+    return list(sets.values())
+
+
 class VectorEvaluator:
     """Status, amount and count-in-total of every measure for a block of companies at once."""
 
@@ -125,7 +148,10 @@ class VectorEvaluator:
         self._ratio = {i: m for i, m in enumerate(self.measures) if isinstance(m.amount, rm.Ratio)}
         grouped = [bool(engine.catalogue.groups_of(m.id)) for m in self.measures]
         self._grouped = [i for i, g in enumerate(grouped) if g]
-        self._counted_grouped: dict[tuple[tuple[str, Amount | None], ...], tuple[bool, ...]] = {}
+        self._components = _linked(
+            self._grouped, [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
+        )
+        self._counted_grouped: dict[tuple[int, bytes], tuple[bool, ...]] = {}
 
     # --- conditions
 
@@ -247,23 +273,12 @@ class VectorEvaluator:
 
     # --- who counts in the total
 
-    def _stack(self, members: list[tuple[int, str, Amount]]) -> dict[int, bool]:
-        live = [
-            Candidate(self.measures[i], status, amount[8].value)
-            for i, status, amount in members
-            if status != INELIGIBLE
-        ]
-        flags = {id(c.measure): flag for c, flag in zip(live, counted_flags(self.engine, live), strict=True)}
-        return {i: flags.get(id(self.measures[i]), False) for i, _, _ in members}
-
     def _counted(
         self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], size: int
     ) -> list[Codes]:
         """Per measure, 1 where the company's outcome counts in its total."""
         counted: list[Codes] = []
         grouped = set(self._grouped)
-        # Measures in no same-kind group never affect each other: every distinct outcome of
-        # them in this block is put through the stacking rule in one call.
         pending: list[tuple[int, Codes, Codes, list[Candidate | None]]] = []
         live: list[Candidate] = []
         for index in range(len(self.measures)):
@@ -286,33 +301,72 @@ class VectorEvaluator:
                 live.append(result)
             pending.append((index, distinct, inverse.reshape(-1), results))
             counted.append(np.zeros(size, dtype=np.int64))
-        counted_live = {id(c) for c, flag in zip(live, counted_flags(self.engine, live), strict=True) if flag}
+        # in no group, nothing blocks them (``take_highest``): they count when they add to a total
+        counted_live = {id(c) for c in live if counts_in_total(c)}
         for index, _distinct, inverse, results in pending:
             flags = np.array([r is not None and id(r) in counted_live for r in results], dtype=np.int64)
             counted[index] = flags[inverse]
         if self._grouped:
-            # an ineligible result takes no part in stacking: its amount is left out of the key
-            live_codes = [np.where(statuses[i] == 0, -1, codes[i]) + 1 for i in self._grouped]
-            inverse, first = _joint([statuses[i].astype(np.int64) for i in self._grouped] + live_codes, size)
-            rows = []
-            for company in first.tolist():
-                combination = tuple(
-                    (INELIGIBLE, None)
-                    if statuses[i][company] == 0
-                    else (_STATUSES[int(statuses[i][company])], tables[i][int(codes[i][company])])
-                    for i in self._grouped
-                )
-                found_flags = self._counted_grouped.get(combination)
-                if found_flags is None:
-                    stacked = self._stack(
-                        [(i, s, a) for i, (s, a) in zip(self._grouped, combination, strict=True) if a is not None]
-                    )
-                    found_flags = tuple(stacked.get(i, False) for i in self._grouped)
-                    if len(self._counted_grouped) > 5_000:
-                        self._counted_grouped.clear()
-                    self._counted_grouped[combination] = found_flags
-                rows.append(found_flags)
-            matrix = np.array(rows, dtype=np.int64)[inverse]
-            for position, i in enumerate(self._grouped):
-                counted[i] = matrix[:, position]
+            for position, flags in enumerate(self._counted_in_groups(statuses, tables, codes, size)):
+                counted[self._grouped[position]] = flags
         return counted
+
+    def _counted_in_groups(
+        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], size: int
+    ) -> list[Codes]:
+        """Counted flags of the grouped measures (``self._grouped`` order)."""
+        flags: dict[int, Codes] = {}
+        for number, members in enumerate(self._components):
+            flags.update(zip(members, self._counted_linked(number, members, statuses, tables, codes), strict=True))
+        return [flags[i] for i in self._grouped]
+
+    def _counted_linked(
+        self, number: int, members: list[int], statuses: list[States], tables: list[list[Amount]], codes: list[Codes]
+    ) -> list[Codes]:
+        """Counted flags of measures linked by shared groups (groups never linked decide apart).
+
+        The same-kind rule reads of each member only whether it is live, its place in
+        ``group_rank``'s order (status, then the amounts, then the id) and whether it could
+        add to a total; companies alike in those get the same flags, decided once by the rule
+        itself (``counted_flags``) on one of them."""
+        # the amounts enter the order only by rank: exact for any size of figure
+        figures = {-1} | {a[k] for i in members for a in tables[i] for k in (5, 6) if a[k] is not None}
+        rank = {value: r for r, value in enumerate(sorted(figures))}
+        low, high, countable = [], [], []
+        for i in members:
+            table = tables[i]
+            low.append(np.array([rank[-1 if a[5] is None else a[5]] for a in table], dtype=np.int64)[codes[i]])
+            high.append(np.array([rank[-1 if a[6] is None else a[6]] for a in table], dtype=np.int64)[codes[i]])
+            could = [
+                a is not NO_AMOUNT and counts_in_total(Candidate(self.measures[i], POSSIBLE, a[8].value)) for a in table
+            ]
+            countable.append(np.array(could, dtype=np.int64)[codes[i]])
+        status = np.stack([statuses[i].astype(np.int64) for i in members], axis=1)
+        status_rank = np.choose(status, (2, 1, 0))  # group_rank: eligible 0, possible 1, ineligible last
+        by_id = sorted(self.measures[i].id for i in members)
+        ids = np.broadcast_to(np.array([by_id.index(self.measures[i].id) for i in members]), status.shape)
+        order = np.lexsort((ids, -np.stack(high, axis=1), -np.stack(low, axis=1), status_rank), axis=-1)
+        keys = np.concatenate([order, status, np.stack(countable, axis=1)], axis=1)
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        rows = []
+        for company in first.tolist():
+            key = (number, keys[company].tobytes())
+            found = self._counted_grouped.get(key)
+            if found is None:
+                live = [i for i in members if statuses[i][company] != 0]
+                candidates = [
+                    Candidate(
+                        self.measures[i],
+                        _STATUSES[int(statuses[i][company])],
+                        tables[i][int(codes[i][company])][8].value,
+                    )
+                    for i in live
+                ]
+                decided = dict(zip(live, counted_flags(self.engine, candidates), strict=True))
+                found = tuple(decided.get(i, False) for i in members)
+                if len(self._counted_grouped) > 5_000:
+                    self._counted_grouped.clear()
+                self._counted_grouped[key] = found
+            rows.append(found)
+        matrix = np.array(rows, dtype=np.int64)[inverse.reshape(-1)]
+        return [matrix[:, position] for position in range(len(members))]
