@@ -319,33 +319,72 @@ def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model")
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read")
+
+    #: A block with more distinct cells than this in a column (amounts, names) is read without
+    #: keeping them: the next block will not repeat them.
+    KEEP_UP_TO = 256
 
     def __init__(self, model: type[BaseModel], key: str, kind: str, limit: int):
         self.model, self.key, self.kind, self.limit = model, key, kind, limit
         self.direct = _direct_check(model.model_fields[key].annotation) if kind != "list" else None
         self.memo: dict[Any, Any] = {}
+        self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
 
-    def __call__(self, raw: str) -> Any:
-        """The value of a cell as read (spaces around it allowed); None for a blank cell."""
-        found = self.memo.get(raw, self)
-        if found is self:
+    def _read(self, raw: str) -> Any:
+        """The value of a cell as read (spaces around it allowed); None for a blank cell;
+        NOT_PLAIN for a cell a profile file would not hold as it is."""
+        cell = raw.strip()
+        if not cell:
+            return None
+        typed = _typed(cell, self.kind)
+        if self.direct is None:
+            return _plain_value(self.model, self.key, typed, self.kind)
+        try:
+            return self.direct(typed)
+        except (ValueError, TypeError, ArithmeticError):
+            return NOT_PLAIN
+
+    def _number_reader(self) -> Callable[[str], Any]:
+        """``_read`` for an amount (most cells of a register are amounts): ``_typed``'s number
+        rule and the field's own checks, without the dispatch."""
+        check = self.direct
+        assert check is not None
+        is_int, is_number = _INT.fullmatch, _NUMBER.fullmatch
+
+        def read(raw: str) -> Any:
             cell = raw.strip()
             if not cell:
-                self.memo[raw] = None
                 return None
-            typed = _typed(cell, self.kind)
-            if self.direct is not None:
-                try:
-                    found = self.direct(typed)
-                except (ValueError, TypeError, ArithmeticError):
-                    found = NOT_PLAIN
+            text = cell.replace(",", "")
+            if is_int(text):
+                typed: Any = int(text)
+            elif is_number(text):
+                typed = Decimal(text)
             else:
-                found = _plain_value(self.model, self.key, typed, self.kind)
+                return NOT_PLAIN  # text where a number belongs: refused by validation
+            try:
+                return check(typed)
+            except (ValueError, TypeError, ArithmeticError):
+                return NOT_PLAIN
+
+        return read
+
+    def __call__(self, raw: str) -> Any:
+        """``read`` of one cell, memoised."""
+        found = self.memo.get(raw, self)
+        if found is self:
+            found = self.read(raw)
             if len(self.memo) > self.limit:
                 self.memo.clear()
             self.memo[raw] = found
         return found
+
+    def values(self, distinct: list[str]) -> list[Any]:
+        """``self(raw)`` of each distinct cell of a block's column."""
+        if len(distinct) > self.KEEP_UP_TO:
+            return list(map(self.read, distinct))
+        return list(map(self, distinct))
 
 
 class PlainDecoder:
@@ -514,12 +553,21 @@ def _validated(cells: tuple[str, ...], memo: _Memo, bad: bytearray) -> Column:
     """A column of validated cells; companies with a cell that is not plain are marked in ``bad``
     (their value reads None, never the marker)."""
     codes, distinct = factorise(cells)
-    column = Column(codes, [memo(raw) for raw in distinct])
-    _mark(bad, column, lambda value: value is NOT_PLAIN)
+    column = Column(codes, memo.values(distinct))
+    _mark(bad, column)
     return column
 
 
-def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool]) -> None:
+def _is_not_plain(value: Any) -> bool:
+    return value is NOT_PLAIN
+
+
+def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] | None = None) -> None:
+    """Marks in ``bad`` the companies whose value is refused (default: NOT_PLAIN)."""
+    if refused is None:
+        if not any(value is NOT_PLAIN for value in column.values):
+            return
+        refused = _is_not_plain
     found = {code for code, value in enumerate(column.values) if refused(value)}
     if not found:
         return
