@@ -205,3 +205,39 @@ def test_decimal_places_and_types_survive(tmp_path: Path) -> None:
     assert facts["tax.rd_expense_wan"] == Decimal("12.50") and str(facts["tax.rd_expense_wan"]) == "12.50"
     expected = profile_facts(profile_from_data(plan.data(["甲", "12.50", "800"])))
     assert str(facts["finance.loan_interest_wan"]) == str(expected["finance.loan_interest_wan"])
+
+
+def test_rows_validated_in_full_keep_their_place_among_plain_rows(tmp_path: Path, engine) -> None:
+    """A chunk mixing plain rows, rows of an older schema (validated and migrated in full)
+    and refused rows: every kept company's facts, in input order, are its profile's facts."""
+    from advisor.batch.runner import _decode
+
+    source = write_csv(tmp_path / "in.csv", random_profiles(60, seed=5))
+    header, records = _records(source)
+    header = [*header, "schema_version"]
+    numbered = []
+    for i, record in enumerate(records):
+        version = "1" if i % 7 == 3 else ""
+        row = [*record, version]
+        if i % 11 == 5:
+            row[header.index("identity.settled_year")] = "２０２０"  # refused
+        numbered.append((str(i + 2), row))
+    plan = ColumnPlan(header)
+    errors: list[tuple[str, str]] = []
+    companies, columns = _decode(numbered, plan, PlainDecoder(plan, derived_facts), errors)
+    refused = {row for row, _ in errors}
+    kept = [(row, record) for row, record in numbered if row not in refused]
+    assert len(refused) == len([i for i in range(len(records)) if i % 11 == 5])
+    assert [c[0] for c in companies] == [row for row, _ in kept]
+    assert sum(record[-1] == "1" for _, record in kept) >= 5
+    for (row, record), facts in zip(kept, columns.rows(), strict=True):
+        expected = profile_facts(profile_from_data(plan.data(record)))
+        expected.pop(AS_OF_YEAR)  # the run's as-of date decides, not the profile's
+        assert {k: v for k, v in facts.items() if k in expected} == expected, row
+    pytest.importorskip("numpy")
+    from advisor.batch.vector import VectorEvaluator
+
+    by_columns = VectorEvaluator(engine, AS_OF).assess(columns)
+    by_rows = RowEvaluator(engine, AS_OF).assess(columns.rows())
+    for company in range(len(companies)):
+        assert by_columns.outcomes(company) == by_rows.outcomes(company), company
