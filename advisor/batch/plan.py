@@ -23,7 +23,7 @@ from pydantic_core import PydanticUndefined
 
 from advisor.batch.columns import Column, FactColumns, factorise
 from advisor.errors import ProfileError
-from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile
+from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile, Wan
 from advisor.terminal_text import printable
 
 _LIST_SEPARATORS = (";", "；")
@@ -319,7 +319,7 @@ def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read")
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan")
 
     #: A block with more distinct cells than this in a column (amounts, names) is read without
     #: keeping them: the next block will not repeat them.
@@ -330,6 +330,7 @@ class _Memo:
         self.direct = _direct_check(model.model_fields[key].annotation) if kind != "list" else None
         self.memo: dict[Any, Any] = {}
         self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
+        self.wan = [a for a in typing.get_args(model.model_fields[key].annotation) if a is not type(None)] == [Wan]
 
     def _read(self, raw: str) -> Any:
         """The value of a cell as read (spaces around it allowed); None for a blank cell;
@@ -383,6 +384,10 @@ class _Memo:
     def values(self, distinct: list[str]) -> list[Any]:
         """``self(raw)`` of each distinct cell of a block's column."""
         if len(distinct) > self.KEEP_UP_TO:
+            if self.wan:
+                found = _plain_wan(distinct)
+                if found is not None:
+                    return found
             return list(map(self.read, distinct))
         return list(map(self, distinct))
 
@@ -547,6 +552,26 @@ class PlainDecoder:
             for position, code in enumerate(joint):
                 if code in refused:
                     bad[position] = 1
+
+
+#: Amounts a ``Wan`` field takes exactly as written: at most eight integer digits (below
+#: ``money.MAX_WAN``) and four decimals (whole yuan), no sign, comma or exponent. Every such
+#: text is an int or a Decimal ``_typed`` reads as ``Decimal(text)``, and ``check_wan``
+#: accepts it unchanged (``tests/unit/test_batch_vector.py`` checks both on random texts).
+_PLAIN_WAN_LINES = re.compile(r"(?:[0-9]{1,8}(?:\.[0-9]{1,4})?\n)*[0-9]{1,8}(?:\.[0-9]{1,4})?")
+
+
+def _plain_wan(distinct: list[str]) -> list[Any] | None:
+    """The values of a block's distinct amount cells when every one is a plain amount (or
+    blank), in one pass; None when any is not (then each is read on its own)."""
+    blank = "" in distinct
+    cells = [c for c in distinct if c] if blank else distinct
+    if not cells or not _PLAIN_WAN_LINES.fullmatch("\n".join(cells)):
+        return None
+    values: list[Any] = list(map(Decimal, cells))
+    if blank:
+        values.insert(distinct.index(""), None)
+    return values
 
 
 def _validated(cells: tuple[str, ...], memo: _Memo, bad: bytearray) -> Column:

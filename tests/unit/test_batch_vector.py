@@ -241,3 +241,37 @@ def test_rows_validated_in_full_keep_their_place_among_plain_rows(tmp_path: Path
     by_rows = RowEvaluator(engine, AS_OF).assess(columns.rows())
     for company in range(len(companies)):
         assert by_columns.outcomes(company) == by_rows.outcomes(company), company
+
+
+def test_plain_amount_texts_read_as_the_field_reads_them() -> None:
+    """``_plain_wan`` (a block's amount cells in one pass) gives exactly what reading each
+    cell through ``_typed`` and the field's own checks gives, or declines."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from advisor.batch.plan import _Memo, _plain_wan
+    from advisor.profile import Finance
+
+    memo = _Memo(Finance, "loan_interest_wan", "number", 10)
+    assert memo.wan
+    plain = st.from_regex(r"[0-9]{1,9}(\.[0-9]{0,5})?", fullmatch=True)
+    other = st.text(alphabet="0123456789.,-+eE ０", max_size=12)
+    cells = st.lists(st.one_of(plain, plain, other, st.just("")), min_size=1, max_size=30, unique=True)
+    declined = accepted = 0
+
+    @settings(max_examples=400, deadline=None, derandomize=True)
+    @given(cells)
+    def check(distinct: list[str]) -> None:
+        nonlocal declined, accepted
+        found = _plain_wan(distinct)
+        if found is None:
+            declined += 1
+            return
+        accepted += 1
+        expected = [memo.read(cell) for cell in distinct]
+        assert found == expected
+        assert [type(v) for v in found] == [type(v) for v in expected]
+        assert [str(v) for v in found] == [str(v) for v in expected]
+
+    check()
+    assert accepted >= 20 and declined >= 20
