@@ -88,10 +88,30 @@ def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
     for column in columns[1:]:
         width = int(column.max()) + 1 if len(column) else 1
         if int(key.max()) + 1 > (1 << 62) // width:  # would overflow: renumber first
-            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            key = _distinct(key)[1]
         key = key * width + column
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64), first.astype(np.int64)
+    _, inverse, first = _distinct(key, first=True)
+    return inverse, first
+
+
+def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
+    """(distinct values ascending, each company's index in them, each value's first company)
+    of non-negative codes, as ``np.unique`` gives them; by counting when the codes are small
+    (no sort). ``first`` is computed only when asked (else empty)."""
+    size = len(key)
+    top = int(key.max()) + 1 if size else 0
+    if top > 4 * size + 4096:
+        distinct, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return distinct, inverse.reshape(-1).astype(np.int64), firsts.astype(np.int64)
+    present = np.zeros(top, dtype=bool)
+    present[key] = True
+    distinct = np.flatnonzero(present)
+    inverse = (np.cumsum(present) - 1)[key]
+    firsts = np.empty(0, dtype=np.int64)
+    if first:
+        firsts = np.full(len(distinct), size, dtype=np.int64)
+        np.minimum.at(firsts, inverse, np.arange(size, dtype=np.int64))
+    return distinct.astype(np.int64), inverse.astype(np.int64), firsts
 
 
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
@@ -243,7 +263,7 @@ class VectorEvaluator:
         for index in range(n):
             width = len(amount_tables[index])
             combined = (statuses[index].astype(np.int64) * 2 + counted[index]) * width + amount_codes[index]
-            distinct, inverse = np.unique(combined, return_inverse=True)
+            distinct, inverse, _ = _distinct(combined)
             table_out: list[Outcome] = []
             for value in distinct.tolist():
                 rest, amount_code = divmod(value, width)
@@ -287,7 +307,7 @@ class VectorEvaluator:
                 continue
             width = len(tables[index])
             pair = statuses[index].astype(np.int64) * width + codes[index]
-            distinct, inverse = np.unique(pair, return_inverse=True)
+            distinct, inverse, _ = _distinct(pair)
             results: list[Candidate | None] = []
             for value in distinct.tolist():
                 status_code, amount_code = divmod(value, width)
@@ -303,7 +323,7 @@ class VectorEvaluator:
             counted.append(np.zeros(size, dtype=np.int64))
         # in no group, nothing blocks them (``take_highest``): they count when they add to a total
         counted_live = {id(c) for c in live if counts_in_total(c)}
-        for index, _distinct, inverse, results in pending:
+        for index, _values, inverse, results in pending:
             flags = np.array([r is not None and id(r) in counted_live for r in results], dtype=np.int64)
             counted[index] = flags[inverse]
         if self._grouped:
