@@ -38,7 +38,9 @@ def factorise(cells: Sequence[Any]) -> tuple[list[int], list[Any]]:
     distinct = list(dict.fromkeys(cells))
     if len(distinct) == 1:
         return [0] * len(cells), distinct
-    position = {cell: i for i, cell in enumerate(distinct)}
+    if len(distinct) == len(cells):
+        return list(range(len(cells))), distinct
+    position = dict(zip(distinct, range(len(distinct)), strict=True))
     return list(map(position.__getitem__, cells)), distinct
 
 
