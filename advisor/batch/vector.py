@@ -3,18 +3,22 @@
 The same semantics as the engine, by construction rather than by copy:
 
 * every leaf condition (a comparison, a time word, an item test) reads one fact; the
-  fact's column is factorised into its distinct values, the engine's own compiled
-  condition decides each distinct value once, and numpy spreads the states back to every
-  company (three-valued states as int8: failed 0 < unknown 1 < met 2, so "all of" is the
-  minimum and "any of" the maximum, exactly ``CompiledCondition``'s rule);
+  fact's column (``columns.FactColumns``: a code per company and the distinct values) is
+  decided once per distinct value by the engine's own compiled condition, and numpy
+  spreads the states back to every company (three-valued states as int8: failed 0 <
+  unknown 1 < met 2, so "all of" is the minimum and "any of" the maximum, exactly
+  ``CompiledCondition``'s rule);
 * an amount is ``compute_amount`` itself, once per distinct combination of the facts it
-  reads (a ratio's figures are computed directly as an exact fraction of the base, a tax
-  benefit's once per run: their figures never need the explanation text); the figures stay
-  exact Python integers (yuan) — numpy only ever holds small codes, so nothing can overflow;
-* who counts in a total is the engine's stacking rule (``counted_flags``: ``take_highest`` and ``counts_in_total``, the halves of ``apply_stacking``): once per block
-  for the measures in no same-kind group (they never affect each other), and once per
-  distinct combination of the grouped measures' outcomes (an ineligible one keyed without
-  its amount, since it takes no part).
+  reads among the companies the measure is not 不符合 for (a 不符合 outcome carries no
+  amount, ``NO_AMOUNT``; a ratio's figures are computed directly as an exact fraction of
+  the base, a tax benefit's once per run: their figures never need the explanation text);
+  the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
+  ranks, so nothing can overflow;
+* who counts in a total is the engine's stacking rule, in its two halves
+  (``take_highest``, ``counts_in_total``): a measure in no same-kind group counts when
+  ``counts_in_total`` says so (nothing can block it); measures linked by shared groups are
+  decided together, once per distinct key of what the rule reads (which members are live,
+  their order by ``group_rank``, which could add to a total), by the rule itself.
 
 ``tests/unit/test_batch_vector.py`` runs thousands of generated companies through this
 and through ``RowEvaluator`` and requires identical outcomes.
