@@ -275,3 +275,18 @@ def test_plain_amount_texts_read_as_the_field_reads_them() -> None:
 
     check()
     assert accepted >= 20 and declined >= 20
+
+
+def test_counting_factorisation_is_np_unique() -> None:
+    """``_distinct`` (counting, no sort) gives np.unique's values, inverse and first indexes."""
+    np = pytest.importorskip("numpy")
+    from advisor.batch.vector import _distinct
+
+    rng = np.random.default_rng(3)
+    for size, top in [(0, 1), (1, 1), (50, 3), (2000, 40), (2000, 6000), (500, 1 << 40)]:
+        key = rng.integers(0, top, size=size, dtype=np.int64)
+        values, inverse, first = _distinct(key, first=True)
+        want_values, want_first, want_inverse = np.unique(key, return_index=True, return_inverse=True)
+        assert values.tolist() == want_values.tolist()
+        assert inverse.tolist() == want_inverse.reshape(-1).tolist()
+        assert first.tolist() == want_first.tolist()
