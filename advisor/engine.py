@@ -239,6 +239,7 @@ class Engine:
         results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
         status = _status_of([r.state for r in results])
         amount = compute_amount(measure, facts, self.label)
+        amount.calculation  # noqa: B018  # written now too, as before issue 9
         if status != INELIGIBLE and _nothing_to_pay(amount):
             results.append(self.nothing_to_pay_result(measure, amount))
             status = INELIGIBLE

@@ -40,7 +40,7 @@ AS_OF = dt.date(2026, 11, 21)
 HEAD_LINES = 60
 
 
-def _figures(amount: AmountResult) -> list[Any]:
+def _numbers(amount: AmountResult) -> list[Any]:
     return [
         amount.kind,
         amount.min_yuan,
@@ -49,8 +49,11 @@ def _figures(amount: AmountResult) -> list[Any]:
         amount.years,
         amount.later_yuan,
         list(amount.missing),
-        amount.calculation,
     ]
+
+
+def _figures(amount: AmountResult) -> list[Any]:
+    return [*_numbers(amount), amount.calculation]
 
 
 def _lines(engine: Engine) -> Iterator[str]:
@@ -240,3 +243,40 @@ def test_amount_texts_are_unchanged() -> None:
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert found["head"] == expected["head"], "the first amounts differ"
     assert found == expected, "a later amount differs (same first lines)"
+
+
+def test_the_text_is_written_on_first_read_from_the_figures_of_the_computation() -> None:
+    """Computing an amount writes no text (the fact labels are not even looked up); reading
+    ``calculation`` writes it once, from what was computed, whatever the facts became since."""
+    for amount, cases, duration in HAND_BUILT:
+        measure = _measure(amount, **duration)
+        for facts in cases:
+            expected = compute_amount(measure, facts, lambda fact: f"〈{fact}〉").calculation
+            asked: list[str] = []
+
+            def label(fact: str, asked: list[str] = asked) -> str:
+                asked.append(fact)
+                return f"〈{fact}〉"
+
+            changing = dict(facts)
+            result = compute_amount(measure, changing, label)
+            figures = _numbers(result)
+            assert asked == [], (amount["kind"], facts)
+            for fact in changing:
+                changing[fact] = None  # answers are replaced, never edited in place
+            assert result.calculation == expected, (amount["kind"], facts)
+            assert result.calculation is result.calculation  # written once, then kept
+            assert _numbers(result) == figures
+
+
+def test_an_amount_compares_and_prints_with_its_text() -> None:
+    """Two amounts are equal when figures and text are; ``repr`` shows the text."""
+    measure = _measure({"kind": "ratio", "base": "x", "rate": "0.3", "cap_wan": 200})
+    first = compute_amount(measure, {"x": D(100)}, str)
+    second = compute_amount(measure, {"x": D(100)}, str)
+    other = compute_amount(measure, {"x": D(101)}, str)
+    assert first == second and first != other
+    assert "30% × 100万元 = 30万元" in repr(first)
+    written = AmountResult("exact", 1, 1, calculation="原文定额")
+    assert written.calculation == "原文定额" and written == AmountResult("exact", 1, 1, calculation="原文定额")
+    assert written != AmountResult("exact", 1, 1, calculation="另一段文字")
