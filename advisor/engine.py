@@ -78,6 +78,10 @@ class Engine:
         self._states: dict[str, tuple[Callable[[Mapping[str, Any]], str], ...]] = {
             mid: tuple(c.state for c in compiled) for mid, compiled in self._compiled.items()
         }
+        # A measure's status straight from the states, stopping at the first failed one.
+        self._status: dict[str, Callable[[Mapping[str, Any]], str]] = {
+            mid: _status_function(states) for mid, states in self._states.items()
+        }
         self._validity: dict[tuple[str, _dt.date], Validity] = {}
         # The amount of a measure whose amount reads no answer (a fixed sum, a ceiling, 一事一议 …)
         # is the same for every profile: computed once, then shared by every result, read-only.
@@ -88,6 +92,14 @@ class Engine:
         self._groups_of: dict[str, list[rm.SameKindGroup]] = {
             m.id: catalogue.groups_of(m.id) for m in catalogue.measures
         }
+        # Per measure, in catalogue order, what matching reads: one tuple instead of five lookups.
+        self._plan: list[_Planned] = [
+            (m, self._status[m.id], catalogue.sources[m.document], self._interpretations[m.id])
+            for m in catalogue.measures
+        ]
+        # Every measure's validity on an as-of date (a few dates per process: today, --as-of).
+        self._validities: dict[_dt.date, list[Validity]] = {}
+        self._material_order: dict[str, int] = {m: i for i, m in enumerate(catalogue.materials)}
 
     # the compiled rules, for callers that evaluate many profiles (batch)
 
@@ -200,8 +212,16 @@ class Engine:
         ``_Explanation`` when read, exactly as ``evaluate_measure_eagerly`` writes them; so
         ``facts`` must not be changed afterwards (``profile_facts`` makes a fresh dict).
         """
-        states = [state(facts) for state in self._states[measure.id]]
-        status = _status_of(states)
+        source = self.catalogue.sources[measure.document]
+        planned = (measure, self._status[measure.id], source, self._interpretations[measure.id])
+        return self._verdict(planned, facts, shown or self.shown(facts), self.validity(source, measure, as_of))
+
+    def _verdict(
+        self, planned: _Planned, facts: Mapping[str, Any], shown: Callable[[str], str], validity: Validity
+    ) -> MatchResult:
+        """``evaluate_measure`` from a measure's plan entry and its validity on the date."""
+        measure, status_of, source, interpretations = planned
+        status = status_of(facts)
         amount = self._constant_amounts.get(measure.id)
         if amount is None:
             amount = compute_amount(measure, facts, self.label)
@@ -210,10 +230,6 @@ class Engine:
         nothing_to_pay = status != INELIGIBLE and _nothing_to_pay(amount)
         if nothing_to_pay:
             status = INELIGIBLE
-        source = self.catalogue.sources[measure.document]
-        explanation = _Explanation(
-            self, measure, facts, shown or self.shown(facts), states, status, amount, nothing_to_pay
-        )
         return MatchResult(
             measure,
             source,
@@ -221,10 +237,19 @@ class Engine:
             None,
             amount,
             None,
-            self.validity(source, measure, as_of),
-            interpretations=self._interpretations[measure.id],
-            explanation=explanation,
+            validity,
+            interpretations=interpretations,
+            explanation=_Explanation(self, measure, facts, shown, status, amount, nothing_to_pay),
         )
+
+    def validities(self, as_of: _dt.date) -> list[Validity]:
+        """Every measure's validity on the as-of date, in catalogue order (kept for a few dates)."""
+        found = self._validities.get(as_of)
+        if found is None:
+            found = [self.validity(source, measure, as_of) for measure, _, source, _ in self._plan]
+            if len(self._validities) < 64:
+                self._validities[as_of] = found
+        return found
 
     def evaluate_measure_eagerly(
         self,
@@ -341,11 +366,21 @@ class Engine:
         as_of = as_of or _dt.date.today()
         facts = profile_facts(profile, as_of)
         shown = self.shown(facts)
-        evaluate = self.evaluate_measure_eagerly if eager else self.evaluate_measure
-        results = [evaluate(m, facts, as_of, shown) for m in self.catalogue.measures]
+        if eager:
+            results = [self.evaluate_measure_eagerly(m, facts, as_of, shown) for m in self.catalogue.measures]
+        else:
+            verdict = self._verdict
+            results = [
+                verdict(planned, facts, shown, validity)
+                for planned, validity in zip(self._plan, self.validities(as_of), strict=True)
+            ]
         totals = apply_stacking(results, self.catalogue, self._groups_of)
         results.sort(key=_rank)
-        return Assessment(as_of, results, totals, self.checklist(results, profile))
+        marks = dict(profile.consultation.checklist)  # the marks as they are now
+        if eager:
+            return Assessment(as_of, results, totals, self._checklist(results, marks))
+        ranked = list(results)
+        return Assessment(as_of, results, totals, lambda: self._checklist(ranked, marks))
 
     def checklist(self, results: Iterable[MatchResult], profile: Profile) -> list[ChecklistItem]:
         """Materials across eligible and possible measures, with the measures needing each.
@@ -353,14 +388,16 @@ class Engine:
         Materials an eligible measure needs come first; those needed only by possible
         measures follow, marked ``for_eligible = False``. Catalogue order within each part.
         """
+        return self._checklist(results, profile.consultation.checklist)
+
+    def _checklist(self, results: Iterable[MatchResult], marks: Mapping[str, bool]) -> list[ChecklistItem]:
         needed: dict[str, list[MatchResult]] = {}
         for r in results:
             if r.status == INELIGIBLE:
                 continue
             for material in r.measure.materials:
                 needed.setdefault(material, []).append(r)
-        marks = profile.consultation.checklist
-        order = {m: i for i, m in enumerate(self.catalogue.materials)}
+        order = self._material_order
         items = []
         for m, rs in needed.items():
             eligible = [r.measure.title for r in rs if r.status == ELIGIBLE]
@@ -406,6 +443,10 @@ class Engine:
         return [q for q in self.catalogue.questions if q in wanted]
 
 
+#: A measure as matching reads it: the measure, its status function, its source, its interpretations.
+_Planned = tuple[rm.Measure, Callable[[Mapping[str, Any]], str], rm.Source, list[rm.Interpretation]]
+
+
 def _rank(r: MatchResult) -> tuple[int, int, int, int, str]:
     """Eligible, then possible, then ineligible; within each, by estimated value (``value_key``)."""
     estimated, high, low = r.value_key
@@ -420,12 +461,12 @@ class _Explanation:
     """The reasons behind one verdict, written on first read (``MatchResult`` asks).
 
     Holds what the status was decided on: the facts (``profile_facts`` copies lists and
-    tables, answers are replaced rather than edited, so these stay the facts of this match), the
-    compiled conditions' states, the amount. ``near_miss`` evaluates only the one failed
-    requirement, when exactly one failed; ``conditions`` evaluates them all.
+    tables, answers are replaced rather than edited, so these stay the facts of this match),
+    the status, the amount. ``near_miss`` reads the conditions' states again and evaluates
+    only the one failed requirement, when exactly one failed; ``conditions`` evaluates them all.
     """
 
-    __slots__ = ("amount", "engine", "facts", "measure", "nothing_to_pay", "shown", "states", "status")
+    __slots__ = ("amount", "engine", "facts", "measure", "nothing_to_pay", "shown", "status")
 
     def __init__(
         self,
@@ -433,7 +474,6 @@ class _Explanation:
         measure: rm.Measure,
         facts: Mapping[str, Any],
         shown: Callable[[str], str],
-        states: list[str],
         status: str,
         amount: AmountResult,
         nothing_to_pay: bool,
@@ -442,7 +482,6 @@ class _Explanation:
         self.measure = measure
         self.facts = facts
         self.shown = shown
-        self.states = states
         self.status = status
         self.amount = amount
         self.nothing_to_pay = nothing_to_pay
@@ -460,11 +499,29 @@ class _Explanation:
     def near_miss(self) -> NearMiss | None:
         if self.status != INELIGIBLE or self.nothing_to_pay:
             return None  # nothing to pay fails a requirement on no fact: never a near miss
-        failed = [i for i, state in enumerate(self.states) if state == FAILED]
+        states = [state(self.facts) for state in self.engine._states[self.measure.id]]
+        failed = [i for i, state in enumerate(states) if state == FAILED]
         if len(failed) != 1:
             return None
         condition = self.engine._compiled[self.measure.id][failed[0]]
         return self.engine._near_miss(self.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
+
+
+def _status_function(states: tuple[Callable[[Mapping[str, Any]], str], ...]) -> Callable[[Mapping[str, Any]], str]:
+    """``_status_of`` the conditions' states, evaluated in order up to the first failed one
+    (which decides it: the states after it cannot change the status)."""
+
+    def status(facts: Mapping[str, Any]) -> str:
+        unknown = False
+        for state in states:
+            found = state(facts)
+            if found == FAILED:
+                return INELIGIBLE
+            if found == UNKNOWN:
+                unknown = True
+        return POSSIBLE if unknown else ELIGIBLE
+
+    return status
 
 
 def _status_of(states: list[str]) -> str:

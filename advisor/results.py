@@ -6,6 +6,7 @@ Plain data; ``advisor.json_contract`` writes it as JSON, ``advisor.report`` and 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -243,12 +244,49 @@ class Totals:
     notes: list[str]
 
 
-@dataclass
 class Assessment:
-    as_of: _dt.date
-    results: list[MatchResult]
-    totals: Totals
-    checklist: list[ChecklistItem] = field(default_factory=list)
+    """One profile's match on a date: ranked results, totals and the materials checklist.
+
+    ``checklist`` may be given as a function that builds it (from the results and the
+    checklist marks as they were at the match): it is then built on first read and kept.
+    """
+
+    __slots__ = ("_checklist", "as_of", "results", "totals")
+
+    def __init__(
+        self,
+        as_of: _dt.date,
+        results: list[MatchResult],
+        totals: Totals,
+        checklist: list[ChecklistItem] | Callable[[], list[ChecklistItem]] | None = None,
+    ) -> None:
+        self.as_of = as_of
+        self.results = results
+        self.totals = totals
+        self._checklist = checklist if checklist is not None else []
+
+    @property
+    def checklist(self) -> list[ChecklistItem]:
+        """Materials across eligible and possible measures (``Engine.checklist``)."""
+        items = self._checklist
+        if callable(items):
+            items = self._checklist = items()
+        return items
+
+    @checklist.setter
+    def checklist(self, value: list[ChecklistItem]) -> None:
+        self._checklist = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        mine = (self.as_of, self.results, self.totals, self.checklist)
+        return mine == (other.as_of, other.results, other.totals, other.checklist)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return f"Assessment(as_of={self.as_of!r}, results={self.results!r}, totals={self.totals!r})"
 
     def by_status(self, status: str) -> list[MatchResult]:
         return [r for r in self.results if r.status == status]
