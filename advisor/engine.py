@@ -214,10 +214,11 @@ class Engine:
         """
         source = self.catalogue.sources[measure.document]
         planned = (measure, self._status[measure.id], source, self._interpretations[measure.id])
-        return self._verdict(planned, facts, shown or self.shown(facts), self.validity(source, measure, as_of))
+        explanation = _Explanation(self, facts, shown or self.shown(facts))
+        return self._verdict(planned, facts, explanation, self.validity(source, measure, as_of))
 
     def _verdict(
-        self, planned: _Planned, facts: Mapping[str, Any], shown: Callable[[str], str], validity: Validity
+        self, planned: _Planned, facts: Mapping[str, Any], explanation: _Explanation, validity: Validity
     ) -> MatchResult:
         """``evaluate_measure`` from a measure's plan entry and its validity on the date."""
         measure, status_of, source, interpretations = planned
@@ -227,20 +228,9 @@ class Engine:
             amount = compute_amount(measure, facts, self.label)
             if not self._amount_inputs[measure.id]:
                 self._constant_amounts[measure.id] = amount
-        nothing_to_pay = status != INELIGIBLE and _nothing_to_pay(amount)
-        if nothing_to_pay:
+        if status != INELIGIBLE and _nothing_to_pay(amount):
             status = INELIGIBLE
-        return MatchResult(
-            measure,
-            source,
-            status,
-            None,
-            amount,
-            None,
-            validity,
-            interpretations=interpretations,
-            explanation=_Explanation(self, measure, facts, shown, status, amount, nothing_to_pay),
-        )
+        return MatchResult.explained_later(measure, source, status, amount, validity, interpretations, explanation)
 
     def validities(self, as_of: _dt.date) -> list[Validity]:
         """Every measure's validity on the as-of date, in catalogue order (kept for a few dates)."""
@@ -370,8 +360,9 @@ class Engine:
             results = [self.evaluate_measure_eagerly(m, facts, as_of, shown) for m in self.catalogue.measures]
         else:
             verdict = self._verdict
+            explanation = _Explanation(self, facts, shown)
             results = [
-                verdict(planned, facts, shown, validity)
+                verdict(planned, facts, explanation, validity)
                 for planned, validity in zip(self._plan, self.validities(as_of), strict=True)
             ]
         totals = apply_stacking(results, self.catalogue, self._groups_of)
@@ -458,53 +449,51 @@ def _nothing_to_pay(amount: AmountResult) -> bool:
 
 
 class _Explanation:
-    """The reasons behind one verdict, written on first read (``MatchResult`` asks).
+    """The reasons behind the verdicts of one match, written on first read (a ``MatchResult``
+    asks, giving itself: its measure, status and amount).
 
-    Holds what the status was decided on: the facts (``profile_facts`` copies lists and
-    tables, answers are replaced rather than edited, so these stay the facts of this match),
-    the status, the amount. ``near_miss`` reads the conditions' states again and evaluates
-    only the one failed requirement, when exactly one failed; ``conditions`` evaluates them all.
+    Holds what the statuses were decided on: the facts (``profile_facts`` copies lists and
+    tables, answers are replaced rather than edited, so these stay the facts of this match).
+    ``near_miss`` reads the conditions' states again and evaluates only the one failed
+    requirement, when exactly one failed; ``conditions`` evaluates them all.
     """
 
-    __slots__ = ("amount", "engine", "facts", "measure", "nothing_to_pay", "shown", "status")
+    __slots__ = ("engine", "facts", "shown")
 
-    def __init__(
-        self,
-        engine: Engine,
-        measure: rm.Measure,
-        facts: Mapping[str, Any],
-        shown: Callable[[str], str],
-        status: str,
-        amount: AmountResult,
-        nothing_to_pay: bool,
-    ) -> None:
+    def __init__(self, engine: Engine, facts: Mapping[str, Any], shown: Callable[[str], str]) -> None:
         self.engine = engine
-        self.measure = measure
         self.facts = facts
         self.shown = shown
-        self.status = status
-        self.amount = amount
-        self.nothing_to_pay = nothing_to_pay
 
-    def conditions(self) -> list[ConditionResult]:
+    def _nothing_to_pay(self, result: MatchResult) -> bool:
+        """Whether the result is ineligible only because its clause pays nothing (its
+        conditions alone would not rule it out)."""
+        return (
+            result.status == INELIGIBLE
+            and _nothing_to_pay(result.amount)
+            and self.engine._status[result.measure.id](self.facts) != INELIGIBLE
+        )
+
+    def conditions(self, result: MatchResult) -> list[ConditionResult]:
         facts, shown = self.facts, self.shown
-        results = [c.evaluate(facts, shown) for c in self.engine._compiled[self.measure.id]]
-        if self.nothing_to_pay:
-            results.append(self.engine.nothing_to_pay_result(self.measure, self.amount))
+        results = [c.evaluate(facts, shown) for c in self.engine._compiled[result.measure.id]]
+        if self._nothing_to_pay(result):
+            results.append(self.engine.nothing_to_pay_result(result.measure, result.amount))
         return results
 
-    def missing(self, conditions: list[ConditionResult]) -> list[str]:
-        return [] if self.status == INELIGIBLE else self.engine.missing_questions(conditions, self.amount)
+    def missing(self, result: MatchResult, conditions: list[ConditionResult]) -> list[str]:
+        return [] if result.status == INELIGIBLE else self.engine.missing_questions(conditions, result.amount)
 
-    def near_miss(self) -> NearMiss | None:
-        if self.status != INELIGIBLE or self.nothing_to_pay:
-            return None  # nothing to pay fails a requirement on no fact: never a near miss
-        states = [state(self.facts) for state in self.engine._states[self.measure.id]]
+    def near_miss(self, result: MatchResult) -> NearMiss | None:
+        if result.status != INELIGIBLE:
+            return None
+        # Nothing to pay fails a requirement on no fact (no condition failed): never a near miss.
+        states = [state(self.facts) for state in self.engine._states[result.measure.id]]
         failed = [i for i, state in enumerate(states) if state == FAILED]
         if len(failed) != 1:
             return None
-        condition = self.engine._compiled[self.measure.id][failed[0]]
-        return self.engine._near_miss(self.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
+        condition = self.engine._compiled[result.measure.id][failed[0]]
+        return self.engine._near_miss(result.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
 
 
 def _status_function(states: tuple[Callable[[Mapping[str, Any]], str], ...]) -> Callable[[Mapping[str, Any]], str]:

@@ -63,20 +63,22 @@ class GroupVerdict:
 
 
 class Explanation(Protocol):
-    """What a verdict rests on, built on first read (issue 9): matching decides statuses
-    and amounts from the compiled conditions' three-valued states; the Chinese reasons,
-    the questions still to answer and the near miss are only written when someone reads
-    them. ``advisor.engine`` provides the one implementation."""
+    """What the verdicts of one match rest on, built on first read (issue 9): matching
+    decides statuses and amounts from the compiled conditions' three-valued states; the
+    Chinese reasons, the questions still to answer and the near miss of a result are only
+    written when someone reads them. One explanation serves every result of a match (it
+    holds the facts; a result gives its measure, status and amount). ``advisor.engine``
+    provides the one implementation."""
 
-    def conditions(self) -> list[ConditionResult]:
+    def conditions(self, result: MatchResult) -> list[ConditionResult]:
         """Every requirement checked, with its reason text, in rule order."""
         ...
 
-    def missing(self, conditions: list[ConditionResult]) -> list[str]:
+    def missing(self, result: MatchResult, conditions: list[ConditionResult]) -> list[str]:
         """The unanswered questions that decide the verdict or sharpen the amount."""
         ...
 
-    def near_miss(self) -> NearMiss | None:
+    def near_miss(self, result: MatchResult) -> NearMiss | None:
         """What separates an ineligible measure from eligibility, when it means something."""
         ...
 
@@ -135,12 +137,41 @@ class MatchResult:
         self._missing = missing if missing is not None or explanation is not None else []
         self._near_miss: object = _UNREAD if explanation is not None else near_miss
 
+    @classmethod
+    def explained_later(
+        cls,
+        measure: rm.Measure,
+        source: rm.Source,
+        status: str,
+        amount: AmountResult,
+        validity: Validity,
+        interpretations: list[rm.Interpretation],
+        explanation: Explanation,
+    ) -> MatchResult:
+        """A verdict whose conditions, missing questions and near miss ``explanation``
+        writes on first read: what ``MatchResult(..., explanation=...)`` makes, for the
+        engine's loop (one per measure and match, so the shortest way there)."""
+        result = cls.__new__(cls)
+        result.measure = measure
+        result.source = source
+        result.status = status
+        result.amount = amount
+        result.validity = validity
+        result.counted_in_total = False
+        result.count_note = ""
+        result.groups = []
+        result.interpretations = interpretations
+        result._explanation = explanation
+        result._conditions = result._missing = None
+        result._near_miss = _UNREAD
+        return result
+
     @property
     def conditions(self) -> list[ConditionResult]:
         """Every requirement checked against the profile, with its reason, in rule order."""
         if self._conditions is None:
             assert self._explanation is not None
-            self._conditions = self._explanation.conditions()
+            self._conditions = self._explanation.conditions(self)
         return self._conditions
 
     @conditions.setter
@@ -152,7 +183,7 @@ class MatchResult:
         """Questions that decide a possible verdict or sharpen the amount (none when ineligible)."""
         if self._missing is None:
             assert self._explanation is not None
-            self._missing = self._explanation.missing(self.conditions)
+            self._missing = self._explanation.missing(self, self.conditions)
         return self._missing
 
     @missing.setter
@@ -164,7 +195,7 @@ class MatchResult:
         """For an ineligible measure: a reachable gap or a suggestion, else None."""
         if self._near_miss is _UNREAD:
             assert self._explanation is not None
-            self._near_miss = self._explanation.near_miss()
+            self._near_miss = self._explanation.near_miss(self)
         return self._near_miss  # type: ignore[return-value]
 
     @near_miss.setter
