@@ -2,7 +2,9 @@
 
 Each rule amount kind has one function. A function reads facts (万元 values
 are Decimal, converted to yuan here), never guesses a missing figure, and
-writes its calculation out in Chinese so a consultant can defend it.
+writes its calculation out in Chinese so a consultant can defend it: the figures
+at once, the text when first read (``AmountResult.calculation``), from the same
+figures, since matching and batch read only the figures (issue 9).
 """
 
 from __future__ import annotations
@@ -474,6 +476,10 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
     )
 
 
+#: How a stage of a staged award stands (``_staged``).
+_PAID, _NOW, _PASSED, _LATER = range(4)
+
+
 def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     reached = facts.get(a.reached)
     rewarded = facts.get(a.rewarded) if a.rewarded else []
@@ -496,31 +502,30 @@ def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountRe
     keys = [s.key for s in a.stages]
     latest = max((keys.index(k) for k in reached if k in keys), default=-1)
     # Each stage as the text names it: paid already, payable now, passed unpaid, or later.
-    PAID, NOW, PASSED, LATER = range(4)
     stages: list[tuple[int, str, int]] = []
     now = later = passed = 0
     for index, stage in enumerate(a.stages):
         award = _yuan(stage.award_wan)
         if index > latest:
             later += award
-            stages.append((LATER, stage.label, award))
+            stages.append((_LATER, stage.label, award))
         elif rewarded is not None and stage.key in rewarded:
-            stages.append((PAID, stage.label, award))
+            stages.append((_PAID, stage.label, award))
         elif index == latest:
             now += award
-            stages.append((NOW, stage.label, award))
+            stages.append((_NOW, stage.label, award))
         else:
             passed += award
-            stages.append((PASSED, stage.label, award))
+            stages.append((_PASSED, stage.label, award))
 
     def text() -> str:
         parts = [
-            f"{name}已领取" if state == PAID else f"{name}{format_wan(award)}"
+            f"{name}已领取" if state == _PAID else f"{name}{format_wan(award)}"
             for state, name, award in stages
-            if state in (PAID, NOW)
+            if state in (_PAID, _NOW)
         ]
-        passed_parts = [f"{name}{format_wan(award)}" for state, name, award in stages if state == PASSED]
-        later_parts = [f"{name}{format_wan(award)}" for state, name, award in stages if state == LATER]
+        passed_parts = [f"{name}{format_wan(award)}" for state, name, award in stages if state == _PASSED]
+        later_parts = [f"{name}{format_wan(award)}" for state, name, award in stages if state == _LATER]
         text = "现可申请：" + ("、".join(parts) if parts else "无") + f"，合计 {format_wan(now)}"
         if passed_parts:
             text += (
