@@ -2,13 +2,14 @@
 
 Each rule amount kind has one function. A function reads facts (万元 values
 are Decimal, converted to yuan here), never guesses a missing figure, and
-writes its calculation out in Chinese so a consultant can defend it.
+writes its calculation out in Chinese so a consultant can defend it: the figures
+at once, the text when first read (``AmountResult.calculation``), from the same
+figures, since matching and batch read only the figures (issue 9).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from functools import lru_cache
 from typing import Any
@@ -33,16 +34,75 @@ NON_MONETARY, TAX, UNKNOWN = "non_monetary", "tax", "unknown"
 ESTIMATED_KINDS = frozenset({EXACT, RANGE, UP_TO})
 
 
-@dataclass
+#: The working text of an amount: written, or a function that writes it when first read.
+Calculation = str | Callable[[], str]
+
+
 class AmountResult:
-    kind: str
-    min_yuan: int | None = None
-    max_yuan: int | None = None
-    per_year: bool = False
-    years: int = 1
-    calculation: str = ""
-    later_yuan: int | None = None  # staged awards still to come
-    missing: list[str] = field(default_factory=list)  # facts that would sharpen the figure
+    """One measure's amount: kind and figures (exact yuan) at once, the working text
+    (``calculation``) on first read.
+
+    Matching needs only the figures; the Chinese calculation a consultant reads is
+    written by the amount kind's own function (closing over the figures it computed, so
+    the arithmetic is done once) the first time ``calculation`` is read, then kept.
+    """
+
+    __slots__ = ("_calculation", "kind", "later_yuan", "max_yuan", "min_yuan", "missing", "per_year", "years")
+
+    def __init__(
+        self,
+        kind: str,
+        min_yuan: int | None = None,
+        max_yuan: int | None = None,
+        per_year: bool = False,
+        years: int = 1,
+        calculation: Calculation = "",
+        later_yuan: int | None = None,  # staged awards still to come
+        missing: list[str] | None = None,  # facts that would sharpen the figure
+    ) -> None:
+        self.kind = kind
+        self.min_yuan = min_yuan
+        self.max_yuan = max_yuan
+        self.per_year = per_year
+        self.years = years
+        self._calculation = calculation
+        self.later_yuan = later_yuan
+        self.missing: list[str] = missing if missing is not None else []
+
+    @property
+    def calculation(self) -> str:
+        """How the figure follows from the clause and the answers, in Chinese."""
+        text = self._calculation
+        if not isinstance(text, str):
+            text = self._calculation = text()
+        return text
+
+    @calculation.setter
+    def calculation(self, value: str) -> None:
+        self._calculation = value
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.kind,
+            self.min_yuan,
+            self.max_yuan,
+            self.per_year,
+            self.years,
+            self.calculation,
+            self.later_yuan,
+            self.missing,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AmountResult):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        names = ("kind", "min_yuan", "max_yuan", "per_year", "years", "calculation", "later_yuan", "missing")
+        return "AmountResult(" + ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True)) + ")"
 
     @property
     def total_min_yuan(self) -> int | None:
@@ -90,18 +150,22 @@ def _cap_yuan(cap_wan: Decimal | None) -> int | None:
     return None if cap_wan is None else _yuan(cap_wan)
 
 
+# Each kind's function computes the figures now and returns the working text as a
+# function of them (``text``), written only when ``AmountResult.calculation`` is read.
+
+
 def _fixed(a: rm.Fixed, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     v = _yuan(a.value_wan)
-    return AmountResult(EXACT, v, v, calculation=f"原文定额：{format_wan(v)}")
+    return AmountResult(EXACT, v, v, calculation=lambda: f"原文定额：{format_wan(v)}")
 
 
 def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     high = _yuan(a.max_wan)
     low = _yuan(a.min_wan) if a.min_wan is not None else 0
     if a.min_wan is not None:
-        return AmountResult(RANGE, low, high, calculation=f"原文给出区间：{format_wan_range(low, high)}")
+        return AmountResult(RANGE, low, high, calculation=lambda: f"原文给出区间：{format_wan_range(low, high)}")
     return AmountResult(
-        UP_TO, 0, high, calculation=f"原文只给出上限：最高{format_wan(high)}，实际金额以主管部门核定为准"
+        UP_TO, 0, high, calculation=lambda: f"原文只给出上限：最高{format_wan(high)}，实际金额以主管部门核定为准"
     )
 
 
@@ -121,20 +185,30 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
         if cap is None:
             return AmountResult(
                 UNKNOWN,
-                calculation=f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}",
+                calculation=lambda: f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}",
                 missing=[a.base],
             )
         return AmountResult(
-            UP_TO, 0, cap, calculation=f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}", missing=[a.base]
+            UP_TO,
+            0,
+            cap,
+            calculation=lambda: f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}",
+            missing=[a.base],
         )
     base_yuan = _yuan(base)
     raw, value = ratio_value(a, base_yuan)
-    text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
-    if value != raw:
-        text += f" → 上限{format_wan(value)}"
-    if a.up_to:
-        return AmountResult(UP_TO, 0, value, calculation=text + f"（比例为上限，最高{format_wan(value)}）")
-    return AmountResult(EXACT, value, value, calculation=text)
+
+    def text() -> str:
+        text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
+        if value != raw:
+            text += f" → 上限{format_wan(value)}"
+        return text + f"（比例为上限，最高{format_wan(value)}）" if a.up_to else text
+
+    return (
+        AmountResult(UP_TO, 0, value, calculation=text)
+        if a.up_to
+        else AmountResult(EXACT, value, value, calculation=text)
+    )
 
 
 def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -147,56 +221,79 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
             UP_TO if high is not None else UNKNOWN,
             0 if high is not None else None,
             high,
-            calculation=f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else ""),
+            calculation=lambda: (
+                f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else "")
+            ),
             missing=[a.items],
         )
     tests = item_tests(a.where)
-    lines: list[str] = []
+    # Per item: its name, whether it meets the item tests (None: undecided), and its
+    # figures (None when its amount is not filled in): the text is written from these.
+    rows: list[tuple[str, bool | None, int | None, int, int]] = []
     low_sum = high_sum = 0
     uncertain = False
     for index, item in enumerate(items, start=1):
         name = getattr(item, a.item_label, None) or f"第{index}项"
         matched = item_state(item, tests)
         if matched is False:
-            lines.append(f"{name}：不符合条件，不计")
+            rows.append((name, False, None, 0, 0))
             continue
         base = getattr(item, a.item_base, None)
         if base is None:
             uncertain = True
-            lines.append(f"{name}：金额未填写" + (f"，最高{format_wan(item_cap)}" if item_cap else ""))
+            rows.append((name, matched, None, 0, 0))
             high_sum += item_cap or 0
             continue
         base_yuan = _yuan(base)
         raw = _floor(a.rate * base_yuan)
         value = min(raw, item_cap) if item_cap is not None else raw
-        line = f"{name}：{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
-        if value < raw:
-            line += f" → 单项上限{format_wan(item_cap)}"
+        rows.append((name, matched, base_yuan, raw, value))
         if matched is None:
             uncertain = True
-            line += "（条件待确认）"
             high_sum += value
         else:
             low_sum += value
             high_sum += value
-        lines.append(line)
-    text = "；".join(lines) if lines else "没有填写任何条目"
-    if len([1 for item in items]) > 1 or total_cap is not None:
-        text += f"；合计 {format_wan(high_sum)}"
+    summed = high_sum
     if total_cap is not None and high_sum > total_cap:
-        text += f" → 同一单位上限{format_wan(total_cap)}"
         high_sum = total_cap
         low_sum = min(low_sum, total_cap)
-    if a.up_to:
-        return AmountResult(UP_TO, 0, high_sum, calculation=text + "（比例为上限）")
     other_cap = _cap_yuan(a.other_reading_total_cap_wan)
-    if other_cap is not None and high_sum > other_cap:
+    other_reading = not a.up_to and other_cap is not None and high_sum > other_cap
+    low_other = min(low_sum, other_cap) if other_reading and other_cap is not None else low_sum
+
+    def text() -> str:
+        lines: list[str] = []
+        for name, matched, base_yuan, raw, value in rows:
+            if matched is False:
+                lines.append(f"{name}：不符合条件，不计")
+            elif base_yuan is None:
+                lines.append(f"{name}：金额未填写" + (f"，最高{format_wan(item_cap)}" if item_cap else ""))
+            else:
+                line = f"{name}：{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
+                if value < raw:
+                    line += f" → 单项上限{format_wan(item_cap)}"
+                if matched is None:
+                    line += "（条件待确认）"
+                lines.append(line)
+        text = "；".join(lines) if lines else "没有填写任何条目"
+        if len(rows) > 1 or total_cap is not None:
+            text += f"；合计 {format_wan(summed)}"
+        if total_cap is not None and summed > total_cap:
+            text += f" → 同一单位上限{format_wan(total_cap)}"
+        if a.up_to:
+            return text + "（比例为上限）"
+        if other_reading:
+            text += (
+                f"；原文上限也可理解为每家单位合计{format_wan(other_cap)}，按此理解为{format_wan(low_other)}："
+                f"区间 {format_wan_range(low_other, high_sum)}，以申请指南为准"
+            )
+        return text
+
+    if a.up_to:
+        return AmountResult(UP_TO, 0, high_sum, calculation=text)
+    if other_reading:
         # The clause can be read as capping each item or the applicant as a whole: show both.
-        low_other = min(low_sum, other_cap)
-        text += (
-            f"；原文上限也可理解为每家单位合计{format_wan(other_cap)}，按此理解为{format_wan(low_other)}："
-            f"区间 {format_wan_range(low_other, high_sum)}，以申请指南为准"
-        )
         return AmountResult(RANGE, low_other, high_sum, calculation=text)
     if uncertain:
         return AmountResult(RANGE, low_sum, high_sum, calculation=text)
@@ -213,27 +310,39 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
             UP_TO if cap else UNKNOWN,
             0 if cap else None,
             cap,
-            calculation=f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
-            + (f"；按上限估计最高{format_wan(cap)}" if cap else ""),
+            calculation=lambda: (
+                f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
+                + (f"；按上限估计最高{format_wan(cap)}" if cap else "")
+            ),
             missing=unknown,
         )
     raw = _floor(rate * Decimal(quantity) * a.months)
-    text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
     value = raw
     missing: list[str] = []
     kind = EXACT
+    actual_yuan: int | None = None  # the actual cost, when it limits the figure
     if a.actual_cost is not None:
         actual = facts.get(a.actual_cost)
         if actual is None:
             kind = UP_TO
             missing.append(a.actual_cost)
-            text += f"（不超过{label(a.actual_cost)}，待填写）"
         elif _yuan(actual) < value:
-            value = _yuan(actual)
-            text += f" → 不超过{label(a.actual_cost)} {format_wan(value)}"
+            value = actual_yuan = _yuan(actual)
+    capped = False
     if cap is not None and value > cap:
-        value = cap
-        text += f" → 每年上限{format_wan(cap)}"
+        value, capped = cap, True
+
+    def text() -> str:
+        text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
+        if a.actual_cost is not None:
+            if kind == UP_TO:
+                text += f"（不超过{label(a.actual_cost)}，待填写）"
+            elif actual_yuan is not None:
+                text += f" → 不超过{label(a.actual_cost)} {format_wan(actual_yuan)}"
+        if capped:
+            text += f" → 每年上限{format_wan(value)}"
+        return text
+
     return AmountResult(kind, 0 if kind == UP_TO else value, value, calculation=text, missing=missing)
 
 
@@ -247,7 +356,7 @@ def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, 
 
 def _less_rewarded(
     award: int,
-    text: str,
+    text: Callable[[], str],
     rewarded_fact: str | None,
     facts: Facts,
     label: Callable[[str], str],
@@ -265,14 +374,16 @@ def _less_rewarded(
             UP_TO,
             0,
             award,
-            calculation=text + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
+            calculation=lambda: text() + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
             missing=[rewarded_fact],
         )
     paid = paid_for(_yuan(rewarded))
     due = max(award - paid, 0)
-    if paid:
-        text += f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
-    return AmountResult(EXACT, due, due, calculation=text)
+    if not paid:
+        return AmountResult(EXACT, due, due, calculation=text)
+    return AmountResult(
+        EXACT, due, due, calculation=lambda: text() + f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
+    )
 
 
 def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -280,20 +391,25 @@ def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResu
     top = _yuan(a.tiers[-1].award_wan)
     if value is None:
         return AmountResult(
-            UP_TO, 0, top, calculation=f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
+            UP_TO, 0, top, calculation=lambda: f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
         )
-    tier, award = _tier_award(a.tiers, _yuan(value))
+    level = _yuan(value)
+    tier, award = _tier_award(a.tiers, level)
     if tier is None:
         return AmountResult(
             EXACT,
             0,
             0,
-            calculation=f"{label(a.fact)} {format_wan(_yuan(value))} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}",
+            calculation=lambda: (
+                f"{label(a.fact)} {format_wan(level)} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}"
+            ),
         )
-    text = f"{label(a.fact)} {format_wan(_yuan(value))} 达到 {format_wan(_yuan(tier.threshold_wan))} 档 → {format_wan(award)}"
+    reached = tier
     return _less_rewarded(
         award,
-        text,
+        lambda: (
+            f"{label(a.fact)} {format_wan(level)} 达到 {format_wan(_yuan(reached.threshold_wan))} 档 → {format_wan(award)}"
+        ),
         a.rewarded,
         facts,
         label,
@@ -305,18 +421,26 @@ def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResu
 
 def _table(a: rm.Table, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     key = facts.get(a.fact)
-    entries = {e.key: e for e in a.entries}
     if key is None:
         top = max(_yuan(e.award_wan) for e in a.entries)
-        options = "、".join(f"{e.label}{format_wan(_yuan(e.award_wan))}" for e in a.entries)
-        return AmountResult(UP_TO, 0, top, calculation=f"需填写“{label(a.fact)}”：{options}", missing=[a.fact])
-    entry = entries.get(str(key))
+        return AmountResult(
+            UP_TO,
+            0,
+            top,
+            calculation=lambda: (
+                f"需填写“{label(a.fact)}”："
+                + "、".join(f"{e.label}{format_wan(_yuan(e.award_wan))}" for e in a.entries)
+            ),
+            missing=[a.fact],
+        )
+    entry = next((e for e in a.entries if e.key == str(key)), None)
     if entry is None:
-        return AmountResult(EXACT, 0, 0, calculation=f"{label(a.fact)}不在奖励范围内")
+        return AmountResult(EXACT, 0, 0, calculation=lambda: f"{label(a.fact)}不在奖励范围内")
     v = _yuan(entry.award_wan)
+    name = entry.label
     if a.up_to:
-        return AmountResult(UP_TO, 0, v, calculation=f"{entry.label}：最高{format_wan(v)}")
-    return AmountResult(EXACT, v, v, calculation=f"{entry.label}：{format_wan(v)}")
+        return AmountResult(UP_TO, 0, v, calculation=lambda: f"{name}：最高{format_wan(v)}")
+    return AmountResult(EXACT, v, v, calculation=lambda: f"{name}：{format_wan(v)}")
 
 
 def _step_total(a: rm.BasePlusStep, level_yuan: int) -> tuple[int, int]:
@@ -330,13 +454,16 @@ def _step_total(a: rm.BasePlusStep, level_yuan: int) -> tuple[int, int]:
 def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     value = facts.get(a.fact)
     if value is None:
-        return AmountResult(UNKNOWN, calculation=f"需填写“{label(a.fact)}”", missing=[a.fact])
+        return AmountResult(UNKNOWN, calculation=lambda: f"需填写“{label(a.fact)}”", missing=[a.fact])
     level = _yuan(value)
     total, steps = _step_total(a, level)
-    text = (
-        f"{label(a.fact)} {format_wan(level)}：达到 {format_wan(_yuan(a.threshold_wan))} 奖励 {format_wan(_yuan(a.base_wan))}"
-        f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}"
-    )
+
+    def text() -> str:
+        return (
+            f"{label(a.fact)} {format_wan(level)}：达到 {format_wan(_yuan(a.threshold_wan))} 奖励 {format_wan(_yuan(a.base_wan))}"
+            f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}"
+        )
+
     return _less_rewarded(
         total,
         text,
@@ -349,56 +476,74 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
     )
 
 
+#: How a stage of a staged award stands (``_staged``).
+_PAID, _NOW, _PASSED, _LATER = range(4)
+
+
 def _staged(a: rm.Staged, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     reached = facts.get(a.reached)
     rewarded = facts.get(a.rewarded) if a.rewarded else []
-    everything = sum(_yuan(s.award_wan) for s in a.stages)
     if reached is None:
-        plan = "、".join(f"{s.label}{format_wan(_yuan(s.award_wan))}" for s in a.stages)
+        everything = sum(_yuan(s.award_wan) for s in a.stages)
         return AmountResult(
-            UP_TO, 0, everything, calculation=f"分阶段奖励：{plan}；需填写“{label(a.reached)}”", missing=[a.reached]
+            UP_TO,
+            0,
+            everything,
+            calculation=lambda: (
+                "分阶段奖励："
+                + "、".join(f"{s.label}{format_wan(_yuan(s.award_wan))}" for s in a.stages)
+                + f"；需填写“{label(a.reached)}”"
+            ),
+            missing=[a.reached],
         )
     # Stages are successive: a stage before the latest one reached has been passed, even if
     # not ticked. Only stages after the latest reached are still to come; a passed stage
     # never paid is shown apart (whether it can still be claimed is the guide's).
     keys = [s.key for s in a.stages]
     latest = max((keys.index(k) for k in reached if k in keys), default=-1)
-    parts, later_parts, passed_parts = [], [], []
+    # Each stage as the text names it: paid already, payable now, passed unpaid, or later.
+    stages: list[tuple[int, str, int]] = []
     now = later = passed = 0
     for index, stage in enumerate(a.stages):
         award = _yuan(stage.award_wan)
         if index > latest:
             later += award
-            later_parts.append(f"{stage.label}{format_wan(award)}")
+            stages.append((_LATER, stage.label, award))
         elif rewarded is not None and stage.key in rewarded:
-            parts.append(f"{stage.label}已领取")
+            stages.append((_PAID, stage.label, award))
         elif index == latest:
             now += award
-            parts.append(f"{stage.label}{format_wan(award)}")
+            stages.append((_NOW, stage.label, award))
         else:
             passed += award
-            passed_parts.append(f"{stage.label}{format_wan(award)}")
-    text = "现可申请：" + ("、".join(parts) if parts else "无") + f"，合计 {format_wan(now)}"
-    if passed_parts:
-        text += (
-            "；已过去但未领取的阶段："
-            + "、".join(passed_parts)
-            + "（已过阶段能否补申请以申请指南为准，按 0 至该金额计）"
-        )
-    if later_parts:
-        text += "；后续阶段：" + "、".join(later_parts)
-    else:
-        text += "；没有后续阶段"
+            stages.append((_PASSED, stage.label, award))
+
+    def text() -> str:
+        parts = [
+            f"{name}已领取" if state == _PAID else f"{name}{format_wan(award)}"
+            for state, name, award in stages
+            if state in (_PAID, _NOW)
+        ]
+        passed_parts = [f"{name}{format_wan(award)}" for state, name, award in stages if state == _PASSED]
+        later_parts = [f"{name}{format_wan(award)}" for state, name, award in stages if state == _LATER]
+        text = "现可申请：" + ("、".join(parts) if parts else "无") + f"，合计 {format_wan(now)}"
+        if passed_parts:
+            text += (
+                "；已过去但未领取的阶段："
+                + "、".join(passed_parts)
+                + "（已过阶段能否补申请以申请指南为准，按 0 至该金额计）"
+            )
+        if later_parts:
+            text += "；后续阶段：" + "、".join(later_parts)
+        else:
+            text += "；没有后续阶段"
+        if rewarded is None:
+            text += f"（“{label(a.rewarded or '')}”未填写，已领取的阶段不再奖励）"
+        return text
+
     if rewarded is None:
         assert a.rewarded is not None  # only a named fact can be unanswered
-        return AmountResult(
-            UP_TO,
-            0,
-            now + passed,
-            calculation=text + f"（“{label(a.rewarded)}”未填写，已领取的阶段不再奖励）",
-            later_yuan=later,
-            missing=[a.rewarded] if a.rewarded else [],
-        )
+        return AmountResult(UP_TO, 0, now + passed, calculation=text, later_yuan=later, missing=[a.rewarded])
     if passed:
         return AmountResult(RANGE, now, now + passed, calculation=text, later_yuan=later)
     return AmountResult(EXACT, now, now, calculation=text, later_yuan=later)
@@ -410,7 +555,7 @@ def _unquantified(a: rm.Unquantified, facts: Facts, label: Callable[[str], str])
         UNQUANTIFIED,
         0 if high is not None else None,
         high,
-        calculation=a.text + (f"；最高{format_wan(high)}" if high is not None else "；原文未给出金额"),
+        calculation=lambda: a.text + (f"；最高{format_wan(high)}" if high is not None else "；原文未给出金额"),
     )
 
 
@@ -427,29 +572,33 @@ def _non_monetary(a: rm.NonMonetary, facts: Facts, label: Callable[[str], str]) 
 
 
 def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
-    text = a.text
-    missing = []
-    if a.base and a.rate is not None:
-        base = facts.get(a.base)
-        name = a.base_label or label(a.base)
+    """No figure: the deduction (and the tax it saves) is worked out in the text only."""
+    if not (a.base and a.rate is not None):
+        return AmountResult(TAX, calculation=a.text)
+    base_fact, rate = a.base, a.rate
+    base = facts.get(base_fact)
+    key = facts.get(a.tax_rate_fact) if a.tax_rate_fact else None
+    missing = [base_fact] if base is None else ([a.tax_rate_fact] if a.tax_rate_fact and key is None else [])
+
+    def text() -> str:
+        text = a.text
+        name = a.base_label or label(base_fact)
         if base is None:
-            missing.append(a.base)
-            text += f"；填写“{label(a.base)}”后可算出金额"
-        else:
-            v = _floor(a.rate * _yuan(base))
-            text += f"；{name} {format_wan(_yuan(base))} × {_pct(a.rate)} = {format_wan(v)}"
-            if a.tax_rate_fact:
-                rates = {r.key: r.rate for r in a.tax_rates}
-                key = facts.get(a.tax_rate_fact)
-                if key is None:
-                    missing.append(a.tax_rate_fact)
-                    text += f"（应纳税所得额的减少）；填写“{label(a.tax_rate_fact)}”后可算出少缴的企业所得税"
-                elif str(key) in rates:
-                    saving = _floor(rates[str(key)] * v)
-                    text += (
-                        f"（应纳税所得额的减少）；按适用税率 {_pct(rates[str(key)])}，少缴企业所得税约 "
-                        f"{format_wan(v)} × {_pct(rates[str(key)])} = {format_wan(saving)}（当年有足够应纳税所得额时）"
-                    )
+            return text + f"；填写“{label(base_fact)}”后可算出金额"
+        v = _floor(rate * _yuan(base))
+        text += f"；{name} {format_wan(_yuan(base))} × {_pct(rate)} = {format_wan(v)}"
+        if a.tax_rate_fact:
+            rates = {r.key: r.rate for r in a.tax_rates}
+            if key is None:
+                text += f"（应纳税所得额的减少）；填写“{label(a.tax_rate_fact)}”后可算出少缴的企业所得税"
+            elif str(key) in rates:
+                saving = _floor(rates[str(key)] * v)
+                text += (
+                    f"（应纳税所得额的减少）；按适用税率 {_pct(rates[str(key)])}，少缴企业所得税约 "
+                    f"{format_wan(v)} × {_pct(rates[str(key)])} = {format_wan(saving)}（当年有足够应纳税所得额时）"
+                )
+        return text
+
     return AmountResult(TAX, calculation=text, missing=missing)
 
 
@@ -458,15 +607,20 @@ def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]
     missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
     if missing:
         return AmountResult(
-            UNKNOWN, calculation=a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing), missing=missing
+            UNKNOWN,
+            calculation=lambda: a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing),
+            missing=missing,
         )
     paid_yuan, base_yuan = _yuan(paid), _yuan(base)
     threshold = _floor(a.rate * base_yuan)
     refund = max(paid_yuan - threshold, 0)
-    text = (
-        f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
-        f"（{format_wan(threshold)}） = {format_wan(refund)}"
-    )
+
+    def text() -> str:
+        return (
+            f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
+            f"（{format_wan(threshold)}） = {format_wan(refund)}"
+        )
+
     return AmountResult(EXACT, refund, refund, calculation=text)
 
 
@@ -500,11 +654,14 @@ def apply_duration(result: AmountResult, duration: rm.Duration) -> bool:
 
 
 def compute_amount(measure: rm.Measure, facts: Facts, label: Callable[[str], str]) -> AmountResult:
-    """The amount of one measure for these facts, with its duration applied."""
+    """The amount of one measure for these facts, with its duration applied (its working
+    text is written when ``calculation`` is first read)."""
     result = _HANDLERS[type(measure.amount)](measure.amount, facts, label)
     if apply_duration(result, measure.duration) and result.max_yuan is not None and measure.duration.years > 1:
-        result.calculation += (
-            f"；{measure.duration.text or f'连续{measure.duration.years}年'}，"
-            f"合计{format_wan_range(result.total_min_yuan, result.total_max_yuan)}"
+        text = result._calculation
+        duration = measure.duration.text or f"连续{measure.duration.years}年"
+        low, high = result.total_min_yuan, result.total_max_yuan
+        result._calculation = lambda: (
+            (text if isinstance(text, str) else text()) + f"；{duration}，合计{format_wan_range(low, high)}"
         )
     return result

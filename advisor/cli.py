@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -129,11 +130,34 @@ def _json_safe(text: str) -> str:
 COMMANDS = ("open", "match", "rules", "schema", "batch")
 
 
+#: Commands that end as soon as their output is written: they run without the cyclic
+#: garbage collector (see ``main``). The app and batch run long and keep it.
+SHORT_COMMANDS = ("match", "rules", "schema")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv = ["open", *argv]  # ``advisor FILE.toml`` opens the app on that file
     args = build_parser().parse_args(argv)
+    if args.command not in SHORT_COMMANDS:
+        return _run(args)
+    # A short command's start-up (pydantic models, the validated rule set, the profile) builds
+    # tens of thousands of objects that live until it exits; the cyclic collector would walk
+    # them ~90 times (about 20 ms of a 300 ms ``advisor match``, measured). Reference counting
+    # frees as usual; at the end what was built is frozen (``gc.freeze``: never walked again,
+    # never collected) so that the collector, enabled again, does not walk it all once more.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if args.command == "match":
             return cmd_match(args)

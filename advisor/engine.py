@@ -56,7 +56,10 @@ class Engine:
         self._conditions: dict[str, list[rm.Condition]] = {}
         self._amount_inputs: dict[str, tuple[str, ...]] = {}
         for measure in catalogue.measures:
-            applicants = rm.Condition(
+            # Made here from the validated measure's applicants, its shape fixed: constructed
+            # without validating again (that would build Condition's own validator, ~1.5 ms,
+            # for nothing: the rule files' conditions are validated inside their files' models).
+            applicants = rm.Condition.model_construct(
                 label="申请主体为" + "或".join(applicant_label[a] for a in measure.applicants),
                 fact="applicant.kind",
                 op="in",
@@ -78,6 +81,10 @@ class Engine:
         self._states: dict[str, tuple[Callable[[Mapping[str, Any]], str], ...]] = {
             mid: tuple(c.state for c in compiled) for mid, compiled in self._compiled.items()
         }
+        # A measure's status straight from the states, stopping at the first failed one.
+        self._status: dict[str, Callable[[Mapping[str, Any]], str]] = {
+            mid: _status_function(states) for mid, states in self._states.items()
+        }
         self._validity: dict[tuple[str, _dt.date], Validity] = {}
         # The amount of a measure whose amount reads no answer (a fixed sum, a ceiling, 一事一议 …)
         # is the same for every profile: computed once, then shared by every result, read-only.
@@ -88,6 +95,14 @@ class Engine:
         self._groups_of: dict[str, list[rm.SameKindGroup]] = {
             m.id: catalogue.groups_of(m.id) for m in catalogue.measures
         }
+        # Per measure, in catalogue order, what matching reads: one tuple instead of five lookups.
+        self._plan: list[_Planned] = [
+            (m, self._status[m.id], catalogue.sources[m.document], self._interpretations[m.id])
+            for m in catalogue.measures
+        ]
+        # Every measure's validity on an as-of date (a few dates per process: today, --as-of).
+        self._validities: dict[_dt.date, list[Validity]] = {}
+        self._material_order: dict[str, int] = {m: i for i, m in enumerate(catalogue.materials)}
 
     # the compiled rules, for callers that evaluate many profiles (batch)
 
@@ -200,31 +215,34 @@ class Engine:
         ``_Explanation`` when read, exactly as ``evaluate_measure_eagerly`` writes them; so
         ``facts`` must not be changed afterwards (``profile_facts`` makes a fresh dict).
         """
-        states = [state(facts) for state in self._states[measure.id]]
-        status = _status_of(states)
+        source = self.catalogue.sources[measure.document]
+        planned = (measure, self._status[measure.id], source, self._interpretations[measure.id])
+        explanation = _Explanation(self, facts, shown or self.shown(facts))
+        return self._verdict(planned, facts, explanation, self.validity(source, measure, as_of))
+
+    def _verdict(
+        self, planned: _Planned, facts: Mapping[str, Any], explanation: _Explanation, validity: Validity
+    ) -> MatchResult:
+        """``evaluate_measure`` from a measure's plan entry and its validity on the date."""
+        measure, status_of, source, interpretations = planned
+        status = status_of(facts)
         amount = self._constant_amounts.get(measure.id)
         if amount is None:
             amount = compute_amount(measure, facts, self.label)
             if not self._amount_inputs[measure.id]:
                 self._constant_amounts[measure.id] = amount
-        nothing_to_pay = status != INELIGIBLE and _nothing_to_pay(amount)
-        if nothing_to_pay:
+        if status != INELIGIBLE and _nothing_to_pay(amount):
             status = INELIGIBLE
-        source = self.catalogue.sources[measure.document]
-        explanation = _Explanation(
-            self, measure, facts, shown or self.shown(facts), states, status, amount, nothing_to_pay
-        )
-        return MatchResult(
-            measure,
-            source,
-            status,
-            None,
-            amount,
-            None,
-            self.validity(source, measure, as_of),
-            interpretations=self._interpretations[measure.id],
-            explanation=explanation,
-        )
+        return MatchResult.explained_later(measure, source, status, amount, validity, interpretations, explanation)
+
+    def validities(self, as_of: _dt.date) -> list[Validity]:
+        """Every measure's validity on the as-of date, in catalogue order (kept for a few dates)."""
+        found = self._validities.get(as_of)
+        if found is None:
+            found = [self.validity(source, measure, as_of) for measure, _, source, _ in self._plan]
+            if len(self._validities) < 64:
+                self._validities[as_of] = found
+        return found
 
     def evaluate_measure_eagerly(
         self,
@@ -239,6 +257,7 @@ class Engine:
         results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
         status = _status_of([r.state for r in results])
         amount = compute_amount(measure, facts, self.label)
+        amount.calculation  # noqa: B018  # written now too, as before issue 9
         if status != INELIGIBLE and _nothing_to_pay(amount):
             results.append(self.nothing_to_pay_result(measure, amount))
             status = INELIGIBLE
@@ -340,11 +359,22 @@ class Engine:
         as_of = as_of or _dt.date.today()
         facts = profile_facts(profile, as_of)
         shown = self.shown(facts)
-        evaluate = self.evaluate_measure_eagerly if eager else self.evaluate_measure
-        results = [evaluate(m, facts, as_of, shown) for m in self.catalogue.measures]
+        if eager:
+            results = [self.evaluate_measure_eagerly(m, facts, as_of, shown) for m in self.catalogue.measures]
+        else:
+            verdict = self._verdict
+            explanation = _Explanation(self, facts, shown)
+            results = [
+                verdict(planned, facts, explanation, validity)
+                for planned, validity in zip(self._plan, self.validities(as_of), strict=True)
+            ]
         totals = apply_stacking(results, self.catalogue, self._groups_of)
         results.sort(key=_rank)
-        return Assessment(as_of, results, totals, self.checklist(results, profile))
+        marks = dict(profile.consultation.checklist)  # the marks as they are now
+        if eager:
+            return Assessment(as_of, results, totals, self._checklist(results, marks))
+        ranked = list(results)
+        return Assessment(as_of, results, totals, lambda: self._checklist(ranked, marks))
 
     def checklist(self, results: Iterable[MatchResult], profile: Profile) -> list[ChecklistItem]:
         """Materials across eligible and possible measures, with the measures needing each.
@@ -352,14 +382,16 @@ class Engine:
         Materials an eligible measure needs come first; those needed only by possible
         measures follow, marked ``for_eligible = False``. Catalogue order within each part.
         """
+        return self._checklist(results, profile.consultation.checklist)
+
+    def _checklist(self, results: Iterable[MatchResult], marks: Mapping[str, bool]) -> list[ChecklistItem]:
         needed: dict[str, list[MatchResult]] = {}
         for r in results:
             if r.status == INELIGIBLE:
                 continue
             for material in r.measure.materials:
                 needed.setdefault(material, []).append(r)
-        marks = profile.consultation.checklist
-        order = {m: i for i, m in enumerate(self.catalogue.materials)}
+        order = self._material_order
         items = []
         for m, rs in needed.items():
             eligible = [r.measure.title for r in rs if r.status == ELIGIBLE]
@@ -405,6 +437,10 @@ class Engine:
         return [q for q in self.catalogue.questions if q in wanted]
 
 
+#: A measure as matching reads it: the measure, its status function, its source, its interpretations.
+_Planned = tuple[rm.Measure, Callable[[Mapping[str, Any]], str], rm.Source, list[rm.Interpretation]]
+
+
 def _rank(r: MatchResult) -> tuple[int, int, int, int, str]:
     """Eligible, then possible, then ineligible; within each, by estimated value (``value_key``)."""
     estimated, high, low = r.value_key
@@ -416,54 +452,68 @@ def _nothing_to_pay(amount: AmountResult) -> bool:
 
 
 class _Explanation:
-    """The reasons behind one verdict, written on first read (``MatchResult`` asks).
+    """The reasons behind the verdicts of one match, written on first read (a ``MatchResult``
+    asks, giving itself: its measure, status and amount).
 
-    Holds what the status was decided on: the facts (``profile_facts`` copies lists and
-    tables, answers are replaced rather than edited, so these stay the facts of this match), the
-    compiled conditions' states, the amount. ``near_miss`` evaluates only the one failed
+    Holds what the statuses were decided on: the facts (``profile_facts`` copies lists and
+    tables, answers are replaced rather than edited, so these stay the facts of this match).
+    ``near_miss`` reads the conditions' states again and evaluates only the one failed
     requirement, when exactly one failed; ``conditions`` evaluates them all.
     """
 
-    __slots__ = ("amount", "engine", "facts", "measure", "nothing_to_pay", "shown", "states", "status")
+    __slots__ = ("engine", "facts", "shown")
 
-    def __init__(
-        self,
-        engine: Engine,
-        measure: rm.Measure,
-        facts: Mapping[str, Any],
-        shown: Callable[[str], str],
-        states: list[str],
-        status: str,
-        amount: AmountResult,
-        nothing_to_pay: bool,
-    ) -> None:
+    def __init__(self, engine: Engine, facts: Mapping[str, Any], shown: Callable[[str], str]) -> None:
         self.engine = engine
-        self.measure = measure
         self.facts = facts
         self.shown = shown
-        self.states = states
-        self.status = status
-        self.amount = amount
-        self.nothing_to_pay = nothing_to_pay
 
-    def conditions(self) -> list[ConditionResult]:
+    def _nothing_to_pay(self, result: MatchResult) -> bool:
+        """Whether the result is ineligible only because its clause pays nothing (its
+        conditions alone would not rule it out)."""
+        return (
+            result.status == INELIGIBLE
+            and _nothing_to_pay(result.amount)
+            and self.engine._status[result.measure.id](self.facts) != INELIGIBLE
+        )
+
+    def conditions(self, result: MatchResult) -> list[ConditionResult]:
         facts, shown = self.facts, self.shown
-        results = [c.evaluate(facts, shown) for c in self.engine._compiled[self.measure.id]]
-        if self.nothing_to_pay:
-            results.append(self.engine.nothing_to_pay_result(self.measure, self.amount))
+        results = [c.evaluate(facts, shown) for c in self.engine._compiled[result.measure.id]]
+        if self._nothing_to_pay(result):
+            results.append(self.engine.nothing_to_pay_result(result.measure, result.amount))
         return results
 
-    def missing(self, conditions: list[ConditionResult]) -> list[str]:
-        return [] if self.status == INELIGIBLE else self.engine.missing_questions(conditions, self.amount)
+    def missing(self, result: MatchResult, conditions: list[ConditionResult]) -> list[str]:
+        return [] if result.status == INELIGIBLE else self.engine.missing_questions(conditions, result.amount)
 
-    def near_miss(self) -> NearMiss | None:
-        if self.status != INELIGIBLE or self.nothing_to_pay:
-            return None  # nothing to pay fails a requirement on no fact: never a near miss
-        failed = [i for i, state in enumerate(self.states) if state == FAILED]
+    def near_miss(self, result: MatchResult) -> NearMiss | None:
+        if result.status != INELIGIBLE:
+            return None
+        # Nothing to pay fails a requirement on no fact (no condition failed): never a near miss.
+        states = [state(self.facts) for state in self.engine._states[result.measure.id]]
+        failed = [i for i, state in enumerate(states) if state == FAILED]
         if len(failed) != 1:
             return None
-        condition = self.engine._compiled[self.measure.id][failed[0]]
-        return self.engine._near_miss(self.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
+        condition = self.engine._compiled[result.measure.id][failed[0]]
+        return self.engine._near_miss(result.measure, [condition.evaluate(self.facts, self.shown)], self.facts)
+
+
+def _status_function(states: tuple[Callable[[Mapping[str, Any]], str], ...]) -> Callable[[Mapping[str, Any]], str]:
+    """``_status_of`` the conditions' states, evaluated in order up to the first failed one
+    (which decides it: the states after it cannot change the status)."""
+
+    def status(facts: Mapping[str, Any]) -> str:
+        unknown = False
+        for state in states:
+            found = state(facts)
+            if found == FAILED:
+                return INELIGIBLE
+            if found == UNKNOWN:
+                unknown = True
+        return POSSIBLE if unknown else ELIGIBLE
+
+    return status
 
 
 def _status_of(states: list[str]) -> str:

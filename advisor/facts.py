@@ -31,17 +31,25 @@ def profile_facts(profile: Profile, as_of: _dt.date | None = None) -> dict[str, 
     """Every answer of the profile by dotted path, plus the derived facts and the
     as-of year that time words (首次认定, 新落户 …) are compared with."""
     facts: dict[str, Any] = {AS_OF_YEAR: (as_of or _dt.date.today()).year}
-    for section_name in FACT_SECTIONS:
-        section = getattr(profile, section_name)
-        for name in type(section).model_fields:
-            value = getattr(section, name)
+    for section_name, keys in _FACT_KEYS:
+        # A validated section keeps each field's value in its ``__dict__`` (pydantic).
+        values = getattr(profile, section_name).__dict__
+        for name, key in keys:
+            value = values[name]
             # Lists and tables copied: explanations written later (issue 9) read these facts,
             # whatever is appended to the profile meanwhile.
-            facts[f"{section_name}.{name}"] = (
-                list(value) if type(value) is list else (dict(value) if type(value) is dict else value)
-            )
+            facts[key] = list(value) if type(value) is list else (dict(value) if type(value) is dict else value)
     facts.update(derived_facts(facts.get("scale.revenue_wan"), facts.get("scale.survey_first_year")))
     return facts
+
+
+def _section_keys(section_name: str) -> tuple[tuple[str, str], ...]:
+    model: Any = Profile.model_fields[section_name].annotation
+    return tuple((name, f"{section_name}.{name}") for name in model.model_fields)
+
+
+#: Per fact section, its field names with their dotted paths.
+_FACT_KEYS = tuple((section_name, _section_keys(section_name)) for section_name in FACT_SECTIONS)
 
 
 def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: int | None) -> dict[str, Any]:

@@ -5,8 +5,6 @@ Sections follow the order of a consultation. Money is an exact Decimal of
 万元 (at most four decimals, i.e. whole yuan); the engine converts to yuan.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 from decimal import Decimal
 from typing import Annotated, Final, Literal
@@ -143,7 +141,7 @@ class Identity(Section):
     settled_year: Year | None = None
 
     @model_validator(mode="after")
-    def _districts_match_cities(self) -> Identity:
+    def _districts_match_cities(self) -> "Identity":
         for prefix in ("registered", "tax", "stats"):
             city = getattr(self, f"{prefix}_city")
             district = getattr(self, f"{prefix}_district")

@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from advisor.error_text import file_problem_text, nearest, toml_message, validation_text, value_text, visible, wording
@@ -460,6 +459,8 @@ def profile_to_data(profile: Profile) -> dict[str, Any]:
 
 
 def dump_profile(profile: Profile) -> str:
+    import tomli_w  # only for writing: reading a profile (advisor match) never loads it
+
     header = "# 政策顾问 企业画像。未出现的问题表示“未知”。金额单位：万元；面积单位：平方米。\n"
     return header + tomli_w.dumps(profile_to_data(profile))
 

@@ -6,6 +6,7 @@ Plain data; ``advisor.json_contract`` writes it as JSON, ``advisor.report`` and 
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,20 +63,22 @@ class GroupVerdict:
 
 
 class Explanation(Protocol):
-    """What a verdict rests on, built on first read (issue 9): matching decides statuses
-    and amounts from the compiled conditions' three-valued states; the Chinese reasons,
-    the questions still to answer and the near miss are only written when someone reads
-    them. ``advisor.engine`` provides the one implementation."""
+    """What the verdicts of one match rest on, built on first read (issue 9): matching
+    decides statuses and amounts from the compiled conditions' three-valued states; the
+    Chinese reasons, the questions still to answer and the near miss of a result are only
+    written when someone reads them. One explanation serves every result of a match (it
+    holds the facts; a result gives its measure, status and amount). ``advisor.engine``
+    provides the one implementation."""
 
-    def conditions(self) -> list[ConditionResult]:
+    def conditions(self, result: MatchResult) -> list[ConditionResult]:
         """Every requirement checked, with its reason text, in rule order."""
         ...
 
-    def missing(self, conditions: list[ConditionResult]) -> list[str]:
+    def missing(self, result: MatchResult, conditions: list[ConditionResult]) -> list[str]:
         """The unanswered questions that decide the verdict or sharpen the amount."""
         ...
 
-    def near_miss(self) -> NearMiss | None:
+    def near_miss(self, result: MatchResult) -> NearMiss | None:
         """What separates an ineligible measure from eligibility, when it means something."""
         ...
 
@@ -134,12 +137,41 @@ class MatchResult:
         self._missing = missing if missing is not None or explanation is not None else []
         self._near_miss: object = _UNREAD if explanation is not None else near_miss
 
+    @classmethod
+    def explained_later(
+        cls,
+        measure: rm.Measure,
+        source: rm.Source,
+        status: str,
+        amount: AmountResult,
+        validity: Validity,
+        interpretations: list[rm.Interpretation],
+        explanation: Explanation,
+    ) -> MatchResult:
+        """A verdict whose conditions, missing questions and near miss ``explanation``
+        writes on first read: what ``MatchResult(..., explanation=...)`` makes, for the
+        engine's loop (one per measure and match, so the shortest way there)."""
+        result = cls.__new__(cls)
+        result.measure = measure
+        result.source = source
+        result.status = status
+        result.amount = amount
+        result.validity = validity
+        result.counted_in_total = False
+        result.count_note = ""
+        result.groups = []
+        result.interpretations = interpretations
+        result._explanation = explanation
+        result._conditions = result._missing = None
+        result._near_miss = _UNREAD
+        return result
+
     @property
     def conditions(self) -> list[ConditionResult]:
         """Every requirement checked against the profile, with its reason, in rule order."""
         if self._conditions is None:
             assert self._explanation is not None
-            self._conditions = self._explanation.conditions()
+            self._conditions = self._explanation.conditions(self)
         return self._conditions
 
     @conditions.setter
@@ -151,7 +183,7 @@ class MatchResult:
         """Questions that decide a possible verdict or sharpen the amount (none when ineligible)."""
         if self._missing is None:
             assert self._explanation is not None
-            self._missing = self._explanation.missing(self.conditions)
+            self._missing = self._explanation.missing(self, self.conditions)
         return self._missing
 
     @missing.setter
@@ -163,7 +195,7 @@ class MatchResult:
         """For an ineligible measure: a reachable gap or a suggestion, else None."""
         if self._near_miss is _UNREAD:
             assert self._explanation is not None
-            self._near_miss = self._explanation.near_miss()
+            self._near_miss = self._explanation.near_miss(self)
         return self._near_miss  # type: ignore[return-value]
 
     @near_miss.setter
@@ -243,12 +275,49 @@ class Totals:
     notes: list[str]
 
 
-@dataclass
 class Assessment:
-    as_of: _dt.date
-    results: list[MatchResult]
-    totals: Totals
-    checklist: list[ChecklistItem] = field(default_factory=list)
+    """One profile's match on a date: ranked results, totals and the materials checklist.
+
+    ``checklist`` may be given as a function that builds it (from the results and the
+    checklist marks as they were at the match): it is then built on first read and kept.
+    """
+
+    __slots__ = ("_checklist", "as_of", "results", "totals")
+
+    def __init__(
+        self,
+        as_of: _dt.date,
+        results: list[MatchResult],
+        totals: Totals,
+        checklist: list[ChecklistItem] | Callable[[], list[ChecklistItem]] | None = None,
+    ) -> None:
+        self.as_of = as_of
+        self.results = results
+        self.totals = totals
+        self._checklist = checklist if checklist is not None else []
+
+    @property
+    def checklist(self) -> list[ChecklistItem]:
+        """Materials across eligible and possible measures (``Engine.checklist``)."""
+        items = self._checklist
+        if callable(items):
+            items = self._checklist = items()
+        return items
+
+    @checklist.setter
+    def checklist(self, value: list[ChecklistItem]) -> None:
+        self._checklist = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Assessment):
+            return NotImplemented
+        mine = (self.as_of, self.results, self.totals, self.checklist)
+        return mine == (other.as_of, other.results, other.totals, other.checklist)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return f"Assessment(as_of={self.as_of!r}, results={self.results!r}, totals={self.totals!r})"
 
     def by_status(self, status: str) -> list[MatchResult]:
         return [r for r in self.results if r.status == status]

@@ -372,3 +372,24 @@ def test_a_lazy_explanation_reads_the_facts_of_its_match_not_later_edits() -> No
     for mine, theirs in zip(lazy.results, eager.results, strict=True):
         assert (mine.conditions, mine.missing, mine.near_miss) == (theirs.conditions, theirs.missing, theirs.near_miss)
     assert assessment_json(lazy, engine) == assessment_json(eager, engine)
+
+
+def test_a_lazy_checklist_keeps_the_marks_and_results_of_its_match() -> None:
+    """The checklist is built on first read, from the marks as they were when matching
+    (ticking a material afterwards shows in the next match, not in this one)."""
+    from advisor.profile_io import load_profile
+    from advisor.rulestore import load_engine
+
+    engine = load_engine()
+    profile = load_profile(RULES.parent / "examples" / "guangming-ai-company.toml")
+    first, second = [item.material.id for item in engine.match(profile, AS_OF).checklist][:2]
+    profile.consultation.checklist = {first: True}
+    lazy = engine.match(profile, AS_OF)
+    eager = engine.match(profile, AS_OF, eager=True)
+    profile.consultation.checklist = {first: False, second: True}
+    lazy.results.reverse()  # a caller reordering its results does not reorder the checklist
+    assert lazy.checklist == eager.checklist and lazy.checklist is lazy.checklist
+    ready = {item.material.id: item.ready for item in lazy.checklist}
+    assert (ready[first], ready[second]) == (True, False)
+    later = {item.material.id: item.ready for item in engine.match(profile, AS_OF).checklist}
+    assert (later[first], later[second]) == (False, True)

@@ -72,3 +72,25 @@ def test_match_json_does_not_load_the_report_renderers() -> None:
         )
         assert run.returncode == 0, run.stderr
         assert run.stderr.splitlines()[-1] == f"LOADED={expected}"
+
+
+def test_a_short_command_runs_without_the_collector_and_gives_it_back() -> None:
+    """``advisor match`` runs its start-up without the cyclic garbage collector (a short
+    command's objects live until it exits) and leaves it enabled as it found it; the app's
+    and batch's long runs never switch it off."""
+    script = (
+        "import gc, io, contextlib, sys\n"
+        "import advisor.cli as cli\n"
+        "seen = []\n"
+        "run = cli._run\n"
+        "cli._run = lambda args: seen.append((args.command, gc.isenabled())) or run(args)\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    code = cli.main(['match', {str(EXAMPLE)!r}, '--format', 'json', '--as-of', '2026-11-21'])\n"
+        "cli._run = lambda args: seen.append((args.command, gc.isenabled())) or 0\n"
+        "cli.main(['batch', '--template'])\n"
+        "print(code, seen, gc.isenabled(), len(out.getvalue()) > 1000)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["0", "[('match',", "False),", "('batch',", "True)]", "True", "True"]
