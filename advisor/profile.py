@@ -6,6 +6,7 @@ Sections follow the order of a consultation. Money is an exact Decimal of
 """
 
 import datetime as _dt
+import operator
 from decimal import Decimal
 from typing import Annotated, Final, Literal
 
@@ -45,9 +46,14 @@ _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+_CODE_VALUE = {ch: value for value, ch in enumerate(_CODE_CHARS)}
+
+
 def credit_code_check_char(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters."""
-    total = sum(_CODE_CHARS.index(ch) * w for ch, w in zip(first17, _CODE_WEIGHTS, strict=True))
+    if len(first17) != len(_CODE_WEIGHTS) or not _CODE_VALUE.keys() >= set(first17):
+        raise ValueError(first17)
+    total = sum(map(operator.mul, map(_CODE_VALUE.__getitem__, first17), _CODE_WEIGHTS))
     return _CODE_CHARS[(31 - total % 31) % 31]
 
 
@@ -56,9 +62,9 @@ def validate_credit_code(code: str) -> str:
     code = code.strip().upper()
     if len(code) != 18:
         raise ValueError(f"统一社会信用代码应为 18 位，现为 {len(code)} 位")
-    bad = [ch for ch in code if ch not in _CODE_CHARS]
-    if bad:
-        raise ValueError(f"统一社会信用代码含有不允许的字符“{bad[0]}”（不使用 I、O、S、V、Z）")
+    if not _CODE_VALUE.keys() >= set(code):
+        bad = next(ch for ch in code if ch not in _CODE_VALUE)
+        raise ValueError(f"统一社会信用代码含有不允许的字符“{bad}”（不使用 I、O、S、V、Z）")
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
         raise ValueError(f"统一社会信用代码校验位错误：第 18 位应为“{expected}”，现为“{code[17]}”")
