@@ -16,6 +16,7 @@ temporaries and renamed into place only when the whole run succeeded (``AtomicOu
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,7 @@ from advisor.batch.engine_api import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABE
 from advisor.batch.evaluate import Assessed, Outcome
 from advisor.files import create_temp_beside, cut_to_bytes
 from advisor.money import yuan_to_wan
-from advisor.terminal_text import printable
+from advisor.terminal_text import is_clean, printable
 
 FORMATS = ("wide", "long", "parquet")
 #: (measure index, status, "count" | "min_yuan" | "max_yuan"): summed as the run goes, so the
@@ -98,6 +99,9 @@ def parquet_columns(measures: Sequence[rm.Measure]) -> list[str]:
 
 
 _FORMULA_START = frozenset("=+-@\t\r\x00")
+#: A cell whose first character is none of these (nor a formula start) is not touched by
+#: ``neutralise``: the characters it strips before looking for a formula start.
+_CELL_SAFE_FIRST_NOT = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
 
 
 def neutralise(text: str) -> str:
@@ -111,6 +115,14 @@ def neutralise(text: str) -> str:
 
 def csv_cell(text: str) -> str:
     """One written CSV cell: neutralised, and quoted when it holds a separator."""
+    if not text or (
+        text[0] not in _CELL_SAFE_FIRST_NOT
+        and "," not in text
+        and '"' not in text
+        and "\r" not in text
+        and "\n" not in text
+    ):
+        return text  # what the general path gives, without its work (most cells)
     text = neutralise(text)
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
@@ -121,6 +133,8 @@ def text_cell(text: str | None) -> str:
     """A company's own text in the results: control characters shown as escapes, never a formula."""
     if not text:
         return ""
+    if text[0] not in _CELL_SAFE_FIRST_NOT and "," not in text and '"' not in text and is_clean(text):
+        return text  # nothing to escape, quote or neutralise (is_clean: no CR or LF either)
     return csv_cell(printable(text))
 
 
@@ -134,8 +148,37 @@ def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+#: Below this, integer arithmetic gives exactly the text of ``yuan_to_wan`` (whose Decimal
+#: division is exact up to 28 digits); larger figures go through the Decimal itself.
+_EXACT_WAN_LIMIT = 10**24
+#: ``_FRACTIONS[r]``: the decimals of ``r`` yuan in 万元 ("", ".5", ".0001"), built on first use.
+_FRACTIONS: list[str] = []
+
+
+def _fractions() -> list[str]:
+    if not _FRACTIONS:
+        _FRACTIONS.extend(["", *(f".{r:04d}".rstrip("0") for r in range(1, 10_000))])
+    return _FRACTIONS
+
+
 def _wan(value: int | None) -> str:
-    return "" if value is None else format(yuan_to_wan(value), "f")
+    """Yuan as plain 万元 text ("12.5", "3", "-0.01"), as ``format(yuan_to_wan(value), "f")``."""
+    if value is None:
+        return ""
+    if -_EXACT_WAN_LIMIT < value < _EXACT_WAN_LIMIT:
+        whole, rest = divmod(-value if value < 0 else value, 10_000)
+        text = f"{whole}{_fractions()[rest]}"
+        return "-" + text if value < 0 else text
+    return format(yuan_to_wan(value), "f")
+
+
+def _wan_column(values: Sequence[int | None]) -> list[str]:
+    """``_wan`` of each value (a column of totals), the common case in one pass."""
+    present: Sequence[int] = values if None not in values else [v for v in values if v is not None]  # type: ignore[assignment]
+    if not present or (min(present) >= 0 and max(present) < _EXACT_WAN_LIMIT):
+        fractions = _fractions()
+        return ["" if v is None else f"{v // 10_000}{fractions[v % 10_000]}" for v in values]
+    return list(map(_wan, values))
 
 
 def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -> list[dict[str, Any]]:
@@ -251,9 +294,78 @@ class AtomicOutputs:
 # --- one block of companies as output --------------------------------------------------------
 
 
+def _numpy() -> Any:
+    """The numpy module, or None when it is not installed (it is an optional extra): the
+    writer then takes its pure-Python path, which writes the same bytes."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+#: What the wide and Parquet rows, the totals and the summary read of an outcome:
+#: (status, total min yuan, total max yuan, counted). Never the display text.
+Figures = tuple[str, int | None, int | None, bool]
+_COUNTED_CELLS = {True: ",true", False: ",false"}
+#: The status labels as the first cell of a measure's column group in the wide format.
+_STATUS_CELLS = {status: f",{label}," for status, label in STATUS_LABEL.items()}
+
+
+class _Column:
+    """One measure in one block, reduced to what the wide and Parquet rows read: the
+    distinct ``figures`` of its outcomes, each company's index in them (``codes``: a numpy
+    array or a list) and how many companies have each (``counts``)."""
+
+    __slots__ = ("codes", "counts", "figures")
+
+    def __init__(self, table: Sequence[Outcome], codes: Any, np: Any):
+        positions: dict[Figures, int] = {}
+        of_outcome = [positions.setdefault((s, a[5], a[6], c), len(positions)) for s, a, c in table]
+        self.figures: list[Figures] = list(positions)
+        same = len(positions) == len(table)  # every outcome has figures of its own
+        if np is not None:
+            self.codes: Any = np.asarray(codes, dtype=np.intp)
+            if not same:
+                self.codes = np.asarray(of_outcome, dtype=np.intp)[self.codes]
+            self.counts: list[int] = np.bincount(self.codes, minlength=len(self.figures)).tolist()
+        else:
+            self.codes = codes if same else list(map(of_outcome.__getitem__, codes))
+            self.counts = [0] * len(self.figures)
+            for code, count in Counter(self.codes).items():
+                self.counts[code] = count
+
+    def count_into(self, summary: Counter[SummaryKey], index: int) -> None:
+        """Add this measure's companies to the summary (count, and the summed estimates)."""
+        per_status: dict[str, list[int]] = {}
+        for (status, low, high, _counted), count in zip(self.figures, self.counts, strict=True):
+            if not count:
+                continue
+            figures = per_status.get(status)
+            if figures is None:
+                figures = per_status[status] = [0, 0, 0, 0]
+            figures[0] += count
+            if status != INELIGIBLE and high is not None:
+                figures[1] += (low or 0) * count
+                figures[2] += high * count
+                figures[3] = 1
+        for status, (count, low_sum, high_sum, has_amount) in per_status.items():
+            summary[(index, status, "count")] += count
+            if has_amount:
+                summary[(index, status, "min_yuan")] += low_sum
+                summary[(index, status, "max_yuan")] += high_sum
+
+
 class BlockWriter:
     """Turns an evaluated block into the bytes (CSV) or columns (Parquet) of its rows, and
-    counts it into the summary. The text of each distinct outcome is built once and reused."""
+    counts it into the summary.
+
+    Work is done per distinct outcome, not per company: the text of each outcome is built
+    once (and memoised across blocks, as UTF-8 bytes), then every company's row is put
+    together from those pieces with C-level joins (numpy object arrays when numpy is
+    installed, ``map``/``zip`` otherwise; the bytes are the same). ``block.codes[m]`` may
+    be a list or a numpy integer array.
+    """
 
     MEMO_LIMIT = 2_000  # per measure: rendered cells of distinct outcomes
 
@@ -261,146 +373,254 @@ class BlockWriter:
         self.measures = list(measures)
         self.ids = [m.id for m in self.measures]
         self.format = fmt
-        self._cells: list[dict[Outcome, Any]] = [{} for _ in self.measures]
+        self._cells: list[dict[Any, bytes]] = [{} for _ in self.measures]
 
-    def _cell(self, index: int, outcome: Outcome) -> Any:
+    def _wide_cells(self, index: int, figures: list[Figures]) -> list[bytes]:
+        """Per distinct figures: ``,status,min 万元,max 万元,counted`` as UTF-8."""
         memo = self._cells[index]
-        found = memo.get(outcome)
-        if found is None:
-            if len(memo) > self.MEMO_LIMIT:
-                memo.clear()
-            found = memo[outcome] = self._render(index, outcome)
-        return found
+        cells: list[bytes | None] = list(map(memo.get, figures))
+        if None not in cells:
+            return cells  # type: ignore[return-value]
+        if len(memo) > self.MEMO_LIMIT:
+            memo.clear()
+        missing = [position for position, found in enumerate(cells) if found is None]
+        keys = [figures[position] for position in missing]
+        statuses, lows, highs, counted = zip(*keys, strict=True)
+        texts = map(
+            "".join,
+            zip(
+                map(_STATUS_CELLS.__getitem__, statuses),
+                _wan_column(lows),
+                itertools.repeat(","),
+                _wan_column(highs),
+                map(_COUNTED_CELLS.__getitem__, counted),
+                strict=False,  # the repeated comma is endless
+            ),
+        )
+        for position, key, text in zip(missing, keys, texts, strict=True):
+            cells[position] = memo[key] = text.encode("utf-8")
+        return cells  # type: ignore[return-value]
 
-    def _render(self, index: int, outcome: Outcome) -> Any:
-        status, amount, counted = outcome
-        kind, low, high, per_year, years, total_low, total_high, _later, display, _ = amount
-        if self.format == "wide":
-            return ",".join((STATUS_LABEL[status], _wan(total_low), _wan(total_high), "true" if counted else "false"))
-        if self.format == "parquet":
-            return (status, total_low, total_high, counted)
-        cells = [
-            self.ids[index],
-            status,
-            STATUS_LABEL[status],
-            kind,
-            _num(low),
-            _num(high),
-            "true" if per_year else "false",
-            str(years),
-            _num(total_low),
-            _num(total_high),
-            _wan(total_low),
-            _wan(total_high),
-            display,
-            "true" if counted else "false",
-        ]
-        return ",".join(csv_cell(c) for c in cells) + "\r\n"
+    def _long_cells(self, index: int, table: Sequence[Outcome]) -> list[bytes]:
+        """Per outcome: the rest of its long row after the company's three cells, CRLF included."""
+        memo = self._cells[index]
+        measure_id = self.ids[index]
+        cells = []
+        for status, amount, counted in table:
+            key = (status, amount[:9], counted)
+            found = memo.get(key)
+            if found is None:
+                if len(memo) > self.MEMO_LIMIT:
+                    memo.clear()
+                kind, low, high, per_year, years, total_low, total_high, _later, display = amount[:9]
+                parts = (
+                    measure_id,
+                    status,
+                    STATUS_LABEL[status],
+                    kind,
+                    _num(low),
+                    _num(high),
+                    "true" if per_year else "false",
+                    str(years),
+                    _num(total_low),
+                    _num(total_high),
+                    _wan(total_low),
+                    _wan(total_high),
+                    display,
+                    "true" if counted else "false",
+                )
+                found = memo[key] = (",".join(map(csv_cell, parts)) + "\r\n").encode("utf-8")
+            cells.append(found)
+        return cells
 
     def write(
         self, companies: Sequence[tuple[str, str | None, str | None]], block: Assessed, summary: Counter[SummaryKey]
     ) -> Any:
-        """The output of these companies (row label, name, credit code) and their outcomes."""
-        for index, (table, codes) in enumerate(zip(block.tables, block.codes, strict=True)):
-            for outcome_code, count in Counter(codes).items():
-                status, amount, _counted = table[outcome_code]
-                summary[(index, status, "count")] += count
-                if status != INELIGIBLE and amount[6] is not None:
-                    summary[(index, status, "min_yuan")] += (amount[5] or 0) * count
-                    summary[(index, status, "max_yuan")] += amount[6] * count
+        """The output of these companies (row label, name, credit code) and their outcomes:
+        bytes of CSV rows, or for Parquet a dict of pyarrow arrays (column name → array)."""
+        np = _numpy()
+        codes = list(block.codes) if np is not None else [c if type(c) is list else list(c) for c in block.codes]
+        columns = [_Column(table, code, np) for table, code in zip(block.tables, codes, strict=True)]
+        for index, column in enumerate(columns):
+            column.count_into(summary, index)
         if not companies:
             return b"" if self.format != "parquet" else {}
-        cell_tables = [[self._cell(i, o) for o in table] for i, table in enumerate(block.tables)]
-        columns = [[cells[c] for c in codes] for cells, codes in zip(cell_tables, block.codes, strict=True)]
-        totals = _company_totals(block)
         if self.format == "parquet":
-            return self._parquet(companies, columns, totals)
+            return self._parquet(companies, columns, np)
         if self.format == "long":
-            lines = []
-            for (row, name, code), parts in zip(companies, zip(*columns, strict=True), strict=True):
-                prefix = f"{text_cell(row)},{text_cell(name)},{text_cell(code)},"
-                lines.append(prefix + prefix.join(parts))
-            return "".join(lines).encode("utf-8")
-        lines = []
-        for (row, name, code), total, parts in zip(companies, totals, zip(*columns, strict=True), strict=True):
-            e, p, e_low, e_high, p_low, p_high = total
-            lines.append(
-                f"{text_cell(row)},{text_cell(name)},{text_cell(code)},{e},{p},"
-                f"{_wan(e_low)},{_wan(e_high)},{_wan(p_low)},{_wan(p_high)},{','.join(parts)}\r\n"
-            )
-        return "".join(lines).encode("utf-8")
+            prefixes = [
+                f"{row},{name},{code},".encode() for row, name, code in zip(*_identity_columns(companies), strict=True)
+            ]
+            cells = [self._long_cells(i, table) for i, table in enumerate(block.tables)]
+            return _interleave(prefixes, cells, codes, np)
+        e, p, e_low, e_high, p_low, p_high = _totals_columns(columns, len(companies), np)
+        texts = zip(
+            *_identity_columns(companies),
+            map(str, e),
+            map(str, p),
+            _wan_column(e_low),
+            _wan_column(e_high),
+            _wan_column(p_low),
+            _wan_column(p_high),
+            strict=True,
+        )
+        prefixes = list(map(str.encode, map(",".join, texts)))
+        cells = [self._wide_cells(i, column.figures) for i, column in enumerate(columns)]
+        return _rows(prefixes, cells, [column.codes for column in columns], np)
 
     def _parquet(
-        self,
-        companies: Sequence[tuple[str, str | None, str | None]],
-        columns: list[list[Any]],
-        totals: list[tuple[int, int, int, int, int, int]],
-    ) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {
-            "row": [c[0] for c in companies],
-            "company": [c[1] for c in companies],
-            "credit_code": [c[2] for c in companies],
+        self, companies: Sequence[tuple[str, str | None, str | None]], columns: list[_Column], np: Any
+    ) -> dict[str, Any]:
+        """The Parquet columns as pyarrow arrays: each measure's four columns are its few
+        distinct figures taken by the companies' codes (in C)."""
+        import pyarrow as pa
+
+        out: dict[str, Any] = {
+            "row": pa.array([c[0] for c in companies], pa.string()),
+            "company": pa.array([c[1] for c in companies], pa.string()),
+            "credit_code": pa.array([c[2] for c in companies], pa.string()),
         }
-        for position, name in enumerate(COMPANY_COLUMNS[3:]):
-            out[name.replace("_wan", "_yuan")] = [t[position] for t in totals]
+        totals = _totals_columns(columns, len(companies), np)
+        for name, total in zip(COMPANY_COLUMNS[3:], totals, strict=True):
+            out[name.replace("_wan", "_yuan")] = pa.array(total, pa.int64())
+        types = (pa.string(), pa.int64(), pa.int64(), pa.bool_())
         for measure_id, column in zip(self.ids, columns, strict=True):
-            for position, part in enumerate(PARQUET_PARTS):
-                out[f"{measure_id}.{part}"] = [cell[position] for cell in column]
+            taken = pa.array(column.codes, pa.int64())
+            for part, values, kind in zip(PARQUET_PARTS, zip(*column.figures, strict=True), types, strict=True):
+                out[f"{measure_id}.{part}"] = pa.array(values, kind).take(taken)
         return out
 
 
-def _company_totals(block: Assessed) -> list[tuple[int, int, int, int, int, int]]:
-    """Per company: eligible and possible counts, and the counted sums (yuan) of each,
-    as ``Totals`` adds them (a range counts from its minimum to its maximum)."""
-    size = len(block.codes[0]) if block.codes else 0
-    fast = _company_totals_numpy(block, size)
-    if fast is not None:
-        return fast
-    sums = [[0] * 6 for _ in range(size)]
-    for table, codes in zip(block.tables, block.codes, strict=True):
-        parts: list[tuple[int, int, int, int, int, int] | None] = []
-        for status, amount, counted in table:
-            low = amount[5] or 0 if counted else 0
-            high = amount[6] or 0 if counted else 0
-            if status == ELIGIBLE:
-                parts.append((1, 0, low, high, 0, 0))
-            elif status == POSSIBLE:
-                parts.append((0, 1, 0, 0, low, high))
-            else:
-                parts.append(None)
-        for company, code in enumerate(codes):
-            part = parts[code]
-            if part is not None:
-                row = sums[company]
-                for k in range(6):
-                    row[k] += part[k]
-    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in sums]
+def _identity_columns(
+    companies: Sequence[tuple[str, str | None, str | None]],
+) -> tuple[list[str], list[str], list[str]]:
+    """The row labels, names and credit codes of the companies as written CSV cells."""
+    rows, names, codes = zip(*companies, strict=True)
+    return _text_column(rows), _text_column(names), _text_column(codes)
+
+
+def _text_column(values: Sequence[str | None]) -> list[str]:
+    """``text_cell`` of each value; a column with nothing to escape, quote or neutralise
+    (almost always) is checked as a whole."""
+    texts = [v or "" for v in values]
+    joined = "".join(texts)
+    if (
+        "," not in joined
+        and '"' not in joined
+        and is_clean(joined)
+        and _CELL_SAFE_FIRST_NOT.isdisjoint([t[:1] for t in texts])
+    ):
+        return texts
+    return list(map(text_cell, values))
+
+
+def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np: Any) -> bytes:
+    """Wide rows: each company's prefix, then its cell of every measure, then CRLF."""
+    if np is None:
+        taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
+        return b"".join(map(b"".join, zip(prefixes, *taken, itertools.repeat(b"\r\n", len(prefixes)), strict=True)))
+    grid = np.empty((len(prefixes), len(cells) + 2), dtype=object)
+    grid[:, 0] = _objects(np, prefixes)
+    for position, (found, code) in enumerate(zip(cells, codes, strict=True), start=1):
+        grid[:, position] = _objects(np, found)[code]
+    grid[:, -1] = b"\r\n"
+    return b"".join(grid.ravel().tolist())
+
+
+def _interleave(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np: Any) -> bytes:
+    """Long rows: per company, its prefix before each of its measure rows."""
+    if np is None:
+        taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
+        # prefix.join((b"", r1, …, rn)) is prefix r1 prefix r2 … prefix rn
+        return b"".join(map(bytes.join, prefixes, zip(itertools.repeat(b"", len(prefixes)), *taken, strict=True)))
+    grid = np.empty((len(prefixes), 2 * len(cells)), dtype=object)
+    grid[:, 0::2] = _objects(np, prefixes)[:, None]
+    for position, (found, code) in enumerate(zip(cells, codes, strict=True)):
+        grid[:, 2 * position + 1] = _objects(np, found)[np.asarray(code, dtype=np.intp)]
+    return b"".join(grid.ravel().tolist())
+
+
+def _objects(np: Any, items: list[bytes]) -> Any:
+    """A one-dimensional object array holding exactly these objects (no conversion)."""
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
 
 
 #: Sums stay exact in int64 while every part is below this (2^62 spread over a few hundred measures).
 _INT64_PART_LIMIT = 1 << 52
 
 
-def _company_totals_numpy(block: Assessed, size: int) -> list[tuple[int, int, int, int, int, int]] | None:
-    """``_company_totals`` with numpy; None without numpy or when a figure is too large to sum in int64."""
+def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
+    """Per distinct figures, what they add to a company's (eligible, possible, eligible min,
+    eligible max, possible min, possible max), as ``Totals`` adds them (a range counts from
+    its minimum to its maximum; only outcomes counted in the total add money)."""
+    parts = []
+    for status, low, high, counted in figures:
+        low = (low or 0) if counted else 0
+        high = (high or 0) if counted else 0
+        if status == ELIGIBLE:
+            parts.append((1, 0, low, high, 0, 0))
+        elif status == POSSIBLE:
+            parts.append((0, 1, 0, 0, low, high))
+        else:
+            parts.append((0, 0, 0, 0, 0, 0))
+    return parts
+
+
+def _totals_columns(columns: list[_Column], size: int, np: Any) -> list[list[int]]:
+    """Per company its counts and counted sums (yuan), as six columns (lists of ints):
+    eligible, possible, eligible min, eligible max, possible min, possible max."""
+    if np is not None and columns:
+        sums = _totals_numpy(columns, np)
+        if sums is not None:
+            return sums
+    # pure Python (no numpy, or a figure too large for int64): exact integers
+    adding = [(column, parts) for column in columns if any(map(any, parts := _parts(column.figures)))]
+    totals: list[list[int]] = []
+    for k in range(6):
+        taken = []
+        for column, parts in adding:
+            values = [part[k] for part in parts]
+            if any(values):
+                codes = column.codes if type(column.codes) is list else column.codes.tolist()
+                taken.append(list(map(values.__getitem__, codes)))
+        totals.append(list(map(sum, zip(*taken, strict=True))) if taken else [0] * size)
+    return totals
+
+
+def _totals_numpy(columns: list[_Column], np: Any) -> list[list[int]] | None:
+    """``_totals_columns`` with numpy, the distinct figures of every measure at once; None
+    when a figure is too large to sum exactly in int64."""
+    figures = list(itertools.chain.from_iterable(column.figures for column in columns))
+    statuses, lows, highs, counted = zip(*figures, strict=True)
     try:
-        import numpy as np
-    except ImportError:
+        low = np.array([v or 0 for v in lows], dtype=np.int64)
+        high = np.array([v or 0 for v in highs], dtype=np.int64)
+    except OverflowError:
         return None
-    sums = np.zeros((size, 6), dtype=np.int64)
-    for table, codes in zip(block.tables, block.codes, strict=True):
-        parts = np.zeros((len(table), 6), dtype=np.int64)
-        for position, (status, amount, counted) in enumerate(table):
-            low = (amount[5] or 0) if counted else 0
-            high = (amount[6] or 0) if counted else 0
-            if max(abs(low), abs(high)) >= _INT64_PART_LIMIT:
-                return None
-            if status == ELIGIBLE:
-                parts[position] = (1, 0, low, high, 0, 0)
-            elif status == POSSIBLE:
-                parts[position] = (0, 1, 0, 0, low, high)
-        sums += parts[np.asarray(codes, dtype=np.int64)]
-    return [(a, b, c, d, e, f) for a, b, c, d, e, f in sums.tolist()]
+    if max(int(np.abs(low).max()), int(np.abs(high).max())) >= _INT64_PART_LIMIT:
+        return None
+    money = np.array(counted, dtype=bool)  # only outcomes counted in the total add money
+    eligible = np.array([status == ELIGIBLE for status in statuses], dtype=bool)
+    possible = np.array([status == POSSIBLE for status in statuses], dtype=bool)
+    low[~money] = 0
+    high[~money] = 0
+    sizes = [len(column.figures) for column in columns]
+    starts = np.cumsum([0, *sizes[:-1]])
+    where = np.stack([column.codes for column in columns]) + starts[:, None]  # (measures, companies)
+    parts = (eligible, possible, low * eligible, high * eligible, low * possible, high * possible)
+    size = where.shape[1]
+    # exact: every part is below 2^52 and a company adds one part per measure
+    return [part.astype(np.int64)[where].sum(axis=0).tolist() if part.any() else [0] * size for part in parts]
+
+
+def _company_totals(block: Assessed) -> list[tuple[int, int, int, int, int, int]]:
+    """Per company: eligible and possible counts, and the counted sums (yuan) of each."""
+    np = _numpy()
+    size = len(block.codes[0]) if block.codes else 0
+    columns = [_Column(table, code, np) for table, code in zip(block.tables, block.codes, strict=True)]
+    return list(zip(*_totals_columns(columns, size, np), strict=True))
 
 
 class ParquetSink:
@@ -422,8 +642,9 @@ class ParquetSink:
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(handle, self.schema, compression="zstd")
 
-    def write(self, columns: dict[str, list[Any]]) -> None:
-        if columns and columns["row"]:
+    def write(self, columns: dict[str, Any]) -> None:
+        """Append one block's columns (``BlockWriter.write``: pyarrow arrays or lists)."""
+        if columns and len(columns["row"]):
             self.writer.write_table(self.pa.table(columns, schema=self.schema))
 
     def close(self) -> None:
