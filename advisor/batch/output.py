@@ -405,34 +405,21 @@ class BlockWriter:
     def _long_cells(self, index: int, table: Sequence[Outcome]) -> list[bytes]:
         """Per outcome: the rest of its long row after the company's three cells, CRLF included."""
         memo = self._cells[index]
-        measure_id = self.ids[index]
-        cells = []
-        for status, amount, counted in table:
-            key = (status, amount[:9], counted)
-            found = memo.get(key)
+        keys = [(status, amount[:9], counted) for status, amount, counted in table]
+        cells: list[bytes | None] = list(map(memo.get, keys))
+        if None not in cells:
+            return cells  # type: ignore[return-value]
+        if len(memo) > self.MEMO_LIMIT:
+            memo.clear()
+        head = f"{csv_cell(self.ids[index])},"
+        for position, found in enumerate(cells):
             if found is None:
-                if len(memo) > self.MEMO_LIMIT:
-                    memo.clear()
-                kind, low, high, per_year, years, total_low, total_high, _later, display = amount[:9]
-                parts = (
-                    measure_id,
-                    status,
-                    STATUS_LABEL[status],
-                    kind,
-                    _num(low),
-                    _num(high),
-                    "true" if per_year else "false",
-                    str(years),
-                    _num(total_low),
-                    _num(total_high),
-                    _wan(total_low),
-                    _wan(total_high),
-                    display,
-                    "true" if counted else "false",
-                )
-                found = memo[key] = (",".join(map(csv_cell, parts)) + "\r\n").encode("utf-8")
-            cells.append(found)
-        return cells
+                key = keys[position]
+                found = memo.get(key)  # the same figures earlier in this table
+                if found is None:
+                    found = memo[key] = _long_cell(head, *key)
+                cells[position] = found
+        return cells  # type: ignore[return-value]
 
     def write(
         self, companies: Sequence[tuple[str, str | None, str | None]], block: Assessed, summary: Counter[SummaryKey]
@@ -561,13 +548,43 @@ def _interleave(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any
     """Long rows: per company, its prefix before each of its measure rows."""
     if np is None:
         taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
-        # prefix.join((b"", r1, …, rn)) is prefix r1 prefix r2 … prefix rn
-        return b"".join(map(bytes.join, prefixes, zip(itertools.repeat(b"", len(prefixes)), *taken, strict=True)))
-    grid = np.empty((len(prefixes), 2 * len(cells)), dtype=object)
-    grid[:, 0::2] = _objects(np, prefixes)[:, None]
-    for position, (found, code) in enumerate(zip(cells, codes, strict=True)):
-        grid[:, 2 * position + 1] = _objects(np, found)[np.asarray(code, dtype=np.intp)]
-    return b"".join(grid.ravel().tolist())
+    else:
+        taken = [
+            _objects(np, found)[np.asarray(code, dtype=np.intp)].tolist()
+            for found, code in zip(cells, codes, strict=True)
+        ]
+    # prefix.join((b"", r1, …, rn)) is prefix r1 prefix r2 … prefix rn
+    return b"".join(map(bytes.join, prefixes, zip(itertools.repeat(b"", len(prefixes)), *taken, strict=True)))
+
+
+#: A status as its two cells in the long format (status code, label).
+_STATUS_LONG = {status: f"{csv_cell(status)},{csv_cell(label)}," for status, label in STATUS_LABEL.items()}
+
+
+#: Characters of number cells (integers, 万元, true/false, None) that ``csv_cell`` leaves as they are.
+_PLAIN_NUMBER_TEXT = frozenset("0123456789.,truefalsNon")
+
+
+def _long_cell(head: str, status: str, figures: tuple[Any, ...], counted: bool) -> bytes:
+    """One long row after the company's cells: ``head`` (the measure id cell and a comma),
+    the status, the amount's figures and display text, counted; CRLF."""
+    kind, low, high, per_year, years, total_low, total_high, _later, display = figures
+    numbers = (
+        _num(low),
+        _num(high),
+        "true" if per_year else "false",
+        str(years),
+        _num(total_low),
+        _num(total_high),
+        _wan(total_low),
+        _wan(total_high),
+    )
+    text = ",".join(numbers)
+    if not _PLAIN_NUMBER_TEXT.issuperset(text):  # a negative figure, say
+        text = ",".join(map(csv_cell, numbers))
+    return (
+        f"{head}{_STATUS_LONG[status]}{csv_cell(kind)},{text},{csv_cell(display)},{'true' if counted else 'false'}\r\n"
+    ).encode()
 
 
 def _objects(np: Any, items: list[bytes]) -> Any:
