@@ -328,7 +328,7 @@ class _Column:
             self.codes: Any = np.asarray(codes, dtype=np.intp)
             if not same:
                 self.codes = np.asarray(of_outcome, dtype=np.intp)[self.codes]
-            self.counts: list[int] = np.bincount(self.codes, minlength=len(self.figures)).tolist()
+            self.counts: Any = np.bincount(self.codes, minlength=len(self.figures))
         else:
             self.codes = codes if same else list(map(of_outcome.__getitem__, codes))
             self.counts = [0] * len(self.figures)
@@ -338,7 +338,8 @@ class _Column:
     def count_into(self, summary: Counter[SummaryKey], index: int) -> None:
         """Add this measure's companies to the summary (count, and the summed estimates)."""
         per_status: dict[str, list[int]] = {}
-        for (status, low, high, _counted), count in zip(self.figures, self.counts, strict=True):
+        counts = self.counts if type(self.counts) is list else self.counts.tolist()
+        for (status, low, high, _counted), count in zip(self.figures, counts, strict=True):
             if not count:
                 continue
             figures = per_status.get(status)
@@ -429,19 +430,23 @@ class BlockWriter:
         np = _numpy()
         codes = list(block.codes) if np is not None else [c if type(c) is list else list(c) for c in block.codes]
         columns = [_Column(table, code, np) for table, code in zip(block.tables, codes, strict=True)]
-        for index, column in enumerate(columns):
-            column.count_into(summary, index)
+        flat = _Flat.of(columns, len(companies), np) if np is not None else None
+        if flat is not None:
+            flat.count_into(summary)
+        else:
+            for index, column in enumerate(columns):
+                column.count_into(summary, index)
         if not companies:
             return b"" if self.format != "parquet" else {}
         if self.format == "parquet":
-            return self._parquet(companies, columns, np)
+            return self._parquet(companies, columns, flat)
         if self.format == "long":
             prefixes = [
                 f"{row},{name},{code},".encode() for row, name, code in zip(*_identity_columns(companies), strict=True)
             ]
             cells = [self._long_cells(i, table) for i, table in enumerate(block.tables)]
             return _interleave(prefixes, cells, codes, np)
-        e, p, e_low, e_high, p_low, p_high = _totals_columns(columns, len(companies), np)
+        e, p, e_low, e_high, p_low, p_high = _totals_columns(columns, len(companies), flat)
         texts = zip(
             *_identity_columns(companies),
             map(str, e),
@@ -457,7 +462,7 @@ class BlockWriter:
         return _rows(prefixes, cells, [column.codes for column in columns], np)
 
     def _parquet(
-        self, companies: Sequence[tuple[str, str | None, str | None]], columns: list[_Column], np: Any
+        self, companies: Sequence[tuple[str, str | None, str | None]], columns: list[_Column], flat: _Flat | None
     ) -> dict[str, Any]:
         """The Parquet columns as pyarrow arrays: each measure's four columns are its few
         distinct figures taken by the companies' codes (in C)."""
@@ -468,7 +473,7 @@ class BlockWriter:
             "company": pa.array([c[1] for c in companies], pa.string()),
             "credit_code": pa.array([c[2] for c in companies], pa.string()),
         }
-        totals = _totals_columns(columns, len(companies), np)
+        totals = _totals_columns(columns, len(companies), flat)
         for name, total in zip(COMPANY_COLUMNS[3:], totals, strict=True):
             out[name.replace("_wan", "_yuan")] = pa.array(total, pa.int64())
         types = (pa.string(), pa.int64(), pa.int64(), pa.bool_())
@@ -594,10 +599,6 @@ def _objects(np: Any, items: list[bytes]) -> Any:
     return array
 
 
-#: Sums stay exact in int64 while every part is below this (2^62 spread over a few hundred measures).
-_INT64_PART_LIMIT = 1 << 52
-
-
 def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
     """Per distinct figures, what they add to a company's (eligible, possible, eligible min,
     eligible max, possible min, possible max), as ``Totals`` adds them (a range counts from
@@ -615,13 +616,11 @@ def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
     return parts
 
 
-def _totals_columns(columns: list[_Column], size: int, np: Any) -> list[list[int]]:
+def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> list[list[int]]:
     """Per company its counts and counted sums (yuan), as six columns (lists of ints):
     eligible, possible, eligible min, eligible max, possible min, possible max."""
-    if np is not None and columns:
-        sums = _totals_numpy(columns, np)
-        if sums is not None:
-            return sums
+    if flat is not None:
+        return flat.totals(columns)
     # pure Python (no numpy, or a figure too large for int64): exact integers
     adding = [(column, parts) for column in columns if any(map(any, parts := _parts(column.figures)))]
     totals: list[list[int]] = []
@@ -636,38 +635,76 @@ def _totals_columns(columns: list[_Column], size: int, np: Any) -> list[list[int
     return totals
 
 
-def _totals_numpy(columns: list[_Column], np: Any) -> list[list[int]] | None:
-    """``_totals_columns`` with numpy, the distinct figures of every measure at once; None
-    when a figure is too large to sum exactly in int64."""
-    figures = list(itertools.chain.from_iterable(column.figures for column in columns))
-    statuses, lows, highs, counted = zip(*figures, strict=True)
-    try:
-        low = np.array([v or 0 for v in lows], dtype=np.int64)
-        high = np.array([v or 0 for v in highs], dtype=np.int64)
-    except OverflowError:
-        return None
-    if max(int(np.abs(low).max()), int(np.abs(high).max())) >= _INT64_PART_LIMIT:
-        return None
-    money = np.array(counted, dtype=bool)  # only outcomes counted in the total add money
-    eligible = np.array([status == ELIGIBLE for status in statuses], dtype=bool)
-    possible = np.array([status == POSSIBLE for status in statuses], dtype=bool)
-    low[~money] = 0
-    high[~money] = 0
-    sizes = [len(column.figures) for column in columns]
-    starts = np.cumsum([0, *sizes[:-1]])
-    where = np.stack([column.codes for column in columns]) + starts[:, None]  # (measures, companies)
-    parts = (eligible, possible, low * eligible, high * eligible, low * possible, high * possible)
-    size = where.shape[1]
-    # exact: every part is below 2^52 and a company adds one part per measure
-    return [part.astype(np.int64)[where].sum(axis=0).tolist() if part.any() else [0] * size for part in parts]
+#: Sums in int64 stay exact while every figure times the number of terms stays below this.
+_INT64_SUM_LIMIT = 1 << 62
+_STATUS_INDEX = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
 
 
-def _company_totals(block: Assessed) -> list[tuple[int, int, int, int, int, int]]:
-    """Per company: eligible and possible counts, and the counted sums (yuan) of each."""
-    np = _numpy()
-    size = len(block.codes[0]) if block.codes else 0
-    columns = [_Column(table, code, np) for table, code in zip(block.tables, block.codes, strict=True)]
-    return list(zip(*_totals_columns(columns, size, np), strict=True))
+class _Flat:
+    """The distinct figures of every measure of a block side by side as numpy arrays, so
+    the summary and the company totals are a few array operations; ``of`` gives None when
+    a figure is too large for exact int64 sums (the pure-Python path then adds them)."""
+
+    def __init__(self, np: Any, status: Any, low: Any, high: Any, has_high: Any, money: Any, counts: Any, starts: Any):
+        self.np, self.status, self.low, self.high = np, status, low, high
+        self.has_high, self.money, self.counts, self.starts = has_high, money, counts, starts
+
+    @classmethod
+    def of(cls, columns: list[_Column], size: int, np: Any) -> _Flat | None:
+        sizes = [len(column.figures) for column in columns]
+        if not size or not columns or not all(sizes):
+            return None
+        statuses, lows, highs, counted = zip(*itertools.chain.from_iterable(c.figures for c in columns), strict=True)
+        if not set(statuses) <= _STATUS_INDEX.keys():
+            return None
+        try:
+            low = np.array([v or 0 for v in lows], dtype=np.int64)
+            high = np.array([v or 0 for v in highs], dtype=np.int64)
+        except OverflowError:
+            return None
+        bound = max(int(np.abs(low).max()), int(np.abs(high).max()))
+        if bound * max(size, len(columns)) >= _INT64_SUM_LIMIT:
+            return None
+        return cls(
+            np,
+            np.array(list(map(_STATUS_INDEX.__getitem__, statuses)), dtype=np.int8),
+            low,
+            high,
+            np.array([v is not None for v in highs], dtype=bool),
+            np.array(counted, dtype=bool),
+            np.concatenate([column.counts for column in columns]).astype(np.int64),
+            np.cumsum([0, *sizes[:-1]]),
+        )
+
+    def count_into(self, summary: Counter[SummaryKey]) -> None:
+        """Add every measure's companies to the summary, as ``_Column.count_into`` does."""
+        np, starts, counts = self.np, self.starts, self.counts
+        for status, code in _STATUS_INDEX.items():
+            mine = counts * (self.status == code)
+            number = np.add.reduceat(mine, starts).tolist()
+            if status != INELIGIBLE:
+                priced = mine * self.has_high
+                has_amount = (np.add.reduceat(priced, starts) > 0).tolist()
+                low_sum = np.add.reduceat(self.low * priced, starts).tolist()
+                high_sum = np.add.reduceat(self.high * priced, starts).tolist()
+            for index, count in enumerate(number):
+                if count:
+                    summary[(index, status, "count")] += count
+                    if status != INELIGIBLE and has_amount[index]:
+                        summary[(index, status, "min_yuan")] += low_sum[index]
+                        summary[(index, status, "max_yuan")] += high_sum[index]
+
+    def totals(self, columns: list[_Column]) -> list[list[int]]:
+        """``_totals_columns``: each company's parts of every measure gathered and added."""
+        np = self.np
+        eligible = (self.status == 0).astype(np.int64)
+        possible = (self.status == 1).astype(np.int64)
+        low = self.low * self.money  # only outcomes counted in the total add money
+        high = self.high * self.money
+        where = np.stack([column.codes for column in columns]) + self.starts[:, None]  # (measures, companies)
+        parts = (eligible, possible, low * eligible, high * eligible, low * possible, high * possible)
+        size = where.shape[1]
+        return [part[where].sum(axis=0).tolist() if part.any() else [0] * size for part in parts]
 
 
 class ParquetSink:
