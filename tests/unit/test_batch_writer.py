@@ -141,7 +141,7 @@ def amount(low: int | None, high: int | None, display: str = "最高500万元", 
 def make_block(rng: random.Random, measures: int, companies: int, huge: bool) -> tuple[list[Any], Assessed]:
     values: list[int | None] = [None, 0, 1, 9_999, 10_000, 12_345, 5_000_000, 123_456_789, 10**12, -5, -12_345]
     if huge:
-        values += [4 * 10**18, 2**63 + 5, 10**25 + 3]  # beyond int64; the second beyond the integer-arithmetic 万元
+        values += [4 * 10**18, 2**63 + 5, 10**25 + 3]  # near and beyond int64; the last beyond integer-arithmetic 万元
     displays = ["最高500万元", "=1+1", "带,逗号", '引"号', "待补充数据", "\n换行"]
     tables = []
     for _ in range(measures):
