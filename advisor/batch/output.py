@@ -151,14 +151,6 @@ def _num(value: int | None) -> str:
 #: Below this, integer arithmetic gives exactly the text of ``yuan_to_wan`` (whose Decimal
 #: division is exact up to 28 digits); larger figures go through the Decimal itself.
 _EXACT_WAN_LIMIT = 10**24
-#: ``_FRACTIONS[r]``: the decimals of ``r`` yuan in 万元 ("", ".5", ".0001"), built on first use.
-_FRACTIONS: list[str] = []
-
-
-def _fractions() -> list[str]:
-    if not _FRACTIONS:
-        _FRACTIONS.extend(["", *(f".{r:04d}".rstrip("0") for r in range(1, 10_000))])
-    return _FRACTIONS
 
 
 def _wan(value: int | None) -> str:
@@ -167,18 +159,30 @@ def _wan(value: int | None) -> str:
         return ""
     if -_EXACT_WAN_LIMIT < value < _EXACT_WAN_LIMIT:
         whole, rest = divmod(-value if value < 0 else value, 10_000)
-        text = f"{whole}{_fractions()[rest]}"
+        text = f"{whole}.{rest:04d}".rstrip("0") if rest else str(whole)
         return "-" + text if value < 0 else text
     return format(yuan_to_wan(value), "f")
 
 
+class _WanTexts(dict[int | None, str]):
+    """``_wan`` of each value seen, kept (most values repeat: a company's totals are mostly 0,
+    a measure's figures recur across companies and blocks)."""
+
+    LIMIT = 100_000  # entries, about 10 MB at most
+
+    def __missing__(self, value: int | None) -> str:
+        text = self[value] = _wan(value)
+        return text
+
+
+_WAN_TEXTS = _WanTexts()
+
+
 def _wan_column(values: Sequence[int | None]) -> list[str]:
-    """``_wan`` of each value (a column of totals), the common case in one pass."""
-    present: Sequence[int] = values if None not in values else [v for v in values if v is not None]  # type: ignore[assignment]
-    if not present or (min(present) >= 0 and max(present) < _EXACT_WAN_LIMIT):
-        fractions = _fractions()
-        return ["" if v is None else f"{v // 10_000}{fractions[v % 10_000]}" for v in values]
-    return list(map(_wan, values))
+    """``_wan`` of each value (a column of figures or totals), through the kept texts."""
+    if len(_WAN_TEXTS) > _WanTexts.LIMIT:
+        _WAN_TEXTS.clear()
+    return list(map(_WAN_TEXTS.__getitem__, values))
 
 
 def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -> list[dict[str, Any]]:
