@@ -708,7 +708,14 @@ class _Flat:
         where = np.stack([column.codes for column in columns]) + self.starts[:, None]  # (measures, companies)
         parts = (eligible, possible, low * eligible, high * eligible, low * possible, high * possible)
         size = where.shape[1]
-        return [part[where].sum(axis=0).tolist() if part.any() else [0] * size for part in parts]
+        totals = []
+        for part in parts:
+            adding = np.add.reduceat(part != 0, self.starts) > 0  # the measures that add to this part
+            if adding.any():
+                totals.append(part[where[adding]].sum(axis=0).tolist())
+            else:
+                totals.append([0] * size)
+        return totals
 
 
 class ParquetSink:
