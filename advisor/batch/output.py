@@ -99,9 +99,9 @@ def parquet_columns(measures: Sequence[rm.Measure]) -> list[str]:
 
 
 _FORMULA_START = frozenset("=+-@\t\r\x00")
-#: A cell whose first character is none of these (nor a formula start) is not touched by
-#: ``neutralise``: the characters it strips before looking for a formula start.
-_CELL_SAFE_FIRST_NOT = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
+#: A cell whose first character is none of these (formula starts, and what ``neutralise``
+#: strips before looking for one) and that holds no separator is written as it is.
+_CELL_RISKY_FIRST = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
 
 
 def neutralise(text: str) -> str:
@@ -116,7 +116,7 @@ def neutralise(text: str) -> str:
 def csv_cell(text: str) -> str:
     """One written CSV cell: neutralised, and quoted when it holds a separator."""
     if not text or (
-        text[0] not in _CELL_SAFE_FIRST_NOT
+        text[0] not in _CELL_RISKY_FIRST
         and "," not in text
         and '"' not in text
         and "\r" not in text
@@ -133,7 +133,7 @@ def text_cell(text: str | None) -> str:
     """A company's own text in the results: control characters shown as escapes, never a formula."""
     if not text:
         return ""
-    if text[0] not in _CELL_SAFE_FIRST_NOT and "," not in text and '"' not in text and is_clean(text):
+    if text[0] not in _CELL_RISKY_FIRST and "," not in text and '"' not in text and is_clean(text):
         return text  # nothing to escape, quote or neutralise (is_clean: no CR or LF either)
     return csv_cell(printable(text))
 
@@ -505,7 +505,7 @@ def _text_column(values: Sequence[str | None]) -> list[str]:
         "," not in joined
         and '"' not in joined
         and is_clean(joined)
-        and _CELL_SAFE_FIRST_NOT.isdisjoint([t[:1] for t in texts])
+        and _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
     ):
         return texts
     return list(map(text_cell, values))
