@@ -178,11 +178,16 @@ class _WanTexts(dict[int | None, str]):
 _WAN_TEXTS = _WanTexts()
 
 
-def _wan_column(values: Sequence[int | None]) -> list[str]:
-    """``_wan`` of each value (a column of figures or totals), through the kept texts."""
+def _wan_texts() -> _WanTexts:
+    """The kept 万元 texts, emptied first when they have grown past their limit."""
     if len(_WAN_TEXTS) > _WanTexts.LIMIT:
         _WAN_TEXTS.clear()
-    return list(map(_WAN_TEXTS.__getitem__, values))
+    return _WAN_TEXTS
+
+
+def _wan_column(values: Sequence[int | None]) -> list[str]:
+    """``_wan`` of each value (a column of figures or totals), through the kept texts."""
+    return list(map(_wan_texts().__getitem__, values))
 
 
 def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -> list[dict[str, Any]]:
@@ -417,12 +422,13 @@ class BlockWriter:
         if len(memo) > self.MEMO_LIMIT:
             memo.clear()
         head = f"{csv_cell(self.ids[index])},"
+        wan = _wan_texts()
         for position, found in enumerate(cells):
             if found is None:
                 key = keys[position]
                 found = memo.get(key)  # the same figures earlier in this table
                 if found is None:
-                    found = memo[key] = _long_cell(head, *key)
+                    found = memo[key] = _long_cell(head, wan, *key)
                 cells[position] = found
         return cells  # type: ignore[return-value]
 
@@ -574,9 +580,10 @@ _STATUS_LONG = {status: f"{csv_cell(status)},{csv_cell(label)}," for status, lab
 _PLAIN_NUMBER_TEXT = frozenset("0123456789.,truefalsNon")
 
 
-def _long_cell(head: str, status: str, figures: tuple[Any, ...], counted: bool) -> bytes:
+def _long_cell(head: str, wan: _WanTexts, status: str, figures: tuple[Any, ...], counted: bool) -> bytes:
     """One long row after the company's cells: ``head`` (the measure id cell and a comma),
-    the status, the amount's figures and display text, counted; CRLF."""
+    the status, the amount's figures and display text, counted; CRLF. ``wan``: the kept
+    万元 texts."""
     kind, low, high, per_year, years, total_low, total_high, _later, display = figures
     numbers = (
         _num(low),
@@ -585,8 +592,8 @@ def _long_cell(head: str, status: str, figures: tuple[Any, ...], counted: bool) 
         str(years),
         _num(total_low),
         _num(total_high),
-        _wan(total_low),
-        _wan(total_high),
+        wan[total_low],
+        wan[total_high],
     )
     text = ",".join(numbers)
     if not _PLAIN_NUMBER_TEXT.issuperset(text):  # a negative figure, say

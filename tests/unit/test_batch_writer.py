@@ -252,6 +252,15 @@ def test_wan_text_at_the_edges(value: int) -> None:
     assert Decimal(output._wan(value)) == Decimal(value) / 10_000 or abs(value) >= 10**24
 
 
+def test_kept_wan_texts_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output._WanTexts, "LIMIT", 10)
+    monkeypatch.setattr(output, "_WAN_TEXTS", output._WanTexts())
+    texts = output._wan_column(list(range(0, 70_000, 7)))
+    assert texts[:3] == ["0", "0.0007", "0.0014"] and len(output._WAN_TEXTS) == 10_000
+    assert output._wan_column([123_450_000]) == ["12345"]
+    assert len(output._WAN_TEXTS) == 1  # emptied before it grew further
+
+
 _CELL_TEXT = st.text(alphabet=st.sampled_from(list("=+-@ \u3000\t\r\n\x00\x0b\x0c\x1b,\"'a中\u202e\ud800\x85")))
 
 
