@@ -65,11 +65,11 @@ def amount_tuple(a: AmountResult) -> Amount:
         a.total_min_yuan,
         a.total_max_yuan,
         a.later_yuan,
-        _Frozen(a),
+        Frozen(a),
     )
 
 
-class _Frozen:
+class Frozen:
     """Wraps a memoised AmountResult so it takes no part in hashing or equality."""
 
     __slots__ = ("value",)
@@ -81,12 +81,12 @@ class _Frozen:
         return 0
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Frozen)
+        return isinstance(other, Frozen)
 
 
 #: The amount of an outcome that is 不符合: none. A register's spreadsheet leaves those cells
 #: empty, so a column's sum or sort never counts an amount the company cannot apply for.
-NO_AMOUNT: Amount = (None, None, None, None, None, None, None, None, _Frozen(None))
+NO_AMOUNT: Amount = (None, None, None, None, None, None, None, None, Frozen(None))
 
 
 def amount_fact_names(measure: rm.Measure) -> list[str]:

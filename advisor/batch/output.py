@@ -16,6 +16,7 @@ temporaries and renamed into place only when the whole run succeeded (``AtomicOu
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,7 @@ from advisor.batch.engine_api import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABE
 from advisor.batch.evaluate import Assessed, Outcome
 from advisor.files import create_temp_beside, cut_to_bytes
 from advisor.money import yuan_to_wan
-from advisor.terminal_text import printable
+from advisor.terminal_text import is_clean, printable
 
 FORMATS = ("wide", "long", "parquet")
 #: (measure index, status, "count" | "min_yuan" | "max_yuan"): summed as the run goes, so the
@@ -98,6 +99,9 @@ def parquet_columns(measures: Sequence[rm.Measure]) -> list[str]:
 
 
 _FORMULA_START = frozenset("=+-@\t\r\x00")
+#: A cell whose first character is none of these (formula starts, and what ``neutralise``
+#: strips before looking for one) and that holds no separator is written as it is.
+_CELL_RISKY_FIRST = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
 
 
 def neutralise(text: str) -> str:
@@ -111,6 +115,14 @@ def neutralise(text: str) -> str:
 
 def csv_cell(text: str) -> str:
     """One written CSV cell: neutralised, and quoted when it holds a separator."""
+    if not text or (
+        text[0] not in _CELL_RISKY_FIRST
+        and "," not in text
+        and '"' not in text
+        and "\r" not in text
+        and "\n" not in text
+    ):
+        return text  # what the general path gives, without its work (most cells)
     text = neutralise(text)
     if any(ch in text for ch in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
@@ -121,6 +133,8 @@ def text_cell(text: str | None) -> str:
     """A company's own text in the results: control characters shown as escapes, never a formula."""
     if not text:
         return ""
+    if text[0] not in _CELL_RISKY_FIRST and "," not in text and '"' not in text and is_clean(text):
+        return text  # nothing to escape, quote or neutralise (is_clean: no CR or LF either)
     return csv_cell(printable(text))
 
 
@@ -134,8 +148,46 @@ def _num(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+#: Below this, integer arithmetic gives exactly the text of ``yuan_to_wan`` (whose Decimal
+#: division is exact up to 28 digits); larger figures go through the Decimal itself.
+_EXACT_WAN_LIMIT = 10**24
+
+
 def _wan(value: int | None) -> str:
-    return "" if value is None else format(yuan_to_wan(value), "f")
+    """Yuan as plain 万元 text ("12.5", "3", "-0.01"), as ``format(yuan_to_wan(value), "f")``."""
+    if value is None:
+        return ""
+    if -_EXACT_WAN_LIMIT < value < _EXACT_WAN_LIMIT:
+        whole, rest = divmod(-value if value < 0 else value, 10_000)
+        text = f"{whole}.{rest:04d}".rstrip("0") if rest else str(whole)
+        return "-" + text if value < 0 else text
+    return format(yuan_to_wan(value), "f")
+
+
+class _WanTexts(dict[int | None, str]):
+    """``_wan`` of each value seen, kept (most values repeat: a company's totals are mostly 0,
+    a measure's figures recur across companies and blocks)."""
+
+    LIMIT = 100_000  # entries, about 10 MB at most
+
+    def __missing__(self, value: int | None) -> str:
+        text = self[value] = _wan(value)
+        return text
+
+
+_WAN_TEXTS = _WanTexts()
+
+
+def _wan_texts() -> _WanTexts:
+    """The kept 万元 texts, emptied first when they have grown past their limit."""
+    if len(_WAN_TEXTS) > _WanTexts.LIMIT:
+        _WAN_TEXTS.clear()
+    return _WAN_TEXTS
+
+
+def _wan_column(values: Sequence[int | None]) -> list[str]:
+    """``_wan`` of each value (a column of figures or totals), through the kept texts."""
+    return list(map(_wan_texts().__getitem__, values))
 
 
 def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -> list[dict[str, Any]]:
@@ -251,9 +303,79 @@ class AtomicOutputs:
 # --- one block of companies as output --------------------------------------------------------
 
 
+def _numpy() -> Any:
+    """The numpy module, or None when it is not installed (it is an optional extra): the
+    writer then takes its pure-Python path, which writes the same bytes."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+#: What the wide and Parquet rows, the totals and the summary read of an outcome:
+#: (status, total min yuan, total max yuan, counted). Never the display text.
+Figures = tuple[str, int | None, int | None, bool]
+_COUNTED_CELLS = {True: ",true", False: ",false"}
+#: The status labels as the first cell of a measure's column group in the wide format.
+_STATUS_CELLS = {status: f",{label}," for status, label in STATUS_LABEL.items()}
+
+
+class _Column:
+    """One measure in one block, reduced to what the wide and Parquet rows read: the
+    distinct ``figures`` of its outcomes, each company's index in them (``codes``: a numpy
+    array or a list) and how many companies have each (``counts``)."""
+
+    __slots__ = ("codes", "counts", "figures")
+
+    def __init__(self, table: Sequence[Outcome], codes: Any, np: Any):
+        positions: dict[Figures, int] = {}
+        of_outcome = [positions.setdefault((s, a[5], a[6], c), len(positions)) for s, a, c in table]
+        self.figures: list[Figures] = list(positions)
+        same = len(positions) == len(table)  # every outcome has figures of its own
+        if np is not None:
+            self.codes: Any = np.asarray(codes, dtype=np.intp)
+            if not same:
+                self.codes = np.asarray(of_outcome, dtype=np.intp)[self.codes]
+            self.counts: Any = np.bincount(self.codes, minlength=len(self.figures))
+        else:
+            self.codes = codes if same else list(map(of_outcome.__getitem__, codes))
+            self.counts = [0] * len(self.figures)
+            for code, count in Counter(self.codes).items():
+                self.counts[code] = count
+
+    def count_into(self, summary: Counter[SummaryKey], index: int) -> None:
+        """Add this measure's companies to the summary (count, and the summed estimates)."""
+        per_status: dict[str, list[int]] = {}
+        counts = self.counts if type(self.counts) is list else self.counts.tolist()
+        for (status, low, high, _counted), count in zip(self.figures, counts, strict=True):
+            if not count:
+                continue
+            figures = per_status.get(status)
+            if figures is None:
+                figures = per_status[status] = [0, 0, 0, 0]
+            figures[0] += count
+            if status != INELIGIBLE and high is not None:
+                figures[1] += (low or 0) * count
+                figures[2] += high * count
+                figures[3] = 1
+        for status, (count, low_sum, high_sum, has_amount) in per_status.items():
+            summary[(index, status, "count")] += count
+            if has_amount:
+                summary[(index, status, "min_yuan")] += low_sum
+                summary[(index, status, "max_yuan")] += high_sum
+
+
 class BlockWriter:
     """Turns an evaluated block into the bytes (CSV) or columns (Parquet) of its rows, and
-    counts it into the summary. The text of each distinct outcome is built once and reused."""
+    counts it into the summary.
+
+    Work is done per distinct outcome, not per company: the text of each outcome is built
+    once (and memoised across blocks, as UTF-8 bytes), then every company's row is put
+    together from those pieces with C-level joins (numpy object arrays when numpy is
+    installed, ``map``/``zip`` otherwise; the bytes are the same). ``block.codes[m]`` may
+    be a list or a numpy integer array.
+    """
 
     MEMO_LIMIT = 2_000  # per measure: rendered cells of distinct outcomes
 
@@ -261,152 +383,349 @@ class BlockWriter:
         self.measures = list(measures)
         self.ids = [m.id for m in self.measures]
         self.format = fmt
-        self._cells: list[dict[Outcome, Any]] = [{} for _ in self.measures]
+        self._cells: list[dict[Any, bytes]] = [{} for _ in self.measures]
 
-    def _cell(self, index: int, outcome: Outcome) -> Any:
+    def _wide_cells(self, index: int, figures: list[Figures]) -> list[bytes]:
+        """Per distinct figures: ``,status,min 万元,max 万元,counted`` as UTF-8."""
         memo = self._cells[index]
-        found = memo.get(outcome)
-        if found is None:
-            if len(memo) > self.MEMO_LIMIT:
-                memo.clear()
-            found = memo[outcome] = self._render(index, outcome)
-        return found
+        cells: list[bytes | None] = list(map(memo.get, figures))
+        if None not in cells:
+            return cells  # type: ignore[return-value]
+        if len(memo) > self.MEMO_LIMIT:
+            memo.clear()
+        missing = [position for position, found in enumerate(cells) if found is None]
+        keys = figures if len(missing) == len(figures) else [figures[position] for position in missing]
+        statuses, lows, highs, counted = zip(*keys, strict=True)
+        texts = zip(
+            map(_STATUS_CELLS.__getitem__, statuses),
+            _wan_column(lows),
+            itertools.repeat(","),
+            _wan_column(highs),
+            map(_COUNTED_CELLS.__getitem__, counted),
+            strict=False,  # the repeated comma is endless
+        )
+        rendered = list(map(str.encode, map("".join, texts)))
+        memo.update(zip(keys, rendered, strict=True))
+        if keys is figures:
+            return rendered
+        for position, found in zip(missing, rendered, strict=True):
+            cells[position] = found
+        return cells  # type: ignore[return-value]
 
-    def _render(self, index: int, outcome: Outcome) -> Any:
-        status, amount, counted = outcome
-        kind, low, high, per_year, years, total_low, total_high, _later, result = amount
-        if self.format == "wide":
-            return ",".join((STATUS_LABEL[status], _wan(total_low), _wan(total_high), "true" if counted else "false"))
-        if self.format == "parquet":
-            return (status, total_low, total_high, counted)
-        cells = [
-            self.ids[index],
-            status,
-            STATUS_LABEL[status],
-            *(
-                ("",) * 10  # 不符合: no amount (NO_AMOUNT)
-                if result.value is None
-                else (
-                    kind,
-                    _num(low),
-                    _num(high),
-                    "true" if per_year else "false",
-                    str(years),
-                    _num(total_low),
-                    _num(total_high),
-                    _wan(total_low),
-                    _wan(total_high),
-                    result.value.display(),
-                )
-            ),
-            "true" if counted else "false",
-        ]
-        return ",".join(csv_cell(c) for c in cells) + "\r\n"
+    def _long_cells(self, index: int, table: Sequence[Outcome]) -> list[bytes]:
+        """Per outcome: the rest of its long row after the company's three cells, CRLF included."""
+        memo = self._cells[index]
+        keys = [(status, amount[:9], counted) for status, amount, counted in table]
+        cells: list[bytes | None] = list(map(memo.get, keys))
+        if None not in cells:
+            return cells  # type: ignore[return-value]
+        if len(memo) > self.MEMO_LIMIT:
+            memo.clear()
+        head = f"{csv_cell(self.ids[index])},"
+        wan = _wan_texts()
+        for position, found in enumerate(cells):
+            if found is None:
+                key = keys[position]
+                found = memo.get(key)  # the same figures earlier in this table
+                if found is None:
+                    found = memo[key] = _long_cell(head, wan, *key)
+                cells[position] = found
+        return cells  # type: ignore[return-value]
 
     def write(
         self, companies: Sequence[tuple[str, str | None, str | None]], block: Assessed, summary: Counter[SummaryKey]
     ) -> Any:
-        """The output of these companies (row label, name, credit code) and their outcomes."""
-        for index, (table, codes) in enumerate(zip(block.tables, block.codes, strict=True)):
-            for outcome_code, count in Counter(codes).items():
-                status, amount, _counted = table[outcome_code]
-                summary[(index, status, "count")] += count
-                if status != INELIGIBLE and amount[6] is not None:
-                    summary[(index, status, "min_yuan")] += (amount[5] or 0) * count
-                    summary[(index, status, "max_yuan")] += amount[6] * count
+        """The output of these companies (row label, name, credit code) and their outcomes:
+        bytes of CSV rows, or for Parquet a dict of pyarrow arrays (column name → array)."""
+        np = _numpy()
+        codes = list(block.codes) if np is not None else [c if type(c) is list else list(c) for c in block.codes]
+        columns = [_Column(table, code, np) for table, code in zip(block.tables, codes, strict=True)]
+        flat = _Flat.of(columns, len(companies), np) if np is not None else None
+        if flat is not None:
+            flat.count_into(summary)
+        else:
+            for index, column in enumerate(columns):
+                column.count_into(summary, index)
         if not companies:
             return b"" if self.format != "parquet" else {}
-        cell_tables = [[self._cell(i, o) for o in table] for i, table in enumerate(block.tables)]
-        columns = [[cells[c] for c in codes] for cells, codes in zip(cell_tables, block.codes, strict=True)]
-        totals = _company_totals(block)
         if self.format == "parquet":
-            return self._parquet(companies, columns, totals)
+            return self._parquet(companies, columns, flat)
         if self.format == "long":
-            lines = []
-            for (row, name, code), parts in zip(companies, zip(*columns, strict=True), strict=True):
-                prefix = f"{text_cell(row)},{text_cell(name)},{text_cell(code)},"
-                lines.append(prefix + prefix.join(parts))
-            return "".join(lines).encode("utf-8")
-        lines = []
-        for (row, name, code), total, parts in zip(companies, totals, zip(*columns, strict=True), strict=True):
-            e, p, e_low, e_high, p_low, p_high = total
-            lines.append(
-                f"{text_cell(row)},{text_cell(name)},{text_cell(code)},{e},{p},"
-                f"{_wan(e_low)},{_wan(e_high)},{_wan(p_low)},{_wan(p_high)},{','.join(parts)}\r\n"
-            )
-        return "".join(lines).encode("utf-8")
+            prefixes = [
+                f"{row},{name},{code},".encode() for row, name, code in zip(*_identity_columns(companies), strict=True)
+            ]
+            cells = [self._long_cells(i, table) for i, table in enumerate(block.tables)]
+            return _interleave(prefixes, cells, codes, np)
+        e, p, e_low, e_high, p_low, p_high = _totals_columns(columns, len(companies), flat)
+        texts = zip(
+            *_identity_columns(companies),
+            map(str, e),
+            map(str, p),
+            _wan_column(e_low),
+            _wan_column(e_high),
+            _wan_column(p_low),
+            _wan_column(p_high),
+            strict=True,
+        )
+        prefixes = list(map(str.encode, map(",".join, texts)))
+        cells = [self._wide_cells(i, column.figures) for i, column in enumerate(columns)]
+        return _rows(prefixes, cells, [column.codes for column in columns], np)
 
     def _parquet(
-        self,
-        companies: Sequence[tuple[str, str | None, str | None]],
-        columns: list[list[Any]],
-        totals: list[tuple[int, int, int, int, int, int]],
-    ) -> dict[str, list[Any]]:
-        out: dict[str, list[Any]] = {
-            "row": [c[0] for c in companies],
-            "company": [c[1] for c in companies],
-            "credit_code": [c[2] for c in companies],
+        self, companies: Sequence[tuple[str, str | None, str | None]], columns: list[_Column], flat: _Flat | None
+    ) -> dict[str, Any]:
+        """The Parquet columns as pyarrow arrays: each measure's four columns are its few
+        distinct figures taken by the companies' codes (in C)."""
+        import pyarrow as pa
+
+        out: dict[str, Any] = {
+            "row": pa.array([c[0] for c in companies], pa.string()),
+            "company": pa.array([c[1] for c in companies], pa.string()),
+            "credit_code": pa.array([c[2] for c in companies], pa.string()),
         }
-        for position, name in enumerate(COMPANY_COLUMNS[3:]):
-            out[name.replace("_wan", "_yuan")] = [t[position] for t in totals]
+        totals = _totals_columns(columns, len(companies), flat)
+        for name, total in zip(COMPANY_COLUMNS[3:], totals, strict=True):
+            out[name.replace("_wan", "_yuan")] = pa.array(total, pa.int64())
+        types = (pa.string(), pa.int64(), pa.int64(), pa.bool_())
         for measure_id, column in zip(self.ids, columns, strict=True):
-            for position, part in enumerate(PARQUET_PARTS):
-                out[f"{measure_id}.{part}"] = [cell[position] for cell in column]
+            taken = pa.array(column.codes, pa.int64())
+            for part, values, kind in zip(PARQUET_PARTS, zip(*column.figures, strict=True), types, strict=True):
+                out[f"{measure_id}.{part}"] = pa.array(values, kind).take(taken)
         return out
 
 
-def _company_totals(block: Assessed) -> list[tuple[int, int, int, int, int, int]]:
-    """Per company: eligible and possible counts, and the counted sums (yuan) of each,
-    as ``Totals`` adds them (a range counts from its minimum to its maximum)."""
-    size = len(block.codes[0]) if block.codes else 0
-    fast = _company_totals_numpy(block, size)
-    if fast is not None:
-        return fast
-    sums = [[0] * 6 for _ in range(size)]
-    for table, codes in zip(block.tables, block.codes, strict=True):
-        parts: list[tuple[int, int, int, int, int, int] | None] = []
-        for status, amount, counted in table:
-            low = amount[5] or 0 if counted else 0
-            high = amount[6] or 0 if counted else 0
-            if status == ELIGIBLE:
-                parts.append((1, 0, low, high, 0, 0))
-            elif status == POSSIBLE:
-                parts.append((0, 1, 0, 0, low, high))
+def _identity_columns(
+    companies: Sequence[tuple[str, str | None, str | None]],
+) -> tuple[list[str], list[str], list[str]]:
+    """The row labels, names and credit codes of the companies as written CSV cells."""
+    rows, names, codes = zip(*companies, strict=True)
+    return _text_column(rows), _text_column(names), _text_column(codes)
+
+
+def _text_column(values: Sequence[str | None]) -> list[str]:
+    """``text_cell`` of each value; a column with nothing to escape, quote or neutralise
+    (almost always) is checked as a whole."""
+    texts = [v or "" for v in values]
+    joined = "".join(texts)
+    if (
+        "," not in joined
+        and '"' not in joined
+        and is_clean(joined)
+        and _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
+    ):
+        return texts
+    return list(map(text_cell, values))
+
+
+def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np: Any) -> bytes:
+    """Wide rows: each company's prefix, then its cell of every measure, then CRLF.
+
+    With numpy, neighbouring measures with few distinct cells are joined into one column
+    first (every combination of their cells, indexed by the combined code), so the final
+    join has a third of the pieces; the bytes are the same."""
+    if np is None:
+        taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
+        return b"".join(map(b"".join, zip(prefixes, *taken, itertools.repeat(b"\r\n", len(prefixes)), strict=True)))
+    groups = _groups([len(found) for found in cells], min(_GROUP_LIMIT, len(prefixes)))
+    grid = np.empty((len(prefixes), len(groups) + 2), dtype=object)
+    grid[:, 0] = _objects(np, prefixes)
+    for position, (start, stop) in enumerate(groups, start=1):
+        combined = codes[start]
+        for found, code in zip(cells[start + 1 : stop], codes[start + 1 : stop], strict=True):
+            combined = combined * len(found) + code
+        # itertools.product varies the last measure fastest, as the combined code does
+        found = cells[start] if stop == start + 1 else list(map(b"".join, itertools.product(*cells[start:stop])))
+        grid[:, position] = _objects(np, found)[combined]
+    grid[:, -1] = b"\r\n"
+    return b"".join(grid.ravel().tolist())
+
+
+#: At most this many combined cells per group of measures (built once per block).
+_GROUP_LIMIT = 128
+
+
+def _groups(sizes: list[int], limit: int) -> list[tuple[int, int]]:
+    """Runs of neighbouring measures whose numbers of distinct cells multiply to at most
+    ``limit`` (a measure with more is a run of its own), as (start, stop) indexes."""
+    groups: list[tuple[int, int]] = []
+    start, product = 0, 1
+    for index, size in enumerate(sizes):
+        if index > start and product * size > limit:
+            groups.append((start, index))
+            start, product = index, 1
+        product *= size
+    if sizes:
+        groups.append((start, len(sizes)))
+    return groups
+
+
+def _interleave(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np: Any) -> bytes:
+    """Long rows: per company, its prefix before each of its measure rows."""
+    if np is None:
+        taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
+    else:
+        taken = [
+            _objects(np, found)[np.asarray(code, dtype=np.intp)].tolist()
+            for found, code in zip(cells, codes, strict=True)
+        ]
+    # prefix.join((b"", r1, …, rn)) is prefix r1 prefix r2 … prefix rn
+    return b"".join(map(bytes.join, prefixes, zip(itertools.repeat(b"", len(prefixes)), *taken, strict=True)))
+
+
+#: A status as its two cells in the long format (status code, label).
+_STATUS_LONG = {status: f"{csv_cell(status)},{csv_cell(label)}," for status, label in STATUS_LABEL.items()}
+
+
+#: Characters of number cells (integers, 万元, true/false, None) that ``csv_cell`` leaves as they are.
+_PLAIN_NUMBER_TEXT = frozenset("0123456789.,truefalsNon")
+
+
+def _long_cell(head: str, wan: _WanTexts, status: str, figures: tuple[Any, ...], counted: bool) -> bytes:
+    """One long row after the company's cells: ``head`` (the measure id cell and a comma),
+    the status, the amount's figures and display text (all empty for 不符合), counted; CRLF.
+    ``wan``: the kept 万元 texts."""
+    kind, low, high, per_year, years, total_low, total_high, _later, result = figures
+    if result.value is None:  # 不符合: no amount (NO_AMOUNT), every amount cell empty
+        return f"{head}{_STATUS_LONG[status]}{',' * 10}{'true' if counted else 'false'}\r\n".encode()
+    display = result.value.display()
+    numbers = (
+        _num(low),
+        _num(high),
+        "true" if per_year else "false",
+        str(years),
+        _num(total_low),
+        _num(total_high),
+        wan[total_low],
+        wan[total_high],
+    )
+    text = ",".join(numbers)
+    if not _PLAIN_NUMBER_TEXT.issuperset(text):  # a negative figure, say
+        text = ",".join(map(csv_cell, numbers))
+    return (
+        f"{head}{_STATUS_LONG[status]}{csv_cell(kind)},{text},{csv_cell(display)},{'true' if counted else 'false'}\r\n"
+    ).encode()
+
+
+def _objects(np: Any, items: list[bytes]) -> Any:
+    """A one-dimensional object array holding exactly these objects (no conversion)."""
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
+    """Per distinct figures, what they add to a company's (eligible, possible, eligible min,
+    eligible max, possible min, possible max), as ``Totals`` adds them (a range counts from
+    its minimum to its maximum; only outcomes counted in the total add money)."""
+    parts = []
+    for status, low, high, counted in figures:
+        low = (low or 0) if counted else 0
+        high = (high or 0) if counted else 0
+        if status == ELIGIBLE:
+            parts.append((1, 0, low, high, 0, 0))
+        elif status == POSSIBLE:
+            parts.append((0, 1, 0, 0, low, high))
+        else:
+            parts.append((0, 0, 0, 0, 0, 0))
+    return parts
+
+
+def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> list[list[int]]:
+    """Per company its counts and counted sums (yuan), as six columns (lists of ints):
+    eligible, possible, eligible min, eligible max, possible min, possible max."""
+    if flat is not None:
+        return flat.totals(columns)
+    # pure Python (no numpy, or a figure too large for int64): exact integers
+    adding = [(column, parts) for column in columns if any(map(any, parts := _parts(column.figures)))]
+    totals: list[list[int]] = []
+    for k in range(6):
+        taken = []
+        for column, parts in adding:
+            values = [part[k] for part in parts]
+            if any(values):
+                codes = column.codes if type(column.codes) is list else column.codes.tolist()
+                taken.append(list(map(values.__getitem__, codes)))
+        totals.append(list(map(sum, zip(*taken, strict=True))) if taken else [0] * size)
+    return totals
+
+
+#: Sums in int64 stay exact while every figure times the number of terms stays below this.
+_INT64_SUM_LIMIT = 1 << 62
+_STATUS_INDEX = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
+
+
+class _Flat:
+    """The distinct figures of every measure of a block side by side as numpy arrays, so
+    the summary and the company totals are a few array operations; ``of`` gives None when
+    a figure is too large for exact int64 sums (the pure-Python path then adds them)."""
+
+    def __init__(self, np: Any, status: Any, low: Any, high: Any, has_high: Any, money: Any, counts: Any, starts: Any):
+        self.np, self.status, self.low, self.high = np, status, low, high
+        self.has_high, self.money, self.counts, self.starts = has_high, money, counts, starts
+
+    @classmethod
+    def of(cls, columns: list[_Column], size: int, np: Any) -> _Flat | None:
+        sizes = [len(column.figures) for column in columns]
+        if not size or not columns or not all(sizes):
+            return None
+        statuses, lows, highs, counted = zip(*itertools.chain.from_iterable(c.figures for c in columns), strict=True)
+        if not set(statuses) <= _STATUS_INDEX.keys():
+            return None
+        try:
+            low = np.array([v or 0 for v in lows], dtype=np.int64)
+            high = np.array([v or 0 for v in highs], dtype=np.int64)
+        except OverflowError:
+            return None
+        bound = max(int(np.abs(low).max()), int(np.abs(high).max()))
+        if bound * max(size, len(columns)) >= _INT64_SUM_LIMIT:
+            return None
+        return cls(
+            np,
+            np.array(list(map(_STATUS_INDEX.__getitem__, statuses)), dtype=np.int8),
+            low,
+            high,
+            np.array([v is not None for v in highs], dtype=bool),
+            np.array(counted, dtype=bool),
+            np.concatenate([column.counts for column in columns]).astype(np.int64),
+            np.cumsum([0, *sizes[:-1]]),
+        )
+
+    def count_into(self, summary: Counter[SummaryKey]) -> None:
+        """Add every measure's companies to the summary, as ``_Column.count_into`` does."""
+        np, starts, counts = self.np, self.starts, self.counts
+        for status, code in _STATUS_INDEX.items():
+            mine = counts * (self.status == code)
+            number = np.add.reduceat(mine, starts).tolist()
+            if status != INELIGIBLE:
+                priced = mine * self.has_high
+                has_amount = (np.add.reduceat(priced, starts) > 0).tolist()
+                low_sum = np.add.reduceat(self.low * priced, starts).tolist()
+                high_sum = np.add.reduceat(self.high * priced, starts).tolist()
+            for index, count in enumerate(number):
+                if count:
+                    summary[(index, status, "count")] += count
+                    if status != INELIGIBLE and has_amount[index]:
+                        summary[(index, status, "min_yuan")] += low_sum[index]
+                        summary[(index, status, "max_yuan")] += high_sum[index]
+
+    def totals(self, columns: list[_Column]) -> list[list[int]]:
+        """``_totals_columns``: each company's parts of every measure gathered and added."""
+        np = self.np
+        eligible = (self.status == 0).astype(np.int64)
+        possible = (self.status == 1).astype(np.int64)
+        low = self.low * self.money  # only outcomes counted in the total add money
+        high = self.high * self.money
+        where = np.stack([column.codes for column in columns]) + self.starts[:, None]  # (measures, companies)
+        parts = (eligible, possible, low * eligible, high * eligible, low * possible, high * possible)
+        size = where.shape[1]
+        totals = []
+        for part in parts:
+            adding = np.add.reduceat(part != 0, self.starts) > 0  # the measures that add to this part
+            if adding.any():
+                totals.append(part[where[adding]].sum(axis=0).tolist())
             else:
-                parts.append(None)
-        for company, code in enumerate(codes):
-            part = parts[code]
-            if part is not None:
-                row = sums[company]
-                for k in range(6):
-                    row[k] += part[k]
-    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in sums]
-
-
-#: Sums stay exact in int64 while every part is below this (2^62 spread over a few hundred measures).
-_INT64_PART_LIMIT = 1 << 52
-
-
-def _company_totals_numpy(block: Assessed, size: int) -> list[tuple[int, int, int, int, int, int]] | None:
-    """``_company_totals`` with numpy; None without numpy or when a figure is too large to sum in int64."""
-    try:
-        import numpy as np
-    except ImportError:
-        return None
-    sums = np.zeros((size, 6), dtype=np.int64)
-    for table, codes in zip(block.tables, block.codes, strict=True):
-        parts = np.zeros((len(table), 6), dtype=np.int64)
-        for position, (status, amount, counted) in enumerate(table):
-            low = (amount[5] or 0) if counted else 0
-            high = (amount[6] or 0) if counted else 0
-            if max(abs(low), abs(high)) >= _INT64_PART_LIMIT:
-                return None
-            if status == ELIGIBLE:
-                parts[position] = (1, 0, low, high, 0, 0)
-            elif status == POSSIBLE:
-                parts[position] = (0, 1, 0, 0, low, high)
-        sums += parts[np.asarray(codes, dtype=np.int64)]
-    return [(a, b, c, d, e, f) for a, b, c, d, e, f in sums.tolist()]
+                totals.append([0] * size)
+        return totals
 
 
 class ParquetSink:
@@ -428,8 +747,9 @@ class ParquetSink:
         self.schema = pa.schema(fields)
         self.writer = pq.ParquetWriter(handle, self.schema, compression="zstd")
 
-    def write(self, columns: dict[str, list[Any]]) -> None:
-        if columns and columns["row"]:
+    def write(self, columns: dict[str, Any]) -> None:
+        """Append one block's columns (``BlockWriter.write``: pyarrow arrays or lists)."""
+        if columns and len(columns["row"]):
             self.writer.write_table(self.pa.table(columns, schema=self.schema))
 
     def close(self) -> None:
