@@ -44,14 +44,15 @@ class Assessed:
     """The outcomes of a block of companies.
 
     ``tables[m]`` lists the distinct outcomes of measure ``m`` (catalogue order) in this
-    block; ``codes[m][c]`` is company ``c``'s index in it.
+    block; ``codes[m][c]`` is company ``c``'s index in it (a list, or a numpy int array from
+    the vectorised evaluator: the writer takes either).
     """
 
     tables: list[list[Outcome]] = field(default_factory=list)
-    codes: list[list[int]] = field(default_factory=list)
+    codes: list[Any] = field(default_factory=list)
 
     def outcomes(self, company: int) -> list[Outcome]:
-        return [table[codes[company]] for table, codes in zip(self.tables, self.codes, strict=True)]
+        return [table[int(codes[company])] for table, codes in zip(self.tables, self.codes, strict=True)]
 
 
 def amount_tuple(a: AmountResult) -> Amount:

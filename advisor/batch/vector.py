@@ -274,7 +274,7 @@ class VectorEvaluator:
                 status_code, is_counted = divmod(rest, 2)
                 table_out.append((_STATUSES[status_code], amount_tables[index][amount_code], bool(is_counted)))
             block.tables.append(table_out)
-            block.codes.append(inverse.reshape(-1).tolist())
+            block.codes.append(inverse)
         return block
 
     def _ratio_amount(self, index: int, facts: dict[str, Any]) -> Amount | None:
