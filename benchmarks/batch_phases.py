@@ -77,12 +77,10 @@ def measure(path: Path, size: int, formats: list[str], repeat: int, vector: bool
                 for lines in blocks:
                     took, numbered = _timed(lambda lines=lines: [(str(n), runner._split(text)) for n, text in lines])
                     totals["split"] += took
-                    companies: list[tuple[str, str | None, str | None]] = []
-                    facts: list[dict[str, Any]] = []
                     errors: list[tuple[str, str]] = []
-                    took, _ = _timed(
-                        lambda numbered=numbered, companies=companies, facts=facts, errors=errors: runner._decode(
-                            numbered, runner._WORKER["plan"], runner._WORKER["decoder"], companies, facts, errors
+                    took, (companies, facts) = _timed(
+                        lambda numbered=numbered, errors=errors: runner._decode(
+                            numbered, runner._WORKER["plan"], runner._WORKER["decoder"], errors
                         )
                     )
                     totals["decode"] += took
