@@ -239,6 +239,9 @@ class VectorEvaluator:
             cols = [column(name) for name in names]
             inverse, first = _joint([c.codes[live] for c in cols], len(live))
             table = [NO_AMOUNT]
+            # each distinct input's place in the table: equal figures share one entry
+            place = [0]
+            seen: dict[Amount, int] = {NO_AMOUNT: 0}
             # across blocks, a measure with few distinct inputs is memoised; one whose inputs
             # differ for most companies (an amount of money) is computed once per combination
             memoise = len(first) <= self.MEMOISE_UP_TO
@@ -253,11 +256,15 @@ class VectorEvaluator:
                     frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
                     facts[AS_OF_YEAR] = self.as_of.year
                     found = self.rows.amount(index, facts, frozen)
-                table.append(NO_AMOUNT if nothing_to_pay(POSSIBLE, found) else found)
+                if nothing_to_pay(POSSIBLE, found):
+                    found = NO_AMOUNT
+                at = seen.get(found)
+                if at is None:
+                    at = seen[found] = len(table)
+                    table.append(found)
+                place.append(at)
             codes = np.zeros(size, dtype=np.int64)
-            codes[live] = inverse + 1
-            nothing = np.array([a is NO_AMOUNT for a in table], dtype=bool)
-            codes[nothing[codes]] = 0
+            codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
             statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
             amount_tables.append(table)
             amount_codes.append(codes)
