@@ -198,9 +198,14 @@ class VectorEvaluator:
             state = _STATE_CODE[decide({AS_OF_YEAR: self.as_of.year})]
             return np.full(size, state, dtype=np.int8)
         col: _Column = column(condition.fact)
-        year = self.as_of.year
         fact = condition.fact
-        table = np.array([_STATE_CODE[decide({fact: value, AS_OF_YEAR: year})] for value in col.values], dtype=np.int8)
+        facts = {AS_OF_YEAR: self.as_of.year}  # one mapping, its fact set to each distinct value in turn
+
+        def decide_value(value: Any) -> int:
+            facts[fact] = value
+            return _STATE_CODE[decide(facts)]
+
+        table = np.fromiter(map(decide_value, col.values), dtype=np.int8, count=len(col.values))
         return table[col.codes]
 
     # --- the block
