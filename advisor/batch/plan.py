@@ -396,12 +396,13 @@ class PlainDecoder:
     """The engine's facts for a *plainly valid* CSV record, without building a Profile.
 
     Plain means every cell is one a profile file would hold as it is: each cell is validated
-    by its own section model (pydantic, the same constraints as a profile file; memoised per
-    distinct cell, which is what makes it fast), with no type conversion; the identity's
-    city and district answers are validated together by the Identity model itself; no item
-    lists are built from their validated cells like ``ColumnPlan.data`` numbers them; no
-    schema_version but the current one; as many cells as the header. ``facts()`` returns None for anything else, and that row goes
-    through ``profile_from_data`` so its messages stay exact.
+    by its own section model's field (the same constraints as a profile file; once per
+    distinct cell of a block), with no type conversion; the identity's city and district
+    answers are validated together by the Identity model itself; the items of a list
+    (projects.funded, events.held) are validated by their item model, numbered as
+    ``ColumnPlan.data`` numbers them; no schema_version but the current one; as many cells
+    as the header. ``facts()`` returns None for anything else, and that row goes through
+    ``profile_from_data`` so its messages stay exact.
 
     ``tests/unit/test_batch_vector.py`` checks that the facts equal
     ``profile_facts(profile_from_data(plan.data(record)))`` for thousands of generated rows.
@@ -485,7 +486,7 @@ class PlainDecoder:
             columns[path] = _validated(cells[index], memo, bad)
         for path, model, item_columns in self.items:
             columns[path] = self._item_lists(
-                model, [(n, name, _validated(cells[i], memo, bad)) for i, n, name, memo in item_columns], size
+                model, [(n, name, _validated(cells[i], memo, bad)) for i, n, name, memo in item_columns], bad
             )
         revenue = [(year, valid, _validated(cells[i], self.revenue_value, bad)) for i, year, valid in self.revenue]
         for _, valid, column in revenue:
@@ -501,9 +502,11 @@ class PlainDecoder:
             column.codes = [codes[i] for i in keep]
         return FactColumns(len(keep), columns), [good[i] for i in keep]
 
-    def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], size: int) -> Column:
-        """The item list (e.g. projects.funded) of every company, from its numbered cells."""
-        joint, combos = factorise(list(zip(*(column.codes for _, _, column in cells), strict=True)) or [()] * size)
+    def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], bad: bytearray) -> Column:
+        """The item list (e.g. projects.funded) of every company, its items validated by the
+        item model from the company's numbered cells; companies whose item is refused are
+        marked in ``bad``."""
+        joint, combos = factorise(list(zip(*(column.codes for _, _, column in cells), strict=True)) or [()] * len(bad))
         values: list[Any] = []
         for combo in combos:
             numbered: dict[int, dict[str, Any]] = {}
@@ -511,8 +514,13 @@ class PlainDecoder:
                 value = column.values[code]
                 if value is not None:
                     numbered.setdefault(number, {})[name] = value
-            values.append([model.model_construct(**numbered[n]) for n in sorted(numbered)] if numbered else None)
-        return Column(joint, values)
+            try:
+                values.append([model.model_validate(numbered[n]) for n in sorted(numbered)] if numbered else None)
+            except (ValidationError, ValueError):
+                values.append(NOT_PLAIN)
+        column = Column(joint, values)
+        _mark(bad, column)
+        return column
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
