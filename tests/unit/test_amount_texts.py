@@ -23,11 +23,11 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-from advisor import rule_model as rm
 from advisor.amounts import AmountResult, compute_amount
 from advisor.engine import Engine
 from advisor.profile_io import load_profile, profile_from_data
 from advisor.rulestore import load_engine
+from tests.unit.test_amounts import measure as _measure
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -66,24 +66,6 @@ def _lines(engine: Engine) -> Iterator[str]:
             near = r.near_miss
             record = [name, r.measure.id, _figures(r.amount), _figures(near.amount) if near else None]
             yield json.dumps(record, ensure_ascii=False, default=str)
-
-
-def _measure(amount: dict[str, Any], **duration: Any) -> rm.Measure:
-    return rm.Measure.model_validate(
-        {
-            "id": "t-1",
-            "title": "测试",
-            "document": "gm-measures",
-            "article": "一",
-            "quote": "q",
-            "region": "深圳市光明区",
-            "applicants": ["enterprise"],
-            "category": "cash_award",
-            "review": "未说明",
-            "amount": amount,
-            "duration": duration,
-        }
-    )
 
 
 def _project(name: str | None, level: str | None, grant: int | None) -> Any:
