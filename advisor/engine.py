@@ -500,26 +500,26 @@ class _Explanation:
 
 
 def _status_function(states: tuple[Callable[[Mapping[str, Any]], str], ...]) -> Callable[[Mapping[str, Any]], str]:
-    """``_status_of`` the conditions' states, evaluated in order up to the first failed one
-    (which decides it: the states after it cannot change the status)."""
+    """A measure's status (``_status_of``) straight from its conditions' states, read in order
+    up to the first failed one (the states after it cannot change the status)."""
 
     def status(facts: Mapping[str, Any]) -> str:
-        unknown = False
-        for state in states:
-            found = state(facts)
-            if found == FAILED:
-                return INELIGIBLE
-            if found == UNKNOWN:
-                unknown = True
-        return POSSIBLE if unknown else ELIGIBLE
+        return _status_of(state(facts) for state in states)
 
     return status
 
 
-def _status_of(states: list[str]) -> str:
-    """A measure's status from its conditions' states: one failed rules it out, one
-    undecided leaves it possible, all met make it eligible."""
-    return INELIGIBLE if FAILED in states else (POSSIBLE if UNKNOWN in states else ELIGIBLE)
+def _status_of(states: Iterable[str]) -> str:
+    """A measure's status from its conditions' states, read in order: one failed rules it
+    out (and decides it: the rest are not read), one undecided leaves it possible, all met
+    make it eligible."""
+    unknown = False
+    for state in states:
+        if state == FAILED:
+            return INELIGIBLE
+        if state == UNKNOWN:
+            unknown = True
+    return POSSIBLE if unknown else ELIGIBLE
 
 
 #: Answers that say who or where the company is: not something to "nearly" reach.
