@@ -13,7 +13,7 @@ from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledConditi
 from advisor.engine import Engine
 from advisor.facts import derived_facts, profile_facts
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL
-from advisor.stacking import counts_in_total, take_highest
+from advisor.stacking import counts_in_total, group_rank, take_highest
 
 __all__ = [
     "AS_OF_YEAR",
@@ -33,6 +33,7 @@ __all__ = [
     "counted_flags",
     "counts_in_total",
     "derived_facts",
+    "group_rank",
     "profile_facts",
 ]
 

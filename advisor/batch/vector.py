@@ -52,6 +52,7 @@ from advisor.batch.engine_api import (
     conditions,
     counted_flags,
     counts_in_total,
+    group_rank,
 )
 from advisor.batch.evaluate import (
     NO_AMOUNT,
@@ -170,11 +171,9 @@ class VectorEvaluator:
         ]
         self._fixed: dict[int, Amount] = {}
         self._ratio = {i: m for i, m in enumerate(self.measures) if isinstance(m.amount, rm.Ratio)}
-        grouped = [bool(engine.catalogue.groups_of(m.id)) for m in self.measures]
-        self._grouped = [i for i, g in enumerate(grouped) if g]
-        self._components = _linked(
-            self._grouped, [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
-        )
+        groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
+        self._alone = [i for i, ids in enumerate(groups) if not ids]
+        self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
         self._counted_grouped: dict[tuple[int, bytes], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -313,48 +312,22 @@ class VectorEvaluator:
         self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], size: int
     ) -> list[Codes]:
         """Per measure, 1 where the company's outcome counts in its total."""
-        counted: list[Codes] = []
-        grouped = set(self._grouped)
-        pending: list[tuple[int, Codes, Codes, list[Candidate | None]]] = []
-        live: list[Candidate] = []
-        for index in range(len(self.measures)):
-            if index in grouped:
-                counted.append(np.zeros(size, dtype=np.int64))
-                continue
-            width = len(tables[index])
-            pair = statuses[index].astype(np.int64) * width + codes[index]
-            distinct, inverse, _ = _distinct(pair)
-            results: list[Candidate | None] = []
-            for value in distinct.tolist():
-                status_code, amount_code = divmod(value, width)
-                status = _STATUSES[status_code]
-                if status == INELIGIBLE:
-                    results.append(None)
-                    continue
-                amount = tables[index][amount_code]
-                result = Candidate(self.measures[index], status, amount[8].value)
-                results.append(result)
-                live.append(result)
-            pending.append((index, distinct, inverse.reshape(-1), results))
-            counted.append(np.zeros(size, dtype=np.int64))
-        # in no group, nothing blocks them (``take_highest``): they count when they add to a total
-        counted_live = {id(c) for c in live if counts_in_total(c)}
-        for index, _values, inverse, results in pending:
-            flags = np.array([r is not None and id(r) in counted_live for r in results], dtype=np.int64)
-            counted[index] = flags[inverse]
-        if self._grouped:
-            for position, flags in enumerate(self._counted_in_groups(statuses, tables, codes, size)):
-                counted[self._grouped[position]] = flags
-        return counted
-
-    def _counted_in_groups(
-        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], size: int
-    ) -> list[Codes]:
-        """Counted flags of the grouped measures (``self._grouped`` order)."""
-        flags: dict[int, Codes] = {}
+        counted: list[Codes] = [np.zeros(0, dtype=np.int64)] * len(self.measures)
         for number, members in enumerate(self._components):
-            flags.update(zip(members, self._counted_linked(number, members, statuses, tables, codes), strict=True))
-        return [flags[i] for i in self._grouped]
+            counted_linked = self._counted_linked(number, members, statuses, tables, codes)
+            for i, flags in zip(members, counted_linked, strict=True):
+                counted[i] = flags
+        for index in self._alone:
+            # in no group nothing blocks it (``take_highest``): it counts when it adds to a total
+            width = len(tables[index])
+            pairs, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
+            could = [
+                status_code != 0
+                and counts_in_total(Candidate(self.measures[index], _STATUSES[status_code], tables[index][at][8].value))
+                for status_code, at in (divmod(value, width) for value in pairs.tolist())
+            ]
+            counted[index] = np.array(could, dtype=np.int64)[inverse]
+        return counted
 
     def _counted_linked(
         self, number: int, members: list[int], statuses: list[States], tables: list[list[Amount]], codes: list[Codes]
@@ -362,47 +335,49 @@ class VectorEvaluator:
         """Counted flags of measures linked by shared groups (groups never linked decide apart).
 
         The same-kind rule reads of each member only whether it is live, its place in
-        ``group_rank``'s order (status, then the amounts, then the id) and whether it could
-        add to a total; companies alike in those get the same flags, decided once by the rule
-        itself (``counted_flags``) on one of them."""
-        # the amounts enter the order only by rank: exact for any size of figure
-        figures = {-1} | {a[k] for i in members for a in tables[i] for k in (5, 6) if a[k] is not None}
-        rank = {value: r for r, value in enumerate(sorted(figures))}
-        low, high, countable = [], [], []
+        ``group_rank``'s order and whether it could add to a total; companies alike in those
+        get the same flags, decided once by the rule itself (``counted_flags``) on one of them.
+        The order is ``group_rank``'s own: each distinct live outcome's rank among them all."""
+        outcomes = []  # per member: (status code, amount index) of each distinct outcome, each company's
         for i in members:
-            table = tables[i]
-            low.append(np.array([rank[-1 if a[5] is None else a[5]] for a in table], dtype=np.int64)[codes[i]])
-            high.append(np.array([rank[-1 if a[6] is None else a[6]] for a in table], dtype=np.int64)[codes[i]])
-            could = [
-                a is not NO_AMOUNT and counts_in_total(Candidate(self.measures[i], POSSIBLE, a[8].value)) for a in table
+            width = len(tables[i])
+            pairs, inverse, _ = _distinct(statuses[i].astype(np.int64) * width + codes[i])
+            outcomes.append(([divmod(value, width) for value in pairs.tolist()], inverse))
+        candidates = [
+            [
+                None if s == 0 else Candidate(self.measures[i], _STATUSES[s], tables[i][at][8].value)
+                for s, at in distinct
             ]
-            countable.append(np.array(could, dtype=np.int64)[codes[i]])
-        status = np.stack([statuses[i].astype(np.int64) for i in members], axis=1)
-        status_rank = np.choose(status, (2, 1, 0))  # group_rank: eligible 0, possible 1, ineligible last
-        by_id = sorted(self.measures[i].id for i in members)
-        ids = np.broadcast_to(np.array([by_id.index(self.measures[i].id) for i in members]), status.shape)
-        order = np.lexsort((ids, -np.stack(high, axis=1), -np.stack(low, axis=1), status_rank), axis=-1)
-        keys = np.concatenate([order, status, np.stack(countable, axis=1)], axis=1)
+            for i, (distinct, _) in zip(members, outcomes, strict=True)
+        ]
+        ranked = sorted({group_rank(c) for member in candidates for c in member if c is not None})
+        place = {rank: position for position, rank in enumerate(ranked)}
+        order_keys, live, countable = [], [], []
+        for position, (member, (_, inverse)) in enumerate(zip(candidates, outcomes, strict=True)):
+            last = len(place) + position  # 不符合: after every live one, in member order
+            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[inverse])
+            live.append(np.array([c is not None for c in member], dtype=np.int64)[inverse])
+            countable.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[inverse])
+        order = np.argsort(np.stack(order_keys, axis=1), axis=1)
+        keys = np.concatenate([order, np.stack(live, axis=1), np.stack(countable, axis=1)], axis=1)
         _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         rows = []
         for company in first.tolist():
             key = (number, keys[company].tobytes())
-            found = self._counted_grouped.get(key)
-            if found is None:
-                live = [i for i in members if statuses[i][company] != 0]
-                candidates = [
-                    Candidate(
-                        self.measures[i],
-                        _STATUSES[int(statuses[i][company])],
-                        tables[i][int(codes[i][company])][8].value,
-                    )
-                    for i in live
-                ]
-                decided = dict(zip(live, counted_flags(self.engine, candidates), strict=True))
-                found = tuple(decided.get(i, False) for i in members)
+            flags = self._counted_grouped.get(key)
+            if flags is None:
+                chosen = []
+                for position, (member, (_, inverse_of)) in enumerate(zip(candidates, outcomes, strict=True)):
+                    candidate = member[int(inverse_of[company])]
+                    if candidate is not None:
+                        chosen.append((position, candidate))
+                decided = dict(
+                    zip((p for p, _ in chosen), counted_flags(self.engine, [c for _, c in chosen]), strict=True)
+                )
+                flags = tuple(decided.get(position, False) for position in range(len(members)))
                 if len(self._counted_grouped) > 5_000:
                     self._counted_grouped.clear()
-                self._counted_grouped[key] = found
-            rows.append(found)
+                self._counted_grouped[key] = flags
+            rows.append(flags)
         matrix = np.array(rows, dtype=np.int64)[inverse.reshape(-1)]
         return [matrix[:, position] for position in range(len(members))]
