@@ -215,7 +215,7 @@ def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -
             row[f"{status}_{figure}"] += value
     for row in rows:
         for key in ("eligible_min", "eligible_max", "possible_min", "possible_max"):
-            row[f"{key}_wan"] = format(yuan_to_wan(row[f"{key}_yuan"]), "f")
+            row[f"{key}_wan"] = _wan(row[f"{key}_yuan"])
     return rows
 
 

@@ -556,10 +556,7 @@ class PlainDecoder:
             districts = any(answers.get(f"{p}_district") is not None for p in ("registered", "tax", "stats"))
             if districts and not self._locations_valid(answers):
                 refused.add(code)
-        if refused:
-            for position, code in enumerate(joint):
-                if code in refused:
-                    bad[position] = 1
+        _mark_codes(bad, joint, refused)
 
 
 #: Amounts a ``Wan`` field takes exactly as written: at most eight integer digits (below
@@ -595,18 +592,19 @@ def _is_not_plain(value: Any) -> bool:
     return value is NOT_PLAIN
 
 
-def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] | None = None) -> None:
-    """Marks in ``bad`` the companies whose value is refused (default: NOT_PLAIN)."""
-    if refused is None:
-        if not any(value is NOT_PLAIN for value in column.values):
-            return
-        refused = _is_not_plain
+def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] = _is_not_plain) -> None:
+    """Marks in ``bad`` the companies whose value is refused (default: NOT_PLAIN, which then
+    reads None: never the marker)."""
     found = {code for code, value in enumerate(column.values) if refused(value)}
-    if not found:
-        return
     for code in found:
         if column.values[code] is NOT_PLAIN:
             column.values[code] = None
-    for position, code in enumerate(column.codes):
-        if code in found:
-            bad[position] = 1
+    _mark_codes(bad, column.codes, found)
+
+
+def _mark_codes(bad: bytearray, codes: list[int], refused: set[int]) -> None:
+    """Marks in ``bad`` the companies whose code is one of ``refused``."""
+    if refused:
+        for position, code in enumerate(codes):
+            if code in refused:
+                bad[position] = 1
