@@ -255,7 +255,7 @@ class Engine:
         them: the reference the lazy path is tested against (and benchmarked with)."""
         shown = shown or self.shown(facts)
         results = [c.evaluate(facts, shown) for c in self._compiled[measure.id]]
-        status = _status_of([r.state for r in results])
+        status = status_of([r.state for r in results])
         amount = compute_amount(measure, facts, self.label)
         amount.calculation  # noqa: B018  # written now too, as before issue 9
         if status != INELIGIBLE and _nothing_to_pay(amount):
@@ -500,16 +500,16 @@ class _Explanation:
 
 
 def _status_function(states: tuple[Callable[[Mapping[str, Any]], str], ...]) -> Callable[[Mapping[str, Any]], str]:
-    """A measure's status (``_status_of``) straight from its conditions' states, read in order
+    """A measure's status (``status_of``) straight from its conditions' states, read in order
     up to the first failed one (the states after it cannot change the status)."""
 
     def status(facts: Mapping[str, Any]) -> str:
-        return _status_of(state(facts) for state in states)
+        return status_of(state(facts) for state in states)
 
     return status
 
 
-def _status_of(states: Iterable[str]) -> str:
+def status_of(states: Iterable[str]) -> str:
     """A measure's status from its conditions' states, read in order: one failed rules it
     out (and decides it: the rest are not read), one undecided leaves it possible, all met
     make it eligible."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from advisor import rule_model as rm
 from advisor.amounts import AmountResult
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
-from advisor.engine import Engine
+from advisor.engine import Engine, status_of
 from advisor.facts import derived_facts, profile_facts
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL
 from advisor.stacking import counts_in_total, group_rank, take_highest
@@ -35,6 +35,7 @@ __all__ = [
     "derived_facts",
     "group_rank",
     "profile_facts",
+    "status_of",
 ]
 
 

@@ -19,16 +19,13 @@ from advisor.amounts import AmountResult, compute_amount
 from advisor.batch.columns import FactColumns, freeze
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
-    ELIGIBLE,
-    FAILED,
     INELIGIBLE,
-    POSSIBLE,
-    UNKNOWN,
     Candidate,
     Engine,
     compiled,
     conditions,
     counted_flags,
+    status_of,
 )
 from advisor.catalogue import DERIVED_FACTS, amount_facts
 
@@ -169,19 +166,18 @@ class RowEvaluator:
             frozen = None
         states: list[str | None] = [None] * len(self._state_fns)
         state_fns = self._state_fns
+
+        def decided(i: int) -> str:
+            """Condition ``i``'s state for this company, decided once (measures share conditions)."""
+            found = states[i]
+            if found is None:
+                found = states[i] = state_fns[i](facts)
+            return found
+
         out: list[tuple[str, Amount]] = []
         live: list[Candidate] = []
         for index, ids in enumerate(self._condition_ids):
-            status = ELIGIBLE
-            for i in ids:
-                s = states[i]
-                if s is None:
-                    s = states[i] = state_fns[i](facts)
-                if s == FAILED:
-                    status = INELIGIBLE
-                    break
-                if s == UNKNOWN:
-                    status = POSSIBLE
+            status = status_of(decided(i) for i in ids)
             amount = NO_AMOUNT
             if status != INELIGIBLE:
                 amount = self.amount(index, facts, frozen)
