@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from advisor.collector import collector_paused
 from advisor.terminal_text import printable
 
 EXIT_OK, EXIT_UNUSABLE, EXIT_WRITE_FAILED, EXIT_INTERRUPTED = 0, 2, 1, 130
@@ -76,9 +77,10 @@ def _range(low: str, high: str) -> str:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run ``advisor batch``; the exit code says how it went (0, 1 write failed, 2 unusable, 130 interrupted)."""
-    from advisor.batch import UnusableInput, errors_path, run_batch, template_columns
-    from advisor.errors import RuleSetError
-    from advisor.files import os_error_text
+    with collector_paused(freeze=True):  # the models and the rule set live until the end
+        from advisor.batch import UnusableInput, errors_path, run_batch, template_columns
+        from advisor.errors import RuleSetError
+        from advisor.files import os_error_text
 
     if args.template:
         sys.stdout.write(",".join(template_columns()) + "\n")

@@ -46,7 +46,8 @@ def _blocks(path: Path, size: int) -> tuple[list[str], list[list[tuple[int, str]
     """The header and the line blocks of a CSV file, as the runner chunks it."""
     header, chunks, _reader, _handle = runner._csv_jobs(path)
     blocks = []
-    for lines, _ in chunks:
+    for pieces, _ in chunks:
+        lines = list(runner.piece_lines(pieces))
         for start in range(0, len(lines), size):
             blocks.append(lines[start : start + size])
     return header, blocks

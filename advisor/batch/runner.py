@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections
 import csv
 import datetime as _dt
-import gc
 import io
 import itertools
 import os
@@ -46,6 +45,7 @@ from advisor.batch.output import (
     write_rows,
 )
 from advisor.batch.plan import ColumnPlan, PlainDecoder, UnusableInput
+from advisor.collector import collector_paused
 from advisor.errors import ProfileError
 from advisor.files import os_error_text
 from advisor.profile_io import load_profile, profile_from_data
@@ -137,30 +137,25 @@ def _split(line: str) -> list[str]:
 
 
 def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResult]:
-    """``work`` with the cyclic garbage collector paused: a chunk allocates hundreds of
-    thousands of small objects that all live until it ends (and form no cycles), and the
-    collector would walk them again and again (a third of the time, measured)."""
+    """``work`` with the cyclic garbage collector paused (``collector_paused``): a chunk
+    allocates hundreds of thousands of small objects that all live until it ends (and form
+    no cycles), and the collector would walk them again and again (a third of the time, measured)."""
 
     def run(job: Any) -> ChunkResult:
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return work(job)
-        finally:
-            if was_enabled:
-                gc.enable()
 
     run.__name__ = run.__qualname__ = work.__name__
     return run
 
 
 @_without_gc
-def _csv_chunk(job: tuple[list[tuple[int, str]], int]) -> ChunkResult:
-    """Assess a chunk of CSV lines; ``job`` is ((line number, text) pairs, unused)."""
-    lines, _ = job
+def _csv_chunk(job: tuple[list[Piece], int]) -> ChunkResult:
+    """Assess a chunk of CSV lines; ``job`` is (``_LineReader.pieces``, unused)."""
+    pieces, _ = job
     errors: list[tuple[str, str]] = []
     numbered: list[tuple[str, list[str]]] = []
-    for number, line in lines:
+    for number, line in piece_lines(pieces):
         if not line.strip(" \t\r\n,"):
             continue  # a blank line is not a company
         try:
@@ -268,6 +263,9 @@ class _LineReader:
     Encoding: UTF-8 (a BOM is skipped); the first line that is not UTF-8 but is GBK
     switches the file to GB18030 (Excel on Chinese Windows). A line that neither
     decodes is reported as that row's error, never the file's.
+
+    Iterating gives (number, line) one line at a time (the header); ``pieces`` gives the rest
+    as blocks of many lines, each checked and decoded at once, which is what a worker is sent.
     """
 
     def __init__(self, handle: Any, name: str):
@@ -297,47 +295,148 @@ class _LineReader:
             if not raw:
                 return
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):
-                    raw = self.handle.readline(1 << 20)
+                self._skip_rest_of_line(raw)
                 yield None
                 continue
             yield raw
 
+    def _skip_rest_of_line(self, raw: bytes) -> None:
+        """Reads on to the end of an overlong line, never holding more than 1 MB of it."""
+        while raw and not raw.endswith(b"\n"):
+            raw = self.handle.readline(1 << 20)
+
+    def _text(self, raw: bytes | None) -> str | None:
+        """One more line's text (line ending removed), or None when it is reported in ``bad``."""
+        self.number += 1
+        if raw is None:
+            if self.number == 1:
+                raise UnusableInput(
+                    f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。"
+                )
+            self.bad.append(
+                (str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。")
+            )
+            return None
+        if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
+            if self.number == 1:
+                raise UnusableInput(
+                    f"{printable(self.name)} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。"
+                )
+            self.bad.append((str(self.number), "这一行含有 NUL 字节（\\x00），不是文本，已跳过。"))
+            return None
+        text = self._decode(raw)
+        if text is None:
+            self.bad.append((str(self.number), "这一行既不是 UTF-8 也不是 GBK 编码，无法读取，已跳过。"))
+            return None
+        return text.rstrip("\r\n")
+
     def __iter__(self) -> Iterator[tuple[int, str]]:
         for raw in self._lines():
-            self.number += 1
-            if raw is None:
-                if self.number == 1:
-                    raise UnusableInput(
-                        f"{printable(self.name)} 的第一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是 CSV 表头。"
-                    )
-                self.bad.append(
-                    (str(self.number), f"这一行超过 {MAX_LINE_BYTES // 1024 // 1024} MB，不是一家企业的数据，已跳过。")
-                )
-                continue
-            if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            if b"\x00" in raw:
-                if self.number == 1:
-                    raise UnusableInput(
-                        f"{printable(self.name)} 看起来是二进制文件或 UTF-16 编码，不是 CSV。请另存为 UTF-8 编码的 CSV。"
-                    )
-                self.bad.append((str(self.number), "这一行含有 NUL 字节（\\x00），不是文本，已跳过。"))
-                continue
-            text = self._decode(raw)
-            if text is None:
-                self.bad.append((str(self.number), "这一行既不是 UTF-8 也不是 GBK 编码，无法读取，已跳过。"))
-                continue
-            yield self.number, text.rstrip("\r\n")
+            text = self._text(raw)
+            if text is not None:
+                yield self.number, text
+
+    def pieces(self) -> Iterator[Piece]:
+        """The lines not read yet, as pieces: (number of the first line, its text, "") for a
+        line read on its own, or (number of the first line, the raw bytes of several lines
+        without the last newline, the encoding that decodes them) for a block.
+
+        A block of about ``_BLOCK_BYTES`` of whole lines that is all within the length limit,
+        holds no NUL and decodes as a whole is one piece: exactly the lines reading it line by
+        line would give (a newline byte is never part of a UTF-8 or GB18030 character). The
+        worker decodes it again (sending the bytes costs less than sending the text). Any
+        other block is read line by line, as ``__iter__`` does."""
+        while True:
+            block = self.handle.read(_BLOCK_BYTES)
+            if not block:
+                return
+            if not block.endswith(b"\n"):
+                block += self.handle.readline(MAX_LINE_BYTES + 1)  # complete the last line
+            if len(block) <= MAX_LINE_BYTES and b"\x00" not in block:
+                try:
+                    block.decode(self.encoding)
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    first = self.number + 1
+                    self.number += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+                    yield first, block[:-1] if block.endswith(b"\n") else block, self.encoding
+                    continue
+            lines: list[bytes] = block.split(b"\n")
+            tail = lines.pop()  # b"" after a final newline; else the file's last line or an overlong one
+            for raw in lines:
+                text = self._text(None if len(raw) > MAX_LINE_BYTES else raw)
+                if text is not None:
+                    yield self.number, text, ""
+            if tail:
+                if len(tail) > MAX_LINE_BYTES:
+                    self._skip_rest_of_line(tail)
+                    tail_text = self._text(None)
+                else:
+                    tail_text = self._text(tail)
+                if tail_text is not None:
+                    yield self.number, tail_text, ""
 
 
-_CHUNK_LINES = 2000
+#: Lines of a CSV file (``_LineReader.pieces``): (first line's number, text or raw bytes, encoding of the bytes).
+Piece = tuple[int, str | bytes, str]
+
+
+def piece_lines(pieces: Iterable[Piece]) -> Iterator[tuple[int, str]]:
+    """(number, line) of every line of ``pieces``, line endings removed."""
+    for first, payload, encoding in pieces:
+        if isinstance(payload, str):
+            yield first, payload
+            continue
+        for number, line in enumerate(payload.decode(encoding).split("\n"), first):
+            yield number, line.rstrip("\r")
+
+
+def split_piece(piece: Piece, lines: int) -> tuple[Piece, Piece]:
+    """A block piece cut after its first ``lines`` lines (fewer than it holds)."""
+    first, payload, encoding = piece
+    assert isinstance(payload, bytes)
+    parts = payload.split(b"\n", lines)
+    return (first, b"\n".join(parts[:lines]), encoding), (first + lines, parts[lines], encoding)
+
+
+def piece_size(piece: Piece) -> int:
+    """How many lines a piece holds."""
+    payload = piece[1]
+    return payload.count(b"\n") + 1 if isinstance(payload, bytes) else 1
+
+
+#: Bytes of a file read at once: whole lines are added to complete a block.
+_BLOCK_BYTES = 1 << 18
+
+
+#: Most companies per chunk. The vectorised evaluator has a cost per block (a few numpy calls
+#: per measure, about 15 ms measured), so large blocks pay it over more companies; 5,000 rows of a
+#: full register hold a few tens of MB in a worker.
+_CHUNK_LINES = 5000
+
+
+def chunk_lines(rows: int, jobs: int) -> int:
+    """Companies per chunk for about ``rows`` companies over ``jobs`` processes: at most
+    ``_CHUNK_LINES``, and the number of chunks a multiple of ``jobs`` (every process gets as
+    many, so none waits idle at the end for the last chunk of another), never below a fifth
+    of ``_CHUNK_LINES``."""
+    if jobs <= 1 or rows <= 0:
+        return _CHUNK_LINES
+    chunks = max(jobs, -(-rows // _CHUNK_LINES))
+    chunks = -(-chunks // jobs) * jobs
+    return min(_CHUNK_LINES, max(_CHUNK_LINES // 5, -(-rows // chunks)))
+
+
 #: One company's row is a few KB; a longer line is reported, never held in memory whole.
 MAX_LINE_BYTES = 1 << 20
 
 
-def _csv_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int, str]], int]], _LineReader, Any]:
-    """The header and a lazy stream of line chunks of a CSV file (read as the run goes)."""
+def _csv_jobs(path: Path, jobs: int = 1) -> tuple[list[str], Generator[tuple[list[Piece], int]], _LineReader, Any]:
+    """The header and a lazy stream of line chunks of a CSV file (read as the run goes),
+    sized by ``chunk_lines`` for the rows the file's size suggests."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -368,14 +467,33 @@ def _csv_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int, st
         handle.close()
         raise
 
-    def chunks() -> Generator[tuple[list[tuple[int, str]], int]]:
+    def chunks() -> Generator[tuple[list[Piece], int]]:
         try:
-            batch: list[tuple[int, str]] = []
-            for item in lines:
-                batch.append(item)
-                if len(batch) >= _CHUNK_LINES:
+            start = handle.tell()
+            pieces = reader.pieces()
+            first = next(pieces, None)
+            if first is None:
+                return
+            size = _CHUNK_LINES
+            try:
+                row_bytes = max((handle.tell() - start) / piece_size(first), 1)
+                size = chunk_lines(int((os.fstat(handle.fileno()).st_size - start) / row_bytes), jobs)
+            except (OSError, ValueError):
+                pass
+            batch: list[Piece] = []
+            count = 0
+            for piece in itertools.chain([first], pieces):
+                lines = piece_size(piece)
+                while count + lines > size:  # this piece ends the chunk: cut it at a line
+                    head, piece = split_piece(piece, size - count)
+                    batch.append(head)
                     yield batch, 0
-                    batch = []
+                    batch, count, lines = [], 0, lines - piece_size(head)
+                batch.append(piece)
+                count += lines
+                if count >= size:
+                    yield batch, 0
+                    batch, count = [], 0
             if batch:
                 yield batch, 0
         finally:
@@ -436,7 +554,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _parquet_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int, list[str]]], int]]]:
+def _parquet_jobs(path: Path, jobs: int = 1) -> tuple[list[str], Generator[tuple[list[tuple[int, list[str]]], int]]]:
     """The column names and a lazy stream of row chunks of a Parquet file (one batch at a time)."""
     missing = parquet_missing_message()
     if missing:
@@ -452,7 +570,8 @@ def _parquet_jobs(path: Path) -> tuple[list[str], Generator[tuple[list[tuple[int
     def chunks() -> Generator[tuple[list[tuple[int, list[str]]], int]]:
         number = 0
         try:
-            for batch in source.iter_batches(batch_size=_CHUNK_LINES, columns=header):
+            size = chunk_lines(source.metadata.num_rows, jobs)
+            for batch in source.iter_batches(batch_size=size, columns=header):
                 columns = [[_cell_text(v) for v in column.to_pylist()] for column in batch.columns]
                 rows = []
                 for record in zip(*columns, strict=True):
@@ -481,7 +600,7 @@ def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, Iterator[
         raise UnusableInput(f"{printable(path)} 不是普通文件或文件夹。")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        header, parquet_chunks = _parquet_jobs(path)
+        header, parquet_chunks = _parquet_jobs(path, jobs)
         try:
             ColumnPlan(header)
         except BaseException:
@@ -492,7 +611,7 @@ def _input_jobs(path: Path, jobs: int) -> tuple[str, list[str] | None, Iterator[
         raise UnusableInput(
             f"{printable(path.name)} 不是 CSV 文件（.csv）、Parquet 文件（.parquet）或画像文件夹。单个画像请用 advisor match。"
         )
-    header, chunks, reader, _handle = _csv_jobs(path)
+    header, chunks, reader, _handle = _csv_jobs(path, jobs)
     try:
         ColumnPlan(header)  # refuse a bad header before starting workers
     except BaseException:
@@ -573,10 +692,11 @@ def run_batch(
     _refuse_unsafe_output(input_path, out)
     kind, header, pieces, reader = _input_jobs(input_path, jobs)
     try:
-        engine: Engine = load_engine(rules_root)
-        root = str(rules_root) if rules_root else None
-        settings = (root, as_of, header, fmt, vector)
-        _worker_init(*settings)
+        with collector_paused(freeze=True):  # lives until the end, shared with forked workers
+            engine: Engine = load_engine(rules_root)
+            root = str(rules_root) if rules_root else None
+            settings = (root, as_of, header, fmt, vector)
+            _worker_init(*settings)
         workers: dict[str, Callable[[Any], ChunkResult]] = {
             "csv": _csv_chunk,
             "toml": _toml_chunk,

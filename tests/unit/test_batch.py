@@ -126,6 +126,33 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     assert summary_path(one).read_bytes() == summary_path(two).read_bytes()
 
 
+@pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
+def test_chunks_share_the_work_evenly_between_processes(jobs):
+    from advisor.batch.runner import _CHUNK_LINES, chunk_lines
+
+    for rows in (1, 150, 999, 2_500, 10_000, 20_000, 20_001, 99_999, 100_000, 333_333, 1_000_000):
+        size = chunk_lines(rows, jobs)
+        assert _CHUNK_LINES // 5 <= size <= _CHUNK_LINES or (jobs == 1 and size == _CHUNK_LINES)
+        chunks = -(-rows // size)
+        if jobs > 1 and rows >= jobs * _CHUNK_LINES:
+            # every process gets as many chunks: none waits idle at the end
+            assert chunks % jobs == 0, (rows, jobs, size)
+        if jobs > 1 and rows >= jobs * (_CHUNK_LINES // 5):
+            assert chunks >= jobs  # every process has work
+
+
+def test_csv_chunks_follow_the_size_the_file_suggests(tmp_path, monkeypatch):
+    from advisor.batch import runner
+
+    source = write_csv(tmp_path / "many.csv", random_profiles(700, seed=3))
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 100)
+    header, chunks, _reader, _handle = runner._csv_jobs(source, 2)
+    sizes = [len(list(runner.piece_lines(pieces))) for pieces, _ in chunks]
+    assert sum(sizes) == 700
+    assert len(sizes) % 2 == 0 and max(sizes) <= 100
+    assert sizes[:-1] == [sizes[0]] * (len(sizes) - 1)
+
+
 def test_bad_rows_are_reported_with_their_row_number_and_skipped(tmp_path, capsys):
     header = [
         "identity.name",
