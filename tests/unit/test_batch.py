@@ -146,7 +146,7 @@ def test_csv_chunks_follow_the_size_the_file_suggests(tmp_path, monkeypatch):
 
     source = write_csv(tmp_path / "many.csv", random_profiles(700, seed=3))
     monkeypatch.setattr(runner, "_CHUNK_LINES", 100)
-    header, chunks, _reader, _handle = runner._csv_jobs(source, 2)
+    _header, chunks, _reader, _handle = runner._csv_jobs(source, 2)
     sizes = [len(list(runner.piece_lines(pieces))) for pieces, _ in chunks]
     assert sum(sizes) == 700
     assert len(sizes) % 2 == 0 and max(sizes) <= 100
@@ -459,3 +459,46 @@ def test_a_folder_is_listed_as_the_run_goes(tmp_path, monkeypatch):
     assert result["assessed"] == 450
     assert chunks == [100, 100, 100, 100, 50]
     assert sorted(r["row"] for r in _rows(tmp_path / "out.csv")) == [f"c{i:04d}.toml" for i in range(450)]
+
+
+def _summary_row(title: str, measure_id: str, eligible: int, possible: int) -> dict[str, object]:
+    return dict(
+        title=title,
+        measure_id=measure_id,
+        eligible=eligible,
+        possible=possible,
+        eligible_min_wan="12.5",
+        eligible_max_wan="100",
+        possible_min_wan="0",
+        possible_max_wan="0",
+    )
+
+
+def test_summary_lines_align_in_cells_and_fit_a_terminal():
+    from rich.cells import cell_len
+
+    from advisor.cli_batch import summary_lines
+
+    rows = [
+        _summary_row("粤港澳大湾区境外高端人才和紧缺人才个人所得税优惠财政补贴", "cn-tax-gba", 3, 1),
+        _summary_row("Rent subsidy", "gm-01", 12345, 0),
+        _summary_row("\x1b]0;T\x07[bold]粗[/bold]", "evil", 0, 2),
+        _summary_row("nobody", "none", 0, 0),  # no eligible or possible company: not listed
+    ]
+    result = {"assessed": 20000, "as_of": AS_OF, "summary": rows}
+    full = summary_lines(result, Path("结果.csv"), None)
+    assert "20000 家企业" in full[0]
+    body = full[1:5]
+    assert len(body) == 4 and not any("nobody" in line for line in full)
+    # columns aligned in cells: the last one is right-aligned, so every line ends at the same cell
+    assert len({cell_len(line) for line in body}) == 1
+    heading_end = cell_len(body[0][: body[0].index("可能符合") - 2])
+    assert cell_len(body[2][: body[2].index("12345") + 5]) == heading_end
+    assert body[2].startswith("Rent subsidy（gm-01）") and "12345" in body[2]
+    assert "粤港澳大湾区境外高端人才和紧缺人才个人所得税优惠财政补贴（cn-tax-gba）" in body[1]
+    assert all("\x1b" not in line and "\x07" not in line for line in full)
+    assert "[bold]粗[/bold]" in body[3]  # shown literally, as text
+    narrow = summary_lines(result, Path("结果.csv"), 80)
+    assert all(cell_len(line) <= 80 for line in narrow[1:5])
+    assert "…" in narrow[2] and narrow[2].startswith("粤港澳")
+    assert summary_lines({**result, "summary": rows[3:]}, Path("r.csv"), 80)[2] == "（没有符合或可能符合的措施）"
