@@ -45,30 +45,63 @@ def _progress_bar() -> tuple[Any, Any]:
     return bar, task
 
 
-def print_summary(result: dict[str, Any], out: Path) -> None:
-    """The summary as a table: per measure with any eligible or possible company."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+#: The summary's columns: heading, and whether its figures are right-aligned.
+_SUMMARY_COLUMNS = (
+    ("措施", False),
+    ("符合", True),
+    ("可能符合", True),
+    ("符合者合计（万元）", True),
+    ("可能符合者合计（万元）", True),
+)
+
+
+def summary_lines(result: dict[str, Any], out: Path, width: int | None) -> list[str]:
+    """The summary as plain text lines: per measure with any eligible or possible company,
+    columns aligned in terminal cells. With ``width`` (a terminal's), the measure column is
+    cut with "…" so that a line fits; without it (a file or a pipe) nothing is cut."""
+    from rich.cells import cell_len, set_cell_size
 
     from advisor.batch import summary_path
 
-    console = Console()
-    table = Table(title=f"批量评估汇总（{result['assessed']} 家企业，评估日期 {result['as_of'].isoformat()}）")
-    for column in ("措施", "符合", "可能符合", "符合者合计（万元）", "可能符合者合计（万元）"):
-        table.add_column(column, justify="left" if column == "措施" else "right")
-    for row in result["summary"]:
-        if not row["eligible"] and not row["possible"]:
-            continue
-        table.add_row(
-            Text(printable(f"{row['title']}（{row['measure_id']}）")),
+    rows = [
+        [
+            printable(f"{row['title']}（{row['measure_id']}）"),
             str(row["eligible"]),
             str(row["possible"]),
             _range(row["eligible_min_wan"], row["eligible_max_wan"]),
             _range(row["possible_min_wan"], row["possible_max_wan"]),
-        )
-    console.print(table)
-    console.print(Text(f"结果：{printable(out)}\n汇总：{printable(summary_path(out))}"))
+        ]
+        for row in result["summary"]
+        if row["eligible"] or row["possible"]
+    ]
+    table = [[heading for heading, _ in _SUMMARY_COLUMNS], *rows]
+    widths = [max(cell_len(line[i]) for line in table) for i in range(len(_SUMMARY_COLUMNS))]
+    if width is not None:
+        room = width - sum(widths[1:]) - 2 * (len(widths) - 1)
+        widths[0] = max(min(widths[0], room), cell_len(_SUMMARY_COLUMNS[0][0]))
+
+    def fit(text: str, cells: int, right: bool) -> str:
+        if cell_len(text) > cells:
+            return set_cell_size(text, cells - 1) + "…"
+        pad = " " * (cells - cell_len(text))
+        return pad + text if right else text + pad
+
+    lines = [f"批量评估汇总（{result['assessed']} 家企业，评估日期 {result['as_of'].isoformat()}）"]
+    for line in table:
+        cells = (fit(text, w, right) for text, w, (_, right) in zip(line, widths, _SUMMARY_COLUMNS, strict=True))
+        lines.append("  ".join(cells).rstrip())
+    if not rows:
+        lines.append("（没有符合或可能符合的措施）")
+    lines += [f"结果：{printable(out)}", f"汇总：{printable(summary_path(out))}"]
+    return lines
+
+
+def print_summary(result: dict[str, Any], out: Path) -> None:
+    """The summary table on standard output (fitted to the terminal's width when it is one)."""
+    import shutil
+
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    sys.stdout.write("\n".join(summary_lines(result, out, width)) + "\n")
 
 
 def _range(low: str, high: str) -> str:
