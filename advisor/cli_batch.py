@@ -82,7 +82,7 @@ def summary_lines(result: dict[str, Any], out: Path, width: int | None) -> list[
 
     def fit(text: str, cells: int, right: bool) -> str:
         if cell_len(text) > cells:
-            return set_cell_size(text, cells - 1) + "…"
+            text = set_cell_size(text, cells - 1).rstrip() + "…"  # a wide character may leave a cell over
         pad = " " * (cells - cell_len(text))
         return pad + text if right else text + pad
 
