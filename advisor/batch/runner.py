@@ -47,7 +47,7 @@ from advisor.batch.output import (
 from advisor.batch.plan import ColumnPlan, PlainDecoder, UnusableInput
 from advisor.collector import collector_paused
 from advisor.errors import ProfileError
-from advisor.files import os_error_text
+from advisor.files import os_error_text, temp_prefix
 from advisor.profile_io import load_profile, profile_from_data
 from advisor.terminal_text import printable
 
@@ -147,6 +147,50 @@ def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResu
 
     run.__name__ = run.__qualname__ = work.__name__
     return run
+
+
+class PartFile(str):
+    """A chunk's output bytes left in a file by a worker process (its path), to be appended
+    to the results in order by ``append_part`` rather than sent back through a pipe."""
+
+
+def _in_part_file(work: Callable[[Any], ChunkResult], job: Any, path: str) -> ChunkResult:
+    """``work(job)`` in a worker process, its output bytes written to ``path``: a worker
+    writes its own output (the two processes write at once), and the parent appends the
+    file in the kernel (``append_part``) instead of receiving, unpickling and writing it."""
+    data, summary, errors, assessed = work(job)
+    if not isinstance(data, bytes):
+        return data, summary, errors, assessed
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return PartFile(path), summary, errors, assessed
+
+
+def append_part(handle: Any, part: PartFile) -> None:
+    """Appends a part file to the open results ``handle`` and deletes it: copied in the
+    kernel (``os.copy_file_range``) where the system can, else read and written."""
+    handle.flush()
+    out = handle.fileno()
+    source = os.open(part, os.O_RDONLY)
+    try:
+        left = os.fstat(source).st_size
+        copy = getattr(os, "copy_file_range", None)
+        while left and copy is not None:
+            try:
+                done = copy(source, out, left)
+            except OSError:
+                break  # not across these file systems: read and write what is left
+            if not done:
+                break
+            left -= done
+        while block := os.read(source, 1 << 20):
+            view = memoryview(block)
+            while view:
+                view = view[os.write(out, view) :]
+    finally:
+        os.close(source)
+    handle.seek(0, os.SEEK_END)
+    os.unlink(part)
 
 
 @_without_gc
@@ -714,9 +758,11 @@ def run_batch(
                 if sink is None:
                     columns = RESULT_COLUMNS if fmt == "long" else wide_columns(engine.catalogue.measures)
                     handle.write(("\ufeff" + ",".join(columns) + "\r\n").encode("utf-8"))
-                for data, part, bad, ok in _run(work, pieces, jobs, settings):
+                for data, part, bad, ok in _run(work, pieces, jobs, settings, out):
                     if sink is not None:
                         sink.write(data)
+                    elif isinstance(data, PartFile):
+                        append_part(handle, data)
                     else:
                         handle.write(data)
                     summary.update(part)
@@ -753,10 +799,12 @@ def run_batch(
 
 
 def _run(
-    work: Callable[[Any], ChunkResult], pieces: Iterable[Any], jobs: int, settings: tuple[Any, ...]
+    work: Callable[[Any], ChunkResult], pieces: Iterable[Any], jobs: int, settings: tuple[Any, ...], out: Path
 ) -> Iterator[ChunkResult]:
     """Results of ``work`` over ``pieces`` in order; at most a few pieces are in flight,
-    so a huge input is read as the run goes (bounded memory)."""
+    so a huge input is read as the run goes (bounded memory). With worker processes, their
+    output comes in part files (``PartFile``) in a temporary folder beside ``out``, removed
+    when the run ends, however it ends."""
     iterator = iter(pieces)
     first = list(itertools.islice(iterator, 2))
     if jobs <= 1 or len(first) <= 1:
@@ -764,18 +812,22 @@ def _run(
             yield work(piece)
         return
     import multiprocessing
+    import shutil
+    import tempfile
     from concurrent.futures import Future, ProcessPoolExecutor
 
+    parts = tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".parts.tmp", dir=out.parent)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=settings)
     try:
         pending: collections.deque[Future[ChunkResult]] = collections.deque()
-        for piece in itertools.chain(first, iterator):
-            pending.append(pool.submit(work, piece))
+        for number, piece in enumerate(itertools.chain(first, iterator)):
+            pending.append(pool.submit(_in_part_file, work, piece, os.path.join(parts, f"{number}.part")))
             if len(pending) >= jobs * 2:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(parts, ignore_errors=True)

@@ -121,9 +121,37 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     run_batch(source, one, AS_OF, jobs=1, fmt=fmt)
     monkeypatch.setattr(runner, "_CHUNK_LINES", 60)  # several chunks: the worker processes really run
+    appended = []
+    real_append = runner.append_part
+    monkeypatch.setattr(runner, "append_part", lambda handle, part: (appended.append(part), real_append(handle, part)))
     run_batch(source, two, AS_OF, jobs=2, fmt=fmt)
+    assert len(appended) >= 4  # the workers' output came through part files
     assert one.read_bytes() == two.read_bytes()
     assert summary_path(one).read_bytes() == summary_path(two).read_bytes()
+    # the part files and their folder are gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["many.csv", "one.csv", "one-summary.csv", "two.csv", "two-summary.csv"]
+    )
+
+
+def test_a_part_file_is_appended_where_the_kernel_cannot_copy(tmp_path, monkeypatch):
+    from advisor.batch import runner
+
+    part = runner.PartFile(tmp_path / "0.part")
+    data = "企业,符合\r\n".encode() * 50_000
+    Path(part).write_bytes(data)
+
+    def refuse(*_args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(runner.os, "copy_file_range", refuse, raising=False)
+    out = tmp_path / "out.csv"
+    with out.open("wb") as handle:
+        handle.write(b"head\r\n")
+        runner.append_part(handle, part)
+        handle.write(b"tail")
+    assert out.read_bytes() == b"head\r\n" + data + b"tail"
+    assert not Path(part).exists()
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
@@ -502,3 +530,17 @@ def test_summary_lines_align_in_cells_and_fit_a_terminal():
     assert all(cell_len(line) <= 80 for line in narrow[1:5])
     assert "…" in narrow[2] and narrow[2].startswith("粤港澳")
     assert summary_lines({**result, "summary": rows[3:]}, Path("r.csv"), 80)[2] == "（没有符合或可能符合的措施）"
+
+
+def test_an_interrupted_parallel_run_leaves_no_part_files(tmp_path, monkeypatch):
+    from advisor.batch import runner
+
+    source = write_csv(tmp_path / "many.csv", random_profiles(300, seed=5))
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 40)
+
+    def interrupt(_done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(source, tmp_path / "r.csv", AS_OF, jobs=2, progress=interrupt)
+    assert [p.name for p in tmp_path.iterdir()] == ["many.csv"]
