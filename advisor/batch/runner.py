@@ -198,17 +198,40 @@ def _csv_chunk(job: tuple[list[Piece], int]) -> ChunkResult:
     """Assess a chunk of CSV lines; ``job`` is (``_LineReader.pieces``, unused)."""
     pieces, _ = job
     errors: list[tuple[str, str]] = []
-    numbered: list[tuple[str, list[str]]] = []
-    for number, line in piece_lines(pieces):
-        if not line.strip(" \t\r\n,"):
-            continue  # a blank line is not a company
-        try:
-            numbered.append((str(number), _split(line)))
-        except ProfileError as exc:
-            errors.append((str(number), str(exc)))
+    numbered = _records(pieces, errors)
     companies, facts = _decode(numbered, _WORKER["plan"], _WORKER["decoder"], errors)
     errors.sort(key=lambda e: int(e[0]))
     return _assess_block(companies, facts, errors)
+
+
+#: What a blank line holds (it is not a company).
+_BLANK = " \t\r\n,"
+
+
+def _records(pieces: Iterable[Piece], errors: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """The numbered CSV records of a chunk's lines, blank lines left out; a line whose quotes
+    are wrong is reported in ``errors``. Lines without quotes or carriage returns (a block
+    of them at a time) are split at commas directly."""
+    numbered: list[tuple[str, list[str]]] = []
+    for first, payload, encoding in pieces:
+        text = payload if isinstance(payload, str) else payload.decode(encoding)
+        lines = text.split("\n")
+        if '"' not in text and "\r" not in text:
+            numbered += [
+                (str(number), line.split(","))
+                for number, line in enumerate(lines, first)
+                if line[:1] not in _BLANK or line.strip(_BLANK)
+            ]
+            continue
+        for number, line in enumerate(lines, first):
+            line = line.rstrip("\r")
+            if not line.strip(_BLANK):
+                continue
+            try:
+                numbered.append((str(number), _split(line)))
+            except ProfileError as exc:
+                errors.append((str(number), str(exc)))
+    return numbered
 
 
 def _decode(

@@ -67,3 +67,34 @@ def test_a_long_line_is_reported_and_the_next_ones_read(monkeypatch):
     assert lines == [(2, "甲,a"), (4, "乙,b")]
     assert [row for row, _ in bad] == ["3"]
     assert (lines, bad) == _by_line(data)[:2]
+
+
+RECORD_PARTS = st.sampled_from(["a", "甲公司", ",", " ", "\t", "\r", '"', '"x,y"', '""', "1.5", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.lists(RECORD_PARTS, max_size=8).map("".join), max_size=30),
+    block=st.sampled_from([8, 64, 1 << 18]),
+)
+def test_records_of_a_chunk_are_its_lines_split_as_csv(lines, block):
+    """``_records`` (blocks split at commas at once) gives what splitting each line gives."""
+    from advisor.errors import ProfileError
+
+    data = HEADER + "\n".join(lines).encode() + b"\n"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "_BLOCK_BYTES", block)
+        reader = runner._LineReader(io.BytesIO(data), "in.csv")
+        next(iter(reader))
+        pieces = list(reader.pieces())
+    expected, expected_errors = [], []
+    for number, line in runner.piece_lines(pieces):
+        if not line.strip(" \t\r\n,"):
+            continue
+        try:
+            expected.append((str(number), runner._split(line)))
+        except ProfileError as exc:
+            expected_errors.append((str(number), str(exc)))
+    errors: list[tuple[str, str]] = []
+    assert runner._records(pieces, errors) == expected
+    assert errors == expected_errors
