@@ -14,6 +14,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal
+from operator import getitem
 from typing import Any
 
 import annotated_types
@@ -23,7 +24,14 @@ from pydantic_core import PydanticUndefined
 
 from advisor.batch.columns import Column, FactColumns, factorise
 from advisor.errors import ProfileError
-from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile, Wan
+from advisor.profile import (
+    FACT_SECTIONS,
+    SCHEMA_VERSION,
+    Profile,
+    Wan,
+    credit_codes_unchanged,
+    validate_credit_code,
+)
 from advisor.terminal_text import printable
 
 _LIST_SEPARATORS = (";", "；")
@@ -258,11 +266,14 @@ def _year_valid(scale: type[BaseModel], year: int) -> bool:
     return True
 
 
-def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
+Rules = tuple[type, list[tuple[str, Any]]]
+
+
+def _field_rules(annotation: Any) -> Rules | None:
     """For ``X | None`` fields whose X is int, Decimal or str with only bounds, a length
-    limit or plain after-validators (years, amounts in 万元, names, credit codes): a function
-    applying exactly those checks, without pydantic's per-call overhead. None for anything
-    else (those fields are validated by pydantic, memoised per distinct cell)."""
+    limit, decimal places or plain after-validators (years, amounts in 万元, rents, names,
+    credit codes): X and those rules in order, as (``"ge"``, ``"le"``, ``"max_length"``,
+    ``"decimal_places"`` or ``"after"``, argument). None for anything else."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if len(args) != 1 or typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return None
@@ -272,22 +283,43 @@ def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
         metadata.extend(more)
     if tp not in (int, Decimal, str):
         return None
-    checks: list[Callable[[Any], Any]] = []
+    rules: list[tuple[str, Any]] = []
     for item in metadata:
         inner = item.metadata if isinstance(item, FieldInfo) else [item]
         if isinstance(item, FieldInfo) and (item.default is not PydanticUndefined or item.default_factory is not None):
             return None
         for constraint in inner:
             if isinstance(constraint, AfterValidator) and callable(constraint.func):
-                checks.append(typing.cast(Callable[[Any], Any], constraint.func))
+                rules.append(("after", constraint.func))
             elif isinstance(constraint, annotated_types.Ge):
-                checks.append(_bound("ge", constraint.ge))
+                rules.append(("ge", constraint.ge))
             elif isinstance(constraint, annotated_types.Le):
-                checks.append(_bound("le", constraint.le))
+                rules.append(("le", constraint.le))
             elif isinstance(constraint, annotated_types.MaxLen):
-                checks.append(_bound("max_length", constraint.max_length))
+                rules.append(("max_length", constraint.max_length))
+            elif tp is Decimal and _only_decimal_places(constraint) is not None:
+                rules.append(("decimal_places", _only_decimal_places(constraint)))
             else:
                 return None
+    return tp, rules
+
+
+def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
+    """For the fields ``_field_rules`` reads: a function applying exactly their checks to
+    one typed cell, without pydantic's per-call overhead. None for anything else (those
+    fields are validated by pydantic, memoised per distinct cell)."""
+    found = _field_rules(annotation)
+    if found is None:
+        return None
+    tp, rules = found
+    checks: list[Callable[[Any], Any]] = [
+        typing.cast(Callable[[Any], Any], arg)
+        if rule == "after"
+        else _decimal_places(arg)
+        if rule == "decimal_places"
+        else _bound(rule, arg)
+        for rule, arg in rules
+    ]
 
     def check(value: Any) -> Any:
         if tp is str:
@@ -304,6 +336,71 @@ def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
     return check
 
 
+#: After-validators with a check of a whole list: True when the validator returns every value as it is.
+_UNCHANGED_BY: dict[Callable[[Any], Any], Callable[[list[Any]], bool]] = {validate_credit_code: credit_codes_unchanged}
+
+
+def _column_check(annotation: Any, kind: str) -> Callable[[list[str]], list[Any] | None] | None:
+    """For the fields ``_field_rules`` reads: the values of a block's distinct cells read
+    all at once when every one is plainly written and the field takes them all (the same
+    rules applied to the whole list: a bound to its least or greatest value), else None (then
+    each cell is read on its own, and refused ones are marked). Numbers must be unsigned
+    digits with at most one point, no comma, exponent or space, which ``_typed`` reads as
+    ``int(text)`` or ``Decimal(text)`` too (an int becomes that Decimal in a Decimal field);
+    a Decimal field's decimal places are then those written, so a limit on them is checked
+    on the text. None for fields not read that way or of another kind."""
+    found = _field_rules(annotation)
+    if found is None or (kind, found[0]) not in (("text", str), ("int", int), ("number", Decimal)):
+        return None
+    tp, rules = found
+    if tp is str:
+        lines = None
+    else:
+        places = min([30, *(arg for rule, arg in rules if rule == "decimal_places")])
+        fraction = rf"(?:\.[0-9]{{0,{places}}})?" if tp is Decimal else ""
+        one = rf"[0-9]{{1,30}}{fraction}"
+        lines = re.compile(rf"(?:{one}\n)*{one}")
+    make = Decimal if tp is Decimal else int
+    checks = [(rule, arg) for rule, arg in rules if rule != "decimal_places"]
+
+    def read(distinct: list[str]) -> list[Any] | None:
+        cells = distinct if lines is not None else list(map(str.strip, distinct))
+        present = [cell for cell in cells if cell]
+        if not present:
+            return [None] * len(cells)
+        if lines is not None:
+            text = "\n".join(present)
+            if text.count("\n") != len(present) - 1 or not lines.fullmatch(text):
+                return None
+            values: list[Any] = list(map(make, present))
+        else:
+            values = present
+        for rule, arg in checks:
+            if rule == "ge":
+                if min(values) < arg:
+                    return None
+            elif rule == "le":
+                if max(values) > arg:
+                    return None
+            elif rule == "max_length":
+                if max(map(len, values)) > arg:
+                    return None
+            elif arg in _UNCHANGED_BY:
+                if not _UNCHANGED_BY[arg](values):
+                    return None
+            else:
+                try:
+                    values = list(map(arg, values))
+                except (ValueError, TypeError, ArithmeticError):
+                    return None
+        if len(values) == len(cells):
+            return values
+        taken = iter(values)
+        return [next(taken) if cell else None for cell in cells]
+
+    return read
+
+
 def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
     """A check raising ValueError when a value is below ``ge``, above ``le`` or longer than ``max_length``."""
 
@@ -316,10 +413,43 @@ def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
     return check
 
 
+def _only_decimal_places(constraint: Any) -> int | None:
+    """The limit of pydantic's ``Field(decimal_places=n)`` when that is all the constraint says."""
+    if type(constraint).__name__ != "_PydanticGeneralMetadata":
+        return None
+    found = getattr(constraint, "__dict__", {})
+    limit = found.get("decimal_places") if found.keys() == {"decimal_places"} else None
+    return limit if type(limit) is int else None
+
+
+def _decimal_places(limit: int) -> Callable[[Any], Any]:
+    """pydantic-core's ``decimal_places`` rule: refused when the Decimal has more than
+    ``limit`` digits after the point both as written and normalised (``1.500`` passes
+    ``decimal_places=2``); a value that cannot be normalised counts as written."""
+
+    def places(value: Decimal) -> int:
+        exponent = value.as_tuple().exponent
+        return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+    def check(value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("decimal_places")
+        if places(value) > limit:
+            try:
+                normalised = value.normalize()
+            except ArithmeticError:
+                normalised = value
+            if places(normalised) > limit:
+                raise ValueError("decimal_places")
+        return value
+
+    return check
+
+
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan")
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan", "whole")
 
     #: A block with more distinct cells than this in a column (amounts, names) is read without
     #: keeping them: the next block will not repeat them.
@@ -331,6 +461,7 @@ class _Memo:
         self.memo: dict[Any, Any] = {}
         self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
         self.wan = [a for a in typing.get_args(model.model_fields[key].annotation) if a is not type(None)] == [Wan]
+        self.whole = _column_check(model.model_fields[key].annotation, kind)
 
     def _read(self, raw: str) -> Any:
         """The value of a cell as read (spaces around it allowed); None for a blank cell;
@@ -383,13 +514,19 @@ class _Memo:
 
     def values(self, distinct: list[str]) -> list[Any]:
         """``self(raw)`` of each distinct cell of a block's column."""
+        return self.checked_values(distinct)[0]
+
+    def checked_values(self, distinct: list[str]) -> tuple[list[Any], bool]:
+        """``values`` and whether every one is known to be plain (read all at once: no
+        NOT_PLAIN among them, so nobody needs marking)."""
         if len(distinct) > self.KEEP_UP_TO:
-            if self.wan:
-                found = _plain_wan(distinct)
-                if found is not None:
-                    return found
-            return list(map(self.read, distinct))
-        return list(map(self, distinct))
+            found = _plain_wan(distinct) if self.wan else None
+            if found is None and self.whole is not None:
+                found = self.whole(distinct)
+            if found is not None:
+                return found, True
+            return list(map(self.read, distinct)), False
+        return list(map(self, distinct)), False
 
 
 class PlainDecoder:
@@ -504,28 +641,47 @@ class PlainDecoder:
 
     def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], bad: bytearray) -> Column:
         """The item list (e.g. projects.funded) of every company, its items validated by the
-        item model from the company's numbered cells; companies whose item is refused are
-        marked in ``bad``."""
-        joint, combos = factorise(list(zip(*(column.codes for _, _, column in cells), strict=True)) or [()] * len(bad))
-        values: list[Any] = []
-        for combo in combos:
-            numbered: dict[int, dict[str, Any]] = {}
-            for (number, name, column), code in zip(cells, combo, strict=True):
-                value = column.values[code]
-                if value is not None:
-                    numbered.setdefault(number, {})[name] = value
-            try:
-                values.append([model.model_validate(numbered[n]) for n in sorted(numbered)] if numbered else None)
-            except (ValidationError, ValueError):
-                values.append(NOT_PLAIN)
-        column = Column(joint, values)
-        _mark(bad, column)
-        return column
+        item model from the company's numbered cells (each distinct item once: an item is
+        validated on its own, whatever the company's other items); companies whose item is
+        refused are marked in ``bad``."""
+        validate = model.__pydantic_validator__.validate_python  # model_validate without its wrapper
+        numbers: dict[int, list[tuple[str, Column]]] = {}
+        for number, name, column in cells:
+            numbers.setdefault(number, []).append((name, column))
+        item_codes: list[list[int]] = []
+        item_values: list[list[Any]] = []
+        for number in sorted(numbers):
+            fields = numbers[number]
+            names = [name for name, _ in fields]
+            field_values = [column.values for _, column in fields]
+            codes, combos = factorise(zip(*(column.codes for _, column in fields), strict=True))
+            items: list[Any] = []
+            refused: set[int] = set()
+            for code, combo in enumerate(combos):
+                found = {
+                    name: value
+                    for name, value in zip(names, map(getitem, field_values, combo), strict=True)
+                    if value is not None
+                }
+                if not found:
+                    items.append(None)
+                    continue
+                try:
+                    items.append(validate(found))
+                except (ValidationError, ValueError):
+                    items.append(None)
+                    refused.add(code)
+            _mark_codes(bad, codes, refused)
+            item_codes.append(codes)
+            item_values.append(items)
+        joint, combos = factorise(zip(*item_codes, strict=True))
+        values = [[item for item in map(getitem, item_values, combo) if item is not None] or None for combo in combos]
+        return Column(joint, values)
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
-        joint, combos = factorise(list(zip(*parts, strict=True)) if parts else [()] * size)
+        joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
         revenues: list[dict[int, Decimal] | None] = []
         derived: list[dict[str, Any]] = []
         for combo in combos:
@@ -549,7 +705,7 @@ class PlainDecoder:
         present = [(name, columns[f"identity.{name}"]) for name in _LOCATION if f"identity.{name}" in columns]
         if not any(name.endswith("_district") for name, _ in present):
             return
-        joint, combos = factorise(list(zip(*(column.codes for _, column in present), strict=True)))
+        joint, combos = factorise(zip(*(column.codes for _, column in present), strict=True))
         refused = set()
         for code, combo in enumerate(combos):
             answers = {name: column.values[c] for (name, column), c in zip(present, combo, strict=True)}
@@ -571,8 +727,9 @@ def _plain_wan(distinct: list[str]) -> list[Any] | None:
     blank), in one pass; None when any is not (then each is read on its own)."""
     blank = "" in distinct
     cells = [c for c in distinct if c] if blank else distinct
-    if not cells or not _PLAIN_WAN_LINES.fullmatch("\n".join(cells)):
-        return None
+    text = "\n".join(cells)
+    if not cells or text.count("\n") != len(cells) - 1 or not _PLAIN_WAN_LINES.fullmatch(text):
+        return None  # (a cell holding a line break would pass as two amounts)
     values: list[Any] = list(map(Decimal, cells))
     if blank:
         values.insert(distinct.index(""), None)
@@ -583,19 +740,20 @@ def _validated(cells: tuple[str, ...], memo: _Memo, bad: bytearray) -> Column:
     """A column of validated cells; companies with a cell that is not plain are marked in ``bad``
     (their value reads None, never the marker)."""
     codes, distinct = factorise(cells)
-    column = Column(codes, memo.values(distinct))
-    _mark(bad, column)
+    values, plain = memo.checked_values(distinct)
+    column = Column(codes, values)
+    if not plain:
+        _mark(bad, column)
     return column
 
 
-def _is_not_plain(value: Any) -> bool:
-    return value is NOT_PLAIN
-
-
-def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] = _is_not_plain) -> None:
+def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] | None = None) -> None:
     """Marks in ``bad`` the companies whose value is refused (default: NOT_PLAIN, which then
     reads None: never the marker)."""
-    found = {code for code, value in enumerate(column.values) if refused(value)}
+    if refused is None:
+        found = {code for code, value in enumerate(column.values) if value is NOT_PLAIN}
+    else:
+        found = {code for code, value in enumerate(column.values) if refused(value)}
     for code in found:
         if column.values[code] is NOT_PLAIN:
             column.values[code] = None
