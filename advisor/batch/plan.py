@@ -14,7 +14,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal
-from operator import getitem
+from operator import call, getitem
 from typing import Any
 
 import annotated_types
@@ -682,19 +682,16 @@ class PlainDecoder:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
         joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
-        revenues: list[dict[int, Decimal] | None] = []
-        derived: list[dict[str, Any]] = []
-        for combo in combos:
-            found: dict[int, Decimal] | None = None
-            for (year, _, column), code in zip(revenue, combo, strict=False):
-                value = column.values[code]
-                if value is not None:
-                    if found is None:
-                        found = {}
-                    found[year] = value
-            first_year = survey.values[combo[-1]] if survey is not None else None
-            revenues.append(found)
-            derived.append(self.derive(found, first_year))
+        years = [year for year, _, _ in revenue]
+        year_values = [column.values.__getitem__ for _, _, column in revenue]
+        # (a combination's last code is the survey year's, which map() leaves out: it stops at the years)
+        revenues: list[dict[int, Decimal] | None] = [
+            {year: value for year, value in zip(years, map(call, year_values, combo), strict=True) if value is not None}
+            or None
+            for combo in combos
+        ]
+        first_years = [survey.values[combo[-1]] for combo in combos] if survey is not None else [None] * len(combos)
+        derived = list(map(self.derive, revenues, first_years))
         out = {"scale.revenue_wan": Column(joint, revenues)}
         for name in derived[0] if derived else ():
             out[name] = Column(joint, [d[name] for d in derived])
