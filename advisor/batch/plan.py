@@ -24,6 +24,7 @@ from pydantic_core import PydanticUndefined
 
 from advisor.batch.columns import Column, FactColumns, factorise
 from advisor.errors import ProfileError
+from advisor.money import MAX_WAN
 from advisor.profile import (
     FACT_SECTIONS,
     SCHEMA_VERSION,
@@ -353,28 +354,21 @@ def _column_check(annotation: Any, kind: str) -> Callable[[list[str]], list[Any]
     if found is None or (kind, found[0]) not in (("text", str), ("int", int), ("number", Decimal)):
         return None
     tp, rules = found
-    if tp is str:
-        lines = None
-    else:
-        places = min([30, *(arg for rule, arg in rules if rule == "decimal_places")])
-        fraction = rf"(?:\.[0-9]{{0,{places}}})?" if tp is Decimal else ""
-        one = rf"[0-9]{{1,30}}{fraction}"
-        lines = re.compile(rf"(?:{one}\n)*{one}")
-    make = Decimal if tp is Decimal else int
+    places = min([30, *(arg for rule, arg in rules if rule == "decimal_places")]) if tp is Decimal else None
     checks = [(rule, arg) for rule, arg in rules if rule != "decimal_places"]
 
     def read(distinct: list[str]) -> list[Any] | None:
-        cells = distinct if lines is not None else list(map(str.strip, distinct))
+        cells = list(map(str.strip, distinct)) if tp is str else distinct
         present = [cell for cell in cells if cell]
         if not present:
             return [None] * len(cells)
-        if lines is not None:
-            text = "\n".join(present)
-            if text.count("\n") != len(present) - 1 or not lines.fullmatch(text):
-                return None
-            values: list[Any] = list(map(make, present))
+        if tp is str:
+            values: list[Any] = present
         else:
-            values = present
+            found = _plain_numbers(present, places)
+            if found is None:
+                return None
+            values = found
         for rule, arg in checks:
             if rule == "ge":
                 if min(values) < arg:
@@ -718,24 +712,47 @@ class PlainDecoder:
         _mark_codes(bad, joint, refused)
 
 
-#: Amounts a ``Wan`` field takes exactly as written: at most eight integer digits (below
-#: ``money.MAX_WAN``) and four decimals (whole yuan), no sign, comma or exponent. Every such
-#: text is an int or a Decimal ``_typed`` reads as ``Decimal(text)``, and ``check_wan``
-#: accepts it unchanged (``tests/unit/test_batch_vector.py`` checks both on random texts).
-_PLAIN_WAN_LINES = re.compile(r"(?:[0-9]{1,8}(?:\.[0-9]{1,4})?\n)*[0-9]{1,8}(?:\.[0-9]{1,4})?")
+_NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
+_PLACES_BEYOND = {places: re.compile(rf"\.[0-9]{{{places + 1}}}") for places in range(30)}
+
+
+def _plain_numbers(cells: list[str], places: int | None) -> list[Any] | None:
+    """``int(cell)`` of every cell (``Decimal(cell)`` when ``places`` is given) when each is
+    at most 30 unsigned ASCII digits (with at most one point and ``places`` digits after it,
+    for a Decimal), which is what ``_typed`` reads them as too: an integer text becomes that
+    int, which a Decimal field takes as ``Decimal(int)``, the same value and text. None when
+    any cell is written otherwise (a sign, a comma, an exponent, a space, full-width digits,
+    a line break: then each cell is read on its own). All checks run over the whole list."""
+    text = "\n".join(cells)
+    if text.count("\n") != len(cells) - 1 or max(map(len, cells)) > 30:
+        return None  # (a cell holding a line break would pass as two numbers)
+    if text.encode().translate(None, _NOT_DIGITS[places is not None]):
+        return None
+    if places is not None and places < 29 and _PLACES_BEYOND[places].search(text):
+        return None
+    try:
+        return list(map(Decimal if places is not None else int, cells))
+    except (ValueError, ArithmeticError):  # "1.2.3", "."
+        return None
 
 
 def _plain_wan(distinct: list[str]) -> list[Any] | None:
     """The values of a block's distinct amount cells when every one is a plain amount (or
-    blank), in one pass; None when any is not (then each is read on its own)."""
-    blank = "" in distinct
-    cells = [c for c in distinct if c] if blank else distinct
-    text = "\n".join(cells)
-    if not cells or text.count("\n") != len(cells) - 1 or not _PLAIN_WAN_LINES.fullmatch(text):
-        return None  # (a cell holding a line break would pass as two amounts)
-    values: list[Any] = list(map(Decimal, cells))
-    if blank:
-        values.insert(distinct.index(""), None)
+    blank), in one pass; None when any is not (then each is read on its own). Plain: what
+    ``_plain_numbers`` reads with at most four places (whole yuan) and at most
+    ``money.MAX_WAN``, which ``check_wan`` accepts unchanged (never negative: no sign)."""
+    try:
+        blank: int | None = distinct.index("")
+    except ValueError:
+        blank = None
+    cells = distinct if blank is None else distinct[:blank] + distinct[blank + 1 :]
+    if not cells:
+        return None
+    values = _plain_numbers(cells, 4)
+    if values is None or max(values) > MAX_WAN:
+        return None
+    if blank is not None:
+        values.insert(blank, None)
     return values
 
 
