@@ -130,14 +130,19 @@ _cells = st.one_of(
 
 
 def test_a_whole_column_reads_as_its_cells_do() -> None:
-    taken = declined = 0
+    taken = declined = wholes = 0
 
     @settings(max_examples=1500, deadline=None, derandomize=True)
     @given(st.sampled_from(MEMOS), _cells)
     def check(memo: _Memo, cells: list[str]) -> None:
-        nonlocal taken, declined
+        nonlocal taken, declined, wholes
         distinct = list(dict.fromkeys(cells))
         assert memo.whole is not None
+        many = list(dict.fromkeys([*distinct, *map(str, range(300))]))  # past KEEP_UP_TO: read as a whole
+        values, plain = memo.checked_values(many)
+        assert values == [memo.read(cell) for cell in many]
+        assert not plain or NOT_PLAIN not in values
+        wholes += plain
         found = memo.whole(distinct)
         if found is None:
             declined += 1
@@ -150,7 +155,7 @@ def test_a_whole_column_reads_as_its_cells_do() -> None:
         assert [str(v) for v in found] == [str(v) for v in expected]
 
     check()
-    assert taken >= 200 and declined >= 200, (taken, declined)
+    assert taken >= 200 and declined >= 200 and wholes >= 200, (taken, declined, wholes)
 
 
 def test_whole_columns_are_taken_when_plain_and_declined_otherwise() -> None:
