@@ -251,3 +251,26 @@ def test_credit_codes_unchanged_on_joined_codes() -> None:
 
 def test_every_section_field_has_a_kind() -> None:
     assert all(_kind(info) for fields in _section_fields().values() for info in fields.values())
+
+
+def test_items_decode_in_a_fresh_process() -> None:
+    """Item models defer building; the decoder builds them itself (a worker decodes items
+    before anything else has validated one)."""
+    import subprocess
+
+    script = (
+        "import datetime as dt\n"
+        "from advisor.batch.plan import ColumnPlan, PlainDecoder, template_columns\n"
+        "from advisor.facts import derived_facts\n"
+        "h = template_columns(dt.date(2026, 11, 21))\n"
+        "d = PlainDecoder(ColumnPlan(h), derived_facts)\n"
+        "r = [''] * len(h)\n"
+        "r[h.index('identity.name')] = '甲'\n"
+        "r[h.index('events.held.1.name')] = '会'\n"
+        "r[h.index('projects.funded.2.year')] = '2024'\n"
+        "f = d.facts(r)\n"
+        "print(f['events.held'][0].name, f['projects.funded'][0].year)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["会", "2024"]
