@@ -10,8 +10,10 @@ columns by ``FactColumns.from_rows``. Pure Python: numpy is the evaluator's busi
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import count
 from typing import Any
 
 _SCALARS = (str, int, bool, type(None))
@@ -33,15 +35,12 @@ def freeze(value: Any) -> Any:
     raise TypeError(kind)
 
 
-def factorise(cells: Sequence[Any]) -> tuple[list[int], list[Any]]:
-    """(code per cell, distinct cells in first-seen order) of hashable cells."""
-    distinct = list(dict.fromkeys(cells))
-    if len(distinct) == 1:
-        return [0] * len(cells), distinct
-    if len(distinct) == len(cells):
-        return list(range(len(cells))), distinct
-    position = dict(zip(distinct, range(len(distinct)), strict=True))
-    return list(map(position.__getitem__, cells)), distinct
+def factorise(cells: Iterable[Any]) -> tuple[list[int], list[Any]]:
+    """(code per cell, distinct cells in first-seen order) of hashable cells, in one pass:
+    a cell seen for the first time takes the next code."""
+    position: defaultdict[Any, int] = defaultdict(count().__next__)
+    codes = list(map(position.__getitem__, cells))
+    return codes, list(position)
 
 
 class Column:

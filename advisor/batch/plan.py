@@ -14,6 +14,7 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal
+from operator import call, getitem
 from typing import Any
 
 import annotated_types
@@ -23,7 +24,15 @@ from pydantic_core import PydanticUndefined
 
 from advisor.batch.columns import Column, FactColumns, factorise
 from advisor.errors import ProfileError
-from advisor.profile import FACT_SECTIONS, SCHEMA_VERSION, Profile, Wan
+from advisor.money import MAX_WAN
+from advisor.profile import (
+    FACT_SECTIONS,
+    SCHEMA_VERSION,
+    Profile,
+    Wan,
+    credit_codes_unchanged,
+    validate_credit_code,
+)
 from advisor.terminal_text import printable
 
 _LIST_SEPARATORS = (";", "；")
@@ -249,6 +258,14 @@ def _plain_value(model: type[BaseModel], key: str, typed: Any, kind: str) -> Any
         return NOT_PLAIN
 
 
+def _validator_of(model: type[BaseModel]) -> Callable[[Any], Any]:
+    """What ``model.model_validate`` calls, without its wrapper (half the time of an item's
+    validation); a model that defers building is built first."""
+    if not model.__pydantic_complete__:
+        model.model_rebuild()
+    return model.__pydantic_validator__.validate_python
+
+
 def _year_valid(scale: type[BaseModel], year: int) -> bool:
     """Whether the Scale model takes ``year`` as a revenue year."""
     try:
@@ -258,11 +275,14 @@ def _year_valid(scale: type[BaseModel], year: int) -> bool:
     return True
 
 
-def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
+Rules = tuple[type, list[tuple[str, Any]]]
+
+
+def _field_rules(annotation: Any) -> Rules | None:
     """For ``X | None`` fields whose X is int, Decimal or str with only bounds, a length
-    limit or plain after-validators (years, amounts in 万元, names, credit codes): a function
-    applying exactly those checks, without pydantic's per-call overhead. None for anything
-    else (those fields are validated by pydantic, memoised per distinct cell)."""
+    limit, decimal places or plain after-validators (years, amounts in 万元, rents, names,
+    credit codes): X and those rules in order, as (``"ge"``, ``"le"``, ``"max_length"``,
+    ``"decimal_places"`` or ``"after"``, argument). None for anything else."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if len(args) != 1 or typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return None
@@ -272,22 +292,43 @@ def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
         metadata.extend(more)
     if tp not in (int, Decimal, str):
         return None
-    checks: list[Callable[[Any], Any]] = []
+    rules: list[tuple[str, Any]] = []
     for item in metadata:
         inner = item.metadata if isinstance(item, FieldInfo) else [item]
         if isinstance(item, FieldInfo) and (item.default is not PydanticUndefined or item.default_factory is not None):
             return None
         for constraint in inner:
             if isinstance(constraint, AfterValidator) and callable(constraint.func):
-                checks.append(typing.cast(Callable[[Any], Any], constraint.func))
+                rules.append(("after", constraint.func))
             elif isinstance(constraint, annotated_types.Ge):
-                checks.append(_bound("ge", constraint.ge))
+                rules.append(("ge", constraint.ge))
             elif isinstance(constraint, annotated_types.Le):
-                checks.append(_bound("le", constraint.le))
+                rules.append(("le", constraint.le))
             elif isinstance(constraint, annotated_types.MaxLen):
-                checks.append(_bound("max_length", constraint.max_length))
+                rules.append(("max_length", constraint.max_length))
+            elif tp is Decimal and _only_decimal_places(constraint) is not None:
+                rules.append(("decimal_places", _only_decimal_places(constraint)))
             else:
                 return None
+    return tp, rules
+
+
+def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
+    """For the fields ``_field_rules`` reads: a function applying exactly their checks to
+    one typed cell, without pydantic's per-call overhead. None for anything else (those
+    fields are validated by pydantic, memoised per distinct cell)."""
+    found = _field_rules(annotation)
+    if found is None:
+        return None
+    tp, rules = found
+    checks: list[Callable[[Any], Any]] = [
+        typing.cast(Callable[[Any], Any], arg)
+        if rule == "after"
+        else _decimal_places(arg)
+        if rule == "decimal_places"
+        else _bound(rule, arg)
+        for rule, arg in rules
+    ]
 
     def check(value: Any) -> Any:
         if tp is str:
@@ -304,6 +345,64 @@ def _direct_check(annotation: Any) -> Callable[[Any], Any] | None:
     return check
 
 
+#: After-validators with a check of a whole list: True when the validator returns every value as it is.
+_UNCHANGED_BY: dict[Callable[[Any], Any], Callable[[list[Any]], bool]] = {validate_credit_code: credit_codes_unchanged}
+
+
+def _column_check(annotation: Any, kind: str) -> Callable[[list[str]], list[Any] | None] | None:
+    """For the fields ``_field_rules`` reads: the values of a block's distinct cells read
+    all at once when every one is plainly written and the field takes them all (the same
+    rules applied to the whole list: a bound to its least or greatest value), else None (then
+    each cell is read on its own, and refused ones are marked). Numbers must be unsigned
+    digits with at most one point, no comma, exponent or space, which ``_typed`` reads as
+    ``int(text)`` or ``Decimal(text)`` too (an int becomes that Decimal in a Decimal field);
+    a Decimal field's decimal places are then those written, so a limit on them is checked
+    on the text. None for fields not read that way or of another kind."""
+    found = _field_rules(annotation)
+    if found is None or (kind, found[0]) not in (("text", str), ("int", int), ("number", Decimal)):
+        return None
+    tp, rules = found
+    places = min([30, *(arg for rule, arg in rules if rule == "decimal_places")]) if tp is Decimal else None
+    checks = [(rule, arg) for rule, arg in rules if rule != "decimal_places"]
+
+    def read(distinct: list[str]) -> list[Any] | None:
+        cells = list(map(str.strip, distinct)) if tp is str else distinct
+        present = [cell for cell in cells if cell]
+        if not present:
+            return [None] * len(cells)
+        if tp is str:
+            values: list[Any] = present
+        else:
+            found = _plain_numbers(present, places)
+            if found is None:
+                return None
+            values = found
+        for rule, arg in checks:
+            if rule == "ge":
+                if min(values) < arg:
+                    return None
+            elif rule == "le":
+                if max(values) > arg:
+                    return None
+            elif rule == "max_length":
+                if max(map(len, values)) > arg:
+                    return None
+            elif arg in _UNCHANGED_BY:
+                if not _UNCHANGED_BY[arg](values):
+                    return None
+            else:
+                try:
+                    values = list(map(arg, values))
+                except (ValueError, TypeError, ArithmeticError):
+                    return None
+        if len(values) == len(cells):
+            return values
+        taken = iter(values)
+        return [next(taken) if cell else None for cell in cells]
+
+    return read
+
+
 def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
     """A check raising ValueError when a value is below ``ge``, above ``le`` or longer than ``max_length``."""
 
@@ -316,10 +415,43 @@ def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
     return check
 
 
+def _only_decimal_places(constraint: Any) -> int | None:
+    """The limit of pydantic's ``Field(decimal_places=n)`` when that is all the constraint says."""
+    if type(constraint).__name__ != "_PydanticGeneralMetadata":
+        return None
+    found = getattr(constraint, "__dict__", {})
+    limit = found.get("decimal_places") if found.keys() == {"decimal_places"} else None
+    return limit if type(limit) is int else None
+
+
+def _decimal_places(limit: int) -> Callable[[Any], Any]:
+    """pydantic-core's ``decimal_places`` rule: refused when the Decimal has more than
+    ``limit`` digits after the point both as written and normalised (``1.500`` passes
+    ``decimal_places=2``); a value that cannot be normalised counts as written."""
+
+    def places(value: Decimal) -> int:
+        exponent = value.as_tuple().exponent
+        return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+    def check(value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("decimal_places")
+        if places(value) > limit:
+            try:
+                normalised = value.normalize()
+            except ArithmeticError:
+                normalised = value
+            if places(normalised) > limit:
+                raise ValueError("decimal_places")
+        return value
+
+    return check
+
+
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan")
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan", "whole")
 
     #: A block with more distinct cells than this in a column (amounts, names) is read without
     #: keeping them: the next block will not repeat them.
@@ -331,6 +463,7 @@ class _Memo:
         self.memo: dict[Any, Any] = {}
         self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
         self.wan = [a for a in typing.get_args(model.model_fields[key].annotation) if a is not type(None)] == [Wan]
+        self.whole = _column_check(model.model_fields[key].annotation, kind)
 
     def _read(self, raw: str) -> Any:
         """The value of a cell as read (spaces around it allowed); None for a blank cell;
@@ -383,13 +516,19 @@ class _Memo:
 
     def values(self, distinct: list[str]) -> list[Any]:
         """``self(raw)`` of each distinct cell of a block's column."""
+        return self.checked_values(distinct)[0]
+
+    def checked_values(self, distinct: list[str]) -> tuple[list[Any], bool]:
+        """``values`` and whether every one is known to be plain (read all at once: no
+        NOT_PLAIN among them, so nobody needs marking)."""
         if len(distinct) > self.KEEP_UP_TO:
-            if self.wan:
-                found = _plain_wan(distinct)
-                if found is not None:
-                    return found
-            return list(map(self.read, distinct))
-        return list(map(self, distinct))
+            found = _plain_wan(distinct) if self.wan else None
+            if found is None and self.whole is not None:
+                found = self.whole(distinct)
+            if found is not None:
+                return found, True
+            return list(map(self.read, distinct)), False
+        return list(map(self, distinct)), False
 
 
 class PlainDecoder:
@@ -434,6 +573,11 @@ class PlainDecoder:
             memo = _Memo(model, field_name, kind, self.MEMO_LIMIT)
             lists.setdefault(f"{section}.{key}", []).append((index, number, field_name, memo))
         self.items = [(path, item_models[path], cells) for path, cells in lists.items()]
+        self.item_validators = {item_models[path]: _validator_of(item_models[path]) for path in lists}
+        #: How each column read in is validated, by its index in the header.
+        self.readers: dict[int, _Memo] = {index: memo for index, _, memo in self.columns}
+        self.readers.update((index, memo) for _, _, cells in self.items for index, _, _, memo in cells)
+        self.readers.update((index, self.revenue_value) for index, _, _ in self.revenue)
         self.identity = models["identity"]
         self.locations: dict[tuple[Any, ...], bool] = {}
         self.derive = derive
@@ -478,17 +622,19 @@ class PlainDecoder:
         if not good:
             return FactColumns(0), []
         rows = records if len(good) == len(records) else [records[i] for i in good]
-        cells = list(zip(*rows, strict=True))
         size = len(rows)
         bad = bytearray(size)
-        columns: dict[str, Column] = {}
-        for index, path, memo in self.columns:
-            columns[path] = _validated(cells[index], memo, bad)
+        read: dict[int, Column] = {}
+        readers = self.readers
+        # each column is validated as zip gives it, while its cells are still in the CPU's cache
+        for index, cells in enumerate(zip(*rows, strict=True)):
+            memo = readers.get(index)
+            if memo is not None:
+                read[index] = _validated(cells, memo, bad)
+        columns = {path: read[index] for index, path, _ in self.columns}
         for path, model, item_columns in self.items:
-            columns[path] = self._item_lists(
-                model, [(n, name, _validated(cells[i], memo, bad)) for i, n, name, memo in item_columns], bad
-            )
-        revenue = [(year, valid, _validated(cells[i], self.revenue_value, bad)) for i, year, valid in self.revenue]
+            columns[path] = self._item_lists(model, [(n, name, read[i]) for i, n, name, _ in item_columns], bad)
+        revenue = [(year, valid, read[i]) for i, year, valid in self.revenue]
         for _, valid, column in revenue:
             if not valid:
                 _mark(bad, column, lambda value: value is not None)
@@ -504,41 +650,57 @@ class PlainDecoder:
 
     def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], bad: bytearray) -> Column:
         """The item list (e.g. projects.funded) of every company, its items validated by the
-        item model from the company's numbered cells; companies whose item is refused are
-        marked in ``bad``."""
-        joint, combos = factorise(list(zip(*(column.codes for _, _, column in cells), strict=True)) or [()] * len(bad))
-        values: list[Any] = []
-        for combo in combos:
-            numbered: dict[int, dict[str, Any]] = {}
-            for (number, name, column), code in zip(cells, combo, strict=True):
-                value = column.values[code]
-                if value is not None:
-                    numbered.setdefault(number, {})[name] = value
-            try:
-                values.append([model.model_validate(numbered[n]) for n in sorted(numbered)] if numbered else None)
-            except (ValidationError, ValueError):
-                values.append(NOT_PLAIN)
-        column = Column(joint, values)
-        _mark(bad, column)
-        return column
+        item model from the company's numbered cells (each distinct item once: an item is
+        validated on its own, whatever the company's other items); companies whose item is
+        refused are marked in ``bad``."""
+        validate = self.item_validators[model]
+        numbers: dict[int, list[tuple[str, Column]]] = {}
+        for number, name, column in cells:
+            numbers.setdefault(number, []).append((name, column))
+        item_codes: list[list[int]] = []
+        item_values: list[list[Any]] = []
+        for number in sorted(numbers):
+            fields = numbers[number]
+            names = [name for name, _ in fields]
+            field_values = [column.values for _, column in fields]
+            codes, combos = factorise(zip(*(column.codes for _, column in fields), strict=True))
+            items: list[Any] = []
+            refused: set[int] = set()
+            for code, combo in enumerate(combos):
+                found = {
+                    name: value
+                    for name, value in zip(names, map(getitem, field_values, combo), strict=True)
+                    if value is not None
+                }
+                if not found:
+                    items.append(None)
+                    continue
+                try:
+                    items.append(validate(found))
+                except (ValidationError, ValueError):
+                    items.append(None)
+                    refused.add(code)
+            _mark_codes(bad, codes, refused)
+            item_codes.append(codes)
+            item_values.append(items)
+        joint, combos = factorise(zip(*item_codes, strict=True))
+        values = [[item for item in map(getitem, item_values, combo) if item is not None] or None for combo in combos]
+        return Column(joint, values)
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
-        joint, combos = factorise(list(zip(*parts, strict=True)) if parts else [()] * size)
-        revenues: list[dict[int, Decimal] | None] = []
-        derived: list[dict[str, Any]] = []
-        for combo in combos:
-            found: dict[int, Decimal] | None = None
-            for (year, _, column), code in zip(revenue, combo, strict=False):
-                value = column.values[code]
-                if value is not None:
-                    if found is None:
-                        found = {}
-                    found[year] = value
-            first_year = survey.values[combo[-1]] if survey is not None else None
-            revenues.append(found)
-            derived.append(self.derive(found, first_year))
+        joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
+        years = [year for year, _, _ in revenue]
+        year_values = [column.values.__getitem__ for _, _, column in revenue]
+        # (a combination's last code is the survey year's, which map() leaves out: it stops at the years)
+        revenues: list[dict[int, Decimal] | None] = [
+            {year: value for year, value in zip(years, map(call, year_values, combo), strict=True) if value is not None}
+            or None
+            for combo in combos
+        ]
+        first_years = [survey.values[combo[-1]] for combo in combos] if survey is not None else [None] * len(combos)
+        derived = list(map(self.derive, revenues, first_years))
         out = {"scale.revenue_wan": Column(joint, revenues)}
         for name in derived[0] if derived else ():
             out[name] = Column(joint, [d[name] for d in derived])
@@ -549,7 +711,7 @@ class PlainDecoder:
         present = [(name, columns[f"identity.{name}"]) for name in _LOCATION if f"identity.{name}" in columns]
         if not any(name.endswith("_district") for name, _ in present):
             return
-        joint, combos = factorise(list(zip(*(column.codes for _, column in present), strict=True)))
+        joint, combos = factorise(zip(*(column.codes for _, column in present), strict=True))
         refused = set()
         for code, combo in enumerate(combos):
             answers = {name: column.values[c] for (name, column), c in zip(present, combo, strict=True)}
@@ -559,23 +721,47 @@ class PlainDecoder:
         _mark_codes(bad, joint, refused)
 
 
-#: Amounts a ``Wan`` field takes exactly as written: at most eight integer digits (below
-#: ``money.MAX_WAN``) and four decimals (whole yuan), no sign, comma or exponent. Every such
-#: text is an int or a Decimal ``_typed`` reads as ``Decimal(text)``, and ``check_wan``
-#: accepts it unchanged (``tests/unit/test_batch_vector.py`` checks both on random texts).
-_PLAIN_WAN_LINES = re.compile(r"(?:[0-9]{1,8}(?:\.[0-9]{1,4})?\n)*[0-9]{1,8}(?:\.[0-9]{1,4})?")
+_NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
+_PLACES_BEYOND = {places: re.compile(rf"\.[0-9]{{{places + 1}}}") for places in range(30)}
+
+
+def _plain_numbers(cells: list[str], places: int | None) -> list[Any] | None:
+    """``int(cell)`` of every cell (``Decimal(cell)`` when ``places`` is given) when each is
+    at most 30 unsigned ASCII digits (with at most one point and ``places`` digits after it,
+    for a Decimal), which is what ``_typed`` reads them as too: an integer text becomes that
+    int, which a Decimal field takes as ``Decimal(int)``, the same value and text. None when
+    any cell is written otherwise (a sign, a comma, an exponent, a space, full-width digits,
+    a line break: then each cell is read on its own). All checks run over the whole list."""
+    text = "\n".join(cells)
+    if text.count("\n") != len(cells) - 1 or max(map(len, cells)) > 30:
+        return None  # (a cell holding a line break would pass as two numbers)
+    if text.encode().translate(None, _NOT_DIGITS[places is not None]):
+        return None
+    if places is not None and places < 29 and _PLACES_BEYOND[places].search(text):
+        return None
+    try:
+        return list(map(Decimal if places is not None else int, cells))
+    except (ValueError, ArithmeticError):  # "1.2.3", "."
+        return None
 
 
 def _plain_wan(distinct: list[str]) -> list[Any] | None:
     """The values of a block's distinct amount cells when every one is a plain amount (or
-    blank), in one pass; None when any is not (then each is read on its own)."""
-    blank = "" in distinct
-    cells = [c for c in distinct if c] if blank else distinct
-    if not cells or not _PLAIN_WAN_LINES.fullmatch("\n".join(cells)):
+    blank), in one pass; None when any is not (then each is read on its own). Plain: what
+    ``_plain_numbers`` reads with at most four places (whole yuan) and at most
+    ``money.MAX_WAN``, which ``check_wan`` accepts unchanged (never negative: no sign)."""
+    try:
+        blank: int | None = distinct.index("")
+    except ValueError:
+        blank = None
+    cells = distinct if blank is None else distinct[:blank] + distinct[blank + 1 :]
+    if not cells:
         return None
-    values: list[Any] = list(map(Decimal, cells))
-    if blank:
-        values.insert(distinct.index(""), None)
+    values = _plain_numbers(cells, 4)
+    if values is None or max(values) > MAX_WAN:
+        return None
+    if blank is not None:
+        values.insert(blank, None)
     return values
 
 
@@ -583,19 +769,20 @@ def _validated(cells: tuple[str, ...], memo: _Memo, bad: bytearray) -> Column:
     """A column of validated cells; companies with a cell that is not plain are marked in ``bad``
     (their value reads None, never the marker)."""
     codes, distinct = factorise(cells)
-    column = Column(codes, memo.values(distinct))
-    _mark(bad, column)
+    values, plain = memo.checked_values(distinct)
+    column = Column(codes, values)
+    if not plain:
+        _mark(bad, column)
     return column
 
 
-def _is_not_plain(value: Any) -> bool:
-    return value is NOT_PLAIN
-
-
-def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] = _is_not_plain) -> None:
+def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] | None = None) -> None:
     """Marks in ``bad`` the companies whose value is refused (default: NOT_PLAIN, which then
     reads None: never the marker)."""
-    found = {code for code, value in enumerate(column.values) if refused(value)}
+    if refused is None:
+        found = {code for code, value in enumerate(column.values) if value is NOT_PLAIN}
+    else:
+        found = {code for code, value in enumerate(column.values) if refused(value)}
     for code in found:
         if column.values[code] is NOT_PLAIN:
             column.values[code] = None

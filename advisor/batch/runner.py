@@ -245,6 +245,10 @@ def _decode(
     messages are the usual ones); a refused record is reported in ``errors``."""
     plain, plain_positions = decoder.columns_block([record for _, record in numbered])
     names, codes = plain.column("identity.name"), plain.column("identity.credit_code")
+    if plain.size == len(numbered):  # every record plain (the usual block): no per-company loop
+        rows = [row for row, _ in numbered]
+        shown_names = map(names.values.__getitem__, names.codes)
+        return list(zip(rows, shown_names, map(codes.values.__getitem__, codes.codes), strict=True)), plain
     plain_at = dict(zip(plain_positions, range(plain.size), strict=True))
     companies: list[tuple[str, str | None, str | None]] = []
     kept_plain: list[int] = []
