@@ -163,17 +163,16 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
     raise ValueError(f"unknown operator: {op}")
 
 
-def _leaf_state(
-    fact: str, op: str, value: Any, test: Callable[[Any], bool | None]
-) -> Callable[[Mapping[str, Any]], str]:
-    """A leaf's state as one closure: the comparisons answered most often (choices,
-    yes/no, membership) written out, every other one through ``test``. Same verdicts
-    as ``test`` (tests/unit/test_batch.py and test_engine.py compare them)."""
+def _value_state(op: str, value: Any, test: Callable[[Any], bool | None]) -> Callable[[Any], str]:
+    """A leaf's state from the value of the one fact it reads: the comparisons answered most
+    often (choices, yes/no, membership, numbers) written out, every other one through
+    ``test``. Same verdicts as ``test`` (tests/unit/test_batch.py, test_engine.py and
+    test_conditions_value_state.py compare them). The engine reads it through ``state``;
+    batch calls it once per distinct value of a fact's column."""
     if op == "is_true" or op == "is_false":
         wanted = op == "is_true"
 
-        def state_bool(facts: Mapping[str, Any]) -> str:
-            actual = facts.get(fact)
+        def state_bool(actual: Any) -> str:
             if actual is None:
                 return UNKNOWN
             return MET if actual is wanted else FAILED
@@ -184,8 +183,7 @@ def _leaf_state(
         inside = MET if op == "in" else FAILED
         outside = FAILED if op == "in" else MET
 
-        def state_in(facts: Mapping[str, Any]) -> str:
-            actual = facts.get(fact)
+        def state_in(actual: Any) -> str:
             if actual is None:
                 return UNKNOWN
             return inside if str(actual) in allowed else outside
@@ -196,8 +194,7 @@ def _leaf_state(
         text = str(value)
         same, different = (MET, FAILED) if op == "eq" else (FAILED, MET)
 
-        def state_eq(facts: Mapping[str, Any]) -> str:
-            actual = facts.get(fact)
+        def state_eq(actual: Any) -> str:
             if actual is None:
                 return UNKNOWN
             if isinstance(actual, bool):
@@ -206,11 +203,40 @@ def _leaf_state(
 
         return state_eq
 
-    def state_leaf(facts: Mapping[str, Any]) -> str:
-        result = test(facts.get(fact))
+    number = _num(value) if op in NUMERIC_OPS else None
+    if number is not None:
+        import operator
+
+        right: Decimal = number
+        compare = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}[op]
+
+        def state_numeric(actual: Any) -> str:
+            # an int or a Decimal compares with a Decimal exactly, as ``Decimal(actual)`` would
+            # (``_num``); every other kind (bool, str, float...) goes through ``test`` itself
+            if actual is None:
+                return UNKNOWN
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if compare(actual, right) else FAILED
+            result = test(actual)
+            return UNKNOWN if result is None else (MET if result else FAILED)
+
+        return state_numeric
+
+    def state_leaf(actual: Any) -> str:
+        result = test(actual)
         return UNKNOWN if result is None else (MET if result else FAILED)
 
     return state_leaf
+
+
+def _fact_state(fact: str, value_state: Callable[[Any], str]) -> Callable[[Mapping[str, Any]], str]:
+    """The state of a condition on one fact, from the facts: ``value_state`` of the fact's value."""
+
+    def state(facts: Mapping[str, Any]) -> str:
+        return value_state(facts.get(fact))
+
+    return state
 
 
 class CompiledCondition:
@@ -219,14 +245,19 @@ class CompiledCondition:
     ``evaluate(facts, shown)`` returns exactly what ``evaluate()`` returns; ``shown(fact)``
     renders the profile's value of ``fact`` (callers memoise it per profile).
     ``state(facts)`` returns only met / failed / unknown, for batch work.
+    ``value_state(value)``, for a condition that reads one fact and nothing else (a
+    comparison, an item test), is that state from the fact's value alone (``state`` is it
+    applied to the fact's value); None for the others (groups, time words, undecidable).
     """
 
-    __slots__ = ("evaluate", "facts", "state")
+    __slots__ = ("evaluate", "facts", "state", "value_state")
     evaluate: Callable[[Mapping[str, Any], Callable[[str], str]], ConditionResult]
     state: Callable[[Mapping[str, Any]], str]
+    value_state: Callable[[Any], str] | None
     facts: frozenset[str]
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
+        self.value_state = None
         if condition.op == "undecidable":
             self._compile_undecidable(condition)
         elif condition.any or condition.all:
@@ -356,13 +387,14 @@ class CompiledCondition:
             items = facts.get(fact)
             return _any_item(condition, items, states_of(items), read, inputs)
 
-        def state_any_item(facts: Mapping[str, Any]) -> str:
-            states = states_of(facts.get(fact))
+        def state_any_item(items: Any) -> str:
+            states = states_of(items)
             if states is None:
                 return UNKNOWN
             return MET if True in states else (UNKNOWN if None in states else FAILED)
 
-        self.evaluate, self.state, self.facts = evaluate_any_item, state_any_item, read
+        self.evaluate, self.state, self.facts = evaluate_any_item, _fact_state(fact, state_any_item), read
+        self.value_state = state_any_item
 
     def _compile_leaf(
         self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]
@@ -401,7 +433,8 @@ class CompiledCondition:
                 label, FAILED, prefix + shown(fact) + failed_tail, fact, op, actual, value, facts=read
             )
 
-        self.evaluate, self.state, self.facts = evaluate_leaf, _leaf_state(fact, op, value, test), read
+        self.value_state = _value_state(op, value, test)
+        self.evaluate, self.state, self.facts = evaluate_leaf, _fact_state(fact, self.value_state), read
 
 
 def compile_condition(

@@ -27,7 +27,7 @@ and through ``RowEvaluator`` and requires identical outcomes.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -141,6 +141,19 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     return list(sets.values())
 
 
+class _Node:
+    """A condition as a block decides it: a leaf (compiled) on ``fact``, or children
+    combined (``any``: the maximum state, else the minimum)."""
+
+    __slots__ = ("any", "children", "fact", "leaf")
+
+    def __init__(self, fact: str | None, leaf: CompiledCondition | None, children: list[_Node], any_of: bool):
+        self.fact = fact
+        self.leaf = leaf
+        self.children = children
+        self.any = any_of
+
+
 class VectorEvaluator:
     """Status, amount and count-in-total of every measure for a block of companies at once."""
 
@@ -165,6 +178,7 @@ class VectorEvaluator:
                 ids.append(unique[key])
             self._measure_nodes.append(tuple(ids))
         self._leaves: dict[str, CompiledCondition] = {}
+        self._plans = [self._plan(node) for node in self._nodes]
         # a tax benefit's figures never depend on the answers (only its explanation does)
         self._amount_facts = [
             () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
@@ -185,27 +199,43 @@ class VectorEvaluator:
             found = self._leaves[key] = compile_condition(condition, self.engine.show, self.engine.inputs_of)
         return found
 
-    def _states(self, condition: rm.Condition, column: Any, size: int) -> States:
-        """The state of ``condition`` for every company of the block."""
+    def _plan(self, condition: rm.Condition) -> _Node:
+        """How a condition is decided over a block: its children combined, or its leaf
+        (compiled once; equal leaves anywhere share one)."""
         children = condition.any or condition.all
         if children and condition.op != "undecidable":
-            parts = [self._states(child, column, size) for child in children]
-            combine = np.maximum if condition.any else np.minimum
+            return _Node(condition.fact, None, [self._plan(child) for child in children], bool(condition.any))
+        return _Node(condition.fact, self._leaf(condition), [], False)
+
+    def _states(self, node: _Node, column: Callable[[str], _Column], size: int, decided: dict[int, States]) -> States:
+        """The state of ``node`` for every company of the block (``decided``: the leaves
+        decided so far in this block, by id)."""
+        leaf = node.leaf
+        if leaf is None:
+            parts = [self._states(child, column, size, decided) for child in node.children]
+            combine = np.maximum if node.any else np.minimum
             return combine.reduce(parts) if len(parts) > 1 else parts[0]
-        decide: Callable[[Mapping[str, Any]], str] = self._leaf(condition).state
-        if condition.fact is None:  # undecidable: the same for everyone
-            state = _STATE_CODE[decide({AS_OF_YEAR: self.as_of.year})]
-            return np.full(size, state, dtype=np.int8)
-        col: _Column = column(condition.fact)
-        fact = condition.fact
-        facts = {AS_OF_YEAR: self.as_of.year}  # one mapping, its fact set to each distinct value in turn
+        found = decided.get(id(leaf))
+        if found is not None:
+            return found
+        if node.fact is None:  # undecidable: the same for everyone
+            state = _STATE_CODE[leaf.state({AS_OF_YEAR: self.as_of.year})]
+            found = decided[id(leaf)] = np.full(size, state, dtype=np.int8)
+            return found
+        col = column(node.fact)
+        value_state = leaf.value_state
+        if value_state is None:  # it reads the as-of year too (a time word)
+            fact, decide = node.fact, leaf.state
+            facts = {AS_OF_YEAR: self.as_of.year}  # one mapping, its fact set to each distinct value in turn
 
-        def decide_value(value: Any) -> int:
-            facts[fact] = value
-            return _STATE_CODE[decide(facts)]
+            def value_state(value: Any) -> str:
+                facts[fact] = value
+                return decide(facts)
 
-        table = np.fromiter(map(decide_value, col.values), dtype=np.int8, count=len(col.values))
-        return table[col.codes]
+        codes = map(_STATE_CODE.__getitem__, map(value_state, col.values))
+        table = np.fromiter(codes, dtype=np.int8, count=len(col.values))
+        found = decided[id(leaf)] = table[col.codes]
+        return found
 
     # --- the block
 
@@ -226,12 +256,13 @@ class VectorEvaluator:
             return found
 
         node_states: dict[int, States] = {}
+        decided: dict[int, States] = {}
         statuses: list[States] = []
         for ids in self._measure_nodes:
             parts = []
             for i in ids:
                 if i not in node_states:
-                    node_states[i] = self._states(self._nodes[i], column, size)
+                    node_states[i] = self._states(self._plans[i], column, size, decided)
                 parts.append(node_states[i])
             statuses.append(np.minimum.reduce(parts) if len(parts) > 1 else parts[0])
 
@@ -337,7 +368,8 @@ class VectorEvaluator:
         The same-kind rule reads of each member only whether it is live, its place in
         ``group_rank``'s order and whether it could add to a total; companies alike in those
         get the same flags, decided once by the rule itself (``counted_flags``) on one of them.
-        The order is ``group_rank``'s own: each distinct live outcome's rank among them all."""
+        The order is ``group_rank``'s own: each distinct live outcome's rank among them all,
+        held as which member comes before which (every pair: the order itself, as bits)."""
         outcomes = []  # per member: (status code, amount index) of each distinct outcome, each company's
         for i in members:
             width = len(tables[i])
@@ -352,23 +384,33 @@ class VectorEvaluator:
         ]
         ranked = sorted({group_rank(c) for member in candidates for c in member if c is not None})
         place = {rank: position for position, rank in enumerate(ranked)}
-        order_keys, live, countable = [], [], []
-        for position, (member, (_, inverse)) in enumerate(zip(candidates, outcomes, strict=True)):
+        # companies alike in every member's outcome first (a combination), then what the rule reads of each
+        combination, first = _joint([inverse for _, inverse in outcomes], len(statuses[members[0]]))
+        picks = [inverse[first] for _, inverse in outcomes]  # per member: each combination's outcome
+        order_keys, bits = [], []
+        for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
             last = len(place) + position  # 不符合: after every live one, in member order
-            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[inverse])
-            live.append(np.array([c is not None for c in member], dtype=np.int64)[inverse])
-            countable.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[inverse])
-        order = np.argsort(np.stack(order_keys, axis=1), axis=1)
-        keys = np.concatenate([order, np.stack(live, axis=1), np.stack(countable, axis=1)], axis=1)
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[pick])
+            bits.append(np.array([c is not None for c in member], dtype=np.int64)[pick])
+            bits.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[pick])
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                bits.append((order_keys[a] < order_keys[b]).astype(np.int64))
+        matrix = np.stack(bits, axis=1)
+        # the bits as integers (62 to one), then the distinct keys among the combinations
+        words = [
+            matrix[:, start : start + 62] @ (np.int64(1) << np.arange(min(62, len(bits) - start), dtype=np.int64))
+            for start in range(0, len(bits), 62)
+        ]
+        key_of, key_first = _joint(words, len(first))
         rows = []
-        for company in first.tolist():
-            key = (number, keys[company].tobytes())
+        for row in key_first.tolist():
+            key = (number, matrix[row].astype(np.int8).tobytes())
             flags = self._counted_grouped.get(key)
             if flags is None:
                 chosen = []
-                for position, (member, (_, inverse_of)) in enumerate(zip(candidates, outcomes, strict=True)):
-                    candidate = member[int(inverse_of[company])]
+                for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
+                    candidate = member[int(pick[row])]
                     if candidate is not None:
                         chosen.append((position, candidate))
                 decided = dict(
@@ -379,5 +421,5 @@ class VectorEvaluator:
                     self._counted_grouped.clear()
                 self._counted_grouped[key] = flags
             rows.append(flags)
-        matrix = np.array(rows, dtype=np.int64)[inverse.reshape(-1)]
-        return [matrix[:, position] for position in range(len(members))]
+        matrix_of = np.array(rows, dtype=np.int64)[key_of[combination]]
+        return [matrix_of[:, position] for position in range(len(members))]
