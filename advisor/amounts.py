@@ -10,14 +10,14 @@ figures, since matching and batch read only the figures (issue 9).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, getcontext
 from functools import lru_cache
 from typing import Any
 
 from advisor import money
 from advisor import rule_model as rm
 from advisor.conditions import item_state, item_tests
-from advisor.money import wan_to_yuan
+from advisor.money import YUAN_PER_WAN, wan_to_yuan
 
 # Pure functions of integers, called many times per profile with the same rule figures:
 # memoised (an exception is never cached, so invalid input still raises every time).
@@ -127,12 +127,47 @@ class AmountResult:
         return text
 
 
-@lru_cache(maxsize=65536)
+#: Integers of fewer digits than the decimal context's default precision (28): a Decimal
+#: operation whose exact result is one of them is never rounded, so integer arithmetic gives
+#: the very same figure. Above it (or in a context of lower precision) the Decimal way decides.
+_EXACT_BELOW = 10**28
+
+
+def _exact(number: int) -> bool:
+    """Whether a Decimal operation with this exact integral result gives it unrounded."""
+    return -_EXACT_BELOW < number < _EXACT_BELOW and getcontext().prec >= 28
+
+
+def to_yuan(value: Any) -> int:
+    """An answer's figure in yuan: ``wan_to_yuan(Decimal(value))``, the same figure or the same
+    error, without Decimal arithmetic for the usual int and Decimal values (answers differ
+    from company to company: no memo); a Decimal n/d 万元 is whole yuan exactly when d
+    divides 10,000."""
+    kind = type(value)
+    if kind is int:
+        yuan: int = value * YUAN_PER_WAN
+        if _exact(yuan):
+            return yuan
+    elif kind is Decimal:
+        try:
+            numerator, denominator = Decimal.as_integer_ratio(value)
+        except (ValueError, OverflowError):  # NaN, infinity: as wan_to_yuan says
+            pass
+        else:
+            times, rest = divmod(YUAN_PER_WAN, denominator)
+            yuan = numerator * times
+            if not rest and _exact(yuan):
+                return yuan
+    return wan_to_yuan(Decimal(value))
+
+
+@lru_cache(maxsize=4096)
 def _yuan_of(value: Any) -> int:
     return wan_to_yuan(Decimal(value))
 
 
 def _yuan(value: Any) -> int:
+    """A rule's figure in yuan (the same few figures again and again: memoised)."""
     if type(value) is Decimal or type(value) is int:
         return _yuan_of(value)
     return wan_to_yuan(Decimal(value))
@@ -195,7 +230,7 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
             calculation=lambda: f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}",
             missing=[a.base],
         )
-    base_yuan = _yuan(base)
+    base_yuan = to_yuan(base)
     raw, value = ratio_value(a, base_yuan)
 
     def text() -> str:
@@ -244,7 +279,7 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
             rows.append((name, matched, None, 0, 0))
             high_sum += item_cap or 0
             continue
-        base_yuan = _yuan(base)
+        base_yuan = to_yuan(base)
         raw = _floor(a.rate * base_yuan)
         value = min(raw, item_cap) if item_cap is not None else raw
         rows.append((name, matched, base_yuan, raw, value))
@@ -326,8 +361,8 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
         if actual is None:
             kind = UP_TO
             missing.append(a.actual_cost)
-        elif _yuan(actual) < value:
-            value = actual_yuan = _yuan(actual)
+        elif to_yuan(actual) < value:
+            value = actual_yuan = to_yuan(actual)
     capped = False
     if cap is not None and value > cap:
         value, capped = cap, True
@@ -377,7 +412,7 @@ def _less_rewarded(
             calculation=lambda: text() + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
             missing=[rewarded_fact],
         )
-    paid = paid_for(_yuan(rewarded))
+    paid = paid_for(to_yuan(rewarded))
     due = max(award - paid, 0)
     if not paid:
         return AmountResult(EXACT, due, due, calculation=text)
@@ -393,7 +428,7 @@ def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResu
         return AmountResult(
             UP_TO, 0, top, calculation=lambda: f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
         )
-    level = _yuan(value)
+    level = to_yuan(value)
     tier, award = _tier_award(a.tiers, level)
     if tier is None:
         return AmountResult(
@@ -455,7 +490,7 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
     value = facts.get(a.fact)
     if value is None:
         return AmountResult(UNKNOWN, calculation=lambda: f"需填写“{label(a.fact)}”", missing=[a.fact])
-    level = _yuan(value)
+    level = to_yuan(value)
     total, steps = _step_total(a, level)
 
     def text() -> str:
@@ -611,7 +646,7 @@ def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]
             calculation=lambda: a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing),
             missing=missing,
         )
-    paid_yuan, base_yuan = _yuan(paid), _yuan(base)
+    paid_yuan, base_yuan = to_yuan(paid), to_yuan(base)
     threshold = _floor(a.rate * base_yuan)
     refund = max(paid_yuan - threshold, 0)
 

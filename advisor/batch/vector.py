@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
-from advisor.amounts import EXACT, UP_TO, AmountResult, apply_duration, ratio_value
+from advisor.amounts import EXACT, UP_TO, AmountResult, apply_duration, ratio_value, to_yuan
 from advisor.batch.columns import Column, FactColumns, freeze
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
@@ -64,7 +64,6 @@ from advisor.batch.evaluate import (
     amount_tuple,
     nothing_to_pay,
 )
-from advisor.money import wan_to_yuan
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -268,53 +267,67 @@ class VectorEvaluator:
 
         amount_tables: list[list[Amount]] = []
         amount_codes: list[Codes] = []
-        for index, names in enumerate(self._amount_facts):
-            # amounts of the companies this measure is not 不符合 for, once per distinct input
-            live = np.flatnonzero(statuses[index])
-            cols = [column(name) for name in names]
-            inverse, first = _joint([c.codes[live] for c in cols], len(live))
-            table = [NO_AMOUNT]
-            # each distinct input's place in the table: equal figures share one entry
-            place = [0]
-            seen: dict[Amount, int] = {NO_AMOUNT: 0}
-            # across blocks, a measure with few distinct inputs is memoised; one whose inputs
-            # differ for most companies (an amount of money) is computed once per combination
-            memoise = len(first) <= self.MEMOISE_UP_TO
-            for company in live[first].tolist():
-                facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
-                found = self._ratio_amount(index, facts) if index in self._ratio else None
-                if not names:  # the same figures for every company
-                    found = self._fixed.get(index)
-                    if found is None:
-                        found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
-                if found is None:
-                    frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
-                    facts[AS_OF_YEAR] = self.as_of.year
-                    found = self.rows.amount(index, facts, frozen)
-                if nothing_to_pay(POSSIBLE, found):
-                    found = NO_AMOUNT
-                at = seen.get(found)
-                if at is None:
-                    at = seen[found] = len(table)
-                    table.append(found)
-                place.append(at)
-            codes = np.zeros(size, dtype=np.int64)
-            codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
+        for index in range(n):
+            table, codes = self._amounts(index, statuses[index], column, size)
             statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
             amount_tables.append(table)
             amount_codes.append(codes)
-
         counted = self._counted(statuses, amount_tables, amount_codes, size)
+        return self._outcomes(statuses, amount_tables, amount_codes, counted)
+
+    def _amounts(
+        self, index: int, status: States, column: Callable[[str], _Column], size: int
+    ) -> tuple[list[Amount], Codes]:
+        """Measure ``index``'s amounts: a table of distinct figures (``NO_AMOUNT`` first) and each
+        company's place in it (0 where the measure is 不符合 or there is nothing to pay), computed
+        once per distinct input among the companies the measure is not 不符合 for."""
+        names = self._amount_facts[index]
+        live = np.flatnonzero(status)
+        cols = [column(name) for name in names]
+        inverse, first = _joint([c.codes[live] for c in cols], len(live))
+        table = [NO_AMOUNT]
+        # each distinct input's place in the table: equal figures share one entry
+        place = [0]
+        seen: dict[Amount, int] = {NO_AMOUNT: 0}
+        # across blocks, a measure with few distinct inputs is memoised; one whose inputs
+        # differ for most companies (an amount of money) is computed once per combination
+        memoise = len(first) <= self.MEMOISE_UP_TO
+        for company in live[first].tolist():
+            facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
+            found = self._ratio_amount(index, facts) if index in self._ratio else None
+            if not names:  # the same figures for every company
+                found = self._fixed.get(index)
+                if found is None:
+                    found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
+            if found is None:
+                frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
+                facts[AS_OF_YEAR] = self.as_of.year
+                found = self.rows.amount(index, facts, frozen)
+            if nothing_to_pay(POSSIBLE, found):
+                found = NO_AMOUNT
+            at = seen.get(found)
+            if at is None:
+                at = seen[found] = len(table)
+                table.append(found)
+            place.append(at)
+        codes = np.zeros(size, dtype=np.int64)
+        codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
+        return table, codes
+
+    def _outcomes(
+        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: list[Codes]
+    ) -> Assessed:
+        """The block's outcomes: per measure, each distinct (status, amount, counted) and each company's."""
         block = Assessed([], [])
-        for index in range(n):
-            width = len(amount_tables[index])
-            combined = (statuses[index].astype(np.int64) * 2 + counted[index]) * width + amount_codes[index]
+        for index, table in enumerate(tables):
+            width = len(table)
+            combined = (statuses[index].astype(np.int64) * 2 + counted[index]) * width + codes[index]
             distinct, inverse, _ = _distinct(combined)
             table_out: list[Outcome] = []
             for value in distinct.tolist():
                 rest, amount_code = divmod(value, width)
                 status_code, is_counted = divmod(rest, 2)
-                table_out.append((_STATUSES[status_code], amount_tables[index][amount_code], bool(is_counted)))
+                table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
             block.tables.append(table_out)
             block.codes.append(inverse)
         return block
@@ -330,7 +343,7 @@ class VectorEvaluator:
         if base is None or isinstance(base, bool) or not isinstance(base, (int, Decimal)):
             return None
         try:
-            _, value = ratio_value(a, wan_to_yuan(base))
+            _, value = ratio_value(a, to_yuan(base))
         except (ValueError, ArithmeticError):
             return None
         result = AmountResult(UP_TO if a.up_to else EXACT, 0 if a.up_to else value, value)
