@@ -246,6 +246,21 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
     )
 
 
+#: The compiled item tests of each rule's ``where`` list, by identity (the list is kept with
+#: them, so the identity is never reused); rule models are not changed once loaded.
+_ITEM_TESTS: dict[int, tuple[list[rm.ItemCondition], list[tuple[str, Callable[[Any], bool | None]]]]] = {}
+
+
+def _item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any], bool | None]]]:
+    """``item_tests(where)``, compiled once per rule rather than once per company."""
+    found = _ITEM_TESTS.get(id(where))
+    if found is None or found[0] is not where:
+        if len(_ITEM_TESTS) > 1024:
+            _ITEM_TESTS.clear()
+        found = _ITEM_TESTS[id(where)] = (where, item_tests(where))
+    return found[1]
+
+
 def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     total_cap = _cap_yuan(a.total_cap_wan)
     item_cap = _cap_yuan(a.item_cap_wan)
@@ -261,7 +276,7 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
             ),
             missing=[a.items],
         )
-    tests = item_tests(a.where)
+    tests = _item_tests(a.where)
     # Per item: its name, whether it meets the item tests (None: undecided), and its
     # figures (None when its amount is not filled in): the text is written from these.
     rows: list[tuple[str, bool | None, int | None, int, int]] = []
@@ -637,18 +652,25 @@ def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountR
     return AmountResult(TAX, calculation=text, missing=missing)
 
 
+def excess_refund_value(a: rm.ExcessRefund, paid_yuan: int, base_yuan: int) -> tuple[int, int]:
+    """The clause's figures: the threshold (the rate of the base, floored to whole yuan) and
+    the refund of what was paid above it. Batch computes refunds through here too, without
+    the working text."""
+    threshold = _floor(a.rate * base_yuan)
+    return threshold, max(paid_yuan - threshold, 0)
+
+
 def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     paid, base = facts.get(a.paid), facts.get(a.base)
-    missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
-    if missing:
+    if paid is None or base is None:
+        missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
         return AmountResult(
             UNKNOWN,
             calculation=lambda: a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing),
             missing=missing,
         )
     paid_yuan, base_yuan = to_yuan(paid), to_yuan(base)
-    threshold = _floor(a.rate * base_yuan)
-    refund = max(paid_yuan - threshold, 0)
+    threshold, refund = excess_refund_value(a, paid_yuan, base_yuan)
 
     def text() -> str:
         return (

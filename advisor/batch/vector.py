@@ -4,21 +4,24 @@ The same semantics as the engine, by construction rather than by copy:
 
 * every leaf condition (a comparison, a time word, an item test) reads one fact; the
   fact's column (``columns.FactColumns``: a code per company and the distinct values) is
-  decided once per distinct value by the engine's own compiled condition, and numpy
+  decided once per distinct value by the engine's own compiled condition (its
+  ``value_state``, the very function its ``state`` applies to the fact), and numpy
   spreads the states back to every company (three-valued states as int8: failed 0 <
   unknown 1 < met 2, so "all of" is the minimum and "any of" the maximum, exactly
   ``CompiledCondition``'s rule);
 * an amount is ``compute_amount`` itself, once per distinct combination of the facts it
   reads among the companies the measure is not 不符合 for (a 不符合 outcome carries no
-  amount, ``NO_AMOUNT``; a ratio's figures are computed directly as an exact fraction of
-  the base, a tax benefit's once per run: their figures never need the explanation text);
+  amount, ``NO_AMOUNT``; a ratio's and an excess refund's figures are computed directly by
+  the same ``ratio_value`` / ``excess_refund_value`` as ``compute_amount``, once per distinct
+  figure, a tax benefit's once per run: their figures never need the explanation text);
   the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
   ranks, so nothing can overflow;
 * who counts in a total is the engine's stacking rule, in its two halves
   (``take_highest``, ``counts_in_total``): a measure in no same-kind group counts when
   ``counts_in_total`` says so (nothing can block it); measures linked by shared groups are
   decided together, once per distinct key of what the rule reads (which members are live,
-  their order by ``group_rank``, which could add to a total), by the rule itself.
+  their order by ``group_rank`` as which comes before which, which could add to a total),
+  by the rule itself.
 
 ``tests/unit/test_batch_vector.py`` runs thousands of generated companies through this
 and through ``RowEvaluator`` and requires identical outcomes.
@@ -27,7 +30,7 @@ and through ``RowEvaluator`` and requires identical outcomes.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +38,16 @@ import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
-from advisor.amounts import EXACT, UP_TO, AmountResult, apply_duration, ratio_value, to_yuan
+from advisor.amounts import (
+    EXACT,
+    UP_TO,
+    AmountResult,
+    apply_duration,
+    compute_amount,
+    excess_refund_value,
+    ratio_value,
+    to_yuan,
+)
 from advisor.batch.columns import Column, FactColumns, freeze
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
@@ -140,6 +152,46 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     return list(sets.values())
 
 
+#: A figures-only amount: from the facts, (kind, min yuan, max yuan) before the duration, or
+#: None to let ``compute_amount`` decide (an answer missing, or not a plain number).
+Figures = Callable[[Mapping[str, Any]], tuple[str, int, int] | None]
+
+
+def _ratio_figures(a: rm.Ratio) -> Figures:
+    """A ratio's figures by ``ratio_value``, as ``compute_amount`` computes them, without its text."""
+    kind = UP_TO if a.up_to else EXACT
+
+    def figures(facts: Mapping[str, Any]) -> tuple[str, int, int] | None:
+        base = facts.get(a.base)
+        if type(base) is not int and type(base) is not Decimal:
+            return None
+        try:
+            _, value = ratio_value(a, to_yuan(base))
+        except (ValueError, ArithmeticError):
+            return None
+        return kind, 0 if kind == UP_TO else value, value
+
+    return figures
+
+
+def _refund_figures(a: rm.ExcessRefund) -> Figures:
+    """An excess refund's figures by ``excess_refund_value``, as ``compute_amount`` computes them."""
+
+    def figures(facts: Mapping[str, Any]) -> tuple[str, int, int] | None:
+        paid, base = facts.get(a.paid), facts.get(a.base)
+        if (type(paid) is not int and type(paid) is not Decimal) or (
+            type(base) is not int and type(base) is not Decimal
+        ):
+            return None
+        try:
+            _, refund = excess_refund_value(a, to_yuan(paid), to_yuan(base))
+        except (ValueError, ArithmeticError):
+            return None
+        return EXACT, refund, refund
+
+    return figures
+
+
 class _Node:
     """A condition as a block decides it: a leaf (compiled) on ``fact``, or children
     combined (``any``: the maximum state, else the minimum)."""
@@ -183,9 +235,14 @@ class VectorEvaluator:
             () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
         ]
         self._fixed: dict[int, Amount] = {}
-        self._ratio = {i: m for i, m in enumerate(self.measures) if isinstance(m.amount, rm.Ratio)}
+        # amounts whose figures are computed directly, without their explanation
+        self._quick: dict[int, Figures] = {}
+        for i, m in enumerate(self.measures):
+            if isinstance(m.amount, rm.Ratio):
+                self._quick[i] = _ratio_figures(m.amount)
+            elif isinstance(m.amount, rm.ExcessRefund):
+                self._quick[i] = _refund_figures(m.amount)
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
-        self._alone = [i for i, ids in enumerate(groups) if not ids]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
         self._counted_grouped: dict[tuple[int, bytes], tuple[bool, ...]] = {}
 
@@ -272,7 +329,7 @@ class VectorEvaluator:
             statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
             amount_tables.append(table)
             amount_codes.append(codes)
-        counted = self._counted(statuses, amount_tables, amount_codes, size)
+        counted = self._counted(statuses, amount_tables, amount_codes)
         return self._outcomes(statuses, amount_tables, amount_codes, counted)
 
     def _amounts(
@@ -283,94 +340,103 @@ class VectorEvaluator:
         once per distinct input among the companies the measure is not 不符合 for."""
         names = self._amount_facts[index]
         live = np.flatnonzero(status)
+        codes = np.zeros(size, dtype=np.int64)
+        if not names:  # the same figures for every company
+            found = self._fixed.get(index)
+            if found is None:
+                found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
+            if not len(live) or nothing_to_pay(POSSIBLE, found):
+                return [NO_AMOUNT], codes
+            codes[live] = 1
+            return [NO_AMOUNT, found], codes
         cols = [column(name) for name in names]
         inverse, first = _joint([c.codes[live] for c in cols], len(live))
+        at_first = live[first]
+        # per fact, its value for each distinct input
+        inputs = [list(map(c.values.__getitem__, c.codes[at_first].tolist())) for c in cols]
+        year = self.as_of.year
+        if len(names) == 1:
+            name = names[0]
+            inputs_facts = [{name: value, AS_OF_YEAR: year} for value in inputs[0]]
+        else:
+            inputs_facts = [
+                {**dict(zip(names, values, strict=True)), AS_OF_YEAR: year} for values in zip(*inputs, strict=True)
+            ]
+        # across blocks, a measure with few distinct inputs is memoised; one whose inputs
+        # differ for most companies (an amount of money) is computed once per combination
+        memoise = len(first) <= self.MEMOISE_UP_TO
+        measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
         table = [NO_AMOUNT]
         # each distinct input's place in the table: equal figures share one entry
         place = [0]
         seen: dict[Amount, int] = {NO_AMOUNT: 0}
-        # across blocks, a measure with few distinct inputs is memoised; one whose inputs
-        # differ for most companies (an amount of money) is computed once per combination
-        memoise = len(first) <= self.MEMOISE_UP_TO
-        for company in live[first].tolist():
-            facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
-            found = self._ratio_amount(index, facts) if index in self._ratio else None
-            if not names:  # the same figures for every company
-                found = self._fixed.get(index)
-                if found is None:
-                    found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
-            if found is None:
-                frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
-                facts[AS_OF_YEAR] = self.as_of.year
+        quick_places: dict[tuple[str, int, int], int] = {}  # figures computed directly → place
+        for facts in inputs_facts:
+            figures = quick(facts) if quick is not None else None
+            if figures is not None:
+                at = quick_places.get(figures)
+                if at is not None:
+                    place.append(at)
+                    continue
+                result = AmountResult(*figures)
+                apply_duration(result, measure.duration)
+                found = amount_tuple(result)
+            elif memoise:
+                frozen = {name: freeze(facts[name]) for name in names}
                 found = self.rows.amount(index, facts, frozen)
+            else:
+                found = amount_tuple(compute_amount(measure, facts, label))
             if nothing_to_pay(POSSIBLE, found):
                 found = NO_AMOUNT
             at = seen.get(found)
             if at is None:
                 at = seen[found] = len(table)
                 table.append(found)
+            if figures is not None:
+                quick_places[figures] = at
             place.append(at)
-        codes = np.zeros(size, dtype=np.int64)
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
 
     def _outcomes(
-        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: list[Codes]
+        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: dict[int, Codes]
     ) -> Assessed:
-        """The block's outcomes: per measure, each distinct (status, amount, counted) and each company's."""
+        """The block's outcomes: per measure, each distinct (status, amount, counted) and each
+        company's. ``counted`` holds the flags of grouped measures; a measure in no group is
+        blocked by none (``take_highest``): it counts when ``counts_in_total`` says it adds to a
+        total, decided here once per distinct (status, amount)."""
         block = Assessed([], [])
         for index, table in enumerate(tables):
             width = len(table)
-            combined = (statuses[index].astype(np.int64) * 2 + counted[index]) * width + codes[index]
-            distinct, inverse, _ = _distinct(combined)
+            flags = counted.get(index)
             table_out: list[Outcome] = []
-            for value in distinct.tolist():
-                rest, amount_code = divmod(value, width)
-                status_code, is_counted = divmod(rest, 2)
-                table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
+            if flags is None:
+                measure = self.measures[index]
+                distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
+                for value in distinct.tolist():
+                    status_code, amount_code = divmod(value, width)
+                    status, amount = _STATUSES[status_code], table[amount_code]
+                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
+                    table_out.append((status, amount, adds))
+            else:
+                combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
+                distinct, inverse, _ = _distinct(combined)
+                for value in distinct.tolist():
+                    rest, amount_code = divmod(value, width)
+                    status_code, is_counted = divmod(rest, 2)
+                    table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
             block.tables.append(table_out)
             block.codes.append(inverse)
         return block
 
-    def _ratio_amount(self, index: int, facts: dict[str, Any]) -> Amount | None:
-        """A ratio's figures in integer yuan without building its explanation, by the same
-        ``ratio_value`` and ``apply_duration`` as ``compute_amount`` (None: let
-        ``compute_amount`` do it)."""
-        measure = self.measures[index]
-        a = measure.amount
-        assert isinstance(a, rm.Ratio)
-        base = facts.get(a.base)
-        if base is None or isinstance(base, bool) or not isinstance(base, (int, Decimal)):
-            return None
-        try:
-            _, value = ratio_value(a, to_yuan(base))
-        except (ValueError, ArithmeticError):
-            return None
-        result = AmountResult(UP_TO if a.up_to else EXACT, 0 if a.up_to else value, value)
-        apply_duration(result, measure.duration)
-        return amount_tuple(result)
-
     # --- who counts in the total
 
-    def _counted(
-        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], size: int
-    ) -> list[Codes]:
-        """Per measure, 1 where the company's outcome counts in its total."""
-        counted: list[Codes] = [np.zeros(0, dtype=np.int64)] * len(self.measures)
+    def _counted(self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes]) -> dict[int, Codes]:
+        """Per grouped measure, 1 where the company's outcome counts in its total."""
+        counted: dict[int, Codes] = {}
         for number, members in enumerate(self._components):
             counted_linked = self._counted_linked(number, members, statuses, tables, codes)
-            for i, flags in zip(members, counted_linked, strict=True):
-                counted[i] = flags
-        for index in self._alone:
-            # in no group nothing blocks it (``take_highest``): it counts when it adds to a total
-            width = len(tables[index])
-            pairs, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
-            could = [
-                status_code != 0
-                and counts_in_total(Candidate(self.measures[index], _STATUSES[status_code], tables[index][at][8].value))
-                for status_code, at in (divmod(value, width) for value in pairs.tolist())
-            ]
-            counted[index] = np.array(could, dtype=np.int64)[inverse]
+            counted.update(zip(members, counted_linked, strict=True))
         return counted
 
     def _counted_linked(
