@@ -10,7 +10,7 @@ figures, since matching and batch read only the figures (issue 9).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import ROUND_FLOOR, Decimal, getcontext
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation, getcontext
 from functools import lru_cache
 from typing import Any
 
@@ -174,6 +174,14 @@ def _yuan(value: Any) -> int:
 
 
 def _floor(value: Decimal) -> int:
+    """``value`` rounded down to an integer. A figure is rarely negative: its floor is then its
+    integral part (``int`` truncates), without the rounding call (a NaN compares with an
+    error: it takes the general way, which raises as it always did)."""
+    try:
+        if value >= 0:
+            return int(value)
+    except InvalidOperation:
+        pass
     return int(value.to_integral_value(rounding=ROUND_FLOOR))
 
 

@@ -103,3 +103,21 @@ def test_amounts_read_answers_as_wan_to_yuan_does(base: Any, paid: Any) -> None:
     result = compute_amount(refund, {"p": paid, "b": base}, lambda f: f)
     threshold = _floor(Decimal("0.03") * wan_to_yuan(Decimal(base)))
     assert result.max_yuan == max(wan_to_yuan(Decimal(paid)) - threshold, 0)
+
+
+def _floor_reference(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding="ROUND_FLOOR"))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.decimals(allow_nan=True, allow_infinity=True))
+@example(value=Decimal("-0"))
+@example(value=Decimal("-0.5"))
+@example(value=Decimal("2.9999999999999999999999999999"))
+@example(value=Decimal("NaN"))
+@example(value=Decimal("sNaN"))
+@example(value=Decimal("-Infinity"))
+def test_floor_equals_rounding_down(value: Decimal) -> None:
+    from advisor.amounts import _floor
+
+    assert _outcome(_floor, value) == _outcome(_floor_reference, value)
