@@ -214,18 +214,32 @@ def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> Amount
 
 def ratio_value(a: rm.Ratio, base_yuan: int) -> tuple[int, int]:
     """The clause's figure for a base: the rate of it floored to whole yuan, and that figure
-    after the cap. Batch computes ratios through here too, without the working text."""
+    after the cap (``ratio_figures`` and the working text read it)."""
     raw = _floor(a.rate * base_yuan)
     cap = _cap_yuan(a.cap_wan)
     return raw, (cap if cap is not None and raw > cap else raw)
 
 
+#: An amount's figures without its text: (kind, min yuan, max yuan), before the duration.
+Figures = tuple[str, int | None, int | None]
+
+
+def ratio_figures(a: rm.Ratio, base: Any) -> Figures:
+    """A ratio's figures for the base's answer (None: unanswered, estimated by the cap if
+    there is one): what ``_ratio`` returns, without its text. Batch reads ratios here."""
+    if base is None:
+        cap = _cap_yuan(a.cap_wan)
+        return (UNKNOWN, None, None) if cap is None else (UP_TO, 0, cap)
+    _, value = ratio_value(a, to_yuan(base))
+    return (UP_TO, 0, value) if a.up_to else (EXACT, value, value)
+
+
 def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:
-    cap = _cap_yuan(a.cap_wan)
     base = facts.get(a.base)
+    kind, low, high = ratio_figures(a, base)
     prefix = "不超过" if a.up_to else ""
     if base is None:
-        if cap is None:
+        if kind == UNKNOWN:
             return AmountResult(
                 UNKNOWN,
                 calculation=lambda: f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}",
@@ -234,24 +248,20 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
         return AmountResult(
             UP_TO,
             0,
-            cap,
-            calculation=lambda: f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}",
+            high,
+            calculation=lambda: f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(high)}",
             missing=[a.base],
         )
-    base_yuan = to_yuan(base)
-    raw, value = ratio_value(a, base_yuan)
 
     def text() -> str:
+        base_yuan = to_yuan(base)
+        raw, value = ratio_value(a, base_yuan)
         text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
         if value != raw:
             text += f" → 上限{format_wan(value)}"
         return text + f"（比例为上限，最高{format_wan(value)}）" if a.up_to else text
 
-    return (
-        AmountResult(UP_TO, 0, value, calculation=text)
-        if a.up_to
-        else AmountResult(EXACT, value, value, calculation=text)
-    )
+    return AmountResult(kind, low, high, calculation=text)
 
 
 #: The compiled item tests of each rule's ``where`` list, by identity (the list is kept with
@@ -662,31 +672,40 @@ def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountR
 
 def excess_refund_value(a: rm.ExcessRefund, paid_yuan: int, base_yuan: int) -> tuple[int, int]:
     """The clause's figures: the threshold (the rate of the base, floored to whole yuan) and
-    the refund of what was paid above it. Batch computes refunds through here too, without
-    the working text."""
+    the refund of what was paid above it."""
     threshold = _floor(a.rate * base_yuan)
     return threshold, max(paid_yuan - threshold, 0)
 
 
+def excess_refund_figures(a: rm.ExcessRefund, paid: Any, base: Any) -> Figures:
+    """An excess refund's figures for the answers (unknown while either is unanswered): what
+    ``_excess_refund`` returns, without its text. Batch reads refunds here."""
+    if paid is None or base is None:
+        return UNKNOWN, None, None
+    _, refund = excess_refund_value(a, to_yuan(paid), to_yuan(base))
+    return EXACT, refund, refund
+
+
 def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     paid, base = facts.get(a.paid), facts.get(a.base)
-    if paid is None or base is None:
+    kind, low, high = excess_refund_figures(a, paid, base)
+    if kind == UNKNOWN:
         missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
         return AmountResult(
             UNKNOWN,
             calculation=lambda: a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing),
             missing=missing,
         )
-    paid_yuan, base_yuan = to_yuan(paid), to_yuan(base)
-    threshold, refund = excess_refund_value(a, paid_yuan, base_yuan)
 
     def text() -> str:
+        paid_yuan, base_yuan = to_yuan(paid), to_yuan(base)
+        threshold, refund = excess_refund_value(a, paid_yuan, base_yuan)
         return (
             f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
             f"（{format_wan(threshold)}） = {format_wan(refund)}"
         )
 
-    return AmountResult(EXACT, refund, refund, calculation=text)
+    return AmountResult(kind, low, high, calculation=text)
 
 
 _HANDLERS: dict[type, Callable[[Any, Facts, Callable[[str], str]], AmountResult]] = {

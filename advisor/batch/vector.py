@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -39,14 +38,12 @@ import numpy.typing as npt
 
 from advisor import rule_model as rm
 from advisor.amounts import (
-    EXACT,
-    UP_TO,
     AmountResult,
+    Figures,
     apply_duration,
     compute_amount,
-    excess_refund_value,
-    ratio_value,
-    to_yuan,
+    excess_refund_figures,
+    ratio_figures,
 )
 from advisor.batch.columns import Column, FactColumns, freeze
 from advisor.batch.engine_api import (
@@ -152,44 +149,20 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     return list(sets.values())
 
 
-#: A figures-only amount: from the facts, (kind, min yuan, max yuan) before the duration, or
-#: None to let ``compute_amount`` decide (an answer missing, or not a plain number).
-Figures = Callable[[Mapping[str, Any]], tuple[str, int, int] | None]
+#: A figures-only amount: from the facts, the amount kind's own figures (kind, min yuan,
+#: max yuan) before the duration, as ``compute_amount`` computes them, without the text.
+Quick = Callable[[Mapping[str, Any]], Figures]
 
 
-def _ratio_figures(a: rm.Ratio) -> Figures:
-    """A ratio's figures by ``ratio_value``, as ``compute_amount`` computes them, without its text."""
-    kind = UP_TO if a.up_to else EXACT
-
-    def figures(facts: Mapping[str, Any]) -> tuple[str, int, int] | None:
-        base = facts.get(a.base)
-        if type(base) is not int and type(base) is not Decimal:
-            return None
-        try:
-            _, value = ratio_value(a, to_yuan(base))
-        except (ValueError, ArithmeticError):
-            return None
-        return kind, 0 if kind == UP_TO else value, value
-
-    return figures
-
-
-def _refund_figures(a: rm.ExcessRefund) -> Figures:
-    """An excess refund's figures by ``excess_refund_value``, as ``compute_amount`` computes them."""
-
-    def figures(facts: Mapping[str, Any]) -> tuple[str, int, int] | None:
-        paid, base = facts.get(a.paid), facts.get(a.base)
-        if (type(paid) is not int and type(paid) is not Decimal) or (
-            type(base) is not int and type(base) is not Decimal
-        ):
-            return None
-        try:
-            _, refund = excess_refund_value(a, to_yuan(paid), to_yuan(base))
-        except (ValueError, ArithmeticError):
-            return None
-        return EXACT, refund, refund
-
-    return figures
+def _quick(amount: rm.Amount) -> Quick | None:
+    """The figures-only reading of an amount kind that has one (ratio, excess refund)."""
+    if isinstance(amount, rm.Ratio):
+        ratio = amount
+        return lambda facts: ratio_figures(ratio, facts.get(ratio.base))
+    if isinstance(amount, rm.ExcessRefund):
+        refund = amount
+        return lambda facts: excess_refund_figures(refund, facts.get(refund.paid), facts.get(refund.base))
+    return None
 
 
 class _Node:
@@ -236,12 +209,7 @@ class VectorEvaluator:
         ]
         self._fixed: dict[int, Amount] = {}
         # amounts whose figures are computed directly, without their explanation
-        self._quick: dict[int, Figures] = {}
-        for i, m in enumerate(self.measures):
-            if isinstance(m.amount, rm.Ratio):
-                self._quick[i] = _ratio_figures(m.amount)
-            elif isinstance(m.amount, rm.ExcessRefund):
-                self._quick[i] = _refund_figures(m.amount)
+        self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
         self._counted_grouped: dict[tuple[int, bytes], tuple[bool, ...]] = {}
@@ -370,7 +338,7 @@ class VectorEvaluator:
         # each distinct input's place in the table: equal figures share one entry
         place = [0]
         seen: dict[Amount, int] = {NO_AMOUNT: 0}
-        quick_places: dict[tuple[str, int, int], int] = {}  # figures computed directly → place
+        quick_places: dict[Figures, int] = {}  # figures computed directly → place
         for facts in inputs_facts:
             figures = quick(facts) if quick is not None else None
             if figures is not None:
