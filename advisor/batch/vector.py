@@ -336,33 +336,32 @@ class VectorEvaluator:
         measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
         table = [NO_AMOUNT]
         # each distinct input's place in the table: equal figures share one entry
-        place = [0]
         seen: dict[Amount, int] = {NO_AMOUNT: 0}
-        quick_places: dict[Figures, int] = {}  # figures computed directly → place
-        for facts in inputs_facts:
-            figures = quick(facts) if quick is not None else None
-            if figures is not None:
-                at = quick_places.get(figures)
-                if at is not None:
-                    place.append(at)
-                    continue
-                result = AmountResult(*figures)
-                apply_duration(result, measure.duration)
-                found = amount_tuple(result)
-            elif memoise:
-                frozen = {name: freeze(facts[name]) for name in names}
-                found = self.rows.amount(index, facts, frozen)
-            else:
-                found = amount_tuple(compute_amount(measure, facts, label))
+
+        def place_of(found: Amount) -> int:
             if nothing_to_pay(POSSIBLE, found):
-                found = NO_AMOUNT
+                return 0
             at = seen.get(found)
             if at is None:
                 at = seen[found] = len(table)
                 table.append(found)
-            if figures is not None:
-                quick_places[figures] = at
-            place.append(at)
+            return at
+
+        if quick is not None:  # the figures of each input, then one result per distinct figures
+            figures_of = list(map(quick, inputs_facts))
+            at_of: dict[Figures, int] = {}
+            for figures in dict.fromkeys(figures_of):
+                result = AmountResult(*figures)
+                apply_duration(result, measure.duration)
+                at_of[figures] = place_of(amount_tuple(result))
+            place = [0, *map(at_of.__getitem__, figures_of)]
+        elif memoise:
+            place = [0]
+            for facts in inputs_facts:
+                frozen = {name: freeze(facts[name]) for name in names}
+                place.append(place_of(self.rows.amount(index, facts, frozen)))
+        else:
+            place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
 
