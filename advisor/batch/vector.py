@@ -212,7 +212,7 @@ class VectorEvaluator:
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
-        self._counted_grouped: dict[tuple[int, bytes], tuple[bool, ...]] = {}
+        self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
 
@@ -450,8 +450,9 @@ class VectorEvaluator:
         ]
         key_of, key_first = _joint(words, len(first))
         rows = []
-        for row in key_first.tolist():
-            key = (number, matrix[row].astype(np.int8).tobytes())
+        # the words of each distinct key (the same bits in the same places in every block)
+        for row, key_words in zip(key_first.tolist(), np.stack(words, axis=1)[key_first].tolist(), strict=True):
+            key = (number, *key_words)
             flags = self._counted_grouped.get(key)
             if flags is None:
                 chosen = []
