@@ -30,7 +30,8 @@ and through ``RowEvaluator`` and requires identical outcomes.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -127,6 +128,14 @@ def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
     return distinct.astype(np.int64), inverse.astype(np.int64), firsts
 
 
+def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]]:
+    """The distinct inputs of several facts among the companies ``live``: each live company's
+    input (an index), and per fact its value in each input."""
+    inverse, first = _joint([c.codes[live] for c in columns], len(live))
+    at_first = live[first]
+    return inverse, [list(map(c.values.__getitem__, c.codes[at_first].tolist())) for c in columns]
+
+
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     """``members`` split into sets linked by shared groups (connected components)."""
     parent = {i: i for i in members}
@@ -149,19 +158,18 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     return list(sets.values())
 
 
-#: A figures-only amount: from the facts, the amount kind's own figures (kind, min yuan,
-#: max yuan) before the duration, as ``compute_amount`` computes them, without the text.
-Quick = Callable[[Mapping[str, Any]], Figures]
+#: A figures-only amount: the amount kind's own figures function (kind, min yuan, max yuan
+#: before the duration, as ``compute_amount`` computes them, without the text) and the facts
+#: it is given, in order.
+Quick = tuple[Callable[..., Figures], tuple[str, ...]]
 
 
 def _quick(amount: rm.Amount) -> Quick | None:
     """The figures-only reading of an amount kind that has one (ratio, excess refund)."""
     if isinstance(amount, rm.Ratio):
-        ratio = amount
-        return lambda facts: ratio_figures(ratio, facts.get(ratio.base))
+        return partial(ratio_figures, amount), (amount.base,)
     if isinstance(amount, rm.ExcessRefund):
-        refund = amount
-        return lambda facts: excess_refund_figures(refund, facts.get(refund.paid), facts.get(refund.base))
+        return partial(excess_refund_figures, amount), (amount.paid, amount.base)
     return None
 
 
@@ -317,22 +325,6 @@ class VectorEvaluator:
                 return [NO_AMOUNT], codes
             codes[live] = 1
             return [NO_AMOUNT, found], codes
-        cols = [column(name) for name in names]
-        inverse, first = _joint([c.codes[live] for c in cols], len(live))
-        at_first = live[first]
-        # per fact, its value for each distinct input
-        inputs = [list(map(c.values.__getitem__, c.codes[at_first].tolist())) for c in cols]
-        year = self.as_of.year
-        if len(names) == 1:
-            name = names[0]
-            inputs_facts = [{name: value, AS_OF_YEAR: year} for value in inputs[0]]
-        else:
-            inputs_facts = [
-                {**dict(zip(names, values, strict=True)), AS_OF_YEAR: year} for values in zip(*inputs, strict=True)
-            ]
-        # across blocks, a measure with few distinct inputs is memoised; one whose inputs
-        # differ for most companies (an amount of money) is computed once per combination
-        memoise = len(first) <= self.MEMOISE_UP_TO
         measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
         table = [NO_AMOUNT]
         # each distinct input's place in the table: equal figures share one entry
@@ -348,20 +340,34 @@ class VectorEvaluator:
             return at
 
         if quick is not None:  # the figures of each input, then one result per distinct figures
-            figures_of = list(map(quick, inputs_facts))
+            figures_function, reads = quick
+            inverse, inputs = _inputs([column(name) for name in reads], live)
+            figures_of = list(map(figures_function, *inputs))
             at_of: dict[Figures, int] = {}
             for figures in dict.fromkeys(figures_of):
                 result = AmountResult(*figures)
                 apply_duration(result, measure.duration)
                 at_of[figures] = place_of(amount_tuple(result))
             place = [0, *map(at_of.__getitem__, figures_of)]
-        elif memoise:
-            place = [0]
-            for facts in inputs_facts:
-                frozen = {name: freeze(facts[name]) for name in names}
-                place.append(place_of(self.rows.amount(index, facts, frozen)))
         else:
-            place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
+            inverse, inputs = _inputs([column(name) for name in names], live)
+            year = self.as_of.year
+            if len(names) == 1:
+                name = names[0]
+                inputs_facts = [{name: value, AS_OF_YEAR: year} for value in inputs[0]]
+            else:
+                inputs_facts = [
+                    {**dict(zip(names, values, strict=True)), AS_OF_YEAR: year} for values in zip(*inputs, strict=True)
+                ]
+            # across blocks, a measure with few distinct inputs is memoised; one whose inputs
+            # differ for most companies (an amount of money) is computed once per combination
+            if len(inputs_facts) <= self.MEMOISE_UP_TO:
+                place = [0]
+                for facts in inputs_facts:
+                    frozen = {name: freeze(facts[name]) for name in names}
+                    place.append(place_of(self.rows.amount(index, facts, frozen)))
+            else:
+                place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
 
