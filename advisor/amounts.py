@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, getcontext
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from advisor import money
 from advisor import rule_model as rm
@@ -133,11 +133,6 @@ class AmountResult:
 _EXACT_BELOW = 10**28
 
 
-def _exact(number: int) -> bool:
-    """Whether a Decimal operation with this exact integral result gives it unrounded."""
-    return -_EXACT_BELOW < number < _EXACT_BELOW and getcontext().prec >= 28
-
-
 def to_yuan(value: Any) -> int:
     """An answer's figure in yuan: ``wan_to_yuan(Decimal(value))``, the same figure or the same
     error, without Decimal arithmetic for the usual int and Decimal values (answers differ
@@ -146,7 +141,7 @@ def to_yuan(value: Any) -> int:
     kind = type(value)
     if kind is int:
         yuan: int = value * YUAN_PER_WAN
-        if _exact(yuan):
+        if -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
             return yuan
     elif kind is Decimal:
         try:
@@ -156,7 +151,7 @@ def to_yuan(value: Any) -> int:
         else:
             times, rest = divmod(YUAN_PER_WAN, denominator)
             yuan = numerator * times
-            if not rest and _exact(yuan):
+            if not rest and -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
                 return yuan
     return wan_to_yuan(Decimal(value))
 
@@ -264,19 +259,28 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
     return AmountResult(kind, low, high, calculation=text)
 
 
-#: The compiled item tests of each rule's ``where`` list, by identity (the list is kept with
-#: them, so the identity is never reused); rule models are not changed once loaded.
-_ITEM_TESTS: dict[int, tuple[list[rm.ItemCondition], list[tuple[str, Callable[[Any], bool | None]]]]] = {}
+_T = TypeVar("_T")
+
+#: What is prepared from a part of a rule (its item tests, its tiers in yuan), by the part's
+#: identity: the part is kept with it, so the identity is never reused while it is here;
+#: rule models are not changed once loaded.
+_PREPARED: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+
+def _prepared(kind: str, part: Any, prepare: Callable[[Any], _T]) -> _T:
+    """``prepare(part)``, computed once per rule part rather than once per company."""
+    found = _PREPARED.get((kind, id(part)))
+    if found is None or found[0] is not part:
+        if len(_PREPARED) > 4096:
+            _PREPARED.clear()
+        found = _PREPARED[(kind, id(part))] = (part, prepare(part))
+    result: _T = found[1]
+    return result
 
 
 def _item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any], bool | None]]]:
-    """``item_tests(where)``, compiled once per rule rather than once per company."""
-    found = _ITEM_TESTS.get(id(where))
-    if found is None or found[0] is not where:
-        if len(_ITEM_TESTS) > 1024:
-            _ITEM_TESTS.clear()
-        found = _ITEM_TESTS[id(where)] = (where, item_tests(where))
-    return found[1]
+    """``item_tests(where)``, compiled once per rule."""
+    return _prepared("item_tests", where, item_tests)
 
 
 def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -414,10 +418,14 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
     return AmountResult(kind, 0 if kind == UP_TO else value, value, calculation=text, missing=missing)
 
 
+def _tier_thresholds(tiers: list[rm.Tier]) -> list[tuple[int, rm.Tier]]:
+    return [(_yuan(tier.threshold_wan), tier) for tier in tiers]
+
+
 def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, int]:
     reached = None
-    for tier in tiers:
-        if level_yuan >= _yuan(tier.threshold_wan):
+    for threshold, tier in _prepared("tiers", tiers, _tier_thresholds):
+        if level_yuan >= threshold:
             reached = tier
     return reached, _yuan(reached.award_wan) if reached else 0
 
