@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, getcontext
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from advisor import money
@@ -430,6 +430,45 @@ def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, 
     return reached, _yuan(reached.award_wan) if reached else 0
 
 
+def less_rewarded_figures(
+    award: int, rewarded_fact: str | None, rewarded: Any, paid_for: Callable[[int], int]
+) -> tuple[Figures, int]:
+    """The award less what the level already rewarded earned (差额补足): the figures, and what
+    was paid already (0 when unanswered or not asked)."""
+    if rewarded_fact is None:
+        return (EXACT, award, award), 0
+    if rewarded is None:
+        return (UP_TO, 0, award), 0
+    paid = paid_for(to_yuan(rewarded))
+    due = max(award - paid, 0)
+    return (EXACT, due, due), paid
+
+
+def _less_rewarded_result(
+    figures: Figures,
+    paid: int,
+    text: Callable[[], str],
+    rewarded_fact: str | None,
+    rewarded: Any,
+    label: Callable[[str], str],
+    *,
+    unknown_note: str,
+    due_label: str,
+) -> AmountResult:
+    """The result of ``less_rewarded_figures`` with its working text."""
+    if rewarded_fact is not None and rewarded is None:
+        fact = rewarded_fact
+        return AmountResult(
+            *figures, calculation=lambda: text() + f"；“{label(fact)}”未填写，{unknown_note}", missing=[fact]
+        )
+    if not paid:
+        return AmountResult(*figures, calculation=text)
+    due = figures[2]
+    return AmountResult(
+        *figures, calculation=lambda: text() + f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
+    )
+
+
 def _less_rewarded(
     award: int,
     text: Callable[[], str],
@@ -442,54 +481,62 @@ def _less_rewarded(
     due_label: str,
 ) -> AmountResult:
     """The award less what the level already rewarded earned (差额补足)."""
-    if rewarded_fact is None:
-        return AmountResult(EXACT, award, award, calculation=text)
-    rewarded = facts.get(rewarded_fact)
-    if rewarded is None:
-        return AmountResult(
-            UP_TO,
-            0,
-            award,
-            calculation=lambda: text() + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
-            missing=[rewarded_fact],
-        )
-    paid = paid_for(to_yuan(rewarded))
-    due = max(award - paid, 0)
-    if not paid:
-        return AmountResult(EXACT, due, due, calculation=text)
-    return AmountResult(
-        EXACT, due, due, calculation=lambda: text() + f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
+    rewarded = None if rewarded_fact is None else facts.get(rewarded_fact)
+    figures, paid = less_rewarded_figures(award, rewarded_fact, rewarded, paid_for)
+    return _less_rewarded_result(
+        figures, paid, text, rewarded_fact, rewarded, label, unknown_note=unknown_note, due_label=due_label
     )
+
+
+def _tier_paid(tiers: list[rm.Tier], level_yuan: int) -> int:
+    return _tier_award(tiers, level_yuan)[1]
+
+
+def _tiers_reading(a: rm.Tiers, value: Any, rewarded: Any) -> tuple[Figures, int, rm.Tier | None, int, int]:
+    """(figures, level in yuan, the tier reached, its award, what was paid already) for the
+    answers; the level 0 and no tier while the level is unanswered."""
+    if value is None:
+        return (UP_TO, 0, _yuan(a.tiers[-1].award_wan)), 0, None, 0, 0
+    level = to_yuan(value)
+    tier, award = _tier_award(a.tiers, level)
+    if tier is None:
+        return (EXACT, 0, 0), level, None, 0, 0
+    figures, paid = less_rewarded_figures(award, a.rewarded, rewarded, partial(_tier_paid, a.tiers))
+    return figures, level, tier, award, paid
+
+
+def tiers_figures(a: rm.Tiers, value: Any, rewarded: Any) -> Figures:
+    """A tiered award's figures for the answers (the level, what it was rewarded already): what
+    ``_tiers`` returns, without its text. Batch reads tiered awards here."""
+    return _tiers_reading(a, value, rewarded)[0]
 
 
 def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     value = facts.get(a.fact)
-    top = _yuan(a.tiers[-1].award_wan)
+    rewarded = None if a.rewarded is None else facts.get(a.rewarded)
+    figures, level, tier, award, paid = _tiers_reading(a, value, rewarded)
     if value is None:
+        top = figures[2]
         return AmountResult(
-            UP_TO, 0, top, calculation=lambda: f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
+            *figures, calculation=lambda: f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
         )
-    level = to_yuan(value)
-    tier, award = _tier_award(a.tiers, level)
     if tier is None:
         return AmountResult(
-            EXACT,
-            0,
-            0,
+            *figures,
             calculation=lambda: (
                 f"{label(a.fact)} {format_wan(level)} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}"
             ),
         )
     reached = tier
-    return _less_rewarded(
-        award,
+    return _less_rewarded_result(
+        figures,
+        paid,
         lambda: (
             f"{label(a.fact)} {format_wan(level)} 达到 {format_wan(_yuan(reached.threshold_wan))} 档 → {format_wan(award)}"
         ),
         a.rewarded,
-        facts,
+        rewarded,
         label,
-        lambda level: _tier_award(a.tiers, level)[1],
         unknown_note="如已获奖励按差额补足",
         due_label="差额补足 ",
     )

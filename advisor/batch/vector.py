@@ -45,6 +45,7 @@ from advisor.amounts import (
     compute_amount,
     excess_refund_figures,
     ratio_figures,
+    tiers_figures,
 )
 from advisor.batch.columns import Column, FactColumns, freeze
 from advisor.batch.engine_api import (
@@ -165,11 +166,15 @@ Quick = tuple[Callable[..., Figures], tuple[str, ...]]
 
 
 def _quick(amount: rm.Amount) -> Quick | None:
-    """The figures-only reading of an amount kind that has one (ratio, excess refund)."""
+    """The figures-only reading of an amount kind that has one (ratio, excess refund, tiers)."""
     if isinstance(amount, rm.Ratio):
         return partial(ratio_figures, amount), (amount.base,)
     if isinstance(amount, rm.ExcessRefund):
         return partial(excess_refund_figures, amount), (amount.paid, amount.base)
+    if isinstance(amount, rm.Tiers):
+        if amount.rewarded is None:
+            return partial(tiers_figures, amount, rewarded=None), (amount.fact,)
+        return partial(tiers_figures, amount), (amount.fact, amount.rewarded)
     return None
 
 

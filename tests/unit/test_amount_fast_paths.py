@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 from typing import Any
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -121,3 +122,32 @@ def test_floor_equals_rounding_down(value: Decimal) -> None:
     from advisor.amounts import _floor
 
     assert _outcome(_floor, value) == _outcome(_floor_reference, value)
+
+
+answers = st.one_of(
+    st.none(),
+    st.integers(min_value=0, max_value=10**9),
+    st.decimals(min_value=0, max_value=10**8, places=4),
+    st.decimals(min_value=0, max_value=10**6, places=2),
+    st.sampled_from([0, Decimal("0"), Decimal("5000"), Decimal("4999.9999"), 10**5, Decimal("100000.0001")]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
+    """For every real measure batch reads through a figures function (ratio, excess refund,
+    tiers): those figures, with the duration applied, are compute_amount's."""
+    pytest.importorskip("numpy")
+    from advisor.amounts import AmountResult, apply_duration
+    from advisor.batch.vector import _quick
+
+    measures = [(m, quick) for m in engine.catalogue.measures if (quick := _quick(m.amount)) is not None]
+    assert {type(m.amount).__name__ for m, _ in measures} >= {"Ratio", "ExcessRefund", "Tiers"}
+    for measure, (figures_of, reads) in measures:
+        values = [data.draw(answers) for _ in reads]
+        expected = compute_amount(measure, dict(zip(reads, values, strict=True)), lambda f: f)
+        result = AmountResult(*figures_of(*values))
+        apply_duration(result, measure.duration)
+        fields = ("kind", "min_yuan", "max_yuan", "per_year", "years", "total_min_yuan", "total_max_yuan", "later_yuan")
+        assert [getattr(result, f) for f in fields] == [getattr(expected, f) for f in fields], measure.id
