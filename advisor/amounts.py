@@ -283,25 +283,21 @@ def _item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any]
     return _prepared("item_tests", where, item_tests)
 
 
-def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+#: Per item of a ratio over items: its name, whether it meets the item tests (None:
+#: undecided), and its figures (base yuan None when its amount is not filled in; raw, value).
+_ItemRow = tuple[str, bool | None, int | None, int, int]
+
+
+def _ratio_items_reading(a: rm.RatioItems, items: Any) -> tuple[Figures, list[_ItemRow], int, bool, int]:
+    """(figures, the rows the text is written from, the sum before the total cap, whether the
+    other reading of the cap applies, the low figure under it) for the items answered."""
     total_cap = _cap_yuan(a.total_cap_wan)
     item_cap = _cap_yuan(a.item_cap_wan)
-    items = facts.get(a.items)
     if items is None:
         high = total_cap
-        return AmountResult(
-            UP_TO if high is not None else UNKNOWN,
-            0 if high is not None else None,
-            high,
-            calculation=lambda: (
-                f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else "")
-            ),
-            missing=[a.items],
-        )
+        return (UP_TO if high is not None else UNKNOWN, 0 if high is not None else None, high), [], 0, False, 0
     tests = _item_tests(a.where)
-    # Per item: its name, whether it meets the item tests (None: undecided), and its
-    # figures (None when its amount is not filled in): the text is written from these.
-    rows: list[tuple[str, bool | None, int | None, int, int]] = []
+    rows: list[_ItemRow] = []
     low_sum = high_sum = 0
     uncertain = False
     for index, item in enumerate(items, start=1):
@@ -333,6 +329,40 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
     other_cap = _cap_yuan(a.other_reading_total_cap_wan)
     other_reading = not a.up_to and other_cap is not None and high_sum > other_cap
     low_other = min(low_sum, other_cap) if other_reading and other_cap is not None else low_sum
+    figures: Figures
+    if a.up_to:
+        figures = UP_TO, 0, high_sum
+    elif other_reading:
+        # The clause can be read as capping each item or the applicant as a whole: show both.
+        figures = RANGE, low_other, high_sum
+    elif uncertain:
+        figures = RANGE, low_sum, high_sum
+    else:
+        figures = EXACT, high_sum, high_sum
+    return figures, rows, summed, other_reading, low_other
+
+
+def ratio_items_figures(a: rm.RatioItems, items: Any) -> Figures:
+    """A ratio over list items' figures for the items answered: what ``_ratio_items`` returns,
+    without its text. Batch reads them here."""
+    return _ratio_items_reading(a, items)[0]
+
+
+def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    items = facts.get(a.items)
+    figures, rows, summed, other_reading, low_other = _ratio_items_reading(a, items)
+    high_sum = figures[2]
+    if items is None:
+        return AmountResult(
+            *figures,
+            calculation=lambda: (
+                f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high_sum)}" if high_sum else "")
+            ),
+            missing=[a.items],
+        )
+    total_cap = _cap_yuan(a.total_cap_wan)
+    item_cap = _cap_yuan(a.item_cap_wan)
+    other_cap = _cap_yuan(a.other_reading_total_cap_wan)
 
     def text() -> str:
         lines: list[str] = []
@@ -362,14 +392,7 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
             )
         return text
 
-    if a.up_to:
-        return AmountResult(UP_TO, 0, high_sum, calculation=text)
-    if other_reading:
-        # The clause can be read as capping each item or the applicant as a whole: show both.
-        return AmountResult(RANGE, low_other, high_sum, calculation=text)
-    if uncertain:
-        return AmountResult(RANGE, low_sum, high_sum, calculation=text)
-    return AmountResult(EXACT, high_sum, high_sum, calculation=text)
+    return AmountResult(*figures, calculation=text)
 
 
 def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -469,25 +492,6 @@ def _less_rewarded_result(
     )
 
 
-def _less_rewarded(
-    award: int,
-    text: Callable[[], str],
-    rewarded_fact: str | None,
-    facts: Facts,
-    label: Callable[[str], str],
-    paid_for: Callable[[int], int],
-    *,
-    unknown_note: str,
-    due_label: str,
-) -> AmountResult:
-    """The award less what the level already rewarded earned (差额补足)."""
-    rewarded = None if rewarded_fact is None else facts.get(rewarded_fact)
-    figures, paid = less_rewarded_figures(award, rewarded_fact, rewarded, paid_for)
-    return _less_rewarded_result(
-        figures, paid, text, rewarded_fact, rewarded, label, unknown_note=unknown_note, due_label=due_label
-    )
-
-
 def _tier_paid(tiers: list[rm.Tier], level_yuan: int) -> int:
     return _tier_award(tiers, level_yuan)[1]
 
@@ -574,12 +578,33 @@ def _step_total(a: rm.BasePlusStep, level_yuan: int) -> tuple[int, int]:
     return _yuan(a.base_wan) + steps * _yuan(a.step_award_wan), steps
 
 
-def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str]) -> AmountResult:
-    value = facts.get(a.fact)
+def _step_paid(a: rm.BasePlusStep, level_yuan: int) -> int:
+    return _step_total(a, level_yuan)[0]
+
+
+def _base_plus_step_reading(a: rm.BasePlusStep, value: Any, rewarded: Any) -> tuple[Figures, int, int, int, int]:
+    """(figures, level in yuan, the award for it, the steps above the threshold, what was
+    paid already) for the answers; zeros while the level is unanswered."""
     if value is None:
-        return AmountResult(UNKNOWN, calculation=lambda: f"需填写“{label(a.fact)}”", missing=[a.fact])
+        return (UNKNOWN, None, None), 0, 0, 0, 0
     level = to_yuan(value)
     total, steps = _step_total(a, level)
+    figures, paid = less_rewarded_figures(total, a.rewarded, rewarded, partial(_step_paid, a))
+    return figures, level, total, steps, paid
+
+
+def base_plus_step_figures(a: rm.BasePlusStep, value: Any, rewarded: Any) -> Figures:
+    """A base-plus-step award's figures for the answers: what ``_base_plus_step`` returns,
+    without its text. Batch reads them here."""
+    return _base_plus_step_reading(a, value, rewarded)[0]
+
+
+def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    value = facts.get(a.fact)
+    rewarded = None if a.rewarded is None else facts.get(a.rewarded)
+    figures, level, total, steps, paid = _base_plus_step_reading(a, value, rewarded)
+    if value is None:
+        return AmountResult(*figures, calculation=lambda: f"需填写“{label(a.fact)}”", missing=[a.fact])
 
     def text() -> str:
         return (
@@ -587,15 +612,8 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
             f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}"
         )
 
-    return _less_rewarded(
-        total,
-        text,
-        a.rewarded,
-        facts,
-        label,
-        lambda level: _step_total(a, level)[0],
-        unknown_note="已奖励部分不再重复",
-        due_label="",
+    return _less_rewarded_result(
+        figures, paid, text, a.rewarded, rewarded, label, unknown_note="已奖励部分不再重复", due_label=""
     )
 
 

@@ -42,9 +42,11 @@ from advisor.amounts import (
     AmountResult,
     Figures,
     apply_duration,
+    base_plus_step_figures,
     compute_amount,
     excess_refund_figures,
     ratio_figures,
+    ratio_items_figures,
     tiers_figures,
 )
 from advisor.batch.columns import Column, FactColumns, freeze
@@ -166,7 +168,7 @@ Quick = tuple[Callable[..., Figures], tuple[str, ...]]
 
 
 def _quick(amount: rm.Amount) -> Quick | None:
-    """The figures-only reading of an amount kind that has one (ratio, excess refund, tiers)."""
+    """The figures-only reading of an amount kind that has one (the kind's own figures function)."""
     if isinstance(amount, rm.Ratio):
         return partial(ratio_figures, amount), (amount.base,)
     if isinstance(amount, rm.ExcessRefund):
@@ -175,6 +177,12 @@ def _quick(amount: rm.Amount) -> Quick | None:
         if amount.rewarded is None:
             return partial(tiers_figures, amount, rewarded=None), (amount.fact,)
         return partial(tiers_figures, amount), (amount.fact, amount.rewarded)
+    if isinstance(amount, rm.BasePlusStep):
+        if amount.rewarded is None:
+            return partial(base_plus_step_figures, amount, rewarded=None), (amount.fact,)
+        return partial(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
+    if isinstance(amount, rm.RatioItems):
+        return partial(ratio_items_figures, amount), (amount.items,)
     return None
 
 

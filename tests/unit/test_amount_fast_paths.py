@@ -133,6 +133,28 @@ answers = st.one_of(
 )
 
 
+def _item_lists() -> dict[str, list[Any]]:
+    """Lists of items (funded projects, events) as generated companies answer them."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from advisor.facts import profile_facts
+    from advisor.profile_io import profile_from_data
+    from benchmarks.synthetic import random_profiles
+
+    lists: dict[str, list[Any]] = {"projects.funded": [None, []], "events.held": [None, []]}
+    for data in random_profiles(300, seed=21, answered=0.9):
+        facts = profile_facts(profile_from_data(data))
+        for fact, pool in lists.items():
+            if facts.get(fact):
+                pool.append(facts[fact])
+    return lists
+
+
+_ITEM_LISTS = _item_lists()
+
+
 @settings(max_examples=400, deadline=None)
 @given(data=st.data())
 def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
@@ -143,9 +165,9 @@ def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
     from advisor.batch.vector import _quick
 
     measures = [(m, quick) for m in engine.catalogue.measures if (quick := _quick(m.amount)) is not None]
-    assert {type(m.amount).__name__ for m, _ in measures} >= {"Ratio", "ExcessRefund", "Tiers"}
+    assert {type(m.amount).__name__ for m, _ in measures} >= {"Ratio", "ExcessRefund", "Tiers", "RatioItems"}
     for measure, (figures_of, reads) in measures:
-        values = [data.draw(answers) for _ in reads]
+        values = [data.draw(st.sampled_from(_ITEM_LISTS[f]) if f in _ITEM_LISTS else answers) for f in reads]
         expected = compute_amount(measure, dict(zip(reads, values, strict=True)), lambda f: f)
         result = AmountResult(*figures_of(*values))
         apply_duration(result, measure.duration)
