@@ -229,6 +229,9 @@ class VectorEvaluator:
             () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
         ]
         self._fixed: dict[int, Amount] = {}
+        # measures whose amount is the same for everyone: the outcome follows from the status
+        self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
+        self._by_status_set = frozenset(self._by_status)
         # amounts whose figures are computed directly, without their explanation
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
@@ -315,7 +318,10 @@ class VectorEvaluator:
         amount_codes: list[Codes] = []
         for index in range(n):
             table, codes = self._amounts(index, statuses[index], column, size)
-            statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
+            if len(table) == 1:  # no amount for anyone: 不符合 for everyone
+                statuses[index] = np.zeros(size, dtype=np.int8)
+            elif index not in self._by_status_set:  # nothing to pay where the place is 0
+                statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
             amount_tables.append(table)
             amount_codes.append(codes)
         counted = self._counted(statuses, amount_tables, amount_codes)
@@ -328,16 +334,15 @@ class VectorEvaluator:
         company's place in it (0 where the measure is 不符合 or there is nothing to pay), computed
         once per distinct input among the companies the measure is not 不符合 for."""
         names = self._amount_facts[index]
-        live = np.flatnonzero(status)
-        codes = np.zeros(size, dtype=np.int64)
-        if not names:  # the same figures for every company
+        if not names:  # the same figures for every company: its place is 1 where it is live
             found = self._fixed.get(index)
             if found is None:
                 found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
-            if not len(live) or nothing_to_pay(POSSIBLE, found):
-                return [NO_AMOUNT], codes
-            codes[live] = 1
-            return [NO_AMOUNT, found], codes
+            if nothing_to_pay(POSSIBLE, found) or not status.any():
+                return [NO_AMOUNT], np.zeros(size, dtype=np.int64)
+            return [NO_AMOUNT, found], (status != 0).astype(np.int64)
+        live = np.flatnonzero(status)
+        codes = np.zeros(size, dtype=np.int64)
         measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
         table = [NO_AMOUNT]
         # each distinct input's place in the table: equal figures share one entry
@@ -391,8 +396,25 @@ class VectorEvaluator:
         company's. ``counted`` holds the flags of grouped measures; a measure in no group is
         blocked by none (``take_highest``): it counts when ``counts_in_total`` says it adds to a
         total, decided here once per distinct (status, amount)."""
-        block = Assessed([], [])
+        block = Assessed([[] for _ in tables], [None] * len(tables))
+        # measures in no group whose outcome is their status alone: all at once
+        alone = [i for i in self._by_status if i not in counted]
+        if alone:
+            rows = np.arange(len(alone))[:, None]
+            by_status = np.stack([statuses[i] for i in alone])
+            present = np.zeros((len(alone), 3), dtype=bool)
+            present[rows, by_status] = True
+            places = (np.cumsum(present, axis=1) - 1)[rows, by_status]
+            for row, index in enumerate(alone):
+                measure, table = self.measures[index], tables[index]
+                for status_code in np.flatnonzero(present[row]).tolist():
+                    status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
+                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
+                    block.tables[index].append((status, amount, adds))
+                block.codes[index] = places[row]
         for index, table in enumerate(tables):
+            if block.codes[index] is not None:
+                continue
             width = len(table)
             flags = counted.get(index)
             table_out: list[Outcome] = []
@@ -411,8 +433,8 @@ class VectorEvaluator:
                     rest, amount_code = divmod(value, width)
                     status_code, is_counted = divmod(rest, 2)
                     table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
-            block.tables.append(table_out)
-            block.codes.append(inverse)
+            block.tables[index] = table_out
+            block.codes[index] = inverse
         return block
 
     # --- who counts in the total
