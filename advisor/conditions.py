@@ -205,29 +205,59 @@ def _value_state(op: str, value: Any, test: Callable[[Any], bool | None]) -> Cal
 
     number = _num(value) if op in NUMERIC_OPS else None
     if number is not None:
-        import operator
-
-        right: Decimal = number
-        compare = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}[op]
-
-        def state_numeric(actual: Any) -> str:
-            # an int or a Decimal compares with a Decimal exactly, as ``Decimal(actual)`` would
-            # (``_num``); every other kind (bool, str, float...) goes through ``test`` itself
-            if actual is None:
-                return UNKNOWN
-            kind = type(actual)
-            if kind is int or kind is Decimal:
-                return MET if compare(actual, right) else FAILED
-            result = test(actual)
-            return UNKNOWN if result is None else (MET if result else FAILED)
-
-        return state_numeric
+        return _numeric_state(op, number, test)
 
     def state_leaf(actual: Any) -> str:
         result = test(actual)
         return UNKNOWN if result is None else (MET if result else FAILED)
 
     return state_leaf
+
+
+def _numeric_state(op: str, right: Decimal, test: Callable[[Any], bool | None]) -> Callable[[Any], str]:
+    """A numeric leaf's state: an int or a Decimal compares with the rule's Decimal exactly, as
+    ``Decimal(actual)`` would (``_num``), written out per operator (batch calls it once per
+    distinct amount of money); every other kind (bool, str, float...) goes through ``test``."""
+
+    def other(actual: Any) -> str:
+        result = test(actual)
+        return UNKNOWN if result is None else (MET if result else FAILED)
+
+    if op == "ge":
+
+        def state_ge(actual: Any) -> str:
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if actual >= right else FAILED
+            return UNKNOWN if actual is None else other(actual)
+
+        return state_ge
+    if op == "gt":
+
+        def state_gt(actual: Any) -> str:
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if actual > right else FAILED
+            return UNKNOWN if actual is None else other(actual)
+
+        return state_gt
+    if op == "le":
+
+        def state_le(actual: Any) -> str:
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if actual <= right else FAILED
+            return UNKNOWN if actual is None else other(actual)
+
+        return state_le
+
+    def state_lt(actual: Any) -> str:
+        kind = type(actual)
+        if kind is int or kind is Decimal:
+            return MET if actual < right else FAILED
+        return UNKNOWN if actual is None else other(actual)
+
+    return state_lt
 
 
 def _fact_state(fact: str, value_state: Callable[[Any], str]) -> Callable[[Mapping[str, Any]], str]:
@@ -388,10 +418,17 @@ class CompiledCondition:
             return _any_item(condition, items, states_of(items), read, inputs)
 
         def state_any_item(items: Any) -> str:
-            states = states_of(items)
-            if states is None:
+            # met at the first item meeting every test (the verdict of ``states_of``'s list)
+            if items is None:
                 return UNKNOWN
-            return MET if True in states else (UNKNOWN if None in states else FAILED)
+            state = FAILED
+            for item in items:
+                met = item_state(item, tests)
+                if met is True:
+                    return MET
+                if met is None:
+                    state = UNKNOWN
+            return state
 
         self.evaluate, self.state, self.facts = evaluate_any_item, _fact_state(fact, state_any_item), read
         self.value_state = state_any_item
