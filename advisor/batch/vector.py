@@ -86,14 +86,12 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 
 
 class _Column:
-    """One fact over a block: each company's code (numpy, and as a list for reading one
-    company) and the distinct values."""
+    """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("codes", "listed", "values")
+    __slots__ = ("codes", "values")
 
     def __init__(self, column: Column):
-        self.listed = column.codes
-        self.codes: Codes = np.array(column.codes, dtype=np.int64)
+        self.codes: Codes = np.fromiter(column.codes, dtype=np.int64, count=len(column.codes))
         self.values = column.values
 
 
