@@ -395,37 +395,51 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
     return AmountResult(*figures, calculation=text)
 
 
-def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+def _per_unit_reading(a: rm.PerUnit, quantity: Any, actual: Any) -> tuple[Figures, int, int | None, bool]:
+    """(figures, the figure before the actual cost and the cap, the actual cost when it limits
+    the figure, whether the cap does) for the answers (the quantity, the actual cost)."""
     cap = _cap_yuan(a.cap_wan)
+    if quantity is None:
+        return (UP_TO if cap else UNKNOWN, 0 if cap else None, cap), 0, None, False
+    raw = _floor(a.unit_rate_yuan * Decimal(quantity) * a.months)
+    value = raw
+    kind = EXACT
+    actual_yuan: int | None = None
+    if a.actual_cost is not None:
+        if actual is None:
+            kind = UP_TO
+        elif to_yuan(actual) < value:
+            value = actual_yuan = to_yuan(actual)
+    capped = False
+    if cap is not None and value > cap:
+        value, capped = cap, True
+    return (kind, 0 if kind == UP_TO else value, value), raw, actual_yuan, capped
+
+
+def per_unit_figures(a: rm.PerUnit, quantity: Any, actual: Any = None) -> Figures:
+    """A per-unit subsidy's figures for the answers: what ``_per_unit`` returns, without its
+    text. Batch reads them here."""
+    return _per_unit_reading(a, quantity, actual)[0]
+
+
+def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     quantity = facts.get(a.quantity)
+    actual = None if a.actual_cost is None else facts.get(a.actual_cost)
+    figures, raw, actual_yuan, capped = _per_unit_reading(a, quantity, actual)
+    kind, _, value = figures
     rate = a.unit_rate_yuan
     if quantity is None:
-        unknown = [a.quantity] + ([a.actual_cost] if a.actual_cost and facts.get(a.actual_cost) is None else [])
+        cap = value
+        unknown = [a.quantity] + ([a.actual_cost] if a.actual_cost and actual is None else [])
         return AmountResult(
-            UP_TO if cap else UNKNOWN,
-            0 if cap else None,
-            cap,
+            *figures,
             calculation=lambda: (
                 f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
                 + (f"；按上限估计最高{format_wan(cap)}" if cap else "")
             ),
             missing=unknown,
         )
-    raw = _floor(rate * Decimal(quantity) * a.months)
-    value = raw
-    missing: list[str] = []
-    kind = EXACT
-    actual_yuan: int | None = None  # the actual cost, when it limits the figure
-    if a.actual_cost is not None:
-        actual = facts.get(a.actual_cost)
-        if actual is None:
-            kind = UP_TO
-            missing.append(a.actual_cost)
-        elif to_yuan(actual) < value:
-            value = actual_yuan = to_yuan(actual)
-    capped = False
-    if cap is not None and value > cap:
-        value, capped = cap, True
+    missing = [a.actual_cost] if a.actual_cost is not None and actual is None else []
 
     def text() -> str:
         text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
@@ -438,7 +452,7 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
             text += f" → 每年上限{format_wan(value)}"
         return text
 
-    return AmountResult(kind, 0 if kind == UP_TO else value, value, calculation=text, missing=missing)
+    return AmountResult(*figures, calculation=text, missing=missing)
 
 
 def _tier_thresholds(tiers: list[rm.Tier]) -> list[tuple[int, rm.Tier]]:

@@ -45,6 +45,7 @@ from advisor.amounts import (
     base_plus_step_figures,
     compute_amount,
     excess_refund_figures,
+    per_unit_figures,
     ratio_figures,
     ratio_items_figures,
     tiers_figures,
@@ -181,6 +182,10 @@ def _quick(amount: rm.Amount) -> Quick | None:
         return partial(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
     if isinstance(amount, rm.RatioItems):
         return partial(ratio_items_figures, amount), (amount.items,)
+    if isinstance(amount, rm.PerUnit):
+        if amount.actual_cost is None:
+            return partial(per_unit_figures, amount), (amount.quantity,)
+        return partial(per_unit_figures, amount), (amount.quantity, amount.actual_cost)
     return None
 
 

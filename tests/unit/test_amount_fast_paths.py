@@ -165,7 +165,14 @@ def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
     from advisor.batch.vector import _quick
 
     measures = [(m, quick) for m in engine.catalogue.measures if (quick := _quick(m.amount)) is not None]
-    assert {type(m.amount).__name__ for m, _ in measures} >= {"Ratio", "ExcessRefund", "Tiers", "RatioItems"}
+    assert {type(m.amount).__name__ for m, _ in measures} >= {
+        "Ratio",
+        "ExcessRefund",
+        "Tiers",
+        "RatioItems",
+        "BasePlusStep",
+        "PerUnit",
+    }
     for measure, (figures_of, reads) in measures:
         values = [data.draw(st.sampled_from(_ITEM_LISTS[f]) if f in _ITEM_LISTS else answers) for f in reads]
         expected = compute_amount(measure, dict(zip(reads, values, strict=True)), lambda f: f)
