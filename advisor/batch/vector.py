@@ -365,10 +365,15 @@ class VectorEvaluator:
             inverse, inputs = _inputs([column(name) for name in reads], live)
             figures_of = list(map(figures_function, *inputs))
             at_of: dict[Figures, int] = {}
-            for figures in dict.fromkeys(figures_of):
+            for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
                 result = AmountResult(*figures)
                 apply_duration(result, measure.duration)
-                at_of[figures] = place_of(amount_tuple(result))
+                found = amount_tuple(result)
+                if nothing_to_pay(POSSIBLE, found):
+                    at_of[figures] = 0
+                else:
+                    at_of[figures] = len(table)
+                    table.append(found)
             place = [0, *map(at_of.__getitem__, figures_of)]
         else:
             inverse, inputs = _inputs([column(name) for name in names], live)
