@@ -9,11 +9,12 @@ The same semantics as the engine, by construction rather than by copy:
   spreads the states back to every company (three-valued states as int8: failed 0 <
   unknown 1 < met 2, so "all of" is the minimum and "any of" the maximum, exactly
   ``CompiledCondition``'s rule);
-* an amount is ``compute_amount`` itself, once per distinct combination of the facts it
-  reads among the companies the measure is not 不符合 for (a 不符合 outcome carries no
-  amount, ``NO_AMOUNT``; a ratio's and an excess refund's figures are computed directly by
-  the same ``ratio_value`` / ``excess_refund_value`` as ``compute_amount``, once per distinct
-  figure, a tax benefit's once per run: their figures never need the explanation text);
+* an amount is computed once per distinct combination of the facts it reads among the
+  companies the measure is not 不符合 for (a 不符合 outcome carries no amount,
+  ``NO_AMOUNT``): by the amount kind's own figures function where it has one
+  (``ratio_figures``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
+  its figures from; one result per distinct figures), else by ``compute_amount``; a tax
+  benefit's once per run (its figures never depend on the answers, only its text does);
   the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
   ranks, so nothing can overflow;
 * who counts in a total is the engine's stacking rule, in its two halves
