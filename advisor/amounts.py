@@ -222,8 +222,8 @@ Figures = tuple[str, int | None, int | None]
 def ratio_figures(a: rm.Ratio, base: Any) -> Figures:
     """A ratio's figures for the base's answer (None: unanswered, estimated by the cap if
     there is one): what ``_ratio`` returns, without its text. Batch reads ratios here."""
+    cap = _cap_yuan(a.cap_wan)  # first, as ever: a cap that is not whole yuan says so first
     if base is None:
-        cap = _cap_yuan(a.cap_wan)
         return (UNKNOWN, None, None) if cap is None else (UP_TO, 0, cap)
     _, value = ratio_value(a, to_yuan(base))
     return (UP_TO, 0, value) if a.up_to else (EXACT, value, value)
@@ -513,8 +513,9 @@ def _tier_paid(tiers: list[rm.Tier], level_yuan: int) -> int:
 def _tiers_reading(a: rm.Tiers, value: Any, rewarded: Any) -> tuple[Figures, int, rm.Tier | None, int, int]:
     """(figures, level in yuan, the tier reached, its award, what was paid already) for the
     answers; the level 0 and no tier while the level is unanswered."""
+    top = _yuan(a.tiers[-1].award_wan)  # first, as ever: a top award not whole yuan says so first
     if value is None:
-        return (UP_TO, 0, _yuan(a.tiers[-1].award_wan)), 0, None, 0, 0
+        return (UP_TO, 0, top), 0, None, 0, 0
     level = to_yuan(value)
     tier, award = _tier_award(a.tiers, level)
     if tier is None:
