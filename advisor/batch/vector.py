@@ -93,7 +93,11 @@ class _Column:
     __slots__ = ("codes", "values")
 
     def __init__(self, column: Column):
-        self.codes: Codes = np.fromiter(column.codes, dtype=np.int64, count=len(column.codes))
+        size = len(column.codes)
+        if len(column.values) == 1:  # one value for everyone (a column nobody filled in, say)
+            self.codes: Codes = np.zeros(size, dtype=np.int64)
+        else:
+            self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
 
 
