@@ -10,14 +10,14 @@ figures, since matching and batch read only the figures (issue 9).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import ROUND_FLOOR, Decimal
-from functools import lru_cache
-from typing import Any
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation, getcontext
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 
 from advisor import money
 from advisor import rule_model as rm
 from advisor.conditions import item_state, item_tests
-from advisor.money import wan_to_yuan
+from advisor.money import YUAN_PER_WAN, wan_to_yuan
 
 # Pure functions of integers, called many times per profile with the same rule figures:
 # memoised (an exception is never cached, so invalid input still raises every time).
@@ -127,18 +127,56 @@ class AmountResult:
         return text
 
 
-@lru_cache(maxsize=65536)
+#: Integers of fewer digits than the decimal context's default precision (28): a Decimal
+#: operation whose exact result is one of them is never rounded, so integer arithmetic gives
+#: the very same figure. Above it (or in a context of lower precision) the Decimal way decides.
+_EXACT_BELOW = 10**28
+
+
+def to_yuan(value: Any) -> int:
+    """An answer's figure in yuan: ``wan_to_yuan(Decimal(value))``, the same figure or the same
+    error, without Decimal arithmetic for the usual int and Decimal values (answers differ
+    from company to company: no memo); a Decimal n/d 万元 is whole yuan exactly when d
+    divides 10,000."""
+    kind = type(value)
+    if kind is int:
+        yuan: int = value * YUAN_PER_WAN
+        if -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
+            return yuan
+    elif kind is Decimal:
+        try:
+            numerator, denominator = Decimal.as_integer_ratio(value)
+        except (ValueError, OverflowError):  # NaN, infinity: as wan_to_yuan says
+            pass
+        else:
+            times, rest = divmod(YUAN_PER_WAN, denominator)
+            yuan = numerator * times
+            if not rest and -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
+                return yuan
+    return wan_to_yuan(Decimal(value))
+
+
+@lru_cache(maxsize=4096)
 def _yuan_of(value: Any) -> int:
     return wan_to_yuan(Decimal(value))
 
 
 def _yuan(value: Any) -> int:
+    """A rule's figure in yuan (the same few figures again and again: memoised)."""
     if type(value) is Decimal or type(value) is int:
         return _yuan_of(value)
     return wan_to_yuan(Decimal(value))
 
 
 def _floor(value: Decimal) -> int:
+    """``value`` rounded down to an integer. A figure is rarely negative: its floor is then its
+    integral part (``int`` truncates), without the rounding call (a NaN compares with an
+    error: it takes the general way, which raises as it always did)."""
+    try:
+        if value >= 0:
+            return int(value)
+    except InvalidOperation:
+        pass
     return int(value.to_integral_value(rounding=ROUND_FLOOR))
 
 
@@ -171,18 +209,32 @@ def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> Amount
 
 def ratio_value(a: rm.Ratio, base_yuan: int) -> tuple[int, int]:
     """The clause's figure for a base: the rate of it floored to whole yuan, and that figure
-    after the cap. Batch computes ratios through here too, without the working text."""
+    after the cap (``ratio_figures`` and the working text read it)."""
     raw = _floor(a.rate * base_yuan)
     cap = _cap_yuan(a.cap_wan)
     return raw, (cap if cap is not None and raw > cap else raw)
 
 
+#: An amount's figures without its text: (kind, min yuan, max yuan), before the duration.
+Figures = tuple[str, int | None, int | None]
+
+
+def ratio_figures(a: rm.Ratio, base: Any) -> Figures:
+    """A ratio's figures for the base's answer (None: unanswered, estimated by the cap if
+    there is one): what ``_ratio`` returns, without its text. Batch reads ratios here."""
+    cap = _cap_yuan(a.cap_wan)  # first, as ever: a cap that is not whole yuan says so first
+    if base is None:
+        return (UNKNOWN, None, None) if cap is None else (UP_TO, 0, cap)
+    _, value = ratio_value(a, to_yuan(base))
+    return (UP_TO, 0, value) if a.up_to else (EXACT, value, value)
+
+
 def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:
-    cap = _cap_yuan(a.cap_wan)
     base = facts.get(a.base)
+    kind, low, high = ratio_figures(a, base)
     prefix = "不超过" if a.up_to else ""
     if base is None:
-        if cap is None:
+        if kind == UNKNOWN:
             return AmountResult(
                 UNKNOWN,
                 calculation=lambda: f"需填写“{label(a.base)}”后计算：{prefix}{_pct(a.rate)} × {label(a.base)}",
@@ -191,45 +243,61 @@ def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResu
         return AmountResult(
             UP_TO,
             0,
-            cap,
-            calculation=lambda: f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(cap)}",
+            high,
+            calculation=lambda: f"“{label(a.base)}”未填写，按上限估计：最高{format_wan(high)}",
             missing=[a.base],
         )
-    base_yuan = _yuan(base)
-    raw, value = ratio_value(a, base_yuan)
 
     def text() -> str:
+        base_yuan = to_yuan(base)
+        raw, value = ratio_value(a, base_yuan)
         text = f"{prefix}{_pct(a.rate)} × {format_wan(base_yuan)} = {format_wan(raw)}"
         if value != raw:
             text += f" → 上限{format_wan(value)}"
         return text + f"（比例为上限，最高{format_wan(value)}）" if a.up_to else text
 
-    return (
-        AmountResult(UP_TO, 0, value, calculation=text)
-        if a.up_to
-        else AmountResult(EXACT, value, value, calculation=text)
-    )
+    return AmountResult(kind, low, high, calculation=text)
 
 
-def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+_T = TypeVar("_T")
+
+#: What is prepared from a part of a rule (its item tests, its tiers in yuan), by the part's
+#: identity: the part is kept with it, so the identity is never reused while it is here;
+#: rule models are not changed once loaded.
+_PREPARED: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+
+def _prepared(kind: str, part: Any, prepare: Callable[[Any], _T]) -> _T:
+    """``prepare(part)``, computed once per rule part rather than once per company."""
+    found = _PREPARED.get((kind, id(part)))
+    if found is None or found[0] is not part:
+        if len(_PREPARED) > 4096:
+            _PREPARED.clear()
+        found = _PREPARED[(kind, id(part))] = (part, prepare(part))
+    result: _T = found[1]
+    return result
+
+
+def _item_tests(where: list[rm.ItemCondition]) -> list[tuple[str, Callable[[Any], bool | None]]]:
+    """``item_tests(where)``, compiled once per rule."""
+    return _prepared("item_tests", where, item_tests)
+
+
+#: Per item of a ratio over items: its name, whether it meets the item tests (None:
+#: undecided), and its figures (base yuan None when its amount is not filled in; raw, value).
+_ItemRow = tuple[str, bool | None, int | None, int, int]
+
+
+def _ratio_items_reading(a: rm.RatioItems, items: Any) -> tuple[Figures, list[_ItemRow], int, bool, int]:
+    """(figures, the rows the text is written from, the sum before the total cap, whether the
+    other reading of the cap applies, the low figure under it) for the items answered."""
     total_cap = _cap_yuan(a.total_cap_wan)
     item_cap = _cap_yuan(a.item_cap_wan)
-    items = facts.get(a.items)
     if items is None:
         high = total_cap
-        return AmountResult(
-            UP_TO if high is not None else UNKNOWN,
-            0 if high is not None else None,
-            high,
-            calculation=lambda: (
-                f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high)}" if high else "")
-            ),
-            missing=[a.items],
-        )
-    tests = item_tests(a.where)
-    # Per item: its name, whether it meets the item tests (None: undecided), and its
-    # figures (None when its amount is not filled in): the text is written from these.
-    rows: list[tuple[str, bool | None, int | None, int, int]] = []
+        return (UP_TO if high is not None else UNKNOWN, 0 if high is not None else None, high), [], 0, False, 0
+    tests = _item_tests(a.where)
+    rows: list[_ItemRow] = []
     low_sum = high_sum = 0
     uncertain = False
     for index, item in enumerate(items, start=1):
@@ -244,7 +312,7 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
             rows.append((name, matched, None, 0, 0))
             high_sum += item_cap or 0
             continue
-        base_yuan = _yuan(base)
+        base_yuan = to_yuan(base)
         raw = _floor(a.rate * base_yuan)
         value = min(raw, item_cap) if item_cap is not None else raw
         rows.append((name, matched, base_yuan, raw, value))
@@ -261,6 +329,40 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
     other_cap = _cap_yuan(a.other_reading_total_cap_wan)
     other_reading = not a.up_to and other_cap is not None and high_sum > other_cap
     low_other = min(low_sum, other_cap) if other_reading and other_cap is not None else low_sum
+    figures: Figures
+    if a.up_to:
+        figures = UP_TO, 0, high_sum
+    elif other_reading:
+        # The clause can be read as capping each item or the applicant as a whole: show both.
+        figures = RANGE, low_other, high_sum
+    elif uncertain:
+        figures = RANGE, low_sum, high_sum
+    else:
+        figures = EXACT, high_sum, high_sum
+    return figures, rows, summed, other_reading, low_other
+
+
+def ratio_items_figures(a: rm.RatioItems, items: Any) -> Figures:
+    """A ratio over list items' figures for the items answered: what ``_ratio_items`` returns,
+    without its text. Batch reads them here."""
+    return _ratio_items_reading(a, items)[0]
+
+
+def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) -> AmountResult:
+    items = facts.get(a.items)
+    figures, rows, summed, other_reading, low_other = _ratio_items_reading(a, items)
+    high_sum = figures[2]
+    if items is None:
+        return AmountResult(
+            *figures,
+            calculation=lambda: (
+                f"需逐项填写“{label(a.items)}”" + (f"；按上限估计最高{format_wan(high_sum)}" if high_sum else "")
+            ),
+            missing=[a.items],
+        )
+    total_cap = _cap_yuan(a.total_cap_wan)
+    item_cap = _cap_yuan(a.item_cap_wan)
+    other_cap = _cap_yuan(a.other_reading_total_cap_wan)
 
     def text() -> str:
         lines: list[str] = []
@@ -290,47 +392,54 @@ def _ratio_items(a: rm.RatioItems, facts: Facts, label: Callable[[str], str]) ->
             )
         return text
 
-    if a.up_to:
-        return AmountResult(UP_TO, 0, high_sum, calculation=text)
-    if other_reading:
-        # The clause can be read as capping each item or the applicant as a whole: show both.
-        return AmountResult(RANGE, low_other, high_sum, calculation=text)
-    if uncertain:
-        return AmountResult(RANGE, low_sum, high_sum, calculation=text)
-    return AmountResult(EXACT, high_sum, high_sum, calculation=text)
+    return AmountResult(*figures, calculation=text)
+
+
+def _per_unit_reading(a: rm.PerUnit, quantity: Any, actual: Any) -> tuple[Figures, int, int | None, bool]:
+    """(figures, the figure before the actual cost and the cap, the actual cost when it limits
+    the figure, whether the cap does) for the answers (the quantity, the actual cost)."""
+    cap = _cap_yuan(a.cap_wan)
+    if quantity is None:
+        return (UP_TO if cap else UNKNOWN, 0 if cap else None, cap), 0, None, False
+    raw = _floor(a.unit_rate_yuan * Decimal(quantity) * a.months)
+    value = raw
+    kind = EXACT
+    actual_yuan: int | None = None
+    if a.actual_cost is not None:
+        if actual is None:
+            kind = UP_TO
+        elif to_yuan(actual) < value:
+            value = actual_yuan = to_yuan(actual)
+    capped = False
+    if cap is not None and value > cap:
+        value, capped = cap, True
+    return (kind, 0 if kind == UP_TO else value, value), raw, actual_yuan, capped
+
+
+def per_unit_figures(a: rm.PerUnit, quantity: Any, actual: Any = None) -> Figures:
+    """A per-unit subsidy's figures for the answers: what ``_per_unit`` returns, without its
+    text. Batch reads them here."""
+    return _per_unit_reading(a, quantity, actual)[0]
 
 
 def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> AmountResult:
-    cap = _cap_yuan(a.cap_wan)
     quantity = facts.get(a.quantity)
+    actual = None if a.actual_cost is None else facts.get(a.actual_cost)
+    figures, raw, actual_yuan, capped = _per_unit_reading(a, quantity, actual)
+    kind, _, value = figures
     rate = a.unit_rate_yuan
     if quantity is None:
-        unknown = [a.quantity] + ([a.actual_cost] if a.actual_cost and facts.get(a.actual_cost) is None else [])
+        cap = value
+        unknown = [a.quantity] + ([a.actual_cost] if a.actual_cost and actual is None else [])
         return AmountResult(
-            UP_TO if cap else UNKNOWN,
-            0 if cap else None,
-            cap,
+            *figures,
             calculation=lambda: (
                 f"需填写“{label(a.quantity)}”：{rate.normalize():f}{a.unit_label} × 数量 × {a.months}月"
                 + (f"；按上限估计最高{format_wan(cap)}" if cap else "")
             ),
             missing=unknown,
         )
-    raw = _floor(rate * Decimal(quantity) * a.months)
-    value = raw
-    missing: list[str] = []
-    kind = EXACT
-    actual_yuan: int | None = None  # the actual cost, when it limits the figure
-    if a.actual_cost is not None:
-        actual = facts.get(a.actual_cost)
-        if actual is None:
-            kind = UP_TO
-            missing.append(a.actual_cost)
-        elif _yuan(actual) < value:
-            value = actual_yuan = _yuan(actual)
-    capped = False
-    if cap is not None and value > cap:
-        value, capped = cap, True
+    missing = [a.actual_cost] if a.actual_cost is not None and actual is None else []
 
     def text() -> str:
         text = f"{rate.normalize():f}{a.unit_label} × {quantity:,} × {a.months}月 = {format_wan(raw)}"
@@ -343,77 +452,110 @@ def _per_unit(a: rm.PerUnit, facts: Facts, label: Callable[[str], str]) -> Amoun
             text += f" → 每年上限{format_wan(value)}"
         return text
 
-    return AmountResult(kind, 0 if kind == UP_TO else value, value, calculation=text, missing=missing)
+    return AmountResult(*figures, calculation=text, missing=missing)
+
+
+def _tier_thresholds(tiers: list[rm.Tier]) -> list[tuple[int, rm.Tier]]:
+    return [(_yuan(tier.threshold_wan), tier) for tier in tiers]
 
 
 def _tier_award(tiers: list[rm.Tier], level_yuan: int) -> tuple[rm.Tier | None, int]:
     reached = None
-    for tier in tiers:
-        if level_yuan >= _yuan(tier.threshold_wan):
+    for threshold, tier in _prepared("tiers", tiers, _tier_thresholds):
+        if level_yuan >= threshold:
             reached = tier
     return reached, _yuan(reached.award_wan) if reached else 0
 
 
-def _less_rewarded(
-    award: int,
+def less_rewarded_figures(
+    award: int, rewarded_fact: str | None, rewarded: Any, paid_for: Callable[[int], int]
+) -> tuple[Figures, int]:
+    """The award less what the level already rewarded earned (差额补足): the figures, and what
+    was paid already (0 when unanswered or not asked)."""
+    if rewarded_fact is None:
+        return (EXACT, award, award), 0
+    if rewarded is None:
+        return (UP_TO, 0, award), 0
+    paid = paid_for(to_yuan(rewarded))
+    due = max(award - paid, 0)
+    return (EXACT, due, due), paid
+
+
+def _less_rewarded_result(
+    figures: Figures,
+    paid: int,
     text: Callable[[], str],
     rewarded_fact: str | None,
-    facts: Facts,
+    rewarded: Any,
     label: Callable[[str], str],
-    paid_for: Callable[[int], int],
     *,
     unknown_note: str,
     due_label: str,
 ) -> AmountResult:
-    """The award less what the level already rewarded earned (差额补足)."""
-    if rewarded_fact is None:
-        return AmountResult(EXACT, award, award, calculation=text)
-    rewarded = facts.get(rewarded_fact)
-    if rewarded is None:
+    """The result of ``less_rewarded_figures`` with its working text."""
+    if rewarded_fact is not None and rewarded is None:
+        fact = rewarded_fact
         return AmountResult(
-            UP_TO,
-            0,
-            award,
-            calculation=lambda: text() + f"；“{label(rewarded_fact)}”未填写，{unknown_note}",
-            missing=[rewarded_fact],
+            *figures, calculation=lambda: text() + f"；“{label(fact)}”未填写，{unknown_note}", missing=[fact]
         )
-    paid = paid_for(_yuan(rewarded))
-    due = max(award - paid, 0)
     if not paid:
-        return AmountResult(EXACT, due, due, calculation=text)
+        return AmountResult(*figures, calculation=text)
+    due = figures[2]
     return AmountResult(
-        EXACT, due, due, calculation=lambda: text() + f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
+        *figures, calculation=lambda: text() + f" − 已获 {format_wan(paid)} = {due_label}{format_wan(due)}"
     )
+
+
+def _tier_paid(tiers: list[rm.Tier], level_yuan: int) -> int:
+    return _tier_award(tiers, level_yuan)[1]
+
+
+def _tiers_reading(a: rm.Tiers, value: Any, rewarded: Any) -> tuple[Figures, int, rm.Tier | None, int, int]:
+    """(figures, level in yuan, the tier reached, its award, what was paid already) for the
+    answers; the level 0 and no tier while the level is unanswered."""
+    top = _yuan(a.tiers[-1].award_wan)  # first, as ever: a top award not whole yuan says so first
+    if value is None:
+        return (UP_TO, 0, top), 0, None, 0, 0
+    level = to_yuan(value)
+    tier, award = _tier_award(a.tiers, level)
+    if tier is None:
+        return (EXACT, 0, 0), level, None, 0, 0
+    figures, paid = less_rewarded_figures(award, a.rewarded, rewarded, partial(_tier_paid, a.tiers))
+    return figures, level, tier, award, paid
+
+
+def tiers_figures(a: rm.Tiers, value: Any, rewarded: Any) -> Figures:
+    """A tiered award's figures for the answers (the level, what it was rewarded already): what
+    ``_tiers`` returns, without its text. Batch reads tiered awards here."""
+    return _tiers_reading(a, value, rewarded)[0]
 
 
 def _tiers(a: rm.Tiers, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     value = facts.get(a.fact)
-    top = _yuan(a.tiers[-1].award_wan)
+    rewarded = None if a.rewarded is None else facts.get(a.rewarded)
+    figures, level, tier, award, paid = _tiers_reading(a, value, rewarded)
     if value is None:
+        top = figures[2]
         return AmountResult(
-            UP_TO, 0, top, calculation=lambda: f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
+            *figures, calculation=lambda: f"需填写“{label(a.fact)}”；最高档{format_wan(top)}", missing=[a.fact]
         )
-    level = _yuan(value)
-    tier, award = _tier_award(a.tiers, level)
     if tier is None:
         return AmountResult(
-            EXACT,
-            0,
-            0,
+            *figures,
             calculation=lambda: (
                 f"{label(a.fact)} {format_wan(level)} 未达到最低档 {format_wan(_yuan(a.tiers[0].threshold_wan))}"
             ),
         )
     reached = tier
-    return _less_rewarded(
-        award,
+    return _less_rewarded_result(
+        figures,
+        paid,
         lambda: (
             f"{label(a.fact)} {format_wan(level)} 达到 {format_wan(_yuan(reached.threshold_wan))} 档 → {format_wan(award)}"
         ),
         a.rewarded,
-        facts,
+        rewarded,
         label,
-        lambda level: _tier_award(a.tiers, level)[1],
         unknown_note="如已获奖励按差额补足",
         due_label="差额补足 ",
     )
@@ -451,12 +593,33 @@ def _step_total(a: rm.BasePlusStep, level_yuan: int) -> tuple[int, int]:
     return _yuan(a.base_wan) + steps * _yuan(a.step_award_wan), steps
 
 
+def _step_paid(a: rm.BasePlusStep, level_yuan: int) -> int:
+    return _step_total(a, level_yuan)[0]
+
+
+def _base_plus_step_reading(a: rm.BasePlusStep, value: Any, rewarded: Any) -> tuple[Figures, int, int, int, int]:
+    """(figures, level in yuan, the award for it, the steps above the threshold, what was
+    paid already) for the answers; zeros while the level is unanswered."""
+    if value is None:
+        return (UNKNOWN, None, None), 0, 0, 0, 0
+    level = to_yuan(value)
+    total, steps = _step_total(a, level)
+    figures, paid = less_rewarded_figures(total, a.rewarded, rewarded, partial(_step_paid, a))
+    return figures, level, total, steps, paid
+
+
+def base_plus_step_figures(a: rm.BasePlusStep, value: Any, rewarded: Any) -> Figures:
+    """A base-plus-step award's figures for the answers: what ``_base_plus_step`` returns,
+    without its text. Batch reads them here."""
+    return _base_plus_step_reading(a, value, rewarded)[0]
+
+
 def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     value = facts.get(a.fact)
+    rewarded = None if a.rewarded is None else facts.get(a.rewarded)
+    figures, level, total, steps, paid = _base_plus_step_reading(a, value, rewarded)
     if value is None:
-        return AmountResult(UNKNOWN, calculation=lambda: f"需填写“{label(a.fact)}”", missing=[a.fact])
-    level = _yuan(value)
-    total, steps = _step_total(a, level)
+        return AmountResult(*figures, calculation=lambda: f"需填写“{label(a.fact)}”", missing=[a.fact])
 
     def text() -> str:
         return (
@@ -464,15 +627,8 @@ def _base_plus_step(a: rm.BasePlusStep, facts: Facts, label: Callable[[str], str
             f" + 再增加 {steps} 个 {format_wan(_yuan(a.step_wan))} × {format_wan(_yuan(a.step_award_wan))} = {format_wan(total)}"
         )
 
-    return _less_rewarded(
-        total,
-        text,
-        a.rewarded,
-        facts,
-        label,
-        lambda level: _step_total(a, level)[0],
-        unknown_note="已奖励部分不再重复",
-        due_label="",
+    return _less_rewarded_result(
+        figures, paid, text, a.rewarded, rewarded, label, unknown_note="已奖励部分不再重复", due_label=""
     )
 
 
@@ -602,26 +758,42 @@ def _tax(a: rm.TaxBenefit, facts: Facts, label: Callable[[str], str]) -> AmountR
     return AmountResult(TAX, calculation=text, missing=missing)
 
 
+def excess_refund_value(a: rm.ExcessRefund, paid_yuan: int, base_yuan: int) -> tuple[int, int]:
+    """The clause's figures: the threshold (the rate of the base, floored to whole yuan) and
+    the refund of what was paid above it."""
+    threshold = _floor(a.rate * base_yuan)
+    return threshold, max(paid_yuan - threshold, 0)
+
+
+def excess_refund_figures(a: rm.ExcessRefund, paid: Any, base: Any) -> Figures:
+    """An excess refund's figures for the answers (unknown while either is unanswered): what
+    ``_excess_refund`` returns, without its text. Batch reads refunds here."""
+    if paid is None or base is None:
+        return UNKNOWN, None, None
+    _, refund = excess_refund_value(a, to_yuan(paid), to_yuan(base))
+    return EXACT, refund, refund
+
+
 def _excess_refund(a: rm.ExcessRefund, facts: Facts, label: Callable[[str], str]) -> AmountResult:
     paid, base = facts.get(a.paid), facts.get(a.base)
-    missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
-    if missing:
+    kind, low, high = excess_refund_figures(a, paid, base)
+    if kind == UNKNOWN:
+        missing = [f for f, v in ((a.paid, paid), (a.base, base)) if v is None]
         return AmountResult(
             UNKNOWN,
             calculation=lambda: a.text + "；需填写" + "、".join(f"“{label(f)}”" for f in missing),
             missing=missing,
         )
-    paid_yuan, base_yuan = _yuan(paid), _yuan(base)
-    threshold = _floor(a.rate * base_yuan)
-    refund = max(paid_yuan - threshold, 0)
 
     def text() -> str:
+        paid_yuan, base_yuan = to_yuan(paid), to_yuan(base)
+        threshold, refund = excess_refund_value(a, paid_yuan, base_yuan)
         return (
             f"{a.text}；{format_wan(paid_yuan)} − {_pct(a.rate)} × {format_wan(base_yuan)}"
             f"（{format_wan(threshold)}） = {format_wan(refund)}"
         )
 
-    return AmountResult(EXACT, refund, refund, calculation=text)
+    return AmountResult(kind, low, high, calculation=text)
 
 
 _HANDLERS: dict[type, Callable[[Any, Facts, Callable[[str], str]], AmountResult]] = {

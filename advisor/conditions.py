@@ -163,17 +163,16 @@ def _compiled_compare(op: str, value: Any) -> Callable[[Any], bool | None]:
     raise ValueError(f"unknown operator: {op}")
 
 
-def _leaf_state(
-    fact: str, op: str, value: Any, test: Callable[[Any], bool | None]
-) -> Callable[[Mapping[str, Any]], str]:
-    """A leaf's state as one closure: the comparisons answered most often (choices,
-    yes/no, membership) written out, every other one through ``test``. Same verdicts
-    as ``test`` (tests/unit/test_batch.py and test_engine.py compare them)."""
+def _value_state(op: str, value: Any, test: Callable[[Any], bool | None]) -> Callable[[Any], str]:
+    """A leaf's state from the value of the one fact it reads: the comparisons answered most
+    often (choices, yes/no, membership, numbers) written out, every other one through
+    ``test``. Same verdicts as ``test`` (tests/unit/test_batch.py, test_engine.py and
+    test_conditions_value_state.py compare them). The engine reads it through ``state``;
+    batch calls it once per distinct value of a fact's column."""
     if op == "is_true" or op == "is_false":
         wanted = op == "is_true"
 
-        def state_bool(facts: Mapping[str, Any]) -> str:
-            actual = facts.get(fact)
+        def state_bool(actual: Any) -> str:
             if actual is None:
                 return UNKNOWN
             return MET if actual is wanted else FAILED
@@ -184,8 +183,7 @@ def _leaf_state(
         inside = MET if op == "in" else FAILED
         outside = FAILED if op == "in" else MET
 
-        def state_in(facts: Mapping[str, Any]) -> str:
-            actual = facts.get(fact)
+        def state_in(actual: Any) -> str:
             if actual is None:
                 return UNKNOWN
             return inside if str(actual) in allowed else outside
@@ -196,8 +194,7 @@ def _leaf_state(
         text = str(value)
         same, different = (MET, FAILED) if op == "eq" else (FAILED, MET)
 
-        def state_eq(facts: Mapping[str, Any]) -> str:
-            actual = facts.get(fact)
+        def state_eq(actual: Any) -> str:
             if actual is None:
                 return UNKNOWN
             if isinstance(actual, bool):
@@ -206,11 +203,70 @@ def _leaf_state(
 
         return state_eq
 
-    def state_leaf(facts: Mapping[str, Any]) -> str:
-        result = test(facts.get(fact))
+    number = _num(value) if op in NUMERIC_OPS else None
+    if number is not None:
+        return _numeric_state(op, number, test)
+
+    def state_leaf(actual: Any) -> str:
+        result = test(actual)
         return UNKNOWN if result is None else (MET if result else FAILED)
 
     return state_leaf
+
+
+def _numeric_state(op: str, right: Decimal, test: Callable[[Any], bool | None]) -> Callable[[Any], str]:
+    """A numeric leaf's state: an int or a Decimal compares with the rule's Decimal exactly, as
+    ``Decimal(actual)`` would (``_num``), written out per operator (batch calls it once per
+    distinct amount of money); every other kind (bool, str, float...) goes through ``test``."""
+
+    def other(actual: Any) -> str:
+        result = test(actual)
+        return UNKNOWN if result is None else (MET if result else FAILED)
+
+    if op == "ge":
+
+        def state_ge(actual: Any) -> str:
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if actual >= right else FAILED
+            return UNKNOWN if actual is None else other(actual)
+
+        return state_ge
+    if op == "gt":
+
+        def state_gt(actual: Any) -> str:
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if actual > right else FAILED
+            return UNKNOWN if actual is None else other(actual)
+
+        return state_gt
+    if op == "le":
+
+        def state_le(actual: Any) -> str:
+            kind = type(actual)
+            if kind is int or kind is Decimal:
+                return MET if actual <= right else FAILED
+            return UNKNOWN if actual is None else other(actual)
+
+        return state_le
+
+    def state_lt(actual: Any) -> str:
+        kind = type(actual)
+        if kind is int or kind is Decimal:
+            return MET if actual < right else FAILED
+        return UNKNOWN if actual is None else other(actual)
+
+    return state_lt
+
+
+def _fact_state(fact: str, value_state: Callable[[Any], str]) -> Callable[[Mapping[str, Any]], str]:
+    """The state of a condition on one fact, from the facts: ``value_state`` of the fact's value."""
+
+    def state(facts: Mapping[str, Any]) -> str:
+        return value_state(facts.get(fact))
+
+    return state
 
 
 class CompiledCondition:
@@ -219,14 +275,19 @@ class CompiledCondition:
     ``evaluate(facts, shown)`` returns exactly what ``evaluate()`` returns; ``shown(fact)``
     renders the profile's value of ``fact`` (callers memoise it per profile).
     ``state(facts)`` returns only met / failed / unknown, for batch work.
+    ``value_state(value)``, for a condition that reads one fact and nothing else (a
+    comparison, an item test), is that state from the fact's value alone (``state`` is it
+    applied to the fact's value); None for the others (groups, time words, undecidable).
     """
 
-    __slots__ = ("evaluate", "facts", "state")
+    __slots__ = ("evaluate", "facts", "state", "value_state")
     evaluate: Callable[[Mapping[str, Any], Callable[[str], str]], ConditionResult]
     state: Callable[[Mapping[str, Any]], str]
+    value_state: Callable[[Any], str] | None
     facts: frozenset[str]
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
+        self.value_state = None
         if condition.op == "undecidable":
             self._compile_undecidable(condition)
         elif condition.any or condition.all:
@@ -356,13 +417,21 @@ class CompiledCondition:
             items = facts.get(fact)
             return _any_item(condition, items, states_of(items), read, inputs)
 
-        def state_any_item(facts: Mapping[str, Any]) -> str:
-            states = states_of(facts.get(fact))
-            if states is None:
+        def state_any_item(items: Any) -> str:
+            # met at the first item meeting every test (the verdict of ``states_of``'s list)
+            if items is None:
                 return UNKNOWN
-            return MET if True in states else (UNKNOWN if None in states else FAILED)
+            state = FAILED
+            for item in items:
+                met = item_state(item, tests)
+                if met is True:
+                    return MET
+                if met is None:
+                    state = UNKNOWN
+            return state
 
-        self.evaluate, self.state, self.facts = evaluate_any_item, state_any_item, read
+        self.evaluate, self.state, self.facts = evaluate_any_item, _fact_state(fact, state_any_item), read
+        self.value_state = state_any_item
 
     def _compile_leaf(
         self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]
@@ -401,7 +470,8 @@ class CompiledCondition:
                 label, FAILED, prefix + shown(fact) + failed_tail, fact, op, actual, value, facts=read
             )
 
-        self.evaluate, self.state, self.facts = evaluate_leaf, _leaf_state(fact, op, value, test), read
+        self.value_state = _value_state(op, value, test)
+        self.evaluate, self.state, self.facts = evaluate_leaf, _fact_state(fact, self.value_state), read
 
 
 def compile_condition(

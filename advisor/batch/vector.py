@@ -4,21 +4,25 @@ The same semantics as the engine, by construction rather than by copy:
 
 * every leaf condition (a comparison, a time word, an item test) reads one fact; the
   fact's column (``columns.FactColumns``: a code per company and the distinct values) is
-  decided once per distinct value by the engine's own compiled condition, and numpy
+  decided once per distinct value by the engine's own compiled condition (its
+  ``value_state``, the very function its ``state`` applies to the fact), and numpy
   spreads the states back to every company (three-valued states as int8: failed 0 <
   unknown 1 < met 2, so "all of" is the minimum and "any of" the maximum, exactly
   ``CompiledCondition``'s rule);
-* an amount is ``compute_amount`` itself, once per distinct combination of the facts it
-  reads among the companies the measure is not 不符合 for (a 不符合 outcome carries no
-  amount, ``NO_AMOUNT``; a ratio's figures are computed directly as an exact fraction of
-  the base, a tax benefit's once per run: their figures never need the explanation text);
+* an amount is computed once per distinct combination of the facts it reads among the
+  companies the measure is not 不符合 for (a 不符合 outcome carries no amount,
+  ``NO_AMOUNT``): by the amount kind's own figures function where it has one
+  (``ratio_figures``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
+  its figures from; one result per distinct figures), else by ``compute_amount``; a tax
+  benefit's once per run (its figures never depend on the answers, only its text does);
   the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
   ranks, so nothing can overflow;
 * who counts in a total is the engine's stacking rule, in its two halves
   (``take_highest``, ``counts_in_total``): a measure in no same-kind group counts when
   ``counts_in_total`` says so (nothing can block it); measures linked by shared groups are
   decided together, once per distinct key of what the rule reads (which members are live,
-  their order by ``group_rank``, which could add to a total), by the rule itself.
+  their order by ``group_rank`` as which comes before which, which could add to a total),
+  by the rule itself.
 
 ``tests/unit/test_batch_vector.py`` runs thousands of generated companies through this
 and through ``RowEvaluator`` and requires identical outcomes.
@@ -27,15 +31,26 @@ and through ``RowEvaluator`` and requires identical outcomes.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
-from advisor.amounts import EXACT, UP_TO, AmountResult, apply_duration, ratio_value
+from advisor.amounts import (
+    AmountResult,
+    Figures,
+    apply_duration,
+    base_plus_step_figures,
+    compute_amount,
+    excess_refund_figures,
+    per_unit_figures,
+    ratio_figures,
+    ratio_items_figures,
+    tiers_figures,
+)
 from advisor.batch.columns import Column, FactColumns, freeze
 from advisor.batch.engine_api import (
     AS_OF_YEAR,
@@ -64,7 +79,6 @@ from advisor.batch.evaluate import (
     amount_tuple,
     nothing_to_pay,
 )
-from advisor.money import wan_to_yuan
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -74,14 +88,16 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 
 
 class _Column:
-    """One fact over a block: each company's code (numpy, and as a list for reading one
-    company) and the distinct values."""
+    """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("codes", "listed", "values")
+    __slots__ = ("codes", "values")
 
     def __init__(self, column: Column):
-        self.listed = column.codes
-        self.codes: Codes = np.array(column.codes, dtype=np.int64)
+        size = len(column.codes)
+        if len(column.values) == 1:  # one value for everyone (a column nobody filled in, say)
+            self.codes: Codes = np.zeros(size, dtype=np.int64)
+        else:
+            self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
 
 
@@ -119,6 +135,14 @@ def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
     return distinct.astype(np.int64), inverse.astype(np.int64), firsts
 
 
+def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]]:
+    """The distinct inputs of several facts among the companies ``live``: each live company's
+    input (an index), and per fact its value in each input."""
+    inverse, first = _joint([c.codes[live] for c in columns], len(live))
+    at_first = live[first]
+    return inverse, [list(map(c.values.__getitem__, c.codes[at_first].tolist())) for c in columns]
+
+
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     """``members`` split into sets linked by shared groups (connected components)."""
     parent = {i: i for i in members}
@@ -139,6 +163,48 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     for i in members:
         sets.setdefault(root(i), []).append(i)
     return list(sets.values())
+
+
+#: A figures-only amount: the amount kind's own figures function (kind, min yuan, max yuan
+#: before the duration, as ``compute_amount`` computes them, without the text) and the facts
+#: it is given, in order.
+Quick = tuple[Callable[..., Figures], tuple[str, ...]]
+
+
+def _quick(amount: rm.Amount) -> Quick | None:
+    """The figures-only reading of an amount kind that has one (the kind's own figures function)."""
+    if isinstance(amount, rm.Ratio):
+        return partial(ratio_figures, amount), (amount.base,)
+    if isinstance(amount, rm.ExcessRefund):
+        return partial(excess_refund_figures, amount), (amount.paid, amount.base)
+    if isinstance(amount, rm.Tiers):
+        if amount.rewarded is None:
+            return partial(tiers_figures, amount, rewarded=None), (amount.fact,)
+        return partial(tiers_figures, amount), (amount.fact, amount.rewarded)
+    if isinstance(amount, rm.BasePlusStep):
+        if amount.rewarded is None:
+            return partial(base_plus_step_figures, amount, rewarded=None), (amount.fact,)
+        return partial(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
+    if isinstance(amount, rm.RatioItems):
+        return partial(ratio_items_figures, amount), (amount.items,)
+    if isinstance(amount, rm.PerUnit):
+        if amount.actual_cost is None:
+            return partial(per_unit_figures, amount), (amount.quantity,)
+        return partial(per_unit_figures, amount), (amount.quantity, amount.actual_cost)
+    return None
+
+
+class _Node:
+    """A condition as a block decides it: a leaf (compiled) on ``fact``, or children
+    combined (``any``: the maximum state, else the minimum)."""
+
+    __slots__ = ("any", "children", "fact", "leaf")
+
+    def __init__(self, fact: str | None, leaf: CompiledCondition | None, children: list[_Node], any_of: bool):
+        self.fact = fact
+        self.leaf = leaf
+        self.children = children
+        self.any = any_of
 
 
 class VectorEvaluator:
@@ -165,16 +231,20 @@ class VectorEvaluator:
                 ids.append(unique[key])
             self._measure_nodes.append(tuple(ids))
         self._leaves: dict[str, CompiledCondition] = {}
+        self._plans = [self._plan(node) for node in self._nodes]
         # a tax benefit's figures never depend on the answers (only its explanation does)
         self._amount_facts = [
             () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
         ]
         self._fixed: dict[int, Amount] = {}
-        self._ratio = {i: m for i, m in enumerate(self.measures) if isinstance(m.amount, rm.Ratio)}
+        # measures whose amount is the same for everyone: the outcome follows from the status
+        self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
+        self._by_status_set = frozenset(self._by_status)
+        # amounts whose figures are computed directly, without their explanation
+        self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
-        self._alone = [i for i, ids in enumerate(groups) if not ids]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
-        self._counted_grouped: dict[tuple[int, bytes], tuple[bool, ...]] = {}
+        self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
 
@@ -185,27 +255,43 @@ class VectorEvaluator:
             found = self._leaves[key] = compile_condition(condition, self.engine.show, self.engine.inputs_of)
         return found
 
-    def _states(self, condition: rm.Condition, column: Any, size: int) -> States:
-        """The state of ``condition`` for every company of the block."""
+    def _plan(self, condition: rm.Condition) -> _Node:
+        """How a condition is decided over a block: its children combined, or its leaf
+        (compiled once; equal leaves anywhere share one)."""
         children = condition.any or condition.all
         if children and condition.op != "undecidable":
-            parts = [self._states(child, column, size) for child in children]
-            combine = np.maximum if condition.any else np.minimum
+            return _Node(condition.fact, None, [self._plan(child) for child in children], bool(condition.any))
+        return _Node(condition.fact, self._leaf(condition), [], False)
+
+    def _states(self, node: _Node, column: Callable[[str], _Column], size: int, decided: dict[int, States]) -> States:
+        """The state of ``node`` for every company of the block (``decided``: the leaves
+        decided so far in this block, by id)."""
+        leaf = node.leaf
+        if leaf is None:
+            parts = [self._states(child, column, size, decided) for child in node.children]
+            combine = np.maximum if node.any else np.minimum
             return combine.reduce(parts) if len(parts) > 1 else parts[0]
-        decide: Callable[[Mapping[str, Any]], str] = self._leaf(condition).state
-        if condition.fact is None:  # undecidable: the same for everyone
-            state = _STATE_CODE[decide({AS_OF_YEAR: self.as_of.year})]
-            return np.full(size, state, dtype=np.int8)
-        col: _Column = column(condition.fact)
-        fact = condition.fact
-        facts = {AS_OF_YEAR: self.as_of.year}  # one mapping, its fact set to each distinct value in turn
+        found = decided.get(id(leaf))
+        if found is not None:
+            return found
+        if node.fact is None:  # undecidable: the same for everyone
+            state = _STATE_CODE[leaf.state({AS_OF_YEAR: self.as_of.year})]
+            found = decided[id(leaf)] = np.full(size, state, dtype=np.int8)
+            return found
+        col = column(node.fact)
+        value_state = leaf.value_state
+        if value_state is None:  # it reads the as-of year too (a time word)
+            fact, decide = node.fact, leaf.state
+            facts = {AS_OF_YEAR: self.as_of.year}  # one mapping, its fact set to each distinct value in turn
 
-        def decide_value(value: Any) -> int:
-            facts[fact] = value
-            return _STATE_CODE[decide(facts)]
+            def value_state(value: Any) -> str:
+                facts[fact] = value
+                return decide(facts)
 
-        table = np.fromiter(map(decide_value, col.values), dtype=np.int8, count=len(col.values))
-        return table[col.codes]
+        codes = map(_STATE_CODE.__getitem__, map(value_state, col.values))
+        table = np.fromiter(codes, dtype=np.int8, count=len(col.values))
+        found = decided[id(leaf)] = table[col.codes]
+        return found
 
     # --- the block
 
@@ -226,107 +312,152 @@ class VectorEvaluator:
             return found
 
         node_states: dict[int, States] = {}
+        decided: dict[int, States] = {}
         statuses: list[States] = []
         for ids in self._measure_nodes:
             parts = []
             for i in ids:
                 if i not in node_states:
-                    node_states[i] = self._states(self._nodes[i], column, size)
+                    node_states[i] = self._states(self._plans[i], column, size, decided)
                 parts.append(node_states[i])
             statuses.append(np.minimum.reduce(parts) if len(parts) > 1 else parts[0])
 
         amount_tables: list[list[Amount]] = []
         amount_codes: list[Codes] = []
-        for index, names in enumerate(self._amount_facts):
-            # amounts of the companies this measure is not 不符合 for, once per distinct input
-            live = np.flatnonzero(statuses[index])
-            cols = [column(name) for name in names]
-            inverse, first = _joint([c.codes[live] for c in cols], len(live))
-            table = [NO_AMOUNT]
-            # each distinct input's place in the table: equal figures share one entry
-            place = [0]
-            seen: dict[Amount, int] = {NO_AMOUNT: 0}
-            # across blocks, a measure with few distinct inputs is memoised; one whose inputs
-            # differ for most companies (an amount of money) is computed once per combination
-            memoise = len(first) <= self.MEMOISE_UP_TO
-            for company in live[first].tolist():
-                facts = {name: c.values[c.listed[company]] for name, c in zip(names, cols, strict=True)}
-                found = self._ratio_amount(index, facts) if index in self._ratio else None
-                if not names:  # the same figures for every company
-                    found = self._fixed.get(index)
-                    if found is None:
-                        found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
-                if found is None:
-                    frozen = {name: freeze(value) for name, value in facts.items()} if memoise else None
-                    facts[AS_OF_YEAR] = self.as_of.year
-                    found = self.rows.amount(index, facts, frozen)
-                if nothing_to_pay(POSSIBLE, found):
-                    found = NO_AMOUNT
-                at = seen.get(found)
-                if at is None:
-                    at = seen[found] = len(table)
-                    table.append(found)
-                place.append(at)
-            codes = np.zeros(size, dtype=np.int64)
-            codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
-            statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
+        for index in range(n):
+            table, codes = self._amounts(index, statuses[index], column, size)
+            if len(table) == 1:  # no amount for anyone: 不符合 for everyone
+                statuses[index] = np.zeros(size, dtype=np.int8)
+            elif index not in self._by_status_set:  # nothing to pay where the place is 0
+                statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
             amount_tables.append(table)
             amount_codes.append(codes)
+        counted = self._counted(statuses, amount_tables, amount_codes)
+        return self._outcomes(statuses, amount_tables, amount_codes, counted)
 
-        counted = self._counted(statuses, amount_tables, amount_codes, size)
-        block = Assessed([], [])
-        for index in range(n):
-            width = len(amount_tables[index])
-            combined = (statuses[index].astype(np.int64) * 2 + counted[index]) * width + amount_codes[index]
-            distinct, inverse, _ = _distinct(combined)
+    def _amounts(
+        self, index: int, status: States, column: Callable[[str], _Column], size: int
+    ) -> tuple[list[Amount], Codes]:
+        """Measure ``index``'s amounts: a table of distinct figures (``NO_AMOUNT`` first) and each
+        company's place in it (0 where the measure is 不符合 or there is nothing to pay), computed
+        once per distinct input among the companies the measure is not 不符合 for."""
+        names = self._amount_facts[index]
+        if not names:  # the same figures for every company: its place is 1 where it is live
+            found = self._fixed.get(index)
+            if found is None:
+                found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
+            if nothing_to_pay(POSSIBLE, found) or not status.any():
+                return [NO_AMOUNT], np.zeros(size, dtype=np.int64)
+            return [NO_AMOUNT, found], (status != 0).astype(np.int64)
+        live = np.flatnonzero(status)
+        codes = np.zeros(size, dtype=np.int64)
+        measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
+        table = [NO_AMOUNT]
+        # each distinct input's place in the table: equal figures share one entry
+        seen: dict[Amount, int] = {NO_AMOUNT: 0}
+
+        def place_of(found: Amount) -> int:
+            if nothing_to_pay(POSSIBLE, found):
+                return 0
+            at = seen.get(found)
+            if at is None:
+                at = seen[found] = len(table)
+                table.append(found)
+            return at
+
+        if quick is not None:  # the figures of each input, then one result per distinct figures
+            figures_function, reads = quick
+            inverse, inputs = _inputs([column(name) for name in reads], live)
+            figures_of = list(map(figures_function, *inputs))
+            at_of: dict[Figures, int] = {}
+            for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
+                result = AmountResult(*figures)
+                apply_duration(result, measure.duration)
+                found = amount_tuple(result)
+                if nothing_to_pay(POSSIBLE, found):
+                    at_of[figures] = 0
+                else:
+                    at_of[figures] = len(table)
+                    table.append(found)
+            place = [0, *map(at_of.__getitem__, figures_of)]
+        else:
+            inverse, inputs = _inputs([column(name) for name in names], live)
+            year = self.as_of.year
+            if len(names) == 1:
+                name = names[0]
+                inputs_facts = [{name: value, AS_OF_YEAR: year} for value in inputs[0]]
+            else:
+                inputs_facts = [
+                    {**dict(zip(names, values, strict=True)), AS_OF_YEAR: year} for values in zip(*inputs, strict=True)
+                ]
+            # across blocks, a measure with few distinct inputs is memoised; one whose inputs
+            # differ for most companies (an amount of money) is computed once per combination
+            if len(inputs_facts) <= self.MEMOISE_UP_TO:
+                place = [0]
+                for facts in inputs_facts:
+                    frozen = {name: freeze(facts[name]) for name in names}
+                    place.append(place_of(self.rows.amount(index, facts, frozen)))
+            else:
+                place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
+        codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
+        return table, codes
+
+    def _outcomes(
+        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: dict[int, Codes]
+    ) -> Assessed:
+        """The block's outcomes: per measure, each distinct (status, amount, counted) and each
+        company's. ``counted`` holds the flags of grouped measures; a measure in no group is
+        blocked by none (``take_highest``): it counts when ``counts_in_total`` says it adds to a
+        total, decided here once per distinct (status, amount)."""
+        block = Assessed([[] for _ in tables], [None] * len(tables))
+        # measures in no group whose outcome is their status alone: all at once
+        alone = [i for i in self._by_status if i not in counted]
+        if alone:
+            rows = np.arange(len(alone))[:, None]
+            by_status = np.stack([statuses[i] for i in alone])
+            present = np.zeros((len(alone), 3), dtype=bool)
+            present[rows, by_status] = True
+            places = (np.cumsum(present, axis=1) - 1)[rows, by_status]
+            for row, index in enumerate(alone):
+                measure, table = self.measures[index], tables[index]
+                for status_code in np.flatnonzero(present[row]).tolist():
+                    status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
+                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
+                    block.tables[index].append((status, amount, adds))
+                block.codes[index] = places[row]
+        for index, table in enumerate(tables):
+            if block.codes[index] is not None:
+                continue
+            width = len(table)
+            flags = counted.get(index)
             table_out: list[Outcome] = []
-            for value in distinct.tolist():
-                rest, amount_code = divmod(value, width)
-                status_code, is_counted = divmod(rest, 2)
-                table_out.append((_STATUSES[status_code], amount_tables[index][amount_code], bool(is_counted)))
-            block.tables.append(table_out)
-            block.codes.append(inverse)
+            if flags is None:
+                measure = self.measures[index]
+                distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
+                for value in distinct.tolist():
+                    status_code, amount_code = divmod(value, width)
+                    status, amount = _STATUSES[status_code], table[amount_code]
+                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
+                    table_out.append((status, amount, adds))
+            else:
+                combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
+                distinct, inverse, _ = _distinct(combined)
+                for value in distinct.tolist():
+                    rest, amount_code = divmod(value, width)
+                    status_code, is_counted = divmod(rest, 2)
+                    table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
+            block.tables[index] = table_out
+            block.codes[index] = inverse
         return block
-
-    def _ratio_amount(self, index: int, facts: dict[str, Any]) -> Amount | None:
-        """A ratio's figures in integer yuan without building its explanation, by the same
-        ``ratio_value`` and ``apply_duration`` as ``compute_amount`` (None: let
-        ``compute_amount`` do it)."""
-        measure = self.measures[index]
-        a = measure.amount
-        assert isinstance(a, rm.Ratio)
-        base = facts.get(a.base)
-        if base is None or isinstance(base, bool) or not isinstance(base, (int, Decimal)):
-            return None
-        try:
-            _, value = ratio_value(a, wan_to_yuan(base))
-        except (ValueError, ArithmeticError):
-            return None
-        result = AmountResult(UP_TO if a.up_to else EXACT, 0 if a.up_to else value, value)
-        apply_duration(result, measure.duration)
-        return amount_tuple(result)
 
     # --- who counts in the total
 
-    def _counted(
-        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], size: int
-    ) -> list[Codes]:
-        """Per measure, 1 where the company's outcome counts in its total."""
-        counted: list[Codes] = [np.zeros(0, dtype=np.int64)] * len(self.measures)
+    def _counted(self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes]) -> dict[int, Codes]:
+        """Per grouped measure, 1 where the company's outcome counts in its total."""
+        counted: dict[int, Codes] = {}
         for number, members in enumerate(self._components):
             counted_linked = self._counted_linked(number, members, statuses, tables, codes)
-            for i, flags in zip(members, counted_linked, strict=True):
-                counted[i] = flags
-        for index in self._alone:
-            # in no group nothing blocks it (``take_highest``): it counts when it adds to a total
-            width = len(tables[index])
-            pairs, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
-            could = [
-                status_code != 0
-                and counts_in_total(Candidate(self.measures[index], _STATUSES[status_code], tables[index][at][8].value))
-                for status_code, at in (divmod(value, width) for value in pairs.tolist())
-            ]
-            counted[index] = np.array(could, dtype=np.int64)[inverse]
+            counted.update(zip(members, counted_linked, strict=True))
         return counted
 
     def _counted_linked(
@@ -337,7 +468,8 @@ class VectorEvaluator:
         The same-kind rule reads of each member only whether it is live, its place in
         ``group_rank``'s order and whether it could add to a total; companies alike in those
         get the same flags, decided once by the rule itself (``counted_flags``) on one of them.
-        The order is ``group_rank``'s own: each distinct live outcome's rank among them all."""
+        The order is ``group_rank``'s own: each distinct live outcome's rank among them all,
+        held as which member comes before which (every pair: the order itself, as bits)."""
         outcomes = []  # per member: (status code, amount index) of each distinct outcome, each company's
         for i in members:
             width = len(tables[i])
@@ -352,23 +484,34 @@ class VectorEvaluator:
         ]
         ranked = sorted({group_rank(c) for member in candidates for c in member if c is not None})
         place = {rank: position for position, rank in enumerate(ranked)}
-        order_keys, live, countable = [], [], []
-        for position, (member, (_, inverse)) in enumerate(zip(candidates, outcomes, strict=True)):
+        # companies alike in every member's outcome first (a combination), then what the rule reads of each
+        combination, first = _joint([inverse for _, inverse in outcomes], len(statuses[members[0]]))
+        picks = [inverse[first] for _, inverse in outcomes]  # per member: each combination's outcome
+        order_keys, bits = [], []
+        for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
             last = len(place) + position  # 不符合: after every live one, in member order
-            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[inverse])
-            live.append(np.array([c is not None for c in member], dtype=np.int64)[inverse])
-            countable.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[inverse])
-        order = np.argsort(np.stack(order_keys, axis=1), axis=1)
-        keys = np.concatenate([order, np.stack(live, axis=1), np.stack(countable, axis=1)], axis=1)
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[pick])
+            bits.append(np.array([c is not None for c in member], dtype=np.int64)[pick])
+            bits.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[pick])
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                bits.append((order_keys[a] < order_keys[b]).astype(np.int64))
+        matrix = np.stack(bits, axis=1)
+        # the bits as integers (62 to one), then the distinct keys among the combinations
+        words = [
+            matrix[:, start : start + 62] @ (np.int64(1) << np.arange(min(62, len(bits) - start), dtype=np.int64))
+            for start in range(0, len(bits), 62)
+        ]
+        key_of, key_first = _joint(words, len(first))
         rows = []
-        for company in first.tolist():
-            key = (number, keys[company].tobytes())
+        # the words of each distinct key (the same bits in the same places in every block)
+        for row, key_words in zip(key_first.tolist(), np.stack(words, axis=1)[key_first].tolist(), strict=True):
+            key = (number, *key_words)
             flags = self._counted_grouped.get(key)
             if flags is None:
                 chosen = []
-                for position, (member, (_, inverse_of)) in enumerate(zip(candidates, outcomes, strict=True)):
-                    candidate = member[int(inverse_of[company])]
+                for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
+                    candidate = member[int(pick[row])]
                     if candidate is not None:
                         chosen.append((position, candidate))
                 decided = dict(
@@ -379,5 +522,5 @@ class VectorEvaluator:
                     self._counted_grouped.clear()
                 self._counted_grouped[key] = flags
             rows.append(flags)
-        matrix = np.array(rows, dtype=np.int64)[inverse.reshape(-1)]
-        return [matrix[:, position] for position in range(len(members))]
+        matrix_of = np.array(rows, dtype=np.int64)[key_of[combination]]
+        return [matrix_of[:, position] for position in range(len(members))]
