@@ -490,15 +490,16 @@ _CHUNK_LINES = 5000
 
 
 def chunk_lines(rows: int, jobs: int) -> int:
-    """Companies per chunk for about ``rows`` companies over ``jobs`` processes: at most
-    ``_CHUNK_LINES``, and the number of chunks a multiple of ``jobs`` (every process gets as
-    many, so none waits idle at the end for the last chunk of another), never below a fifth
-    of ``_CHUNK_LINES``."""
+    """Companies per chunk for about ``rows`` companies over ``jobs`` processes: about
+    ``_CHUNK_LINES`` (rows are estimated: a few more per chunk rather than one more chunk of
+    each process, at most half as many again), the number of chunks a multiple of ``jobs``
+    (every process gets as many, so none waits idle at the end for the last chunk of
+    another), never below a fifth of ``_CHUNK_LINES``."""
     if jobs <= 1 or rows <= 0:
         return _CHUNK_LINES
-    chunks = max(jobs, -(-rows // _CHUNK_LINES))
+    chunks = max(jobs, round(rows / _CHUNK_LINES))
     chunks = -(-chunks // jobs) * jobs
-    return min(_CHUNK_LINES, max(_CHUNK_LINES // 5, -(-rows // chunks)))
+    return min(_CHUNK_LINES * 3 // 2, max(_CHUNK_LINES // 5, -(-rows // chunks)))
 
 
 #: One company's row is a few KB; a longer line is reported, never held in memory whole.

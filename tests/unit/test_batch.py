@@ -160,7 +160,7 @@ def test_chunks_share_the_work_evenly_between_processes(jobs):
 
     for rows in (1, 150, 999, 2_500, 10_000, 20_000, 20_001, 99_999, 100_000, 333_333, 1_000_000):
         size = chunk_lines(rows, jobs)
-        assert _CHUNK_LINES // 5 <= size <= _CHUNK_LINES or (jobs == 1 and size == _CHUNK_LINES)
+        assert _CHUNK_LINES // 5 <= size <= _CHUNK_LINES * 3 // 2
         chunks = -(-rows // size)
         if jobs > 1 and rows >= jobs * _CHUNK_LINES:
             # every process gets as many chunks: none waits idle at the end
@@ -177,7 +177,7 @@ def test_csv_chunks_follow_the_size_the_file_suggests(tmp_path, monkeypatch):
     _header, chunks, _reader, _handle = runner._csv_jobs(source, 2)
     sizes = [len(list(runner.piece_lines(pieces))) for pieces, _ in chunks]
     assert sum(sizes) == 700
-    assert len(sizes) % 2 == 0 and max(sizes) <= 100
+    assert len(sizes) % 2 == 0 and max(sizes) <= 150
     assert sizes[:-1] == [sizes[0]] * (len(sizes) - 1)
 
 
