@@ -12,9 +12,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from advisor import rule_model as rm
 from advisor.amounts import compute_amount, to_yuan
 from advisor.money import wan_to_yuan
+from tests.unit.test_amounts import measure as _measure
 
 values = st.one_of(
     st.integers(),
@@ -67,23 +67,6 @@ def test_to_yuan_follows_the_decimal_context(value: Any, precision: int) -> None
     with localcontext() as context:
         context.prec = precision
         assert _outcome(to_yuan, value) == _outcome(_reference, value)
-
-
-def _measure(amount: dict[str, Any]) -> rm.Measure:
-    return rm.Measure.model_validate(
-        {
-            "id": "t-1",
-            "title": "测试",
-            "document": "gm-measures",
-            "article": "一",
-            "quote": "q",
-            "region": "深圳市光明区",
-            "applicants": ["enterprise"],
-            "category": "cash_award",
-            "review": "未说明",
-            "amount": amount,
-        }
-    )
 
 
 def _floor(value: Decimal) -> int:
