@@ -57,12 +57,17 @@ _CODE_18 = re.compile("[0-9A-HJ-NPQRTUWXY]{18}")
 _CODE_LINES = re.compile("(?:[0-9A-HJ-NPQRTUWXY]{18}\n)*[0-9A-HJ-NPQRTUWXY]{18}")
 
 
+def _check_value(reversed_digits: bytes) -> int:
+    """The value of the check character for 17 code characters given last first, each as
+    its base-34 digit (``_AS_BASE34_DIGIT``)."""
+    return -int(reversed_digits, 34) % 31
+
+
 def credit_code_check_char(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters."""
     if not _CODE_17.fullmatch(first17):
         raise ValueError(first17)
-    total = int(first17[::-1].encode().translate(_AS_BASE34_DIGIT), 34)
-    return _CODE_CHARS[-total % 31]
+    return _CODE_CHARS[_check_value(first17[::-1].encode().translate(_AS_BASE34_DIGIT))]
 
 
 def validate_credit_code(code: str) -> str:
@@ -91,7 +96,7 @@ def credit_codes_unchanged(codes: list[str]) -> bool:
         return False
     # Reversed, each code reads check character first, then its first 17 last first.
     digits = text.encode().translate(_AS_BASE34_DIGIT)[::-1]
-    expected = bytes(_BASE34_DIGITS.encode()[-int(digits[s : s + 17], 34) % 31] for s in range(1, len(digits), 19))
+    expected = bytes(_BASE34_DIGITS.encode()[_check_value(digits[s : s + 17])] for s in range(1, len(digits), 19))
     return expected == digits[::19]
 
 
