@@ -8,7 +8,7 @@ A synthetic CSV (``benchmarks.synthetic``) is read in blocks as the runner reads
 each block goes through the runner's own steps, timed one by one with the garbage
 collector paused (as the workers run them):
 
-* split: ``runner._split`` of each line into cells;
+* split: ``runner._records``, a block's lines split into cells;
 * decode: ``runner._decode`` (plain rows straight to facts, the others validated);
 * assess: ``_WORKER["evaluator"].assess`` (vectorised with numpy, or company by company);
 * write: ``_WORKER["writer"].write`` for each output format asked for.
@@ -42,15 +42,10 @@ from benchmarks.synthetic import random_profiles, write_csv  # noqa: E402
 AS_OF = dt.date(2026, 11, 21)
 
 
-def _blocks(path: Path, size: int) -> tuple[list[str], list[list[tuple[int, str]]]]:
-    """The header and the line blocks of a CSV file, as the runner chunks it."""
+def _blocks(path: Path, size: int) -> tuple[list[str], list[list[runner.Piece]]]:
+    """The header and the blocks of ``size`` lines of a CSV file, read and cut as the runner does."""
     header, chunks, _reader, _handle = runner._csv_jobs(path)
-    blocks = []
-    for pieces, _ in chunks:
-        lines = list(runner.piece_lines(pieces))
-        for start in range(0, len(lines), size):
-            blocks.append(lines[start : start + size])
-    return header, blocks
+    return header, list(runner.cut_chunks((piece for chunk, _ in chunks for piece in chunk), size))
 
 
 _CLOCK = {"cpu": time.process_time, "wall": time.perf_counter}
@@ -75,8 +70,8 @@ def measure(path: Path, size: int, formats: list[str], repeat: int, vector: bool
             was_enabled = gc.isenabled()
             gc.disable()
             try:
-                for lines in blocks:
-                    took, numbered = _timed(lambda lines=lines: [(str(n), runner._split(text)) for n, text in lines])
+                for pieces in blocks:
+                    took, numbered = _timed(lambda pieces=pieces: runner._records(pieces, []))
                     totals["split"] += took
                     errors: list[tuple[str, str]] = []
                     took, (companies, facts) = _timed(

@@ -455,14 +455,25 @@ class _LineReader:
 Piece = tuple[int, str | bytes, str]
 
 
-def piece_lines(pieces: Iterable[Piece]) -> Iterator[tuple[int, str]]:
-    """(number, line) of every line of ``pieces``, line endings removed."""
-    for first, payload, encoding in pieces:
-        if isinstance(payload, str):
-            yield first, payload
-            continue
-        for number, line in enumerate(payload.decode(encoding).split("\n"), first):
-            yield number, line.rstrip("\r")
+def cut_chunks(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
+    """``pieces`` in chunks of ``size`` lines (the last may hold fewer); a block that a
+    chunk ends in is cut at a line."""
+    chunk: list[Piece] = []
+    count = 0
+    for piece in pieces:
+        lines = piece_size(piece)
+        while count + lines > size:  # this piece ends the chunk: cut it at a line
+            head, piece = split_piece(piece, size - count)
+            chunk.append(head)
+            yield chunk
+            chunk, count, lines = [], 0, lines - piece_size(head)
+        chunk.append(piece)
+        count += lines
+        if count >= size:
+            yield chunk
+            chunk, count = [], 0
+    if chunk:
+        yield chunk
 
 
 def split_piece(piece: Piece, lines: int) -> tuple[Piece, Piece]:
@@ -552,22 +563,8 @@ def _csv_jobs(path: Path, jobs: int = 1) -> tuple[list[str], Generator[tuple[lis
                 size = chunk_lines(int((os.fstat(handle.fileno()).st_size - start) / row_bytes), jobs)
             except (OSError, ValueError):
                 pass
-            batch: list[Piece] = []
-            count = 0
-            for piece in itertools.chain([first], pieces):
-                lines = piece_size(piece)
-                while count + lines > size:  # this piece ends the chunk: cut it at a line
-                    head, piece = split_piece(piece, size - count)
-                    batch.append(head)
-                    yield batch, 0
-                    batch, count, lines = [], 0, lines - piece_size(head)
-                batch.append(piece)
-                count += lines
-                if count >= size:
-                    yield batch, 0
-                    batch, count = [], 0
-            if batch:
-                yield batch, 0
+            for chunk in cut_chunks(itertools.chain([first], pieces), size):
+                yield chunk, 0
         finally:
             handle.close()
 

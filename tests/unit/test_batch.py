@@ -175,7 +175,7 @@ def test_csv_chunks_follow_the_size_the_file_suggests(tmp_path, monkeypatch):
     source = write_csv(tmp_path / "many.csv", random_profiles(700, seed=3))
     monkeypatch.setattr(runner, "_CHUNK_LINES", 100)
     _header, chunks, _reader, _handle = runner._csv_jobs(source, 2)
-    sizes = [len(list(runner.piece_lines(pieces))) for pieces, _ in chunks]
+    sizes = [sum(map(runner.piece_size, pieces)) for pieces, _ in chunks]
     assert sum(sizes) == 700
     assert len(sizes) % 2 == 0 and max(sizes) <= 150
     assert sizes[:-1] == [sizes[0]] * (len(sizes) - 1)

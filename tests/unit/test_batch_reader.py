@@ -31,6 +31,17 @@ LINE_PARTS = st.sampled_from(
 LINES = st.lists(st.lists(LINE_PARTS, max_size=6).map(b"".join), max_size=40)
 
 
+def piece_lines(pieces):
+    """(number, line) of every line of ``_LineReader.pieces``, line endings removed: the plain
+    reading that the runner's block-at-a-time reading must equal."""
+    for first, payload, encoding in pieces:
+        if isinstance(payload, str):
+            yield first, payload
+            continue
+        for number, line in enumerate(payload.decode(encoding).split("\n"), first):
+            yield number, line.rstrip("\r")
+
+
 def _by_line(data: bytes) -> tuple[list[tuple[int, str]], list[tuple[str, str]], str]:
     reader = runner._LineReader(io.BytesIO(data), "in.csv")
     lines = list(reader)
@@ -40,7 +51,7 @@ def _by_line(data: bytes) -> tuple[list[tuple[int, str]], list[tuple[str, str]],
 def _by_block(data: bytes) -> tuple[list[tuple[int, str]], list[tuple[str, str]], str]:
     reader = runner._LineReader(io.BytesIO(data), "in.csv")
     next(iter(reader))  # the header, as _csv_jobs reads it
-    lines = list(runner.piece_lines(reader.pieces()))
+    lines = list(piece_lines(reader.pieces()))
     return lines, reader.bad, reader.encoding
 
 
@@ -88,7 +99,7 @@ def test_records_of_a_chunk_are_its_lines_split_as_csv(lines, block):
         next(iter(reader))
         pieces = list(reader.pieces())
     expected, expected_errors = [], []
-    for number, line in runner.piece_lines(pieces):
+    for number, line in piece_lines(pieces):
         if not line.strip(" \t\r\n,"):
             continue
         try:
