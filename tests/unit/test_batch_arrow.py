@@ -175,9 +175,14 @@ def test_a_run_with_arrow_writes_what_a_run_without_it_writes(tmp_path, monkeypa
     monkeypatch.setattr(runner, "_CHUNK_LINES", 250)
     calls = []
     monkeypatch.setattr(runner, "_decode_coded", lambda *a: calls.append(1) or _decode_coded(*a))
+    small = tmp_path / "small.csv"
+    run_batch(source, small, AS_OF, jobs=1)
+    assert not calls, "a run this small is not worth importing pyarrow"
+    monkeypatch.setattr(runner, "ARROW_FROM_ROWS", 500)
     with_arrow = tmp_path / "a.csv"
     run_batch(source, with_arrow, AS_OF, jobs=1)
     assert calls, "the run must read its plain chunks with Arrow"
+    assert small.read_bytes() == with_arrow.read_bytes()
 
     real_import = builtins.__import__
 
