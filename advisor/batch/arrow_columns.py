@@ -24,6 +24,8 @@ from typing import Any
 _BLANK_AFTER_FIRST = re.compile(rb"\n[ \t,]*(?:\n|\Z)")
 _BLANK_FIRST = re.compile(rb"[ \t,]*(?:\n|\Z)")
 _BOM = b"\xef\xbb\xbf"
+#: A column read in: each line's code, the distinct cells, the codes as a numpy array.
+CodedColumn = tuple[list[int], list[str], Any]
 #: Arrow's block size is a 32-bit count; a chunk this large is left to the Python path.
 _MAX_BYTES = 1 << 30
 
@@ -44,10 +46,11 @@ def available() -> bool:
     return _arrow() is not None
 
 
-def read_columns(data: bytes, width: int) -> list[tuple[list[int], list[str]]] | None:
-    """Per column of ``width``, each line's code and the distinct cells in first-seen order, of
-    the UTF-8 lines ``data`` (no final newline); None when pyarrow is missing or the lines are not
-    ones this reader takes exactly as splitting them at commas would (see the module docstring)."""
+def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
+    """Per column of ``width``, each line's code (a list, and a numpy array), and the distinct
+    cells in first-seen order, of the UTF-8 lines ``data`` (no final newline); None when pyarrow
+    is missing or the lines are not ones this reader takes exactly as splitting them at commas
+    would (see the module docstring)."""
     arrow = _arrow()
     if (
         arrow is None
@@ -76,10 +79,11 @@ def read_columns(data: bytes, width: int) -> list[tuple[list[int], list[str]]] |
         )
     except Exception:  # a line with another number of cells, say: the Python path reports it
         return None
-    columns: list[tuple[list[int], list[str]]] = []
+    columns: list[CodedColumn] = []
     for column in table.columns:
         if column.num_chunks != 1:
             return None
         array = column.chunk(0)
-        columns.append((array.indices.to_numpy().tolist(), array.dictionary.to_pylist()))
+        codes = array.indices.to_numpy()
+        columns.append((codes.tolist(), array.dictionary.to_pylist(), codes))
     return columns

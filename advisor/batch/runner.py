@@ -228,17 +228,18 @@ def _chunk_facts(
 
 class CodedChunk:
     """A chunk's companies read column by column: their row numbers, and per header column
-    each company's code and the distinct cells (``arrow_columns.read_columns``)."""
+    each company's code, the distinct cells and the codes as a numpy array
+    (``arrow_columns.read_columns``)."""
 
     __slots__ = ("columns", "rows")
 
-    def __init__(self, rows: list[str], columns: list[tuple[list[int], list[str]]]):
+    def __init__(self, rows: list[str], columns: list[arrow_columns.CodedColumn]):
         self.rows = rows
         self.columns = columns
 
     def record(self, position: int) -> list[str]:
         """The cells of the company at ``position``, as splitting its line gives them."""
-        return [distinct[codes[position]] for codes, distinct in self.columns]
+        return [distinct[codes[position]] for codes, distinct, _ in self.columns]
 
 
 def _coded_chunk(pieces: list[Piece], width: int) -> CodedChunk | None:

@@ -96,6 +96,8 @@ class _Column:
         size = len(column.codes)
         if len(column.values) == 1:  # one value for everyone (a column nobody filled in, say)
             self.codes: Codes = np.zeros(size, dtype=np.int64)
+        elif column.array is not None:  # read by pyarrow: the same codes, already an array
+            self.codes = column.array.astype(np.int64)
         else:
             self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
