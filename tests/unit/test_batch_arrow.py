@@ -188,7 +188,7 @@ def test_a_run_with_arrow_writes_what_a_run_without_it_writes(tmp_path, monkeypa
     small = tmp_path / "small.csv"
     run_batch(source, small, AS_OF, jobs=1)
     assert not calls, "a run this small is not worth importing pyarrow"
-    monkeypatch.setattr(runner, "ARROW_FROM_ROWS", 500)
+    monkeypatch.setattr(runner, "ARROW_FROM_ROWS", 500)  # the file holds 1,000
     with_arrow = tmp_path / "a.csv"
     run_batch(source, with_arrow, AS_OF, jobs=1)
     assert calls, "the run must read its plain chunks with Arrow"
