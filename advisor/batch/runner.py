@@ -25,7 +25,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from advisor.batch import arrow_columns
+from advisor.batch.arrow_columns import CodedColumn, read_columns
+from advisor.batch.arrow_columns import available as arrow_available
 from advisor.batch.columns import FactColumns
 from advisor.batch.engine_api import Engine, derived_facts, profile_facts
 from advisor.batch.evaluate import Assessed, RowEvaluator
@@ -221,7 +222,7 @@ def _chunk_facts(
     """The companies of a chunk of CSV lines and their facts: read column by column by
     pyarrow when ``arrow`` (and pyarrow is installed) and the lines are ones it reads
     exactly, else split line by line (``_records``)."""
-    coded = _coded_chunk(pieces, plan.width) if arrow and arrow_columns.available() else None
+    coded = _coded_chunk(pieces, plan.width) if arrow and arrow_available() else None
     if coded is not None:
         return _decode_coded(coded, plan, decoder, errors)
     return _decode(_records(pieces, errors), plan, decoder, errors)
@@ -234,7 +235,7 @@ class CodedChunk:
 
     __slots__ = ("columns", "rows")
 
-    def __init__(self, rows: list[str], columns: list[arrow_columns.CodedColumn]):
+    def __init__(self, rows: list[str], columns: list[CodedColumn]):
         self.rows = rows
         self.columns = columns
 
@@ -251,7 +252,7 @@ def _coded_chunk(pieces: list[Piece], width: int) -> CodedChunk | None:
         if not isinstance(payload, bytes):
             return None
         parts.append(payload if encoding == "utf-8" else payload.decode(encoding).encode("utf-8"))
-    columns = arrow_columns.read_columns(b"\n".join(parts), width)
+    columns = read_columns(b"\n".join(parts), width)
     if columns is None:
         return None
     rows = [str(number) for piece in pieces for number in range(piece[0], piece[0] + piece_size(piece))]
