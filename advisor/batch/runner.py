@@ -498,36 +498,48 @@ class _LineReader:
         line would give (a newline byte is never part of a UTF-8 or GB18030 character). The
         worker decodes it again (sending the bytes costs less than sending the text). Any
         other block is read line by line, as ``__iter__`` does."""
+        for piece, _lines in self.counted_pieces():
+            yield piece
+
+    def counted_pieces(self) -> Iterator[tuple[Piece, int]]:
+        """``pieces``, each with the number of lines it holds (counted once, here, where the
+        line numbers need it, so that cutting chunks does not count them again)."""
         while True:
             block = self.handle.read(_BLOCK_BYTES)
             if not block:
                 return
-            if not block.endswith(b"\n"):
-                block += self.handle.readline(MAX_LINE_BYTES + 1)  # complete the last line
-            if len(block) <= MAX_LINE_BYTES and b"\x00" not in block:
+            ended = block.endswith(b"\n")
+            if ended:
+                payload = block[:-1]
+            else:  # complete the last line; the block's bytes are copied once
+                tail = self.handle.readline(MAX_LINE_BYTES + 1)
+                ended = tail.endswith(b"\n")
+                payload = block + tail[:-1] if ended else block + tail
+            if len(payload) + ended <= MAX_LINE_BYTES and b"\x00" not in payload:
                 try:
-                    block.decode(self.encoding)
+                    payload.decode(self.encoding)
                 except UnicodeDecodeError:
                     pass
                 else:
                     first = self.number + 1
-                    self.number += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-                    yield first, block[:-1] if block.endswith(b"\n") else block, self.encoding
+                    lines = payload.count(b"\n") + 1
+                    self.number += lines
+                    yield (first, payload, self.encoding), lines
                     continue
-            lines: list[bytes] = block.split(b"\n")
-            tail = lines.pop()  # b"" after a final newline; else the file's last line or an overlong one
-            for raw in lines:
+            raws: list[bytes] = payload.split(b"\n")
+            last = b"" if ended else raws.pop()  # the file's last line (no newline) or an overlong one
+            for raw in raws:
                 text = self._text(None if len(raw) > MAX_LINE_BYTES else raw)
                 if text is not None:
-                    yield self.number, text, ""
-            if tail:
-                if len(tail) > MAX_LINE_BYTES:
-                    self._skip_rest_of_line(tail)
-                    tail_text = self._text(None)
+                    yield (self.number, text, ""), 1
+            if last:
+                if len(last) > MAX_LINE_BYTES:
+                    self._skip_rest_of_line(last)
+                    last_text = self._text(None)
                 else:
-                    tail_text = self._text(tail)
-                if tail_text is not None:
-                    yield self.number, tail_text, ""
+                    last_text = self._text(last)
+                if last_text is not None:
+                    yield (self.number, last_text, ""), 1
 
 
 #: Lines of a CSV file (``_LineReader.pieces``): (first line's number, text or raw bytes, encoding of the bytes).
@@ -537,20 +549,40 @@ Piece = tuple[int, str | bytes, str]
 def cut_chunks(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
     """``pieces`` in chunks of ``size`` lines (the last may hold fewer); a block that a
     chunk ends in is cut at a line."""
+    return _cut_counted(((piece, piece_size(piece)) for piece in pieces), size)
+
+
+def _cut_counted(
+    counted: Iterable[tuple[Piece, int]], size: int, lines_left: Callable[[], float] | None = None
+) -> Iterator[list[Piece]]:
+    """``cut_chunks`` of pieces given with their line counts. With ``lines_left`` (an estimate
+    of the lines not read yet), a chunk followed by fewer than half a chunk of lines takes
+    them (up to half as many lines again): no last chunk of a few rows that one process
+    runs alone while the others wait."""
     chunk: list[Piece] = []
     count = 0
-    for piece in pieces:
-        lines = piece_size(piece)
-        while count + lines > size:  # this piece ends the chunk: cut it at a line
-            head, piece = split_piece(piece, size - count)
+    limit = size
+    for piece, lines in counted:
+        while True:
+            if (
+                limit == size
+                and lines_left is not None
+                and count + lines >= size
+                and count + lines - size + lines_left() < size // 2
+            ):
+                limit = size + size // 2  # only a straggler would follow: this chunk takes it
+            if count + lines <= limit:
+                break
+            take = limit - count  # this piece ends the chunk: cut it at a line
+            head, piece = split_piece(piece, take)
             chunk.append(head)
             yield chunk
-            chunk, count, lines = [], 0, lines - piece_size(head)
+            chunk, count, lines, limit = [], 0, lines - take, size
         chunk.append(piece)
         count += lines
-        if count >= size:
+        if count >= limit:
             yield chunk
-            chunk, count = [], 0
+            chunk, count, limit = [], 0, size
     if chunk:
         yield chunk
 
@@ -632,18 +664,24 @@ def _csv_jobs(path: Path, jobs: int = 1) -> tuple[list[str], Generator[tuple[lis
     def chunks() -> Generator[tuple[list[Piece], int]]:
         try:
             start = handle.tell()
-            pieces = reader.pieces()
+            pieces = reader.counted_pieces()
             first = next(pieces, None)
             if first is None:
                 return
-            size, rows = _CHUNK_LINES, 0
+            size, rows, file_size, row_bytes = _CHUNK_LINES, 0, 0, 0.0
             try:
-                row_bytes = max((handle.tell() - start) / piece_size(first), 1)
-                rows = int((os.fstat(handle.fileno()).st_size - start) / row_bytes)
+                row_bytes = max((handle.tell() - start) / first[1], 1)
+                file_size = os.fstat(handle.fileno()).st_size
+                rows = int((file_size - start) / row_bytes)
                 size = chunk_lines(rows, jobs)
             except (OSError, ValueError):
                 pass
-            for chunk in cut_chunks(itertools.chain([first], pieces), size):
+
+            def lines_left() -> float:
+                """The lines not read yet, estimated from the bytes left (the first block's bytes per line)."""
+                return (file_size - handle.tell()) / row_bytes if row_bytes else float("inf")
+
+            for chunk in _cut_counted(itertools.chain([first], pieces), size, lines_left):
                 yield chunk, rows // max(jobs, 1)
         finally:
             handle.close()

@@ -109,3 +109,54 @@ def test_records_of_a_chunk_are_its_lines_split_as_csv(lines, block):
     errors: list[tuple[str, str]] = []
     assert runner._records(pieces, errors) == expected
     assert errors == expected_errors
+
+
+def _numbered_lines(chunks):
+    return [line for chunk in chunks for line in piece_lines(chunk)]
+
+
+@st.composite
+def _counted_pieces(draw):
+    """Pieces as ``_LineReader.counted_pieces`` gives them: blocks of several lines and single lines."""
+    number, counted = 2, []
+    for lines in draw(st.lists(st.integers(0, 12), max_size=25)):
+        if lines == 0:
+            counted.append(((number, f"单行{number}", ""), 1))
+            number += 1
+        else:
+            payload = "\n".join(f"行{n},x" for n in range(number, number + lines)).encode()
+            counted.append(((number, payload, "utf-8"), lines))
+            number += lines
+    return counted
+
+
+@settings(max_examples=300, deadline=None)
+@given(counted=_counted_pieces(), size=st.integers(1, 20), error=st.integers(-15, 15))
+def test_chunks_hold_every_line_once_in_order_and_no_straggler(counted, size, error):
+    """Cutting chunks keeps every line once, in order, with its number; chunks hold ``size``
+    lines, but the last one may take up to half as many again rather than leave a last chunk
+    of fewer than half; a wrong estimate of the lines left never makes a chunk bigger than that."""
+    total = sum(lines for _, lines in counted)
+    pieces = [piece for piece, _ in counted]
+    plain = list(runner.cut_chunks(pieces, size))
+    assert _numbered_lines(plain) == list(piece_lines(pieces))
+    assert [sum(map(runner.piece_size, c)) for c in plain[:-1]] == [size] * (len(plain) - 1)
+
+    consumed = 0
+
+    def reading():
+        nonlocal consumed
+        for piece, lines in counted:
+            consumed += lines
+            yield piece, lines
+
+    def lines_left():  # the lines not read yet, estimated up to ``error`` lines wrong
+        return max(0, total - consumed + error)
+
+    chunks = list(runner._cut_counted(reading(), size, lines_left))
+    assert _numbered_lines(chunks) == list(piece_lines(pieces))
+    sizes = [sum(map(runner.piece_size, c)) for c in chunks]
+    assert all(0 < s <= size + size // 2 for s in sizes)
+    assert all(s >= size for s in sizes[:-1])
+    if error == 0 and len(sizes) > 1:
+        assert sizes[-1] >= size // 2  # an exact estimate leaves no straggler
