@@ -23,7 +23,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.batch import arrow_columns
 from advisor.batch.columns import FactColumns
@@ -153,31 +153,44 @@ def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResu
     return run
 
 
-class PartFile(str):
-    """A chunk's output bytes left in a file by a worker process (its path), to be appended
-    to the results in order by ``append_part`` rather than sent back through a pipe."""
+class PartFile(NamedTuple):
+    """A chunk's output bytes left by a worker process at the start of a part file, to be
+    appended to the results in order by ``append_part`` rather than sent back through a pipe.
+    Part files are reused from chunk to chunk (``_run``): only the first ``size`` bytes are this
+    chunk's, what follows is left from an earlier, longer one."""
+
+    path: str
+    size: int
 
 
 def _in_part_file(work: Callable[[Any], ChunkResult], job: Any, path: str) -> ChunkResult:
     """``work(job)`` in a worker process, its output bytes written to ``path``: a worker
     writes its own output (the two processes write at once), and the parent appends the
-    file in the kernel (``append_part``) instead of receiving, unpickling and writing it."""
+    file in the kernel (``append_part``) instead of receiving, unpickling and writing it.
+    The file is overwritten in place, not truncated: rewriting blocks the file system already
+    holds costs the kernel less than freeing them and allocating new ones."""
     data, summary, errors, assessed = work(job)
     if not isinstance(data, bytes):
         return data, summary, errors, assessed
-    with open(path, "wb") as handle:
-        handle.write(data)
-    return PartFile(path), summary, errors, assessed
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
+    return PartFile(path, len(data)), summary, errors, assessed
 
 
 def append_part(handle: Any, part: PartFile) -> None:
-    """Appends a part file to the open results ``handle`` and deletes it: copied in the
-    kernel (``os.copy_file_range``) where the system can, else read and written."""
+    """Appends the first ``part.size`` bytes of a part file to the open results ``handle``:
+    copied in the kernel (``os.copy_file_range``) where the system can, else read and
+    written. The file stays for the next chunk (``_run`` removes the folder at the end)."""
     handle.flush()
     out = handle.fileno()
-    source = os.open(part, os.O_RDONLY)
+    source = os.open(part.path, os.O_RDONLY)
     try:
-        left = os.fstat(source).st_size
+        left = part.size
         copy = getattr(os, "copy_file_range", None)
         while left and copy is not None:
             try:
@@ -187,14 +200,14 @@ def append_part(handle: Any, part: PartFile) -> None:
             if not done:
                 break
             left -= done
-        while block := os.read(source, 1 << 20):
+        while left and (block := os.read(source, min(left, 1 << 20))):
+            left -= len(block)
             view = memoryview(block)
             while view:
                 view = view[os.write(out, view) :]
     finally:
         os.close(source)
     handle.seek(0, os.SEEK_END)
-    os.unlink(part)
 
 
 #: Companies a process reads from which it reads them with pyarrow: importing pyarrow costs
@@ -963,14 +976,19 @@ def _run(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=settings)
+    free: list[str] = []  # part files appended already, to be overwritten by a next chunk
+    names = itertools.count()
     try:
-        pending: collections.deque[Future[ChunkResult]] = collections.deque()
-        for number, piece in enumerate(itertools.chain(first, iterator)):
-            pending.append(pool.submit(_in_part_file, work, piece, os.path.join(parts, f"{number}.part")))
+        pending: collections.deque[tuple[str, Future[ChunkResult]]] = collections.deque()
+        for piece in itertools.chain(first, iterator):
+            path = free.pop() if free else os.path.join(parts, f"{next(names)}.part")
+            pending.append((path, pool.submit(_in_part_file, work, piece, path)))
             if len(pending) >= jobs * 2:
-                yield pending.popleft().result()
+                path, done = pending.popleft()
+                yield done.result()
+                free.append(path)  # the caller has appended it before asking for the next result
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft()[1].result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(parts, ignore_errors=True)

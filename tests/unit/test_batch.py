@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 import sys
 from argparse import Namespace
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -134,24 +135,37 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     )
 
 
-def test_a_part_file_is_appended_where_the_kernel_cannot_copy(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kernel_copies", [True, False])
+def test_a_part_file_gives_only_its_chunks_bytes(tmp_path, monkeypatch, kernel_copies):
+    """A reused part file holds a chunk's bytes at its start and an earlier, longer chunk's
+    after them: only the first ``size`` bytes are appended, by the kernel or read and written."""
     from advisor.batch import runner
 
-    part = runner.PartFile(tmp_path / "0.part")
     data = "企业,符合\r\n".encode() * 50_000
-    Path(part).write_bytes(data)
+    path = tmp_path / "0.part"
+    path.write_bytes(data + "旧的更长的块\r\n".encode() * 1000)
+    if not kernel_copies:
 
-    def refuse(*_args):
-        raise OSError(18, "Invalid cross-device link")
+        def refuse(*_args):
+            raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr(runner.os, "copy_file_range", refuse, raising=False)
+        monkeypatch.setattr(runner.os, "copy_file_range", refuse, raising=False)
     out = tmp_path / "out.csv"
     with out.open("wb") as handle:
         handle.write(b"head\r\n")
-        runner.append_part(handle, part)
+        runner.append_part(handle, runner.PartFile(str(path), len(data)))
         handle.write(b"tail")
     assert out.read_bytes() == b"head\r\n" + data + b"tail"
-    assert not Path(part).exists()
+
+
+def test_a_worker_overwrites_a_reused_part_file(tmp_path):
+    from advisor.batch import runner
+
+    path = tmp_path / "0.part"
+    path.write_bytes(b"x" * 100)
+    result = runner._in_part_file(lambda job: (job, Counter(), [], 1), "甲,乙\r\n".encode(), str(path))
+    assert result[0] == runner.PartFile(str(path), len("甲,乙\r\n".encode()))
+    assert path.read_bytes() == "甲,乙\r\n".encode() + b"x" * (100 - len("甲,乙\r\n".encode()))
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
