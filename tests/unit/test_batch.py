@@ -168,6 +168,33 @@ def test_a_worker_overwrites_a_reused_part_file(tmp_path):
     assert path.read_bytes() == "甲,乙\r\n".encode() + b"x" * (100 - len("甲,乙\r\n".encode()))
 
 
+def test_writeback_is_asked_for_each_new_range_and_never_fails_the_run(tmp_path, monkeypatch):
+    from advisor.batch import runner
+
+    asked = []
+    monkeypatch.setattr(
+        runner.os, "posix_fadvise", lambda fd, start, length, how: asked.append((start, length)), raising=False
+    )
+    out = tmp_path / "out.csv"
+    with out.open("wb") as handle:
+        handle.write("甲".encode() * 10)
+        written = runner.start_writeback(handle, 0)
+        assert (written, out.read_bytes()) == (30, "甲".encode() * 10)  # flushed
+        assert runner.start_writeback(handle, written) == 30  # nothing new: nothing asked
+        handle.write(b"x" * 5)
+        assert runner.start_writeback(handle, written) == 35
+    assert asked == [(0, 30), (30, 5)]
+
+    def refuse(*_args):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(runner.os, "posix_fadvise", refuse, raising=False)
+    with out.open("ab") as handle:
+        handle.write(b"y")
+        assert runner.start_writeback(handle, 35) == 36
+    assert out.read_bytes() == "甲".encode() * 10 + b"x" * 5 + b"y"
+
+
 @pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
 def test_chunks_share_the_work_evenly_between_processes(jobs):
     from advisor.batch.runner import _CHUNK_LINES, chunk_lines
