@@ -135,6 +135,36 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     )
 
 
+def test_parallel_run_of_a_hostile_file_gives_the_same_files(tmp_path, monkeypatch):
+    """Workers that read their blocks from the input file (``Slices``) give what one process
+    gives, also for a file that switches to GBK half way, with NUL bytes, bad quotes, CRLF,
+    blank and undecodable lines (blocks and single lines mixed in chunks)."""
+    from advisor.batch import errors_path, runner
+
+    source = write_csv(tmp_path / "many.csv", random_profiles(300, seed=5))
+    lines = source.read_bytes().split(b"\n")
+    # the file is GB18030 from row 200 on (Excel on Chinese Windows)
+    lines = [line if i < 200 else line.decode().encode("gbk", "replace") for i, line in enumerate(lines)]
+    lines[40] += b"\r"
+    lines[77] = b"bad\x00line"
+    lines[120] = b'"unclosed,' + lines[120]
+    lines[150] = b""
+    lines[230] = b"\xff\xfe,x"  # neither UTF-8 nor GBK
+    source.write_bytes(b"\n".join(lines))
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    run_batch(source, one, AS_OF, jobs=1)
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 40)
+    monkeypatch.setattr(runner, "_BLOCK_BYTES", 2048)
+    sent = []
+    real = runner._for_worker
+    monkeypatch.setattr(runner, "_for_worker", lambda job: (sent.append(real(job)), sent[-1])[1])
+    run_batch(source, two, AS_OF, jobs=2)
+    assert sum(isinstance(job, runner.Slices) for job in sent) >= 4  # the workers read the file
+    for a, b in [(one, two), (summary_path(one), summary_path(two)), (errors_path(one), errors_path(two))]:
+        assert a.read_bytes() == b.read_bytes()
+    assert len(_rows(errors_path(two))) >= 3
+
+
 @pytest.mark.parametrize("kernel_copies", [True, False])
 def test_a_part_file_gives_only_its_chunks_bytes(tmp_path, monkeypatch, kernel_copies):
     """A reused part file holds a chunk's bytes at its start and an earlier, longer chunk's
