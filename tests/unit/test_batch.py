@@ -135,6 +135,27 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     )
 
 
+@pytest.mark.parametrize("rows", [30, 400])
+def test_chunks_in_the_main_process_run_with_the_collector_paused(tmp_path, monkeypatch, rows):
+    """One process (``--jobs 1``) or one chunk: chunks run in the main process, and like the
+    workers' without the cyclic garbage collector (``_without_gc``); it is on again afterwards."""
+    import gc
+
+    from advisor.batch import runner
+
+    source = write_csv(tmp_path / "many.csv", random_profiles(rows, seed=2))
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 100)
+    seen = []
+    real = runner._records
+    monkeypatch.setattr(
+        runner, "_records", lambda pieces, errors: (seen.append(gc.isenabled()), real(pieces, errors))[1]
+    )
+    assert gc.isenabled()
+    run_batch(source, tmp_path / "out.csv", AS_OF, jobs=1)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+
 def test_parallel_run_of_a_hostile_file_gives_the_same_files(tmp_path, monkeypatch):
     """Workers that read their blocks from the input file (``Slices``) give what one process
     gives, also for a file that switches to GBK half way, with NUL bytes, bad quotes, CRLF,
