@@ -179,16 +179,33 @@ class Slices(NamedTuple):
     rest: tuple[Any, ...]  # the job's other items, as they are
 
     def read(self) -> list[Piece]:
-        """The chunk's pieces, blocks read from the file."""
+        """The chunk's pieces, blocks read from the file. Blocks that follow one another in
+        the file (only the newline between them) with the same encoding are read at once, as
+        one piece: the same lines with the same numbers, in one buffer, which the column reader
+        then takes without joining."""
         pieces: list[Piece] = []
+        run: tuple[int, int, str, int] | None = None  # first line, start, encoding, end of a run of blocks
         for piece, (offset, length) in zip(self.pieces, self.spans, strict=True):
-            if offset >= 0:
-                payload = os.pread(self.fd, length, offset)
-                if len(payload) != length:
-                    raise UnusableInput(_changed_message(self.name))
-                piece = (piece[0], payload, piece[2])
-            pieces.append(piece)
+            if offset < 0:
+                if run is not None:
+                    pieces.append(self._block(*run))
+                    run = None
+                pieces.append(piece)
+            elif run is not None and run[3] + 1 == offset and run[2] == piece[2]:
+                run = (run[0], run[1], run[2], offset + length)
+            else:
+                if run is not None:
+                    pieces.append(self._block(*run))
+                run = (piece[0], offset, piece[2], offset + length)
+        if run is not None:
+            pieces.append(self._block(*run))
         return pieces
+
+    def _block(self, first: int, start: int, encoding: str, end: int) -> Piece:
+        payload = os.pread(self.fd, end - start, start)
+        if len(payload) != end - start:
+            raise UnusableInput(_changed_message(self.name))
+        return first, payload, encoding
 
 
 def _changed_message(name: str) -> str:
