@@ -135,23 +135,20 @@ _EXACT_BELOW = 10**28
 
 def to_yuan(value: Any) -> int:
     """An answer's figure in yuan: ``wan_to_yuan(Decimal(value))``, the same figure or the same
-    error, without Decimal arithmetic for the usual int and Decimal values (answers differ
-    from company to company: no memo); a Decimal n/d 万元 is whole yuan exactly when d
-    divides 10,000."""
+    error, with less work for the usual int and Decimal values (answers differ from company to
+    company: no memo). A Decimal takes ``wan_to_yuan``'s own steps (the product in the current
+    context, whole or not) without its conversions; an int is multiplied as an int when the
+    product cannot be rounded."""
     kind = type(value)
     if kind is int:
         yuan: int = value * YUAN_PER_WAN
         if -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
             return yuan
     elif kind is Decimal:
-        try:
-            numerator, denominator = Decimal.as_integer_ratio(value)
-        except (ValueError, OverflowError):  # NaN, infinity: as wan_to_yuan says
-            pass
-        else:
-            times, rest = divmod(YUAN_PER_WAN, denominator)
-            yuan = numerator * times
-            if not rest and -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
+        scaled = value * YUAN_PER_WAN  # as wan_to_yuan multiplies (a signalling NaN raises here too)
+        if scaled.is_finite():
+            yuan = int(scaled)
+            if scaled == yuan:  # whole yuan; else wan_to_yuan says it is not
                 return yuan
     return wan_to_yuan(Decimal(value))
 

@@ -1,11 +1,11 @@
-"""An answer's 万元 in yuan (``amounts.to_yuan``, integer arithmetic for the usual int and
-Decimal values) is exactly ``wan_to_yuan(Decimal(value))``: the same figure, or the same
+"""An answer's 万元 in yuan (``amounts.to_yuan``, integer arithmetic for the usual int values,
+``wan_to_yuan``'s own product without its conversions for Decimal ones) is exactly ``wan_to_yuan(Decimal(value))``: the same figure, or the same
 error, for every kind of value, huge, odd and hostile ones included, and in a decimal
 context of lower precision too (where the Decimal way rounds and so decides)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal, DecimalException, Inexact, Rounded, localcontext
 from typing import Any
 
 import pytest
@@ -67,6 +67,24 @@ def test_to_yuan_follows_the_decimal_context(value: Any, precision: int) -> None
     with localcontext() as context:
         context.prec = precision
         assert _outcome(to_yuan, value) == _outcome(_reference, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=values, precision=st.integers(min_value=4, max_value=40), trap=st.sampled_from([Inexact, Rounded]))
+@example(value=Decimal("1.00005"), precision=28, trap=Inexact)
+@example(value=Decimal("123456789012345678901234.5"), precision=28, trap=Rounded)
+def test_to_yuan_signals_as_wan_to_yuan_does(value: Any, precision: int, trap: type[DecimalException]) -> None:
+    """A context that traps rounding: the same figure, or the same signal raised, and the same
+    flags left set (both take the same product)."""
+    with localcontext() as context:
+        context.prec = precision
+        context.traps[trap] = True
+        context.clear_flags()
+        fast = _outcome(to_yuan, value)
+        fast_flags = {signal for signal, raised in context.flags.items() if raised}
+        context.clear_flags()
+        assert fast == _outcome(_reference, value)
+        assert fast_flags == {signal for signal, raised in context.flags.items() if raised}
 
 
 def _floor(value: Decimal) -> int:
