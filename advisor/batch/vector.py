@@ -12,7 +12,7 @@ The same semantics as the engine, by construction rather than by copy:
 * an amount is computed once per distinct combination of the facts it reads among the
   companies the measure is not 不符合 for (a 不符合 outcome carries no amount,
   ``NO_AMOUNT``): by the amount kind's own figures function where it has one
-  (``ratio_figures``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
+  (``ratio_figures_for``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
   its figures from; one result per distinct figures), else by ``compute_amount``; a tax
   benefit's once per run (its figures never depend on the answers, only its text does);
   the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
@@ -47,7 +47,7 @@ from advisor.amounts import (
     compute_amount,
     excess_refund_figures,
     per_unit_figures,
-    ratio_figures,
+    ratio_figures_for,
     ratio_items_figures,
     tiers_figures,
 )
@@ -167,33 +167,38 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     return list(sets.values())
 
 
-#: A figures-only amount: the amount kind's own figures function (kind, min yuan, max yuan
-#: before the duration, as ``compute_amount`` computes them, without the text) and the facts
-#: it is given, in order.
-Quick = tuple[Callable[..., Figures], tuple[str, ...]]
+#: A figures-only amount: how to make the amount kind's own figures function (kind, min yuan,
+#: max yuan before the duration, as ``compute_amount`` computes them, without the text), made
+#: once per block where anyone is live, and the facts it is given, in order.
+Quick = tuple[Callable[[], Callable[..., Figures]], tuple[str, ...]]
 
 
 def _quick(amount: rm.Amount) -> Quick | None:
     """The figures-only reading of an amount kind that has one (the kind's own figures function)."""
-    if isinstance(amount, rm.Ratio):
-        return partial(ratio_figures, amount), (amount.base,)
+    if isinstance(amount, rm.Ratio):  # the rule read once per block, not once per answer
+        return partial(ratio_figures_for, amount), (amount.base,)
     if isinstance(amount, rm.ExcessRefund):
-        return partial(excess_refund_figures, amount), (amount.paid, amount.base)
+        return _bound(excess_refund_figures, amount), (amount.paid, amount.base)
     if isinstance(amount, rm.Tiers):
         if amount.rewarded is None:
-            return partial(tiers_figures, amount, rewarded=None), (amount.fact,)
-        return partial(tiers_figures, amount), (amount.fact, amount.rewarded)
+            return _bound(partial(tiers_figures, rewarded=None), amount), (amount.fact,)
+        return _bound(tiers_figures, amount), (amount.fact, amount.rewarded)
     if isinstance(amount, rm.BasePlusStep):
         if amount.rewarded is None:
-            return partial(base_plus_step_figures, amount, rewarded=None), (amount.fact,)
-        return partial(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
+            return _bound(partial(base_plus_step_figures, rewarded=None), amount), (amount.fact,)
+        return _bound(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
     if isinstance(amount, rm.RatioItems):
-        return partial(ratio_items_figures, amount), (amount.items,)
+        return _bound(ratio_items_figures, amount), (amount.items,)
     if isinstance(amount, rm.PerUnit):
         if amount.actual_cost is None:
-            return partial(per_unit_figures, amount), (amount.quantity,)
-        return partial(per_unit_figures, amount), (amount.quantity, amount.actual_cost)
+            return _bound(per_unit_figures, amount), (amount.quantity,)
+        return _bound(per_unit_figures, amount), (amount.quantity, amount.actual_cost)
     return None
+
+
+def _bound(figures: Callable[..., Figures], amount: rm.Amount) -> Callable[[], Callable[..., Figures]]:
+    """Makes ``figures`` with the rule as its first argument (what it reads of the rule, per answer)."""
+    return partial(partial, figures, amount)
 
 
 class _Node:
@@ -368,9 +373,9 @@ class VectorEvaluator:
             return at
 
         if quick is not None:  # the figures of each input, then one result per distinct figures
-            figures_function, reads = quick
+            make_figures, reads = quick
             inverse, inputs = _inputs([column(name) for name in reads], live)
-            figures_of = list(map(figures_function, *inputs))
+            figures_of = list(map(make_figures(), *inputs)) if len(live) else []
             at_of: dict[Figures, int] = {}
             for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
                 result = AmountResult(*figures)

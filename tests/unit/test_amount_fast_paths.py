@@ -160,7 +160,8 @@ _ITEM_LISTS = _item_lists()
 @given(data=st.data())
 def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
     """For every real measure batch reads through a figures function (ratio, excess refund,
-    tiers): those figures, with the duration applied, are compute_amount's."""
+    tiers...), made as batch makes it (once per block): those figures, with the duration
+    applied, are compute_amount's."""
     pytest.importorskip("numpy")
     from advisor.amounts import AmountResult, apply_duration
     from advisor.batch.vector import _quick
@@ -174,10 +175,41 @@ def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
         "BasePlusStep",
         "PerUnit",
     }
-    for measure, (figures_of, reads) in measures:
+    for measure, (make_figures, reads) in measures:
+        figures_of = make_figures()
         values = [data.draw(st.sampled_from(_ITEM_LISTS[f]) if f in _ITEM_LISTS else answers) for f in reads]
         expected = compute_amount(measure, dict(zip(reads, values, strict=True)), lambda f: f)
         result = AmountResult(*figures_of(*values))
         apply_duration(result, measure.duration)
         fields = ("kind", "min_yuan", "max_yuan", "per_year", "years", "total_min_yuan", "total_max_yuan", "later_yuan")
         assert [getattr(result, f) for f in fields] == [getattr(expected, f) for f in fields], measure.id
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    rate=st.decimals(min_value=Decimal("0.0001"), max_value=1, places=4),
+    cap=st.one_of(st.none(), st.decimals(min_value=0, max_value=10**6, places=4)),
+    up_to=st.booleans(),
+    base=st.one_of(answers, st.decimals(allow_nan=True, allow_infinity=True), st.just(Decimal("1.00005"))),
+)
+def test_ratio_figures_for_equals_ratio_figures(rate: Decimal, cap: Decimal | None, up_to: bool, base: Any) -> None:
+    """The rule read once (``ratio_figures_for``, what batch calls per answer) gives what
+    ``ratio_figures`` gives for each answer: the same figures or the same error."""
+    from advisor import rule_model as rm
+    from advisor.amounts import ratio_figures, ratio_figures_for
+
+    amount = rm.Ratio(kind="ratio", base="x", rate=rate, cap_wan=cap, up_to=up_to)
+    assert _outcome(ratio_figures_for(amount), base) == _outcome(lambda b: ratio_figures(amount, b), base)
+
+
+def test_ratio_figures_for_checks_the_cap_when_made() -> None:
+    """A cap that is not whole yuan (no valid rule has one) raises as ``ratio_figures`` does,
+    when the function is made: batch makes it only for a block where someone is live."""
+    from advisor import rule_model as rm
+    from advisor.amounts import ratio_figures, ratio_figures_for
+
+    amount = rm.Ratio.model_construct(kind="ratio", base="x", rate=Decimal("0.5"), cap_wan=Decimal("1.00001"))
+    with pytest.raises(ValueError):
+        ratio_figures(amount, None)
+    with pytest.raises(ValueError):
+        ratio_figures_for(amount)
