@@ -3,13 +3,17 @@
     .venv/bin/python benchmarks/batch_phases.py                  # 5 blocks of 2,000 companies
     .venv/bin/python benchmarks/batch_phases.py --blocks 3 --formats wide,long,parquet
     .venv/bin/python benchmarks/batch_phases.py --no-vector      # the per-company evaluator
+    .venv/bin/python benchmarks/batch_phases.py --no-arrow       # lines split in Python
 
 A synthetic CSV (``benchmarks.synthetic``) is read in blocks as the runner reads it, and
 each block goes through the runner's own steps, timed one by one with the garbage
 collector paused (as the workers run them):
 
-* split: ``runner._records``, a block's lines split into cells;
-* decode: ``runner._decode`` (plain rows straight to facts, the others validated);
+* read: ``runner._coded_chunk``, a block's lines read column by column by pyarrow (each
+  column's codes and distinct cells), or with ``--no-arrow`` (or without pyarrow)
+  ``runner._records``, the lines split into cells in Python;
+* decode: ``runner._decode_coded`` (or ``runner._decode``): plain rows straight to facts,
+  the others validated;
 * assess: ``_WORKER["evaluator"].assess`` (vectorised with numpy, or company by company);
 * write: ``_WORKER["writer"].write`` for each output format asked for.
 
@@ -35,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from advisor.batch import runner  # noqa: E402
+from advisor.batch import arrow_columns, runner  # noqa: E402
 from advisor.batch.plan import template_columns  # noqa: E402
 from benchmarks.synthetic import random_profiles, write_csv  # noqa: E402
 
@@ -58,7 +62,27 @@ def _timed(work: Any) -> tuple[float, Any]:
     return clock() - start, result
 
 
-def measure(path: Path, size: int, formats: list[str], repeat: int, vector: bool) -> dict[str, list[float]]:
+def _read_and_decode(
+    pieces: list[runner.Piece], arrow: bool, errors: list[tuple[str, str]]
+) -> tuple[float, float, Any, Any]:
+    """(read time, decode time, companies, facts) of a block, as a worker reads and decodes it."""
+    plan, decoder = runner._WORKER["plan"], runner._WORKER["decoder"]
+    start = clock()
+    if arrow:
+        coded = runner._coded_chunk(pieces, plan.width)
+        middle = clock()
+        assert coded is not None, "generated lines are always read by pyarrow"
+        companies, facts = runner._decode_coded(coded, plan, decoder, errors)
+    else:
+        numbered = runner._records(pieces, [])
+        middle = clock()
+        companies, facts = runner._decode(numbered, plan, decoder, errors)
+    return middle - start, clock() - middle, companies, facts
+
+
+def measure(
+    path: Path, size: int, formats: list[str], repeat: int, vector: bool, arrow: bool
+) -> dict[str, list[float]]:
     """Seconds per company of each phase, one figure per pass."""
     header, blocks = _blocks(path, size)
     figures: dict[str, list[float]] = {}
@@ -71,14 +95,9 @@ def measure(path: Path, size: int, formats: list[str], repeat: int, vector: bool
             gc.disable()
             try:
                 for pieces in blocks:
-                    took, numbered = _timed(lambda pieces=pieces: runner._records(pieces, []))
-                    totals["split"] += took
                     errors: list[tuple[str, str]] = []
-                    took, (companies, facts) = _timed(
-                        lambda numbered=numbered, errors=errors: runner._decode(
-                            numbered, runner._WORKER["plan"], runner._WORKER["decoder"], errors
-                        )
-                    )
+                    took_read, took, companies, facts = _read_and_decode(pieces, arrow, errors)
+                    totals["read"] += took_read
                     totals["decode"] += took
                     took, block = _timed(lambda facts=facts: runner._WORKER["evaluator"].assess(facts))
                     totals["assess"] += took
@@ -108,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clock", choices=sorted(_CLOCK), default="cpu", help="cpu (default) or wall time")
     parser.add_argument("--no-vector", action="store_true", help="the per-company evaluator even with numpy")
+    parser.add_argument("--no-arrow", action="store_true", help="split lines in Python even with pyarrow")
     args = parser.parse_args(argv)
     global clock
     clock = _CLOCK[args.clock]
@@ -117,9 +137,11 @@ def main(argv: list[str] | None = None) -> None:
         path = write_csv(
             Path(tmp) / "in.csv", random_profiles(args.blocks * args.size, seed=args.seed), template_columns(AS_OF)
         )
-        figures = measure(path, args.size, formats, args.repeat, vector)
+        arrow = vector and not args.no_arrow and arrow_columns.available()
+        figures = measure(path, args.size, formats, args.repeat, vector, arrow)
     print(
-        f"{args.blocks} × {args.size:,} companies, evaluator: {'vector' if vector else 'rows'}, µs ({args.clock}) per company"
+        f"{args.blocks} × {args.size:,} companies, evaluator: {'vector' if vector else 'rows'}, "
+        f"reader: {'arrow' if arrow else 'python'}, µs ({args.clock}) per company"
     )
     print(f"{'phase':<16}{'median':>10}{'min':>10}{'max':>10}")
     for phase, values in figures.items():

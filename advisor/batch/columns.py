@@ -45,13 +45,16 @@ def factorise(cells: Iterable[Any]) -> tuple[list[int], list[Any]]:
 
 class Column:
     """One fact over a block: ``codes[c]`` indexes company ``c``'s value in ``values``.
-    ``values`` may hold values no company points to (they are never read as anyone's)."""
+    ``values`` may hold values no company points to (they are never read as anyone's).
+    ``array``, when given, holds the same codes as a numpy array (pyarrow reads them so),
+    which the vectorised evaluator then takes instead of converting ``codes``."""
 
-    __slots__ = ("codes", "values")
+    __slots__ = ("array", "codes", "values")
 
-    def __init__(self, codes: list[int], values: list[Any]):
+    def __init__(self, codes: list[int], values: list[Any], array: Any = None):
         self.codes = codes
         self.values = values
+        self.array = array
 
     @classmethod
     def of_values(cls, values: Iterable[Any]) -> Column:

@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import call, getitem
 from typing import Any
@@ -233,6 +233,8 @@ class ColumnPlan:
 NOT_PLAIN: Any = object()
 #: A list cell with more items than this is left to the full validation (which has a limit).
 _PLAIN_LIST_ITEMS = 100
+#: A schema_version cell of a plainly valid record: blank or the current version.
+_PLAIN_VERSIONS = ("", str(SCHEMA_VERSION))
 _LOCATION = tuple(f"{p}_{w}" for p in ("registered", "tax", "stats") for w in ("city", "district"))
 
 Derive = Callable[[dict[int, Decimal] | None, Any], dict[str, Any]]
@@ -617,20 +619,44 @@ class PlainDecoder:
         good = [
             i
             for i, r in enumerate(records)
-            if len(r) == self.width and (version is None or r[version].strip() in ("", str(SCHEMA_VERSION)))
+            if len(r) == self.width and (version is None or r[version].strip() in _PLAIN_VERSIONS)
         ]
         if not good:
             return FactColumns(0), []
         rows = records if len(good) == len(records) else [records[i] for i in good]
-        size = len(rows)
+        readers = self.readers
+        # each column is numbered as zip gives it, while its cells are still in the CPU's cache
+        coded = (
+            (index, *factorise(cells), None) for index, cells in enumerate(zip(*rows, strict=True)) if index in readers
+        )
+        block, kept = self._coded_columns(coded, len(rows), bytearray(len(rows)))
+        return block, good if len(kept) == len(good) else [good[i] for i in kept]
+
+    def coded_block(self, columns: Sequence[tuple[list[int], list[str], Any]]) -> tuple[FactColumns, list[int]]:
+        """``columns_block`` of records given column by column: per header column, each
+        record's code, the distinct cells and the codes as a numpy array
+        (``arrow_columns.read_columns``); every record has as many cells as the header."""
+        if len(columns) != self.width or not columns or not columns[0][0]:
+            raise ValueError("coded columns do not match the header")
+        size = len(columns[0][0])
         bad = bytearray(size)
+        if self.schema_version is not None:
+            codes, distinct, _ = columns[self.schema_version]
+            _mark_codes(bad, codes, {code for code, cell in enumerate(distinct) if cell.strip() not in _PLAIN_VERSIONS})
+        readers = self.readers
+        coded = ((index, *column) for index, column in enumerate(columns) if index in readers)
+        return self._coded_columns(coded, size, bad)
+
+    def _coded_columns(
+        self, coded: Iterable[tuple[int, list[int], list[str], Any]], size: int, bad: bytearray
+    ) -> tuple[FactColumns, list[int]]:
+        """The facts of ``size`` records from their columns read in (header index, codes,
+        distinct cells, the codes as a numpy array or None), and the positions of the records
+        kept: those not marked in ``bad`` already and whose every cell, item and location is plain."""
         read: dict[int, Column] = {}
         readers = self.readers
-        # each column is validated as zip gives it, while its cells are still in the CPU's cache
-        for index, cells in enumerate(zip(*rows, strict=True)):
-            memo = readers.get(index)
-            if memo is not None:
-                read[index] = _validated(cells, memo, bad)
+        for index, codes, distinct, array in coded:
+            read[index] = _validated(codes, distinct, readers[index], bad, array)
         columns = {path: read[index] for index, path, _ in self.columns}
         for path, model, item_columns in self.items:
             columns[path] = self._item_lists(model, [(n, name, read[i]) for i, n, name, _ in item_columns], bad)
@@ -641,12 +667,13 @@ class PlainDecoder:
         columns.update(self._derived(revenue, columns.get("scale.survey_first_year"), size))
         self._check_locations(columns, bad, size)
         if not any(bad):
-            return FactColumns(size, columns), good
+            return FactColumns(size, columns), list(range(size))
         keep = [i for i in range(size) if not bad[i]]
         for column in columns.values():
             codes = column.codes
             column.codes = [codes[i] for i in keep]
-        return FactColumns(len(keep), columns), [good[i] for i in keep]
+            column.array = None
+        return FactColumns(len(keep), columns), keep
 
     def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], bad: bytearray) -> Column:
         """The item list (e.g. projects.funded) of every company, its items validated by the
@@ -765,12 +792,12 @@ def _plain_wan(distinct: list[str]) -> list[Any] | None:
     return values
 
 
-def _validated(cells: tuple[str, ...], memo: _Memo, bad: bytearray) -> Column:
-    """A column of validated cells; companies with a cell that is not plain are marked in ``bad``
-    (their value reads None, never the marker)."""
-    codes, distinct = factorise(cells)
+def _validated(codes: list[int], distinct: list[str], memo: _Memo, bad: bytearray, array: Any = None) -> Column:
+    """A column of validated cells (each company's code, the distinct cells, the codes as a
+    numpy array or None); companies with a cell that is not plain are marked in ``bad`` (their
+    value reads None, never the marker)."""
     values, plain = memo.checked_values(distinct)
-    column = Column(codes, values)
+    column = Column(codes, values, array)
     if not plain:
         _mark(bad, column)
     return column

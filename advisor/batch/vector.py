@@ -96,6 +96,8 @@ class _Column:
         size = len(column.codes)
         if len(column.values) == 1:  # one value for everyone (a column nobody filled in, say)
             self.codes: Codes = np.zeros(size, dtype=np.int64)
+        elif column.array is not None:  # read by pyarrow: the same codes, already an array
+            self.codes = column.array.astype(np.int64)
         elif len(column.values) <= 256 and type(column.codes) is list:  # codes fit a byte: bytes() reads them in C
             self.codes = np.frombuffer(bytes(column.codes), dtype=np.uint8).astype(np.int64)
         else:

@@ -1,0 +1,217 @@
+"""Reading a chunk column by column with pyarrow (``arrow_columns``) gives exactly what the
+Python path gives: the same cells per column and line, the same companies, facts, row
+numbers and messages, and the same output files; lines it cannot read exactly (quotes,
+carriage returns, blank lines, a byte-order mark, another number of cells) are left to the
+Python path, and plain lines are never left to it."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import io
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pyarrow")
+pytest.importorskip("numpy")
+
+from advisor.batch import arrow_columns, errors_path, run_batch, runner, summary_path, template_columns
+from advisor.batch.columns import factorise
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import profile_to_row, random_profiles  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 21)
+
+#: Cell text: plain, Chinese, spaces, backslashes, what other CSV readers take as null, control characters.
+PLAIN_CELLS = st.sampled_from(["a", "甲公司", "", " ", "\t", "NA", "null", "nan", "1.5", "a\\", "\x1b[31m", "\u2028"])
+#: What the reader must leave to the Python path.
+ODD_CELLS = st.sampled_from(['"', "\r", "\ufeff"])
+
+
+def split_columns(lines: list[str]) -> list[tuple[list[int], list[Any]]]:
+    """The reference: each line split at commas, each column numbered in first-seen order."""
+    return [factorise(cells) for cells in zip(*(line.split(",") for line in lines), strict=True)]
+
+
+def read(data: bytes, width: int) -> list[tuple[list[int], list[Any]]] | None:
+    """``read_columns`` as (codes, distinct) per column, once its numpy codes are checked equal to the list."""
+    found = arrow_columns.read_columns(data, width)
+    if found is None:
+        return None
+    for codes, _, array in found:
+        assert array.tolist() == codes
+    return [(codes, distinct) for codes, distinct, _ in found]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    width=st.integers(1, 4),
+    rows=st.lists(st.lists(PLAIN_CELLS, min_size=4, max_size=4), min_size=1, max_size=20),
+)
+def test_plain_lines_read_as_splitting_them(width, rows):
+    lines = [",".join(row[:width]) for row in rows]
+    if any(not line.strip(" \t,") for line in lines):  # a blank line: the Python path leaves it out
+        assert read("\n".join(lines).encode(), width) is None
+        return
+    assert read("\n".join(lines).encode(), width) == split_columns(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    width=st.integers(1, 3),
+    lines=st.lists(st.lists(st.one_of(PLAIN_CELLS, ODD_CELLS, st.just(",")), max_size=6).map("".join), max_size=12),
+)
+def test_any_lines_read_as_splitting_them_or_not_at_all(width, lines):
+    found = read("\n".join(lines).encode(), width)
+    if found is None:
+        return
+    assert all('"' not in line and "\r" not in line and line.strip(" \t,") for line in lines)
+    assert not lines[0].startswith("\ufeff")
+    assert found == split_columns(lines)
+
+
+def test_each_kind_of_odd_line_is_left_to_the_python_path():
+    for lines in (["a,b", "c,d,e"], ["a,b", ""], ["a,b", " ,\t"], ['a,"b"'], ["a,b\r"], ["\ufeffa,b"], [",", "a,b"]):
+        assert read("\n".join(lines).encode(), 2) is None, lines
+    assert read("a,\ufeffb\nc,d".encode(), 2) == split_columns(["a,\ufeffb", "c,d"])
+
+
+# --- whole chunks: companies, facts and messages -----------------------------------------------
+
+HEADER = [*template_columns(AS_OF), "schema_version"]
+#: Cells a plain decoder refuses or routes to full validation (no quote: the chunk stays Arrow's).
+HOSTILE = {
+    "finance.loan_interest_wan": ["十二", "1e3", "１２", "-5", " 12 ", "12.123456", "99999999999999999999"],
+    "qualifications.high_tech": ["是", "TRUE", "yes", ""],
+    "identity.registered_district": ["光明区", "某区", "\x1b[31m红"],
+    "identity.credit_code": ["91440300MA5XXXXXXX", "abc"],
+    "schema_version": ["", "1", "99", " 1 ", "x"],
+    "projects.funded.1.grant_wan": ["-1", "abc", "5"],
+    "scale.revenue_wan.2024": ["1200.5", "0", "-3", "１"],
+}
+
+
+def _chunk_text(seed: int, size: int, hostile: float) -> str:
+    rng = random.Random(seed)
+    lines = []
+    for data in random_profiles(size, seed=seed):
+        row = profile_to_row(data)
+        for key, cells in HOSTILE.items():
+            if rng.random() < hostile:
+                row[key] = rng.choice(cells)
+        lines.append(",".join(row.get(name, "") for name in HEADER))
+    return "\n".join(lines)
+
+
+def _pieces(text: str, encoding: str = "utf-8") -> list[runner.Piece]:
+    reader = runner._LineReader(io.BytesIO((",".join(HEADER) + "\n" + text + "\n").encode(encoding)), "in.csv")
+    next(iter(reader))
+    return list(reader.pieces())
+
+
+def _facts(pieces: list[runner.Piece], arrow: bool) -> tuple[Any, ...]:
+    runner._worker_init(None, AS_OF, HEADER, "wide", True)
+    errors: list[tuple[str, str]] = []
+    companies, facts = runner._chunk_facts(pieces, runner._WORKER["plan"], runner._WORKER["decoder"], errors, arrow)
+    return companies, facts.rows(), errors
+
+
+@pytest.mark.parametrize(("seed", "hostile"), [(1, 0.0), (2, 0.05), (3, 0.3), (4, 1.0)])
+def test_a_chunk_reads_the_same_either_way(seed, hostile, monkeypatch):
+    pieces = _pieces(_chunk_text(seed, 300, hostile))
+    calls = []
+    monkeypatch.setattr(runner, "_decode_coded", lambda *a: calls.append(1) or _decode_coded(*a))
+    with_arrow = _facts(pieces, arrow=True)
+    assert calls, "plain lines must be read by Arrow"
+    assert with_arrow == _facts(pieces, arrow=False)
+    if hostile:
+        assert with_arrow[2], "hostile cells must produce row messages"
+
+
+_decode_coded = runner._decode_coded
+
+
+def test_a_chunk_with_a_line_of_more_cells_is_read_by_the_python_path(monkeypatch):
+    text = _chunk_text(9, 50, 0.1).split("\n")
+    text[20] += ",1,200"  # more cells than the header: the row gets its message
+    pieces = _pieces("\n".join(text))
+    calls = []
+    monkeypatch.setattr(runner, "_decode_coded", lambda *a: calls.append(1) or _decode_coded(*a))
+    with_arrow = _facts(pieces, arrow=True)
+    assert not calls
+    assert with_arrow == _facts(pieces, arrow=False)
+    assert "22" in [row for row, _ in with_arrow[2]]
+
+
+def test_a_gbk_chunk_is_read_by_arrow_with_the_same_facts(monkeypatch):
+    monkeypatch.setattr(runner, "_BLOCK_BYTES", 4000)
+    # the first block is read line by line (it switches the file to GB18030), the rest as blocks
+    pieces = [piece for piece in _pieces(_chunk_text(5, 200, 0.1), "gb18030") if piece[2] == "gb18030"]
+    assert len(pieces) > 3
+    calls = []
+    monkeypatch.setattr(runner, "_decode_coded", lambda *a: calls.append(1) or _decode_coded(*a))
+    assert _facts(pieces, arrow=True) == _facts(pieces, arrow=False)
+    assert calls
+
+
+def test_row_numbers_follow_the_lines_across_pieces(monkeypatch):
+    monkeypatch.setattr(runner, "_BLOCK_BYTES", 2000)
+    pieces = _pieces(_chunk_text(6, 120, 0.0))
+    assert len(pieces) > 3
+    companies, _, _ = _facts(pieces, arrow=True)
+    assert [row for row, _, _ in companies] == [str(n) for n in range(2, 122)]
+
+
+# --- whole runs ---------------------------------------------------------------------------------
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(",".join(HEADER) + "\n" + text + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_run_with_arrow_writes_what_a_run_without_it_writes(tmp_path, monkeypatch):
+    source = _write(tmp_path / "in.csv", _chunk_text(7, 700, 0.05) + "\n,,,\n" + _chunk_text(8, 300, 0.0))
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 250)
+    calls = []
+    monkeypatch.setattr(runner, "_decode_coded", lambda *a: calls.append(1) or _decode_coded(*a))
+    small = tmp_path / "small.csv"
+    run_batch(source, small, AS_OF, jobs=1)
+    assert not calls, "a run this small is not worth importing pyarrow"
+    monkeypatch.setattr(runner, "ARROW_FROM_ROWS", 500)  # the file holds 1,000
+    with_arrow = tmp_path / "a.csv"
+    run_batch(source, with_arrow, AS_OF, jobs=1)
+    assert calls, "the run must read its plain chunks with Arrow"
+    assert small.read_bytes() == with_arrow.read_bytes()
+
+    real_import = builtins.__import__
+
+    def no_pyarrow(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("no pyarrow here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.__import__", no_pyarrow)
+    monkeypatch.delitem(sys.modules, "pyarrow", raising=False)
+    monkeypatch.delitem(sys.modules, "pyarrow.csv", raising=False)
+    arrow_columns._arrow.cache_clear()
+    try:
+        assert not arrow_columns.available()
+        without = tmp_path / "b.csv"
+        run_batch(source, without, AS_OF, jobs=1)
+    finally:
+        arrow_columns._arrow.cache_clear()
+    assert with_arrow.read_bytes() == without.read_bytes()
+    assert summary_path(with_arrow).read_bytes() == summary_path(without).read_bytes()
+    assert errors_path(with_arrow).read_bytes() == errors_path(without).read_bytes()
+    assert "的" in errors_path(with_arrow).read_text(encoding="utf-8")  # the hostile rows' messages
