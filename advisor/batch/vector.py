@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
+from advisor.amounts import UNKNOWN as UNKNOWN_KIND
 from advisor.amounts import (
     AmountResult,
     Figures,
@@ -246,6 +247,7 @@ class VectorEvaluator:
             () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
         ]
         self._fixed: dict[int, Amount] = {}
+        self._durations: dict[int, tuple[bool, int]] = {}
         # measures whose amount is the same for everyone: the outcome follows from the status
         self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
         self._by_status_set = frozenset(self._by_status)
@@ -379,10 +381,9 @@ class VectorEvaluator:
             inverse, inputs = _inputs([column(name) for name in reads], live)
             figures_of = list(map(make_figures(), *inputs)) if len(live) else []
             at_of: dict[Figures, int] = {}
+            per_year, years = self._duration(index)
             for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
-                result = AmountResult(*figures)
-                apply_duration(result, measure.duration)
-                found = amount_tuple(result)
+                found = amount_tuple(AmountResult(*figures, per_year, years))
                 if nothing_to_pay(POSSIBLE, found):
                     at_of[figures] = 0
                 else:
@@ -410,6 +411,16 @@ class VectorEvaluator:
                 place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
+
+    def _duration(self, index: int) -> tuple[bool, int]:
+        """(per_year, years) that ``apply_duration`` gives measure ``index``'s amounts (read once:
+        it reads only the measure's duration)."""
+        found = self._durations.get(index)
+        if found is None:
+            probe = AmountResult(UNKNOWN_KIND)
+            apply_duration(probe, self.measures[index].duration)
+            found = self._durations[index] = (probe.per_year, probe.years)
+        return found
 
     def _outcomes(
         self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: dict[int, Codes]
