@@ -23,9 +23,10 @@ import os
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from advisor.batch import arrow_columns
+from advisor.batch.arrow_columns import CodedColumn, read_columns
+from advisor.batch.arrow_columns import available as arrow_available
 from advisor.batch.columns import FactColumns
 from advisor.batch.engine_api import Engine, derived_facts, profile_facts
 from advisor.batch.evaluate import Assessed, RowEvaluator
@@ -153,31 +154,100 @@ def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResu
     return run
 
 
-class PartFile(str):
-    """A chunk's output bytes left in a file by a worker process (its path), to be appended
-    to the results in order by ``append_part`` rather than sent back through a pipe."""
+class PartFile(NamedTuple):
+    """A chunk's output bytes left by a worker process at the start of a part file, to be
+    appended to the results in order by ``append_part`` rather than sent back through a pipe.
+    Part files are reused from chunk to chunk (``_run``): only the first ``size`` bytes are this
+    chunk's, what follows is left from an earlier, longer one."""
+
+    path: str
+    size: int
+
+
+class Slices(NamedTuple):
+    """A CSV chunk as a forked worker process reads it from the input file's descriptor
+    (inherited, read with ``os.pread``, which leaves the parent's position alone): the
+    chunk's pieces with each block's bytes left out, and where they lie (offset, length;
+    -1 for a line read on its own, sent whole). Receiving megabytes of blocks through a
+    pipe and unpickling them costs a worker several times more (measured: 70-88 ms against
+    9-11 ms for 100,000 companies, and 24-30 ms less in the parent)."""
+
+    fd: int
+    name: str
+    pieces: list[Piece]
+    spans: list[tuple[int, int]]
+    rest: tuple[Any, ...]  # the job's other items, as they are
+
+    def read(self) -> list[Piece]:
+        """The chunk's pieces, blocks read from the file."""
+        pieces: list[Piece] = []
+        for piece, (offset, length) in zip(self.pieces, self.spans, strict=True):
+            if offset >= 0:
+                payload = os.pread(self.fd, length, offset)
+                if len(payload) != length:
+                    raise UnusableInput(_changed_message(self.name))
+                piece = (piece[0], payload, piece[2])
+            pieces.append(piece)
+        return pieces
+
+
+def _changed_message(name: str) -> str:
+    return f"{printable(name)} 在评估过程中被改动了，本次结果没有写入。请在它不再变化时重新运行。"
+
+
+def _for_worker(job: Any) -> Any:
+    """What a forked worker process is sent for ``job``: a CSV chunk with blocks as ``Slices``
+    (the worker reads them itself), anything else as it is."""
+    chunk = job[0] if isinstance(job, tuple) and job else None
+    if not isinstance(chunk, Chunk) or chunk.fd < 0 or max(chunk.offsets, default=-1) < 0:
+        return job
+    pieces: list[Piece] = []
+    spans: list[tuple[int, int]] = []
+    for piece, offset in zip(chunk, chunk.offsets, strict=True):
+        if offset >= 0:
+            pieces.append((piece[0], b"", piece[2]))
+            spans.append((offset, len(piece[1])))
+        else:
+            pieces.append(piece)
+            spans.append((-1, 0))
+    return Slices(chunk.fd, chunk.name, pieces, spans, job[1:])
 
 
 def _in_part_file(work: Callable[[Any], ChunkResult], job: Any, path: str) -> ChunkResult:
     """``work(job)`` in a worker process, its output bytes written to ``path``: a worker
     writes its own output (the two processes write at once), and the parent appends the
-    file in the kernel (``append_part``) instead of receiving, unpickling and writing it."""
-    data, summary, errors, assessed = work(job)
+    file in the kernel (``append_part``) instead of receiving, unpickling and writing it.
+    The file is overwritten in place, not truncated: rewriting blocks the file system already
+    holds costs the kernel less than freeing them and allocating new ones. A ``Slices`` job
+    is read from the input file first."""
+    if isinstance(job, Slices):
+        try:
+            data, summary, errors, assessed = work((job.read(), *job.rest))
+        except UnicodeDecodeError:  # the bytes are not those the parent checked
+            raise UnusableInput(_changed_message(job.name)) from None
+    else:
+        data, summary, errors, assessed = work(job)
     if not isinstance(data, bytes):
         return data, summary, errors, assessed
-    with open(path, "wb") as handle:
-        handle.write(data)
-    return PartFile(path), summary, errors, assessed
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
+    return PartFile(path, len(data)), summary, errors, assessed
 
 
 def append_part(handle: Any, part: PartFile) -> None:
-    """Appends a part file to the open results ``handle`` and deletes it: copied in the
-    kernel (``os.copy_file_range``) where the system can, else read and written."""
+    """Appends the first ``part.size`` bytes of a part file to the open results ``handle``:
+    copied in the kernel (``os.copy_file_range``) where the system can, else read and
+    written. The file stays for the next chunk (``_run`` removes the folder at the end)."""
     handle.flush()
     out = handle.fileno()
-    source = os.open(part, os.O_RDONLY)
+    source = os.open(part.path, os.O_RDONLY)
     try:
-        left = os.fstat(source).st_size
+        left = part.size
         copy = getattr(os, "copy_file_range", None)
         while left and copy is not None:
             try:
@@ -187,14 +257,31 @@ def append_part(handle: Any, part: PartFile) -> None:
             if not done:
                 break
             left -= done
-        while block := os.read(source, 1 << 20):
+        while left and (block := os.read(source, min(left, 1 << 20))):
+            left -= len(block)
             view = memoryview(block)
             while view:
                 view = view[os.write(out, view) :]
     finally:
         os.close(source)
     handle.seek(0, os.SEEK_END)
-    os.unlink(part)
+
+
+def start_writeback(handle: Any, start: int) -> int:
+    """Flushes the open results ``handle`` and has the system start writing its bytes from
+    ``start`` to the disk now, without waiting (``POSIX_FADV_DONTNEED``: Linux writes the dirty
+    pages back, then drops them from the cache), while the workers go on; the ``fsync`` that
+    ends the run then has little left to wait for (measured for 100,000 companies: 70-115 ms,
+    all of it after the last chunk, down to under 12 ms). Returns where the next call starts."""
+    handle.flush()
+    end: int = handle.tell()
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is not None and end > start:
+        try:
+            advise(handle.fileno(), start, end - start, os.POSIX_FADV_DONTNEED)
+        except OSError:
+            pass  # only advice: the final fsync still writes everything
+    return end
 
 
 #: Companies a process reads from which it reads them with pyarrow: importing pyarrow costs
@@ -221,7 +308,7 @@ def _chunk_facts(
     """The companies of a chunk of CSV lines and their facts: read column by column by
     pyarrow when ``arrow`` (and pyarrow is installed) and the lines are ones it reads
     exactly, else split line by line (``_records``)."""
-    coded = _coded_chunk(pieces, plan.width) if arrow and arrow_columns.available() else None
+    coded = _coded_chunk(pieces, plan.width) if arrow and arrow_available() else None
     if coded is not None:
         return _decode_coded(coded, plan, decoder, errors)
     return _decode(_records(pieces, errors), plan, decoder, errors)
@@ -234,7 +321,7 @@ class CodedChunk:
 
     __slots__ = ("columns", "rows")
 
-    def __init__(self, rows: list[str], columns: list[arrow_columns.CodedColumn]):
+    def __init__(self, rows: list[str], columns: list[CodedColumn]):
         self.rows = rows
         self.columns = columns
 
@@ -251,7 +338,7 @@ def _coded_chunk(pieces: list[Piece], width: int) -> CodedChunk | None:
         if not isinstance(payload, bytes):
             return None
         parts.append(payload if encoding == "utf-8" else payload.decode(encoding).encode("utf-8"))
-    columns = arrow_columns.read_columns(b"\n".join(parts), width)
+    columns = read_columns(b"\n".join(parts), width)
     if columns is None:
         return None
     rows = [str(number) for piece in pieces for number in range(piece[0], piece[0] + piece_size(piece))]
@@ -498,36 +585,50 @@ class _LineReader:
         line would give (a newline byte is never part of a UTF-8 or GB18030 character). The
         worker decodes it again (sending the bytes costs less than sending the text). Any
         other block is read line by line, as ``__iter__`` does."""
+        for piece, _lines, _offset in self.counted_pieces():
+            yield piece
+
+    def counted_pieces(self) -> Iterator[tuple[Piece, int, int]]:
+        """``pieces``, each with the number of lines it holds (counted once, here, where the
+        line numbers need it, so that cutting chunks does not count them again) and, for a
+        block, where its bytes start in the file (-1 for a line read on its own)."""
         while True:
+            offset = self.handle.tell()
             block = self.handle.read(_BLOCK_BYTES)
             if not block:
                 return
-            if not block.endswith(b"\n"):
-                block += self.handle.readline(MAX_LINE_BYTES + 1)  # complete the last line
-            if len(block) <= MAX_LINE_BYTES and b"\x00" not in block:
+            ended = block.endswith(b"\n")
+            if ended:
+                payload = block[:-1]
+            else:  # complete the last line; the block's bytes are copied once
+                tail = self.handle.readline(MAX_LINE_BYTES + 1)
+                ended = tail.endswith(b"\n")
+                payload = block + tail[:-1] if ended else block + tail
+            if len(payload) + ended <= MAX_LINE_BYTES and b"\x00" not in payload:
                 try:
-                    block.decode(self.encoding)
+                    payload.decode(self.encoding)
                 except UnicodeDecodeError:
                     pass
                 else:
                     first = self.number + 1
-                    self.number += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-                    yield first, block[:-1] if block.endswith(b"\n") else block, self.encoding
+                    lines = payload.count(b"\n") + 1
+                    self.number += lines
+                    yield (first, payload, self.encoding), lines, offset
                     continue
-            lines: list[bytes] = block.split(b"\n")
-            tail = lines.pop()  # b"" after a final newline; else the file's last line or an overlong one
-            for raw in lines:
+            raws: list[bytes] = payload.split(b"\n")
+            last = b"" if ended else raws.pop()  # the file's last line (no newline) or an overlong one
+            for raw in raws:
                 text = self._text(None if len(raw) > MAX_LINE_BYTES else raw)
                 if text is not None:
-                    yield self.number, text, ""
-            if tail:
-                if len(tail) > MAX_LINE_BYTES:
-                    self._skip_rest_of_line(tail)
-                    tail_text = self._text(None)
+                    yield (self.number, text, ""), 1, -1
+            if last:
+                if len(last) > MAX_LINE_BYTES:
+                    self._skip_rest_of_line(last)
+                    last_text = self._text(None)
                 else:
-                    tail_text = self._text(tail)
-                if tail_text is not None:
-                    yield self.number, tail_text, ""
+                    last_text = self._text(last)
+                if last_text is not None:
+                    yield (self.number, last_text, ""), 1, -1
 
 
 #: Lines of a CSV file (``_LineReader.pieces``): (first line's number, text or raw bytes, encoding of the bytes).
@@ -537,20 +638,58 @@ Piece = tuple[int, str | bytes, str]
 def cut_chunks(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
     """``pieces`` in chunks of ``size`` lines (the last may hold fewer); a block that a
     chunk ends in is cut at a line."""
-    chunk: list[Piece] = []
+    return _cut_counted(((piece, piece_size(piece), -1) for piece in pieces), size)
+
+
+class Chunk(list[Piece]):
+    """A chunk's pieces, and where each block piece's bytes lie in the input file (``offsets``,
+    -1 for a line read on its own): a worker process that shares the file's descriptor reads
+    them itself (``Slices``) instead of receiving them through a pipe."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offsets: list[int] = []
+        self.fd = -1  # the input file's descriptor, where the offsets are valid
+        self.name = ""  # the input file's name, for messages
+
+    def add(self, piece: Piece, offset: int) -> None:
+        self.append(piece)
+        self.offsets.append(offset)
+
+
+def _cut_counted(
+    counted: Iterable[tuple[Piece, int, int]], size: int, lines_left: Callable[[], float] | None = None
+) -> Iterator[Chunk]:
+    """``cut_chunks`` of pieces given with their line counts and offsets in the file
+    (``_LineReader.counted_pieces``). With ``lines_left`` (an estimate of the lines not read
+    yet), a chunk followed by fewer than half a chunk of lines takes them (up to half as many
+    lines again): no last chunk of a few rows that one process runs alone while the others wait."""
+    chunk = Chunk()
     count = 0
-    for piece in pieces:
-        lines = piece_size(piece)
-        while count + lines > size:  # this piece ends the chunk: cut it at a line
-            head, piece = split_piece(piece, size - count)
-            chunk.append(head)
+    limit = size
+    for piece, lines, offset in counted:
+        while True:
+            if (
+                limit == size
+                and lines_left is not None
+                and count + lines >= size
+                and count + lines - size + lines_left() < size // 2
+            ):
+                limit = size + size // 2  # only a straggler would follow: this chunk takes it
+            if count + lines <= limit:
+                break
+            take = limit - count  # this piece ends the chunk: cut it at a line
+            head, piece = split_piece(piece, take)
+            chunk.add(head, offset)
             yield chunk
-            chunk, count, lines = [], 0, lines - piece_size(head)
-        chunk.append(piece)
+            if offset >= 0:
+                offset += len(head[1]) + 1  # the rest starts after the head's last newline
+            chunk, count, lines, limit = Chunk(), 0, lines - take, size
+        chunk.add(piece, offset)
         count += lines
-        if count >= size:
+        if count >= limit:
             yield chunk
-            chunk, count = [], 0
+            chunk, count, limit = Chunk(), 0, size
     if chunk:
         yield chunk
 
@@ -632,18 +771,25 @@ def _csv_jobs(path: Path, jobs: int = 1) -> tuple[list[str], Generator[tuple[lis
     def chunks() -> Generator[tuple[list[Piece], int]]:
         try:
             start = handle.tell()
-            pieces = reader.pieces()
+            pieces = reader.counted_pieces()
             first = next(pieces, None)
             if first is None:
                 return
-            size, rows = _CHUNK_LINES, 0
+            size, rows, file_size, row_bytes = _CHUNK_LINES, 0, 0, 0.0
             try:
-                row_bytes = max((handle.tell() - start) / piece_size(first), 1)
-                rows = int((os.fstat(handle.fileno()).st_size - start) / row_bytes)
+                row_bytes = max((handle.tell() - start) / first[1], 1)
+                file_size = os.fstat(handle.fileno()).st_size
+                rows = int((file_size - start) / row_bytes)
                 size = chunk_lines(rows, jobs)
             except (OSError, ValueError):
                 pass
-            for chunk in cut_chunks(itertools.chain([first], pieces), size):
+
+            def lines_left() -> float:
+                """The lines not read yet, estimated from the bytes left (the first block's bytes per line)."""
+                return (file_size - handle.tell()) / row_bytes if row_bytes else float("inf")
+
+            for chunk in _cut_counted(itertools.chain([first], pieces), size, lines_left):
+                chunk.fd, chunk.name = handle.fileno(), path.name
                 yield chunk, rows // max(jobs, 1)
         finally:
             handle.close()
@@ -863,6 +1009,7 @@ def run_batch(
                 if sink is None:
                     columns = RESULT_COLUMNS if fmt == "long" else wide_columns(engine.catalogue.measures)
                     handle.write(("\ufeff" + ",".join(columns) + "\r\n").encode("utf-8"))
+                written = 0
                 for data, part, bad, ok in _run(work, pieces, jobs, settings, out):
                     if sink is not None:
                         sink.write(data)
@@ -870,6 +1017,7 @@ def run_batch(
                         append_part(handle, data)
                     else:
                         handle.write(data)
+                    written = start_writeback(handle, written)
                     summary.update(part)
                     errors.extend(bad)
                     assessed += ok
@@ -923,16 +1071,23 @@ def _run(
 
     parts = tempfile.mkdtemp(prefix=temp_prefix(out.name), suffix=".parts.tmp", dir=out.parent)
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    forked = "fork" in methods  # a forked worker shares the input file's descriptor
+    context = multiprocessing.get_context("fork" if forked else "spawn")
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=settings)
+    free: list[str] = []  # part files appended already, to be overwritten by a next chunk
+    names = itertools.count()
     try:
-        pending: collections.deque[Future[ChunkResult]] = collections.deque()
-        for number, piece in enumerate(itertools.chain(first, iterator)):
-            pending.append(pool.submit(_in_part_file, work, piece, os.path.join(parts, f"{number}.part")))
+        pending: collections.deque[tuple[str, Future[ChunkResult]]] = collections.deque()
+        for piece in itertools.chain(first, iterator):
+            path = free.pop() if free else os.path.join(parts, f"{next(names)}.part")
+            job = _for_worker(piece) if forked else piece
+            pending.append((path, pool.submit(_in_part_file, work, job, path)))
             if len(pending) >= jobs * 2:
-                yield pending.popleft().result()
+                path, done = pending.popleft()
+                yield done.result()
+                free.append(path)  # the caller has appended it before asking for the next result
         while pending:
-            yield pending.popleft().result()
+            yield pending.popleft()[1].result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(parts, ignore_errors=True)

@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 import sys
 from argparse import Namespace
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -134,24 +135,115 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     )
 
 
-def test_a_part_file_is_appended_where_the_kernel_cannot_copy(tmp_path, monkeypatch):
+@pytest.mark.parametrize("rows", [30, 400])
+def test_chunks_in_the_main_process_run_with_the_collector_paused(tmp_path, monkeypatch, rows):
+    """One process (``--jobs 1``) or one chunk: chunks run in the main process, and like the
+    workers' without the cyclic garbage collector (``_without_gc``); it is on again afterwards."""
+    import gc
+
     from advisor.batch import runner
 
-    part = runner.PartFile(tmp_path / "0.part")
+    source = write_csv(tmp_path / "many.csv", random_profiles(rows, seed=2))
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 100)
+    seen = []
+    real = runner._records
+    monkeypatch.setattr(
+        runner, "_records", lambda pieces, errors: (seen.append(gc.isenabled()), real(pieces, errors))[1]
+    )
+    assert gc.isenabled()
+    run_batch(source, tmp_path / "out.csv", AS_OF, jobs=1)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+
+def test_parallel_run_of_a_hostile_file_gives_the_same_files(tmp_path, monkeypatch):
+    """Workers that read their blocks from the input file (``Slices``) give what one process
+    gives, also for a file that switches to GBK half way, with NUL bytes, bad quotes, CRLF,
+    blank and undecodable lines (blocks and single lines mixed in chunks)."""
+    from advisor.batch import errors_path, runner
+
+    source = write_csv(tmp_path / "many.csv", random_profiles(300, seed=5))
+    lines = source.read_bytes().split(b"\n")
+    # the file is GB18030 from row 200 on (Excel on Chinese Windows)
+    lines = [line if i < 200 else line.decode().encode("gbk", "replace") for i, line in enumerate(lines)]
+    lines[40] += b"\r"
+    lines[77] = b"bad\x00line"
+    lines[120] = b'"unclosed,' + lines[120]
+    lines[150] = b""
+    lines[230] = b"\xff\xfe,x"  # neither UTF-8 nor GBK
+    source.write_bytes(b"\n".join(lines))
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    run_batch(source, one, AS_OF, jobs=1)
+    monkeypatch.setattr(runner, "_CHUNK_LINES", 40)
+    monkeypatch.setattr(runner, "_BLOCK_BYTES", 2048)
+    sent = []
+    real = runner._for_worker
+    monkeypatch.setattr(runner, "_for_worker", lambda job: (sent.append(real(job)), sent[-1])[1])
+    run_batch(source, two, AS_OF, jobs=2)
+    assert sum(isinstance(job, runner.Slices) for job in sent) >= 4  # the workers read the file
+    for a, b in [(one, two), (summary_path(one), summary_path(two)), (errors_path(one), errors_path(two))]:
+        assert a.read_bytes() == b.read_bytes()
+    assert len(_rows(errors_path(two))) >= 3
+
+
+@pytest.mark.parametrize("kernel_copies", [True, False])
+def test_a_part_file_gives_only_its_chunks_bytes(tmp_path, monkeypatch, kernel_copies):
+    """A reused part file holds a chunk's bytes at its start and an earlier, longer chunk's
+    after them: only the first ``size`` bytes are appended, by the kernel or read and written."""
+    from advisor.batch import runner
+
     data = "企业,符合\r\n".encode() * 50_000
-    Path(part).write_bytes(data)
+    path = tmp_path / "0.part"
+    path.write_bytes(data + "旧的更长的块\r\n".encode() * 1000)
+    if not kernel_copies:
 
-    def refuse(*_args):
-        raise OSError(18, "Invalid cross-device link")
+        def refuse(*_args):
+            raise OSError(18, "Invalid cross-device link")
 
-    monkeypatch.setattr(runner.os, "copy_file_range", refuse, raising=False)
+        monkeypatch.setattr(runner.os, "copy_file_range", refuse, raising=False)
     out = tmp_path / "out.csv"
     with out.open("wb") as handle:
         handle.write(b"head\r\n")
-        runner.append_part(handle, part)
+        runner.append_part(handle, runner.PartFile(str(path), len(data)))
         handle.write(b"tail")
     assert out.read_bytes() == b"head\r\n" + data + b"tail"
-    assert not Path(part).exists()
+
+
+def test_a_worker_overwrites_a_reused_part_file(tmp_path):
+    from advisor.batch import runner
+
+    path = tmp_path / "0.part"
+    path.write_bytes(b"x" * 100)
+    result = runner._in_part_file(lambda job: (job, Counter(), [], 1), "甲,乙\r\n".encode(), str(path))
+    assert result[0] == runner.PartFile(str(path), len("甲,乙\r\n".encode()))
+    assert path.read_bytes() == "甲,乙\r\n".encode() + b"x" * (100 - len("甲,乙\r\n".encode()))
+
+
+def test_writeback_is_asked_for_each_new_range_and_never_fails_the_run(tmp_path, monkeypatch):
+    from advisor.batch import runner
+
+    asked = []
+    monkeypatch.setattr(
+        runner.os, "posix_fadvise", lambda fd, start, length, how: asked.append((start, length)), raising=False
+    )
+    out = tmp_path / "out.csv"
+    with out.open("wb") as handle:
+        handle.write("甲".encode() * 10)
+        written = runner.start_writeback(handle, 0)
+        assert (written, out.read_bytes()) == (30, "甲".encode() * 10)  # flushed
+        assert runner.start_writeback(handle, written) == 30  # nothing new: nothing asked
+        handle.write(b"x" * 5)
+        assert runner.start_writeback(handle, written) == 35
+    assert asked == [(0, 30), (30, 5)]
+
+    def refuse(*_args):
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr(runner.os, "posix_fadvise", refuse, raising=False)
+    with out.open("ab") as handle:
+        handle.write(b"y")
+        assert runner.start_writeback(handle, 35) == 36
+    assert out.read_bytes() == "甲".encode() * 10 + b"x" * 5 + b"y"
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
@@ -179,6 +271,7 @@ def test_csv_chunks_follow_the_size_the_file_suggests(tmp_path, monkeypatch):
     assert sum(sizes) == 700
     assert len(sizes) % 2 == 0 and max(sizes) <= 150
     assert sizes[:-1] == [sizes[0]] * (len(sizes) - 1)
+    assert sizes[-1] >= sizes[0] // 2  # no last chunk of a few rows
 
 
 def test_bad_rows_are_reported_with_their_row_number_and_skipped(tmp_path, capsys):

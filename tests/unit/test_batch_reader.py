@@ -109,3 +109,112 @@ def test_records_of_a_chunk_are_its_lines_split_as_csv(lines, block):
     errors: list[tuple[str, str]] = []
     assert runner._records(pieces, errors) == expected
     assert errors == expected_errors
+
+
+def _numbered_lines(chunks):
+    return [line for chunk in chunks for line in piece_lines(chunk)]
+
+
+@st.composite
+def _counted_pieces(draw):
+    """A file's bytes and its pieces as ``_LineReader.counted_pieces`` gives them: blocks of
+    several lines (with where they start in the file) and single lines (offset -1)."""
+    number, counted, data = 2, [], b""
+    for lines in draw(st.lists(st.integers(0, 12), max_size=25)):
+        if lines == 0:
+            counted.append(((number, f"单行{number}", ""), 1, -1))
+            data += f"单行{number}\n".encode()
+            number += 1
+        else:
+            payload = "\n".join(f"行{n},x" for n in range(number, number + lines)).encode()
+            counted.append(((number, payload, "utf-8"), lines, len(data)))
+            data += payload + b"\n"
+            number += lines
+    return data, counted
+
+
+@settings(max_examples=300, deadline=None)
+@given(file=_counted_pieces(), size=st.integers(1, 20), error=st.integers(-15, 15))
+def test_chunks_hold_every_line_once_in_order_and_no_straggler(file, size, error):
+    """Cutting chunks keeps every line once, in order, with its number, and where each block's
+    bytes lie in the file; chunks hold ``size`` lines, but the last one may take up to half as
+    many again rather than leave a last chunk of fewer than half; a wrong estimate of the lines
+    left never makes a chunk bigger than that."""
+    data, counted = file
+    total = sum(lines for _, lines, _ in counted)
+    pieces = [piece for piece, _, _ in counted]
+    plain = list(runner.cut_chunks(pieces, size))
+    assert _numbered_lines(plain) == list(piece_lines(pieces))
+    assert [sum(map(runner.piece_size, c)) for c in plain[:-1]] == [size] * (len(plain) - 1)
+
+    consumed = 0
+
+    def reading():
+        nonlocal consumed
+        for piece, lines, offset in counted:
+            consumed += lines
+            yield piece, lines, offset
+
+    def lines_left():  # the lines not read yet, estimated up to ``error`` lines wrong
+        return max(0, total - consumed + error)
+
+    chunks = list(runner._cut_counted(reading(), size, lines_left))
+    assert _numbered_lines(chunks) == list(piece_lines(pieces))
+    sizes = [sum(map(runner.piece_size, c)) for c in chunks]
+    assert all(0 < s <= size + size // 2 for s in sizes)
+    assert all(s >= size for s in sizes[:-1])
+    if error == 0 and len(sizes) > 1:
+        assert sizes[-1] >= size // 2  # an exact estimate leaves no straggler
+    for chunk in chunks:  # a worker reading the blocks from the file gets the same pieces
+        assert len(chunk.offsets) == len(chunk)
+        for (_, payload, _), offset in zip(chunk, chunk.offsets, strict=True):
+            if isinstance(payload, bytes):
+                assert data[offset : offset + len(payload)] == payload
+            else:
+                assert offset == -1
+
+
+def test_a_worker_reads_a_chunks_blocks_as_the_parent_read_them(tmp_path):
+    """``Slices``: the pieces a forked worker reads from the shared descriptor equal the chunk's."""
+    path = tmp_path / "in.csv"
+    lines = [f"公司{n},enterprise,{n}" for n in range(3000)]
+    path.write_bytes(("identity.name,applicant.kind,x\n" + "\n".join(lines) + "\n").encode())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "_CHUNK_LINES", 700)
+        patch.setattr(runner, "_BLOCK_BYTES", 4096)
+        _header, jobs, _reader, handle = runner._csv_jobs(path, 2)
+        seen = 0
+        for job in jobs:
+            sent = runner._for_worker(job)
+            assert isinstance(sent, runner.Slices)
+            assert all(payload == b"" for _, payload, _ in sent.pieces if isinstance(payload, bytes))
+            assert sent.read() == list(job[0])
+            assert sent.rest == job[1:]  # what else the job says reaches the worker as it is
+            seen += sum(map(runner.piece_size, job[0]))
+            assert handle.tell() >= 0  # the parent's reading goes on where it was
+        assert seen == 3000
+
+
+def test_a_file_changed_under_the_run_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"a,b\n" + "甲,1\n".encode() * 50)
+    with path.open("rb") as handle:
+        sent = runner.Slices(handle.fileno(), "in.csv", [(2, b"", "utf-8")], [(4, 10_000)], (0,))
+        with pytest.raises(runner.UnusableInput, match="在评估过程中被改动了"):
+            sent.read()
+
+
+def test_bytes_that_no_longer_decode_in_the_worker_are_refused_with_a_message(tmp_path):
+    """A block the parent checked but the worker reads changed (not UTF-8 now) is the
+    changed-file message, never a traceback."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"a,b\n" + "甲,1".encode("gbk") + b"\n")
+
+    def work(job):
+        pieces, _ = job
+        return pieces[0][1].decode(pieces[0][2]), None, [], 1
+
+    with path.open("rb") as handle:
+        sent = runner.Slices(handle.fileno(), "in.csv", [(2, b"", "utf-8")], [(4, 5)], (0,))
+        with pytest.raises(runner.UnusableInput, match="在评估过程中被改动了"):
+            runner._in_part_file(work, sent, str(tmp_path / "0.part"))

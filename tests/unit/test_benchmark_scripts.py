@@ -29,4 +29,4 @@ def test_batch_phases_prints_every_phase(evaluator: list[str]) -> None:
         line.split()[0] + (" " + line.split()[1] if line.startswith("write") else "")
         for line in done.stdout.splitlines()[2:]
     }
-    assert phases == {"split", "decode", "assess", "write wide", "write long", "write parquet"}
+    assert phases == {"read", "decode", "assess", "write wide", "write long", "write parquet"}
