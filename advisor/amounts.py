@@ -135,23 +135,20 @@ _EXACT_BELOW = 10**28
 
 def to_yuan(value: Any) -> int:
     """An answer's figure in yuan: ``wan_to_yuan(Decimal(value))``, the same figure or the same
-    error, without Decimal arithmetic for the usual int and Decimal values (answers differ
-    from company to company: no memo); a Decimal n/d 万元 is whole yuan exactly when d
-    divides 10,000."""
+    error, with less work for the usual int and Decimal values (answers differ from company to
+    company: no memo). A Decimal takes ``wan_to_yuan``'s own steps (the product in the current
+    context, whole or not) without its conversions; an int is multiplied as an int when the
+    product cannot be rounded."""
     kind = type(value)
     if kind is int:
         yuan: int = value * YUAN_PER_WAN
         if -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
             return yuan
     elif kind is Decimal:
-        try:
-            numerator, denominator = Decimal.as_integer_ratio(value)
-        except (ValueError, OverflowError):  # NaN, infinity: as wan_to_yuan says
-            pass
-        else:
-            times, rest = divmod(YUAN_PER_WAN, denominator)
-            yuan = numerator * times
-            if not rest and -_EXACT_BELOW < yuan < _EXACT_BELOW and getcontext().prec >= 28:
+        scaled = value * YUAN_PER_WAN  # as wan_to_yuan multiplies (a signalling NaN raises here too)
+        if scaled.is_finite():
+            yuan = int(scaled)
+            if scaled == yuan:  # whole yuan; else wan_to_yuan says it is not
                 return yuan
     return wan_to_yuan(Decimal(value))
 
@@ -210,23 +207,43 @@ def _ceiling(a: rm.Ceiling, facts: Facts, label: Callable[[str], str]) -> Amount
 def ratio_value(a: rm.Ratio, base_yuan: int) -> tuple[int, int]:
     """The clause's figure for a base: the rate of it floored to whole yuan, and that figure
     after the cap (``ratio_figures`` and the working text read it)."""
-    raw = _floor(a.rate * base_yuan)
-    cap = _cap_yuan(a.cap_wan)
+    return _ratio_value(a.rate, _cap_yuan(a.cap_wan), base_yuan)
+
+
+def _ratio_value(rate: Decimal, cap: int | None, base_yuan: int) -> tuple[int, int]:
+    """``ratio_value`` from the rule's rate and cap in yuan: the one arithmetic of a ratio."""
+    raw = _floor(rate * base_yuan)
     return raw, (cap if cap is not None and raw > cap else raw)
 
 
 #: An amount's figures without its text: (kind, min yuan, max yuan), before the duration.
 Figures = tuple[str, int | None, int | None]
+#: What a ratio's figures read of its rule: the rate, the cap in yuan, whether the rate is a ceiling.
+_RatioRule = tuple[Decimal, int | None, bool]
+
+
+def _ratio_rule(a: rm.Ratio) -> _RatioRule:
+    return a.rate, _cap_yuan(a.cap_wan), a.up_to  # the cap first: one not whole yuan says so first
+
+
+def _ratio_figures(rule: _RatioRule, base: Any) -> Figures:
+    rate, cap, up_to = rule
+    if base is None:
+        return (UNKNOWN, None, None) if cap is None else (UP_TO, 0, cap)
+    _, value = _ratio_value(rate, cap, to_yuan(base))
+    return (UP_TO, 0, value) if up_to else (EXACT, value, value)
 
 
 def ratio_figures(a: rm.Ratio, base: Any) -> Figures:
     """A ratio's figures for the base's answer (None: unanswered, estimated by the cap if
-    there is one): what ``_ratio`` returns, without its text. Batch reads ratios here."""
-    cap = _cap_yuan(a.cap_wan)  # first, as ever: a cap that is not whole yuan says so first
-    if base is None:
-        return (UNKNOWN, None, None) if cap is None else (UP_TO, 0, cap)
-    _, value = ratio_value(a, to_yuan(base))
-    return (UP_TO, 0, value) if a.up_to else (EXACT, value, value)
+    there is one): what ``_ratio`` returns, without its text."""
+    return _ratio_figures(_ratio_rule(a), base)
+
+
+def ratio_figures_for(a: rm.Ratio) -> Callable[[Any], Figures]:
+    """``ratio_figures(a, base)`` as a function of the base, the rule read once (its cap
+    checked now): batch reads a ratio's figures for many answers here."""
+    return partial(_ratio_figures, _ratio_rule(a))
 
 
 def _ratio(a: rm.Ratio, facts: Facts, label: Callable[[str], str]) -> AmountResult:
@@ -297,23 +314,24 @@ def _ratio_items_reading(a: rm.RatioItems, items: Any) -> tuple[Figures, list[_I
         high = total_cap
         return (UP_TO if high is not None else UNKNOWN, 0 if high is not None else None, high), [], 0, False, 0
     tests = _item_tests(a.where)
+    item_label, item_base, rate = a.item_label, a.item_base, a.rate  # read once, not per item
     rows: list[_ItemRow] = []
     low_sum = high_sum = 0
     uncertain = False
     for index, item in enumerate(items, start=1):
-        name = getattr(item, a.item_label, None) or f"第{index}项"
+        name = getattr(item, item_label, None) or f"第{index}项"
         matched = item_state(item, tests)
         if matched is False:
             rows.append((name, False, None, 0, 0))
             continue
-        base = getattr(item, a.item_base, None)
+        base = getattr(item, item_base, None)
         if base is None:
             uncertain = True
             rows.append((name, matched, None, 0, 0))
             high_sum += item_cap or 0
             continue
         base_yuan = to_yuan(base)
-        raw = _floor(a.rate * base_yuan)
+        raw = _floor(rate * base_yuan)
         value = min(raw, item_cap) if item_cap is not None else raw
         rows.append((name, matched, base_yuan, raw, value))
         if matched is None:

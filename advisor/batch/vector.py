@@ -12,7 +12,7 @@ The same semantics as the engine, by construction rather than by copy:
 * an amount is computed once per distinct combination of the facts it reads among the
   companies the measure is not 不符合 for (a 不符合 outcome carries no amount,
   ``NO_AMOUNT``): by the amount kind's own figures function where it has one
-  (``ratio_figures``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
+  (``ratio_figures_for``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
   its figures from; one result per distinct figures), else by ``compute_amount``; a tax
   benefit's once per run (its figures never depend on the answers, only its text does);
   the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
+from advisor.amounts import UNKNOWN as UNKNOWN_KIND
 from advisor.amounts import (
     AmountResult,
     Figures,
@@ -47,7 +48,7 @@ from advisor.amounts import (
     compute_amount,
     excess_refund_figures,
     per_unit_figures,
-    ratio_figures,
+    ratio_figures_for,
     ratio_items_figures,
     tiers_figures,
 )
@@ -98,6 +99,8 @@ class _Column:
             self.codes: Codes = np.zeros(size, dtype=np.int64)
         elif column.array is not None:  # read by pyarrow: the same codes, already an array
             self.codes = column.array.astype(np.int64)
+        elif len(column.values) <= 256 and type(column.codes) is list:  # codes fit a byte: bytes() reads them in C
+            self.codes = np.frombuffer(bytes(column.codes), dtype=np.uint8).astype(np.int64)
         else:
             self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
@@ -167,33 +170,38 @@ def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     return list(sets.values())
 
 
-#: A figures-only amount: the amount kind's own figures function (kind, min yuan, max yuan
-#: before the duration, as ``compute_amount`` computes them, without the text) and the facts
-#: it is given, in order.
-Quick = tuple[Callable[..., Figures], tuple[str, ...]]
+#: A figures-only amount: how to make the amount kind's own figures function (kind, min yuan,
+#: max yuan before the duration, as ``compute_amount`` computes them, without the text), made
+#: once per block where anyone is live, and the facts it is given, in order.
+Quick = tuple[Callable[[], Callable[..., Figures]], tuple[str, ...]]
 
 
 def _quick(amount: rm.Amount) -> Quick | None:
     """The figures-only reading of an amount kind that has one (the kind's own figures function)."""
-    if isinstance(amount, rm.Ratio):
-        return partial(ratio_figures, amount), (amount.base,)
+    if isinstance(amount, rm.Ratio):  # the rule read once per block, not once per answer
+        return partial(ratio_figures_for, amount), (amount.base,)
     if isinstance(amount, rm.ExcessRefund):
-        return partial(excess_refund_figures, amount), (amount.paid, amount.base)
+        return _bound(excess_refund_figures, amount), (amount.paid, amount.base)
     if isinstance(amount, rm.Tiers):
         if amount.rewarded is None:
-            return partial(tiers_figures, amount, rewarded=None), (amount.fact,)
-        return partial(tiers_figures, amount), (amount.fact, amount.rewarded)
+            return _bound(partial(tiers_figures, rewarded=None), amount), (amount.fact,)
+        return _bound(tiers_figures, amount), (amount.fact, amount.rewarded)
     if isinstance(amount, rm.BasePlusStep):
         if amount.rewarded is None:
-            return partial(base_plus_step_figures, amount, rewarded=None), (amount.fact,)
-        return partial(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
+            return _bound(partial(base_plus_step_figures, rewarded=None), amount), (amount.fact,)
+        return _bound(base_plus_step_figures, amount), (amount.fact, amount.rewarded)
     if isinstance(amount, rm.RatioItems):
-        return partial(ratio_items_figures, amount), (amount.items,)
+        return _bound(ratio_items_figures, amount), (amount.items,)
     if isinstance(amount, rm.PerUnit):
         if amount.actual_cost is None:
-            return partial(per_unit_figures, amount), (amount.quantity,)
-        return partial(per_unit_figures, amount), (amount.quantity, amount.actual_cost)
+            return _bound(per_unit_figures, amount), (amount.quantity,)
+        return _bound(per_unit_figures, amount), (amount.quantity, amount.actual_cost)
     return None
+
+
+def _bound(figures: Callable[..., Figures], amount: rm.Amount) -> Callable[[], Callable[..., Figures]]:
+    """Makes ``figures`` with the rule as its first argument (what it reads of the rule, per answer)."""
+    return partial(partial, figures, amount)
 
 
 class _Node:
@@ -239,6 +247,7 @@ class VectorEvaluator:
             () if isinstance(m.amount, rm.TaxBenefit) else tuple(amount_fact_names(m)) for m in self.measures
         ]
         self._fixed: dict[int, Amount] = {}
+        self._durations: dict[int, tuple[bool, int]] = {}
         # measures whose amount is the same for everyone: the outcome follows from the status
         self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
         self._by_status_set = frozenset(self._by_status)
@@ -368,14 +377,13 @@ class VectorEvaluator:
             return at
 
         if quick is not None:  # the figures of each input, then one result per distinct figures
-            figures_function, reads = quick
+            make_figures, reads = quick
             inverse, inputs = _inputs([column(name) for name in reads], live)
-            figures_of = list(map(figures_function, *inputs))
+            figures_of = list(map(make_figures(), *inputs)) if len(live) else []
             at_of: dict[Figures, int] = {}
+            per_year, years = self._duration(index)
             for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
-                result = AmountResult(*figures)
-                apply_duration(result, measure.duration)
-                found = amount_tuple(result)
+                found = amount_tuple(AmountResult(*figures, per_year, years))
                 if nothing_to_pay(POSSIBLE, found):
                     at_of[figures] = 0
                 else:
@@ -403,6 +411,16 @@ class VectorEvaluator:
                 place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
+
+    def _duration(self, index: int) -> tuple[bool, int]:
+        """(per_year, years) that ``apply_duration`` gives measure ``index``'s amounts (read once:
+        it reads only the measure's duration)."""
+        found = self._durations.get(index)
+        if found is None:
+            probe = AmountResult(UNKNOWN_KIND)
+            apply_duration(probe, self.measures[index].duration)
+            found = self._durations[index] = (probe.per_year, probe.years)
+        return found
 
     def _outcomes(
         self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: dict[int, Codes]

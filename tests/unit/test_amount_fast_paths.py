@@ -1,11 +1,11 @@
-"""An answer's 万元 in yuan (``amounts.to_yuan``, integer arithmetic for the usual int and
-Decimal values) is exactly ``wan_to_yuan(Decimal(value))``: the same figure, or the same
+"""An answer's 万元 in yuan (``amounts.to_yuan``, integer arithmetic for the usual int values,
+``wan_to_yuan``'s own product without its conversions for Decimal ones) is exactly ``wan_to_yuan(Decimal(value))``: the same figure, or the same
 error, for every kind of value, huge, odd and hostile ones included, and in a decimal
 context of lower precision too (where the Decimal way rounds and so decides)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Decimal, DecimalException, Inexact, Rounded, localcontext
 from typing import Any
 
 import pytest
@@ -67,6 +67,24 @@ def test_to_yuan_follows_the_decimal_context(value: Any, precision: int) -> None
     with localcontext() as context:
         context.prec = precision
         assert _outcome(to_yuan, value) == _outcome(_reference, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=values, precision=st.integers(min_value=4, max_value=40), trap=st.sampled_from([Inexact, Rounded]))
+@example(value=Decimal("1.00005"), precision=28, trap=Inexact)
+@example(value=Decimal("123456789012345678901234.5"), precision=28, trap=Rounded)
+def test_to_yuan_signals_as_wan_to_yuan_does(value: Any, precision: int, trap: type[DecimalException]) -> None:
+    """A context that traps rounding: the same figure, or the same signal raised, and the same
+    flags left set (both take the same product)."""
+    with localcontext() as context:
+        context.prec = precision
+        context.traps[trap] = True
+        context.clear_flags()
+        fast = _outcome(to_yuan, value)
+        fast_flags = {signal for signal, raised in context.flags.items() if raised}
+        context.clear_flags()
+        assert fast == _outcome(_reference, value)
+        assert fast_flags == {signal for signal, raised in context.flags.items() if raised}
 
 
 def _floor(value: Decimal) -> int:
@@ -142,7 +160,8 @@ _ITEM_LISTS = _item_lists()
 @given(data=st.data())
 def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
     """For every real measure batch reads through a figures function (ratio, excess refund,
-    tiers): those figures, with the duration applied, are compute_amount's."""
+    tiers...), made as batch makes it (once per block): those figures, with the duration
+    applied, are compute_amount's."""
     pytest.importorskip("numpy")
     from advisor.amounts import AmountResult, apply_duration
     from advisor.batch.vector import _quick
@@ -156,10 +175,41 @@ def test_batch_figures_equal_compute_amount(engine: Any, data: Any) -> None:
         "BasePlusStep",
         "PerUnit",
     }
-    for measure, (figures_of, reads) in measures:
+    for measure, (make_figures, reads) in measures:
+        figures_of = make_figures()
         values = [data.draw(st.sampled_from(_ITEM_LISTS[f]) if f in _ITEM_LISTS else answers) for f in reads]
         expected = compute_amount(measure, dict(zip(reads, values, strict=True)), lambda f: f)
         result = AmountResult(*figures_of(*values))
         apply_duration(result, measure.duration)
         fields = ("kind", "min_yuan", "max_yuan", "per_year", "years", "total_min_yuan", "total_max_yuan", "later_yuan")
         assert [getattr(result, f) for f in fields] == [getattr(expected, f) for f in fields], measure.id
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    rate=st.decimals(min_value=Decimal("0.0001"), max_value=1, places=4),
+    cap=st.one_of(st.none(), st.decimals(min_value=0, max_value=10**6, places=4)),
+    up_to=st.booleans(),
+    base=st.one_of(answers, st.decimals(allow_nan=True, allow_infinity=True), st.just(Decimal("1.00005"))),
+)
+def test_ratio_figures_for_equals_ratio_figures(rate: Decimal, cap: Decimal | None, up_to: bool, base: Any) -> None:
+    """The rule read once (``ratio_figures_for``, what batch calls per answer) gives what
+    ``ratio_figures`` gives for each answer: the same figures or the same error."""
+    from advisor import rule_model as rm
+    from advisor.amounts import ratio_figures, ratio_figures_for
+
+    amount = rm.Ratio(kind="ratio", base="x", rate=rate, cap_wan=cap, up_to=up_to)
+    assert _outcome(ratio_figures_for(amount), base) == _outcome(lambda b: ratio_figures(amount, b), base)
+
+
+def test_ratio_figures_for_checks_the_cap_when_made() -> None:
+    """A cap that is not whole yuan (no valid rule has one) raises as ``ratio_figures`` does,
+    when the function is made: batch makes it only for a block where someone is live."""
+    from advisor import rule_model as rm
+    from advisor.amounts import ratio_figures, ratio_figures_for
+
+    amount = rm.Ratio.model_construct(kind="ratio", base="x", rate=Decimal("0.5"), cap_wan=Decimal("1.00001"))
+    with pytest.raises(ValueError):
+        ratio_figures(amount, None)
+    with pytest.raises(ValueError):
+        ratio_figures_for(amount)

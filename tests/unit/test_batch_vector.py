@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from advisor.batch.engine_api import AS_OF_YEAR, INELIGIBLE, derived_facts, profile_facts
 from advisor.batch.evaluate import NO_AMOUNT, RowEvaluator
@@ -290,3 +292,22 @@ def test_counting_factorisation_is_np_unique() -> None:
         assert values.tolist() == want_values.tolist()
         assert inverse.tolist() == want_inverse.reshape(-1).tolist()
         assert first.tolist() == want_first.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    distinct=st.integers(min_value=1, max_value=300), size=st.integers(min_value=0, max_value=600), seed=st.integers()
+)
+def test_column_codes_reach_numpy_unchanged(distinct: int, size: int, seed: int) -> None:
+    """A fact's codes as numpy int64, whichever way they take (one value, at most 256 values
+    through bytes, more through fromiter, a numpy array as pyarrow gives them)."""
+    np = pytest.importorskip("numpy")
+    from advisor.batch.columns import Column
+    from advisor.batch.vector import _Column
+
+    rng = random.Random(seed)
+    codes = [rng.randrange(distinct) for _ in range(size)]
+    values = list(range(distinct))
+    for column in (Column(codes, values), Column(codes, values, np.array(codes, dtype=np.int32))):
+        converted = _Column(column).codes
+        assert converted.dtype == np.int64 and converted.tolist() == codes
