@@ -99,3 +99,18 @@ def test_anything_else_asked_of_the_loader_comes_from_pydantic_s_own() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["_NoPlugins", "[]", "pydantic"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads counted in /proc")
+def test_a_batch_run_starts_no_blas_threads(tmp_path: Path) -> None:
+    """numpy's OpenBLAS would start a spinning thread per core; batch asks for none."""
+    pytest.importorskip("numpy")
+    out = tmp_path / "r.csv"
+    code = (
+        "import os, sys\nos.environ.pop('OPENBLAS_NUM_THREADS', None)\nfrom advisor.cli import main\n"
+        f"assert main(['batch', {str(ROOT / 'examples')!r}, '--out', {str(out)!r}, '--as-of', '2026-11-21']) == 0\n"
+        "import numpy\nprint(len(os.listdir('/proc/self/task')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "1"
