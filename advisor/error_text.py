@@ -10,7 +10,6 @@ Each text is written to follow a key's name in running prose (“space.leased_ar
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -50,6 +49,8 @@ def choices_text(expected: str) -> str:
 
 def nearest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelt key or id, if any is close."""
+    import difflib  # only when a name is not known: not at every start-up
+
     found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return found[0] if found else None
 
@@ -185,8 +186,8 @@ def error_kind(error: Mapping[str, Any]) -> str:
     return "invalid"
 
 
-#: Rule-model reasons that name the operator they are about.
-RULE_MODEL_PATTERNS = ((re.compile(r"^op '([a-z_]+)' needs a 'value'$"), 'op = "{0}" 的条件必须写 value（比较的值）'),)
+#: Rule-model reasons that name the operator they are about (patterns compiled on first use, by ``re``).
+RULE_MODEL_PATTERNS = ((r"^op '([a-z_]+)' needs a 'value'$", 'op = "{0}" 的条件必须写 value（比较的值）'),)
 
 
 def check_reason(error: Mapping[str, Any]) -> str:
@@ -196,7 +197,7 @@ def check_reason(error: Mapping[str, Any]) -> str:
     if reason in RULE_MODEL_REASONS:
         return RULE_MODEL_REASONS[reason]
     for pattern, text in RULE_MODEL_PATTERNS:
-        found = pattern.match(reason)
+        found = re.match(pattern, reason)
         if found:
             return text.format(*found.groups())
     return reason
@@ -298,33 +299,35 @@ def file_problem_text(problem: FileProblem, noun: str) -> str:
 
 # --- TOML syntax errors ----------------------------------------------------------------------
 
-_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+# The patterns below are compiled on first use (``re``'s cache), not at every start-up: only a
+# broken file needs them.
+_TOML_POS = r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)"
 DATE_REASON = "日期或时间无效（该日期不存在或格式不对，应写成 2025-01-31）"
 #: tomllib's messages (Python 3.11–3.13) in plain Chinese; ``{0}`` is the key when the message names one.
 TOML_REASONS = (
-    (re.compile(r"^Cannot overwrite a value"), "同一个键被重复定义"),
-    (re.compile(r"^Cannot declare (.+) twice"), "表 [{0}] 被重复声明"),
-    (re.compile(r"^Cannot mutate immutable namespace (.+)"), "不能再往已写完的表 {0} 中添加键"),
-    (re.compile(r"^Cannot redefine namespace (.+)"), "表 {0} 与前面的定义冲突"),
-    (re.compile(r"^Duplicate inline table key (.+)"), "行内表中的键 {0} 重复"),
-    (re.compile(r"^Invalid value"), "值的写法不正确（文字要加引号，数字和 true/false 不加）"),
-    (re.compile(r"^Invalid statement"), "这一行不是有效的语句（应为“键 = 值”或 [表名]）"),
-    (re.compile(r"^Expected '=' after a key"), "键后面缺少“=”"),
-    (re.compile(r"^Invalid initial character for a key part"), "键名含有不允许的字符"),
-    (re.compile(r"^Unterminated string"), "字符串缺少结束引号"),
-    (re.compile(r"^Invalid date or datetime"), DATE_REASON),
-    (re.compile(r"^Expected newline or end of document"), "一行只能写一条语句"),
-    (re.compile(r"^Expected ']' at the end of a table declaration"), "表名缺少结束的“]”"),
-    (re.compile(r"^Expected ']]' at the end of an array declaration"), "表数组名缺少结束的“]]”"),
-    (re.compile(r"^Unclosed array"), "数组缺少结束的“]”"),
-    (re.compile(r"^Unclosed inline table"), "行内表缺少结束的“}”"),
-    (re.compile(r"^Escaped character is not a Unicode scalar value"), "转义字符不是有效的 Unicode 字符"),
-    (re.compile(r"^Invalid hex value"), "\\u 或 \\U 转义的十六进制值不正确"),
-    (re.compile(r"^Unescaped '\\\\' in a string"), "字符串中的反斜杠“\\”需要写成“\\\\”"),
-    (re.compile(r"^Illegal character '\\n'"), "字符串缺少结束引号（文字须在同一行内用引号括起）"),
-    (re.compile(r"^Illegal character"), "含有不允许出现的控制字符"),
-    (re.compile(r"^Found invalid character"), "含有不允许出现的字符"),
-    (re.compile(r"^Expected"), "缺少必要的符号"),
+    (r"^Cannot overwrite a value", "同一个键被重复定义"),
+    (r"^Cannot declare (.+) twice", "表 [{0}] 被重复声明"),
+    (r"^Cannot mutate immutable namespace (.+)", "不能再往已写完的表 {0} 中添加键"),
+    (r"^Cannot redefine namespace (.+)", "表 {0} 与前面的定义冲突"),
+    (r"^Duplicate inline table key (.+)", "行内表中的键 {0} 重复"),
+    (r"^Invalid value", "值的写法不正确（文字要加引号，数字和 true/false 不加）"),
+    (r"^Invalid statement", "这一行不是有效的语句（应为“键 = 值”或 [表名]）"),
+    (r"^Expected '=' after a key", "键后面缺少“=”"),
+    (r"^Invalid initial character for a key part", "键名含有不允许的字符"),
+    (r"^Unterminated string", "字符串缺少结束引号"),
+    (r"^Invalid date or datetime", DATE_REASON),
+    (r"^Expected newline or end of document", "一行只能写一条语句"),
+    (r"^Expected ']' at the end of a table declaration", "表名缺少结束的“]”"),
+    (r"^Expected ']]' at the end of an array declaration", "表数组名缺少结束的“]]”"),
+    (r"^Unclosed array", "数组缺少结束的“]”"),
+    (r"^Unclosed inline table", "行内表缺少结束的“}”"),
+    (r"^Escaped character is not a Unicode scalar value", "转义字符不是有效的 Unicode 字符"),
+    (r"^Invalid hex value", "\\u 或 \\U 转义的十六进制值不正确"),
+    (r"^Unescaped '\\\\' in a string", "字符串中的反斜杠“\\”需要写成“\\\\”"),
+    (r"^Illegal character '\\n'", "字符串缺少结束引号（文字须在同一行内用引号括起）"),
+    (r"^Illegal character", "含有不允许出现的控制字符"),
+    (r"^Found invalid character", "含有不允许出现的字符"),
+    (r"^Expected", "缺少必要的符号"),
 )
 TOO_DEEP_TEXT = "数组或表嵌套过深"
 
@@ -338,7 +341,7 @@ def _toml_key(raw: str) -> str:
 def toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
     """A TOML syntax error as one Chinese sentence: where (line and column), what, and the line."""
     message = str(exc)
-    position = _TOML_POS.search(message)
+    position = re.search(_TOML_POS, message)
     line = int(position.group(1)) if position and position.group(1) else None
     if position is not None and line is not None:
         where = f"第 {line} 行第 {position.group(2)} 列"
@@ -346,10 +349,10 @@ def toml_message(exc: tomllib.TOMLDecodeError, text: str | None = None) -> str:
         where = "文件末尾"
     else:
         where = "文件中"
-    bare = _TOML_POS.sub("", message).strip()
+    bare = re.sub(_TOML_POS, "", message).strip()
     detail = "写法不符合 TOML 格式"
     for pattern, zh in TOML_REASONS:
-        found = pattern.search(bare)
+        found = re.search(pattern, bare)
         if found:
             detail = zh.format(*(_toml_key(g) for g in found.groups()))
             break

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from advisor import pydantic_plugins  # noqa: F401  (before any model is built: no pydantic plugins)
 from advisor.money import check_wan
 from advisor.units import annual_rent_wan
 

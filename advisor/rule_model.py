@@ -19,6 +19,8 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from advisor import pydantic_plugins  # noqa: F401  (before any model is built: no pydantic plugins)
+
 Scalar = bool | int | Decimal | str
 
 
