@@ -749,7 +749,6 @@ class PlainDecoder:
 
 
 _NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
-_PLACES_BEYOND = {places: re.compile(rf"\.[0-9]{{{places + 1}}}") for places in range(30)}
 
 
 def _plain_numbers(cells: list[str], places: int | None) -> list[Any] | None:
@@ -764,7 +763,8 @@ def _plain_numbers(cells: list[str], places: int | None) -> list[Any] | None:
         return None  # (a cell holding a line break would pass as two numbers)
     if text.encode().translate(None, _NOT_DIGITS[places is not None]):
         return None
-    if places is not None and places < 29 and _PLACES_BEYOND[places].search(text):
+    # (a pattern per limit, compiled on first use by re's cache, not 30 of them at every start-up)
+    if places is not None and places < 29 and re.search(rf"\.[0-9]{{{places + 1}}}", text):
         return None
     try:
         return list(map(Decimal if places is not None else int, cells))
