@@ -12,9 +12,12 @@ import datetime as _dt
 import re
 import types
 import typing
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from operator import call, getitem
+from functools import partial
+from itertools import compress, count, repeat
+from operator import call, getitem, is_not, setitem
 from typing import Any
 
 import annotated_types
@@ -450,6 +453,74 @@ def _decimal_places(limit: int) -> Callable[[Any], Any]:
     return check
 
 
+def _builds_unvalidated(model: type[BaseModel]) -> bool:
+    """Whether an item of ``model`` validated from field values that each field has already
+    validated is just those values set: no validator or serializer but the fields' own, no
+    private attribute, no post-init hook, no extra field kept, not a root model, and every
+    field optional with None as its default (so a field left out reads None)."""
+    decorators = model.__pydantic_decorators__
+    return (
+        not any(
+            (
+                decorators.validators,
+                decorators.field_validators,
+                decorators.root_validators,
+                decorators.model_validators,
+                decorators.field_serializers,
+                decorators.model_serializers,
+                decorators.computed_fields,
+                model.__private_attributes__,
+            )
+        )
+        and model.__pydantic_post_init__ is None
+        and not model.__pydantic_root_model__
+        and model.model_config.get("extra") in (None, "forbid", "ignore")
+        and all(info.default is None and info.default_factory is None for info in model.model_fields.values())
+    )
+
+
+_set_dict = typing.cast(Any, BaseModel.__dict__["__dict__"]).__set__
+_set_fields_set = typing.cast(Any, BaseModel.__dict__["__pydantic_fields_set__"]).__set__
+_set_extra = typing.cast(Any, BaseModel.__dict__["__pydantic_extra__"]).__set__
+_set_private = typing.cast(Any, BaseModel.__dict__["__pydantic_private__"]).__set__
+
+
+def _unvalidated_items(
+    model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
+) -> list[BaseModel | None]:
+    """For a model ``_builds_unvalidated`` takes: one item per combination of codes (a code
+    per field of ``fields``: its name and its validated values, None for a blank cell), equal
+    to what ``model.model_validate`` gives for the values that are not None (the same fields
+    in the model's order, the same fields set, no extra, no private), or None when all are
+    None. The items are built the way pydantic builds a validated instance, its four slots
+    set directly, all of them at once (no Python step per item: most companies' items are
+    their own)."""
+    if not combos:
+        return []
+    order = list(model.model_fields)
+    codes = dict(zip((name for name, _ in fields), zip(*combos, strict=True), strict=True))
+    values = dict(fields)
+    # each model field's value per combination (None for a field the header leaves out)
+    columns = [
+        list(map(values[name].__getitem__, codes[name])) if name in codes else [None] * len(combos) for name in order
+    ]
+    # per combination: which fields are set (True where the value is not None)
+    patterns = list(zip(*(list(map(is_not, column, repeat(None))) for column in columns), strict=True))
+    fields_sets = {pattern: frozenset(compress(order, pattern)) for pattern in set(patterns)}
+    dicts = list(map(dict.copy, repeat(dict.fromkeys(order), len(combos))))
+    for name, column in zip(order, columns, strict=True):
+        deque(map(setitem, dicts, repeat(name), column), maxlen=0)
+    items: list[Any] = list(map(object.__new__, repeat(model, len(combos))))
+    deque(map(_set_dict, items, dicts), maxlen=0)
+    deque(map(_set_fields_set, items, map(set, map(fields_sets.__getitem__, patterns))), maxlen=0)
+    deque(map(_set_extra, items, repeat(None)), maxlen=0)
+    deque(map(_set_private, items, repeat(None)), maxlen=0)
+    nothing_set = (False,) * len(order)
+    for position in compress(count(), map(nothing_set.__eq__, patterns)):
+        items[position] = None
+    return items
+
+
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
@@ -576,6 +647,7 @@ class PlainDecoder:
             lists.setdefault(f"{section}.{key}", []).append((index, number, field_name, memo))
         self.items = [(path, item_models[path], cells) for path, cells in lists.items()]
         self.item_validators = {item_models[path]: _validator_of(item_models[path]) for path in lists}
+        self.unvalidated_items = {model for model in self.item_validators if _builds_unvalidated(model)}
         #: How each column read in is validated, by its index in the header.
         self.readers: dict[int, _Memo] = {index: memo for index, _, memo in self.columns}
         self.readers.update((index, memo) for _, _, cells in self.items for index, _, _, memo in cells)
@@ -676,11 +748,10 @@ class PlainDecoder:
         return FactColumns(len(keep), columns), keep
 
     def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], bad: bytearray) -> Column:
-        """The item list (e.g. projects.funded) of every company, its items validated by the
-        item model from the company's numbered cells (each distinct item once: an item is
-        validated on its own, whatever the company's other items); companies whose item is
-        refused are marked in ``bad``."""
-        validate = self.item_validators[model]
+        """The item list (e.g. projects.funded) of every company, its items made from the
+        company's numbered cells (each distinct item once: an item stands on its own, whatever
+        the company's other items) by ``_items``; companies whose item is refused are marked
+        in ``bad``."""
         numbers: dict[int, list[tuple[str, Column]]] = {}
         for number, name, column in cells:
             numbers.setdefault(number, []).append((name, column))
@@ -688,31 +759,48 @@ class PlainDecoder:
         item_values: list[list[Any]] = []
         for number in sorted(numbers):
             fields = numbers[number]
-            names = [name for name, _ in fields]
-            field_values = [column.values for _, column in fields]
             codes, combos = factorise(zip(*(column.codes for _, column in fields), strict=True))
-            items: list[Any] = []
-            refused: set[int] = set()
-            for code, combo in enumerate(combos):
-                found = {
-                    name: value
-                    for name, value in zip(names, map(getitem, field_values, combo), strict=True)
-                    if value is not None
-                }
-                if not found:
-                    items.append(None)
-                    continue
-                try:
-                    items.append(validate(found))
-                except (ValidationError, ValueError):
-                    items.append(None)
-                    refused.add(code)
+            items, refused = self._items(model, [(name, column.values) for name, column in fields], combos)
             _mark_codes(bad, codes, refused)
             item_codes.append(codes)
             item_values.append(items)
         joint, combos = factorise(zip(*item_codes, strict=True))
-        values = [[item for item in map(getitem, item_values, combo) if item is not None] or None for combo in combos]
-        return Column(joint, values)
+        # per combination: its item of each number, then those items in number order, blanks left out
+        numbers_codes = zip(*combos, strict=True)
+        numbered = [
+            list(map(items.__getitem__, codes)) for items, codes in zip(item_values, numbers_codes, strict=True)
+        ]
+        found = map(list, map(filter, repeat(partial(is_not, None)), zip(*numbered, strict=True)))
+        return Column(joint, [items or None for items in found])
+
+    def _items(
+        self, model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
+    ) -> tuple[list[Any], set[int]]:
+        """One item per combination of codes (a code per field of ``fields``: its name and
+        its values, each validated by its column, None for a blank cell): None when every
+        value is None, else the item ``model.model_validate`` gives for the values that are
+        not None; and the combinations refused. Built without validating again when
+        ``_builds_unvalidated(model)`` (the item's validation would only repeat its fields':
+        nothing is refused then), validated otherwise."""
+        if model in self.unvalidated_items:
+            return _unvalidated_items(model, fields, combos), set()
+        validate = self.item_validators[model]
+        names = [name for name, _ in fields]
+        field_values = [values for _, values in fields]
+        items: list[Any] = []
+        refused: set[int] = set()
+        for code, combo in enumerate(combos):
+            found = {
+                name: value
+                for name, value in zip(names, map(getitem, field_values, combo), strict=True)
+                if value is not None
+            }
+            try:
+                items.append(validate(found) if found else None)
+            except (ValidationError, ValueError):
+                items.append(None)
+                refused.add(code)
+        return items, refused
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
