@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 from itertools import compress, count, repeat
-from operator import call, getitem, is_not, setitem
+from operator import getitem, is_, is_not, itemgetter, setitem
 from typing import Any
 
 import annotated_types
@@ -806,19 +806,19 @@ class PlainDecoder:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
         joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
+        # per part: each combination's code in it (the survey year's last)
+        part_codes = list(zip(*combos, strict=True))
         years = [year for year, _, _ in revenue]
-        year_values = [column.values.__getitem__ for _, _, column in revenue]
-        # (a combination's last code is the survey year's, which map() leaves out: it stops at the years)
-        revenues: list[dict[int, Decimal] | None] = [
-            {year: value for year, value in zip(years, map(call, year_values, combo), strict=True) if value is not None}
-            or None
-            for combo in combos
+        per_year = [
+            list(map(column.values.__getitem__, codes))
+            for (_, _, column), codes in zip(revenue, part_codes, strict=False)
         ]
-        first_years = [survey.values[combo[-1]] for combo in combos] if survey is not None else [None] * len(combos)
+        revenues = _year_tables(years, per_year, len(combos))
+        first_years = list(map(survey.values.__getitem__, part_codes[-1])) if survey is not None else repeat(None)
         derived = list(map(self.derive, revenues, first_years))
         out = {"scale.revenue_wan": Column(joint, revenues)}
         for name in derived[0] if derived else ():
-            out[name] = Column(joint, [d[name] for d in derived])
+            out[name] = Column(joint, list(map(itemgetter(name), derived)))
         return out
 
     def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:
@@ -834,6 +834,17 @@ class PlainDecoder:
             if districts and not self._locations_valid(answers):
                 refused.add(code)
         _mark_codes(bad, joint, refused)
+
+
+def _year_tables(years: list[int], per_year: list[list[Any]], size: int) -> list[dict[int, Any] | None]:
+    """``size`` tables year → value from each year's values (None: not answered), the years
+    in the order given and unanswered ones left out; None for a table left empty."""
+    tables = list(map(dict.copy, repeat(dict.fromkeys(years), size)))
+    for year, values in zip(years, per_year, strict=True):
+        deque(map(setitem, tables, repeat(year), values), maxlen=0)
+        for position in compress(count(), map(is_, values, repeat(None))):
+            del tables[position][year]
+    return [table or None for table in tables]
 
 
 _NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
