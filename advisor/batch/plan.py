@@ -656,9 +656,9 @@ class PlainDecoder:
         self.locations: dict[tuple[Any, ...], bool] = {}
         self.derive = derive
 
-    def _locations_valid(self, answers: dict[str, Any]) -> bool:
-        """Whether the Identity model takes these city and district answers together (memoised)."""
-        key = tuple(answers.get(name) for name in _LOCATION)
+    def _locations_valid(self, key: tuple[Any, ...]) -> bool:
+        """Whether the Identity model takes these city and district answers together (one
+        per name of ``_LOCATION``, None when not answered; memoised)."""
         found = self.locations.get(key)
         if found is None:
             try:
@@ -827,13 +827,17 @@ class PlainDecoder:
         if not any(name.endswith("_district") for name, _ in present):
             return
         joint, combos = factorise(zip(*(column.codes for _, column in present), strict=True))
-        refused = set()
-        for code, combo in enumerate(combos):
-            answers = {name: column.values[c] for (name, column), c in zip(present, combo, strict=True)}
-            districts = any(answers.get(f"{p}_district") is not None for p in ("registered", "tax", "stats"))
-            if districts and not self._locations_valid(answers):
-                refused.add(code)
-        _mark_codes(bad, joint, refused)
+        # per name of _LOCATION: each combination's answer (None when the header has no such column)
+        answers: dict[str, Iterable[Any]] = dict.fromkeys(_LOCATION, repeat(None))
+        for (name, column), codes in zip(present, zip(*combos, strict=True), strict=True):
+            answers[name] = list(map(column.values.__getitem__, codes))
+        keys = list(zip(*answers.values()))  # noqa: B905 (the columns not in the header repeat None)
+        districts = [i for i, name in enumerate(_LOCATION) if name.endswith("_district")]
+        refused_keys = {
+            key for key in set(keys) if any(key[i] is not None for i in districts) and not self._locations_valid(key)
+        }
+        if refused_keys:
+            _mark_codes(bad, joint, set(compress(count(), map(refused_keys.__contains__, keys))))
 
 
 def _year_tables(years: list[int], per_year: list[list[Any]], size: int) -> list[dict[int, Any] | None]:

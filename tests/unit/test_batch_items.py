@@ -6,7 +6,8 @@ against ``model.model_validate`` of the same values, that each item is the same:
 ``==``, its fields in the model's order, ``model_fields_set``, no extra, no private, its
 text; that an all-blank combination gives None; and that a model with anything more than
 its fields' own checks (a validator, a default that is not None, a post-init hook) is not
-taken for that shortcut.
+taken for that shortcut. Also: a block's city and district answers are refused exactly
+where the Identity model refuses them.
 """
 
 from __future__ import annotations
@@ -165,3 +166,43 @@ def test_a_model_of_plain_fields_takes_the_shortcut() -> None:
     assert _builds_unvalidated(_Plain)
     (item,) = _unvalidated_items(_Plain, [("name", ["甲"])], [(0,)])
     assert typing.cast(_Plain, item) == _Plain.model_validate({"name": "甲"})
+
+
+def test_city_and_district_answers_are_checked_together() -> None:
+    """A block mixing companies whose district lies in their city, lies elsewhere or is
+    answered alone: exactly those the Identity model refuses are left to the per-row path
+    (``facts_block`` gives None for them), whatever their neighbours answer."""
+    import datetime as dt
+    import itertools
+
+    from advisor.batch.plan import ColumnPlan, PlainDecoder, template_columns
+    from advisor.facts import derived_facts
+    from advisor.profile import Identity
+
+    header = template_columns(dt.date(2026, 11, 21))
+    decoder = PlainDecoder(ColumnPlan(header), derived_facts)
+    cities = ["深圳市", "广州市", "其他", ""]
+    districts = ["光明区", "海珠区", "某区", ""]
+    records, expected = [], []
+    taxes = [("", ""), ("", "南山区"), ("深圳市", "南山区"), ("深圳市", "天河区")]
+    for city, district, (tax_city, tax_district) in itertools.product(cities, districts, taxes):
+        record = [""] * len(header)
+        record[header.index("identity.name")] = "甲"
+        record[header.index("identity.registered_city")] = city
+        record[header.index("identity.registered_district")] = district
+        record[header.index("identity.tax_city")] = tax_city
+        record[header.index("identity.tax_district")] = tax_district
+        answers = {
+            "registered_city": city,
+            "registered_district": district,
+            "tax_city": tax_city,
+            "tax_district": tax_district,
+        }
+        try:
+            Identity.model_validate({key: value for key, value in answers.items() if value})
+            expected.append(True)
+        except ValidationError:
+            expected.append(False)
+        records.append(record)
+    assert True in expected and False in expected
+    assert [facts is not None for facts in decoder.facts_block(records)] == expected
