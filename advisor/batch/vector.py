@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -91,7 +92,7 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 class _Column:
     """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("codes", "values")
+    __slots__ = ("_numbers", "codes", "values")
 
     def __init__(self, column: Column):
         size = len(column.codes)
@@ -104,6 +105,33 @@ class _Column:
         else:
             self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
+        self._numbers: bool | None = None
+
+    def numbers(self) -> bool:
+        """Whether every value is an int, a Decimal or None (exactly those types: not a bool,
+        not a subclass), the values a numeric leaf compares directly (checked once per block)."""
+        if self._numbers is None:
+            self._numbers = _NUMBER_TYPES.issuperset(map(type, self.values))
+        return self._numbers
+
+
+_NUMBER_TYPES = frozenset({int, Decimal, type(None)})
+#: The rule's number's own comparison that says ``value op number`` (the reflected operator:
+#: ``value >= number`` is ``number <= value``, the same exact comparison of int or Decimal).
+_REFLECTED = {"ge": "__le__", "gt": "__lt__", "le": "__ge__", "lt": "__gt__"}
+#: A comparison's answer as a state code: held, not held, or None compared (NotImplemented).
+_COMPARED_CODE: dict[Any, int] = {True: 2, False: 0, NotImplemented: 1}
+
+
+def _numeric_table(compares: tuple[str, Decimal], values: list[Any]) -> States:
+    """The state code of a numeric leaf (``CompiledCondition.compares``) for each of ``values``
+    (ints, Decimals and None only, ``_Column.numbers``), as its ``value_state`` gives it: MET
+    where ``value op number`` holds, else FAILED, UNKNOWN for None; the comparisons are the
+    numbers' own (exact, never through float), called in C rather than once per value in Python."""
+    op, number = compares
+    compare = getattr(number, _REFLECTED[op])
+    codes = map(_COMPARED_CODE.__getitem__, map(compare, values))
+    return np.fromiter(codes, dtype=np.int8, count=len(values))
 
 
 def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
@@ -290,6 +318,9 @@ class VectorEvaluator:
             found = decided[id(leaf)] = np.full(size, state, dtype=np.int8)
             return found
         col = column(node.fact)
+        if leaf.compares is not None and col.numbers():
+            found = decided[id(leaf)] = _numeric_table(leaf.compares, col.values)[col.codes]
+            return found
         value_state = leaf.value_state
         if value_state is None:  # it reads the as-of year too (a time word)
             fact, decide = node.fact, leaf.state
