@@ -485,18 +485,20 @@ class VectorEvaluator:
             if flags is None:
                 measure = self.measures[index]
                 distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
-                for value in distinct.tolist():
-                    status_code, amount_code = divmod(value, width)
+                status_codes, amount_codes = np.divmod(distinct, width)
+                for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
                     status, amount = _STATUSES[status_code], table[amount_code]
                     adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
                     table_out.append((status, amount, adds))
             else:
                 combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
-                for value in distinct.tolist():
-                    rest, amount_code = divmod(value, width)
-                    status_code, is_counted = divmod(rest, 2)
-                    table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
+                rest, amount_codes = np.divmod(distinct, width)
+                status_codes, counted_codes = np.divmod(rest, 2)
+                for status_code, amount_code, is_counted in zip(
+                    status_codes.tolist(), amount_codes.tolist(), (counted_codes != 0).tolist(), strict=True
+                ):
+                    table_out.append((_STATUSES[status_code], table[amount_code], is_counted))
             block.tables[index] = table_out
             block.codes[index] = inverse
         return block
@@ -525,7 +527,8 @@ class VectorEvaluator:
         for i in members:
             width = len(tables[i])
             pairs, inverse, _ = _distinct(statuses[i].astype(np.int64) * width + codes[i])
-            outcomes.append(([divmod(value, width) for value in pairs.tolist()], inverse))
+            status_codes, amount_codes = np.divmod(pairs, width)
+            outcomes.append((list(zip(status_codes.tolist(), amount_codes.tolist(), strict=True)), inverse))
         candidates = [
             [
                 None if s == 0 else Candidate(self.measures[i], _STATUSES[s], tables[i][at][8].value)
@@ -533,15 +536,16 @@ class VectorEvaluator:
             ]
             for i, (distinct, _) in zip(members, outcomes, strict=True)
         ]
-        ranked = sorted({group_rank(c) for member in candidates for c in member if c is not None})
+        ranks = [[None if c is None else group_rank(c) for c in member] for member in candidates]
+        ranked = sorted({rank for member in ranks for rank in member if rank is not None})
         place = {rank: position for position, rank in enumerate(ranked)}
         # companies alike in every member's outcome first (a combination), then what the rule reads of each
         combination, first = _joint([inverse for _, inverse in outcomes], len(statuses[members[0]]))
         picks = [inverse[first] for _, inverse in outcomes]  # per member: each combination's outcome
         order_keys, bits = [], []
-        for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
+        for position, (member, member_ranks, pick) in enumerate(zip(candidates, ranks, picks, strict=True)):
             last = len(place) + position  # 不符合: after every live one, in member order
-            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[pick])
+            order_keys.append(np.array([last if r is None else place[r] for r in member_ranks])[pick])
             bits.append(np.array([c is not None for c in member], dtype=np.int64)[pick])
             bits.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[pick])
         for a in range(len(members)):
