@@ -8,7 +8,9 @@ The same semantics as the engine, by construction rather than by copy:
   ``value_state``, the very function its ``state`` applies to the fact), and numpy
   spreads the states back to every company (three-valued states as int8: failed 0 <
   unknown 1 < met 2, so "all of" is the minimum and "any of" the maximum, exactly
-  ``CompiledCondition``'s rule);
+  ``CompiledCondition``'s rule); a numeric comparison (``CompiledCondition.compares``) over a
+  column of ints, Decimals and None takes the rule number's own comparison mapped over the
+  distinct values in C, the very comparison its ``value_state`` makes (exact, never a float);
 * an amount is computed once per distinct combination of the facts it reads among the
   companies the measure is not 不符合 for (a 不符合 outcome carries no amount,
   ``NO_AMOUNT``): by the amount kind's own figures function where it has one
