@@ -27,10 +27,10 @@ import re
 import typing
 from typing import Any
 
-#: A blank line after the first: a newline, then nothing but spaces, tabs and commas up to the next
-#: newline or the end (a literal first character, so the search runs at memchr speed).
-_BLANK_AFTER_FIRST = re.compile(rb"\n[ \t,]*(?:\n|\Z)")
-_BLANK_FIRST = re.compile(rb"[ \t,]*(?:\n|\Z)")
+#: A blank line from where it starts: nothing but spaces, tabs and commas up to the next newline or the end.
+_BLANK_LINE = re.compile(rb"[ \t,]*(?:\n|\Z)")
+#: The bytes a blank line may start with (a newline: it is empty).
+_BLANK_STARTS = b" \t,\n"
 _BOM = b"\xef\xbb\xbf"
 #: A column read in: each line's code, the distinct cells, the codes as a numpy array.
 CodedColumn = tuple[list[int], list[str], Any]
@@ -62,18 +62,12 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
     is missing or the lines are not ones this reader takes exactly as splitting them at commas
     would (see the module docstring)."""
     arrow = _arrow()
-    if (
-        arrow is None
-        or width < 1
-        or len(data) >= _MAX_BYTES
-        or b'"' in data
-        or b"\r" in data
-        or data.startswith(_BOM)
-        or _BLANK_FIRST.match(data)
-        or _BLANK_AFTER_FIRST.search(data)
-    ):
+    if arrow is None or width < 1 or len(data) >= _MAX_BYTES or b'"' in data or b"\r" in data or data.startswith(_BOM):
         return None
     pyarrow, csv, compute, numpy = arrow
+    lines = _lines_if_none_blank(data, numpy)
+    if lines is None:
+        return None
     names = [f"c{i}" for i in range(width)]
     try:
         table = csv.read_csv(
@@ -90,6 +84,8 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
         )
     except Exception:  # a line with another number of cells, say: the Python path reports it
         return None
+    if table.num_rows != lines:  # (never seen: every column must hold a code per line)
+        return None
     columns: list[CodedColumn] = []
     for column in table.columns:
         if column.num_chunks != 1:
@@ -102,6 +98,22 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
         codes = encoded.indices.to_numpy()
         columns.append((_code_list(codes, len(distinct), numpy), distinct, codes))
     return columns
+
+
+def _lines_if_none_blank(data: bytes, numpy: Any) -> int | None:
+    """How many lines ``data`` holds, or None when one is blank (empty, or nothing but spaces,
+    tabs and commas). numpy finds where the lines start; only those that start with one of
+    these bytes are matched one by one (a regular-expression search over every byte cost 5
+    instructions a byte, 11 million per 5,000-company block)."""
+    raw = numpy.frombuffer(data, numpy.uint8)
+    starts = numpy.flatnonzero(raw == 10) + 1  # of the lines after the first
+    if starts.size and starts[-1] == len(data):  # the last line is empty
+        return None
+    maybe = numpy.flatnonzero(numpy.isin(raw[starts], numpy.frombuffer(_BLANK_STARTS, numpy.uint8)))
+    match = _BLANK_LINE.match
+    if match(data) or any(match(data, start) for start in starts[maybe].tolist()):
+        return None
+    return int(starts.size) + 1
 
 
 def _code_list(codes: Any, distinct: int, numpy: Any) -> list[int]:

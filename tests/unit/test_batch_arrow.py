@@ -113,6 +113,11 @@ def test_each_kind_of_odd_line_is_left_to_the_python_path():
     for lines in (["a,b", "c,d,e"], ["a,b", ""], ["a,b", " ,\t"], ['a,"b"'], ["a,b\r"], ["\ufeffa,b"], [",", "a,b"]):
         assert read("\n".join(lines).encode(), 2) is None, lines
     assert read("a,\ufeffb\nc,d".encode(), 2) == split_columns(["a,\ufeffb", "c,d"])
+    for lines in (["a,b", ",", "c,d"], ["a,b", "\t, ", "c,d"], ["a,b", "", "c,d"], ["a,b", "c,d", ""], [" ,", "a,b"]):
+        assert read("\n".join(lines).encode(), 2) is None, lines
+    # lines that start as a blank one would but hold a cell are read
+    lines = [",b", " ,c", "\t,d", ", x", "e,"]
+    assert read("\n".join(lines).encode(), 2) == split_columns(lines)
 
 
 # --- whole chunks: companies, facts and messages -----------------------------------------------
@@ -199,6 +204,23 @@ def test_row_numbers_follow_the_lines_across_pieces(monkeypatch):
     assert len(pieces) > 3
     companies, _, _ = _facts(pieces, arrow=True)
     assert [row for row, _, _ in companies] == [str(n) for n in range(2, 122)]
+
+
+def test_row_numbers_skip_lines_between_pieces():
+    """Pieces with lines between them (reported, or read on their own) are numbered piece by piece."""
+    width = len(HEADER)
+    text = _chunk_text(10, 6, 0.0).split("\n")
+    pieces: list[runner.Piece] = [
+        (2, "\n".join(text[:3]).encode(), "utf-8"),
+        (9, text[3].encode(), "utf-8"),
+        (11, "\n".join(text[4:]).encode("gb18030"), "gb18030"),
+    ]
+    coded = runner._coded_chunk(pieces, width)
+    assert coded is not None and coded.rows == ["2", "3", "4", "9", "11", "12"]
+    assert [coded.record(i) for i in range(6)] == [line.split(",") for line in text]
+    following = [(2, "\n".join(text[:3]).encode(), "utf-8"), (5, "\n".join(text[3:]).encode(), "utf-8")]
+    coded = runner._coded_chunk(following, width)
+    assert coded is not None and coded.rows == [str(n) for n in range(2, 8)]
 
 
 # --- whole runs ---------------------------------------------------------------------------------
