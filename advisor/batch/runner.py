@@ -358,10 +358,18 @@ def _coded_chunk(pieces: list[Piece], width: int) -> CodedChunk | None:
     columns = read_columns(b"\n".join(parts), width)
     if columns is None:
         return None
-    rows = [str(number) for piece in pieces for number in range(piece[0], piece[0] + piece_size(piece))]
-    if len(rows) != len(columns[0][0]):
-        return None
-    return CodedChunk(rows, columns)
+    return CodedChunk(_row_numbers(pieces, len(columns[0][0])), columns)
+
+
+def _row_numbers(pieces: list[Piece], lines: int) -> list[str]:
+    """The numbers (as text) of the ``lines`` lines the block pieces of a chunk hold together.
+    Pieces come in order without overlapping, so they follow one another without a gap (the
+    usual chunk: a gap is lines reported or read on their own) exactly when the last one ends
+    ``lines`` lines after the first starts: then only the last one's lines are counted."""
+    first, last = pieces[0][0], pieces[-1][0]
+    if last - first + piece_size(pieces[-1]) == lines:
+        return list(map(str, range(first, first + lines)))
+    return [str(number) for piece in pieces for number in range(piece[0], piece[0] + piece_size(piece))]
 
 
 #: What a blank line holds (it is not a company).
