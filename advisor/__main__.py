@@ -1,7 +1,5 @@
 """``python -m advisor`` is the ``advisor`` command."""
 
-import sys
+from advisor.cli import entry
 
-from advisor.cli import main
-
-sys.exit(main())
+entry()

@@ -203,7 +203,7 @@ def _value_state(op: str, value: Any, test: Callable[[Any], bool | None]) -> Cal
 
         return state_eq
 
-    number = _num(value) if op in NUMERIC_OPS else None
+    number = _numeric_rule(op, value)
     if number is not None:
         return _numeric_state(op, number, test)
 
@@ -212,6 +212,12 @@ def _value_state(op: str, value: Any, test: Callable[[Any], bool | None]) -> Cal
         return UNKNOWN if result is None else (MET if result else FAILED)
 
     return state_leaf
+
+
+def _numeric_rule(op: str, value: Any) -> Decimal | None:
+    """The rule's number of a numeric comparison (ge, gt, le, lt) whose value reads as one;
+    None for every other leaf. Such a leaf's ``value_state`` is ``_numeric_state``'s."""
+    return _num(value) if op in NUMERIC_OPS else None
 
 
 def _numeric_state(op: str, right: Decimal, test: Callable[[Any], bool | None]) -> Callable[[Any], str]:
@@ -278,16 +284,22 @@ class CompiledCondition:
     ``value_state(value)``, for a condition that reads one fact and nothing else (a
     comparison, an item test), is that state from the fact's value alone (``state`` is it
     applied to the fact's value); None for the others (groups, time words, undecidable).
+    ``compares``, for a numeric comparison with a number (``_numeric_rule``), is (op, the
+    rule's number): ``value_state`` of an int or a Decimal is then MET exactly when
+    ``value op number`` holds, else FAILED, and UNKNOWN for None (batch decides a column of
+    such values with the numbers' own comparisons); None for every other condition.
     """
 
-    __slots__ = ("evaluate", "facts", "state", "value_state")
+    __slots__ = ("compares", "evaluate", "facts", "state", "value_state")
     evaluate: Callable[[Mapping[str, Any], Callable[[str], str]], ConditionResult]
     state: Callable[[Mapping[str, Any]], str]
     value_state: Callable[[Any], str] | None
+    compares: tuple[str, Decimal] | None
     facts: frozenset[str]
 
     def __init__(self, condition: rm.Condition, show: Formatter, inputs_of: Callable[[str], tuple[str, ...]]):
         self.value_state = None
+        self.compares = None
         if condition.op == "undecidable":
             self._compile_undecidable(condition)
         elif condition.any or condition.all:
@@ -471,6 +483,8 @@ class CompiledCondition:
             )
 
         self.value_state = _value_state(op, value, test)
+        number = _numeric_rule(op, value)
+        self.compares = None if number is None else (op, number)
         self.evaluate, self.state, self.facts = evaluate_leaf, _fact_state(fact, self.value_state), read
 
 

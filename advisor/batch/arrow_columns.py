@@ -6,6 +6,13 @@ cells in first-seen order. Arrow's reader does both in C++, where the Python pat
 string object and a dictionary lookup of every cell (measured on generated registers: about
 12 instead of 40–50 µs of CPU per company, under load).
 
+The lines are read as plain strings without Arrow's UTF-8 check and each column is then
+dictionary-encoded on its own: 11% fewer instructions than reading every column as a
+dictionary (callgrind, 5,000 generated companies of 93 columns). The check is not needed: the
+bytes are ones that decoded as UTF-8 already (``runner._LineReader.pieces``), and Python's
+strict decoder still makes every distinct cell a ``str`` (a byte sequence it refuses makes
+the whole chunk the Python path's).
+
 It takes only lines it reads exactly as splitting at commas does: no double quote, no carriage
 return, no blank line (nothing but spaces, tabs and commas, which ``_records`` leaves out), no
 UTF-8 byte-order mark at the start (Arrow would drop it), and as many cells on every line as
@@ -17,12 +24,13 @@ from __future__ import annotations
 
 import functools
 import re
+import typing
 from typing import Any
 
-#: A blank line after the first: a newline, then nothing but spaces, tabs and commas up to the next
-#: newline or the end (a literal first character, so the search runs at memchr speed).
-_BLANK_AFTER_FIRST = re.compile(rb"\n[ \t,]*(?:\n|\Z)")
-_BLANK_FIRST = re.compile(rb"[ \t,]*(?:\n|\Z)")
+#: A blank line from where it starts: nothing but spaces, tabs and commas up to the next newline or the end.
+_BLANK_LINE = re.compile(rb"[ \t,]*(?:\n|\Z)")
+#: The bytes a blank line may start with (a newline: it is empty).
+_BLANK_STARTS = b" \t,\n"
 _BOM = b"\xef\xbb\xbf"
 #: A column read in: each line's code, the distinct cells, the codes as a numpy array.
 CodedColumn = tuple[list[int], list[str], Any]
@@ -32,13 +40,15 @@ _MAX_BYTES = 1 << 30
 
 @functools.cache
 def _arrow() -> Any:
-    """(pyarrow, pyarrow.csv, the dictionary type of a column), or None without pyarrow."""
+    """(pyarrow, pyarrow.csv, pyarrow.compute, numpy), or None without pyarrow or numpy."""
     try:
+        import numpy
         import pyarrow
+        import pyarrow.compute
         import pyarrow.csv
     except ImportError:
         return None
-    return pyarrow, pyarrow.csv, pyarrow.dictionary(pyarrow.int32(), pyarrow.string())
+    return pyarrow, pyarrow.csv, pyarrow.compute, numpy
 
 
 def available() -> bool:
@@ -52,18 +62,12 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
     is missing or the lines are not ones this reader takes exactly as splitting them at commas
     would (see the module docstring)."""
     arrow = _arrow()
-    if (
-        arrow is None
-        or width < 1
-        or len(data) >= _MAX_BYTES
-        or b'"' in data
-        or b"\r" in data
-        or data.startswith(_BOM)
-        or _BLANK_FIRST.match(data)
-        or _BLANK_AFTER_FIRST.search(data)
-    ):
+    if arrow is None or width < 1 or len(data) >= _MAX_BYTES or b'"' in data or b"\r" in data or data.startswith(_BOM):
         return None
-    pyarrow, csv, dictionary = arrow
+    pyarrow, csv, compute, numpy = arrow
+    lines = _lines_if_none_blank(data, numpy)
+    if lines is None:
+        return None
     names = [f"c{i}" for i in range(width)]
     try:
         table = csv.read_csv(
@@ -71,19 +75,64 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
             read_options=csv.ReadOptions(column_names=names, use_threads=False, block_size=len(data) + 1),
             parse_options=csv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
             convert_options=csv.ConvertOptions(
-                column_types=dict.fromkeys(names, dictionary),
+                column_types=dict.fromkeys(names, pyarrow.string()),
                 null_values=[],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
+                check_utf8=False,
             ),
         )
     except Exception:  # a line with another number of cells, say: the Python path reports it
+        return None
+    if table.num_rows != lines:  # (never seen: every column must hold a code per line)
         return None
     columns: list[CodedColumn] = []
     for column in table.columns:
         if column.num_chunks != 1:
             return None
-        array = column.chunk(0)
-        codes = array.indices.to_numpy()
-        columns.append((codes.tolist(), array.dictionary.to_pylist(), codes))
+        encoded = compute.dictionary_encode(column.chunk(0))
+        try:
+            distinct = encoded.dictionary.to_pylist()
+        except UnicodeDecodeError:  # not UTF-8 after all: the Python path reports the line
+            return None
+        codes = encoded.indices.to_numpy()
+        columns.append((_code_list(codes, len(distinct), numpy), distinct, codes))
     return columns
+
+
+def _lines_if_none_blank(data: bytes, numpy: Any) -> int | None:
+    """How many lines ``data`` holds, or None when one is blank (empty, or nothing but spaces,
+    tabs and commas). numpy finds where the lines start; only those that start with one of
+    these bytes are matched one by one (a regular-expression search over every byte cost 5
+    instructions a byte, 11 million per 5,000-company block)."""
+    raw = numpy.frombuffer(data, numpy.uint8)
+    starts = numpy.flatnonzero(raw == 10) + 1  # of the lines after the first
+    if starts.size and starts[-1] == len(data):  # the last line is empty
+        return None
+    maybe = numpy.flatnonzero(numpy.isin(raw[starts], numpy.frombuffer(_BLANK_STARTS, numpy.uint8)))
+    match = _BLANK_LINE.match
+    if match(data) or any(match(data, start) for start in starts[maybe].tolist()):
+        return None
+    return int(starts.size) + 1
+
+
+def _code_list(codes: Any, distinct: int, numpy: Any) -> list[int]:
+    """``codes.tolist()`` of a numpy array of ``distinct`` codes, made with fewer instructions
+    (11 million fewer per 5,000 companies of 93 columns, callgrind): codes that fit a byte
+    through ``bytes``, whose items are Python's cached small ints; larger codes taken from one
+    shared array of int objects (numpy copies references) instead of a new int per cell."""
+    if distinct <= 256:
+        return list(codes.astype(numpy.uint8).tobytes())
+    return typing.cast(list[int], _int_objects(distinct, numpy)[codes].tolist())
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_ints(size: int, numpy: Any) -> Any:
+    """A numpy array of the Python ints 0 … ``size`` - 1 (object dtype)."""
+    return numpy.arange(size).astype(object)
+
+
+def _int_objects(count: int, numpy: Any) -> Any:
+    """``_shared_ints`` holding at least ``count`` ints (sized to a power of two, so that one
+    array serves the chunks of a run)."""
+    return _shared_ints(1 << (count - 1).bit_length(), numpy)

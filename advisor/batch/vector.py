@@ -8,7 +8,9 @@ The same semantics as the engine, by construction rather than by copy:
   ``value_state``, the very function its ``state`` applies to the fact), and numpy
   spreads the states back to every company (three-valued states as int8: failed 0 <
   unknown 1 < met 2, so "all of" is the minimum and "any of" the maximum, exactly
-  ``CompiledCondition``'s rule);
+  ``CompiledCondition``'s rule); a numeric comparison (``CompiledCondition.compares``) over a
+  column of ints, Decimals and None takes the rule number's own comparison mapped over the
+  distinct values in C, the very comparison its ``value_state`` makes (exact, never a float);
 * an amount is computed once per distinct combination of the facts it reads among the
   companies the measure is not 不符合 for (a 不符合 outcome carries no amount,
   ``NO_AMOUNT``): by the amount kind's own figures function where it has one
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -91,7 +94,7 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 class _Column:
     """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("codes", "values")
+    __slots__ = ("_numbers", "codes", "values")
 
     def __init__(self, column: Column):
         size = len(column.codes)
@@ -104,6 +107,33 @@ class _Column:
         else:
             self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
+        self._numbers: bool | None = None
+
+    def numbers(self) -> bool:
+        """Whether every value is an int, a Decimal or None (exactly those types: not a bool,
+        not a subclass), the values a numeric leaf compares directly (checked once per block)."""
+        if self._numbers is None:
+            self._numbers = _NUMBER_TYPES.issuperset(map(type, self.values))
+        return self._numbers
+
+
+_NUMBER_TYPES = frozenset({int, Decimal, type(None)})
+#: The rule's number's own comparison that says ``value op number`` (the reflected operator:
+#: ``value >= number`` is ``number <= value``, the same exact comparison of int or Decimal).
+_REFLECTED = {"ge": "__le__", "gt": "__lt__", "le": "__ge__", "lt": "__gt__"}
+#: A comparison's answer as a state code: held, not held, or None compared (NotImplemented).
+_COMPARED_CODE: dict[Any, int] = {True: 2, False: 0, NotImplemented: 1}
+
+
+def _numeric_table(compares: tuple[str, Decimal], values: list[Any]) -> States:
+    """The state code of a numeric leaf (``CompiledCondition.compares``) for each of ``values``
+    (ints, Decimals and None only, ``_Column.numbers``), as its ``value_state`` gives it: MET
+    where ``value op number`` holds, else FAILED, UNKNOWN for None; the comparisons are the
+    numbers' own (exact, never through float), called in C rather than once per value in Python."""
+    op, number = compares
+    compare = getattr(number, _REFLECTED[op])
+    codes = map(_COMPARED_CODE.__getitem__, map(compare, values))
+    return np.fromiter(codes, dtype=np.int8, count=len(values))
 
 
 def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
@@ -290,6 +320,9 @@ class VectorEvaluator:
             found = decided[id(leaf)] = np.full(size, state, dtype=np.int8)
             return found
         col = column(node.fact)
+        if leaf.compares is not None and col.numbers():
+            found = decided[id(leaf)] = _numeric_table(leaf.compares, col.values)[col.codes]
+            return found
         value_state = leaf.value_state
         if value_state is None:  # it reads the as-of year too (a time word)
             fact, decide = node.fact, leaf.state
@@ -454,18 +487,20 @@ class VectorEvaluator:
             if flags is None:
                 measure = self.measures[index]
                 distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
-                for value in distinct.tolist():
-                    status_code, amount_code = divmod(value, width)
+                status_codes, amount_codes = np.divmod(distinct, width)
+                for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
                     status, amount = _STATUSES[status_code], table[amount_code]
                     adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
                     table_out.append((status, amount, adds))
             else:
                 combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
-                for value in distinct.tolist():
-                    rest, amount_code = divmod(value, width)
-                    status_code, is_counted = divmod(rest, 2)
-                    table_out.append((_STATUSES[status_code], table[amount_code], bool(is_counted)))
+                rest, amount_codes = np.divmod(distinct, width)
+                status_codes, counted_codes = np.divmod(rest, 2)
+                for status_code, amount_code, is_counted in zip(
+                    status_codes.tolist(), amount_codes.tolist(), (counted_codes != 0).tolist(), strict=True
+                ):
+                    table_out.append((_STATUSES[status_code], table[amount_code], is_counted))
             block.tables[index] = table_out
             block.codes[index] = inverse
         return block
@@ -494,7 +529,8 @@ class VectorEvaluator:
         for i in members:
             width = len(tables[i])
             pairs, inverse, _ = _distinct(statuses[i].astype(np.int64) * width + codes[i])
-            outcomes.append(([divmod(value, width) for value in pairs.tolist()], inverse))
+            status_codes, amount_codes = np.divmod(pairs, width)
+            outcomes.append((list(zip(status_codes.tolist(), amount_codes.tolist(), strict=True)), inverse))
         candidates = [
             [
                 None if s == 0 else Candidate(self.measures[i], _STATUSES[s], tables[i][at][8].value)
@@ -502,15 +538,16 @@ class VectorEvaluator:
             ]
             for i, (distinct, _) in zip(members, outcomes, strict=True)
         ]
-        ranked = sorted({group_rank(c) for member in candidates for c in member if c is not None})
+        ranks = [[None if c is None else group_rank(c) for c in member] for member in candidates]
+        ranked = sorted({rank for member in ranks for rank in member if rank is not None})
         place = {rank: position for position, rank in enumerate(ranked)}
         # companies alike in every member's outcome first (a combination), then what the rule reads of each
         combination, first = _joint([inverse for _, inverse in outcomes], len(statuses[members[0]]))
         picks = [inverse[first] for _, inverse in outcomes]  # per member: each combination's outcome
         order_keys, bits = [], []
-        for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
+        for position, (member, member_ranks, pick) in enumerate(zip(candidates, ranks, picks, strict=True)):
             last = len(place) + position  # 不符合: after every live one, in member order
-            order_keys.append(np.array([last if c is None else place[group_rank(c)] for c in member])[pick])
+            order_keys.append(np.array([last if r is None else place[r] for r in member_ranks])[pick])
             bits.append(np.array([c is not None for c in member], dtype=np.int64)[pick])
             bits.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[pick])
         for a in range(len(members)):

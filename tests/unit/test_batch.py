@@ -269,9 +269,11 @@ def test_csv_chunks_follow_the_size_the_file_suggests(tmp_path, monkeypatch):
     _header, chunks, _reader, _handle = runner._csv_jobs(source, 2)
     sizes = [sum(map(runner.piece_size, pieces)) for pieces, _ in chunks]
     assert sum(sizes) == 700
-    assert len(sizes) % 2 == 0 and max(sizes) <= 150
-    assert sizes[:-1] == [sizes[0]] * (len(sizes) - 1)
-    assert sizes[-1] >= sizes[0] // 2  # no last chunk of a few rows
+    size = runner.chunk_lines(700, 2)
+    assert sizes[:4] == [size] * 4  # as long as plenty is left, chunks are the suggested size
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # then they get smaller,
+    assert min(sizes[:-1]) == size // 4  # down to a quarter, so that both processes finish together
+    assert size // 8 <= sizes[-1] <= size // 4 + size // 8  # and no last chunk of a few rows
 
 
 def test_bad_rows_are_reported_with_their_row_number_and_skipped(tmp_path, capsys):

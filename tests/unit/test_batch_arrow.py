@@ -80,10 +80,44 @@ def test_any_lines_read_as_splitting_them_or_not_at_all(width, lines):
     assert found == split_columns(lines)
 
 
+#: Any text a cell can hold (no comma, line break or quote), surrogates left out: they do not encode.
+ANY_CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=',\n\r"'), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(width=st.integers(1, 3), rows=st.lists(st.lists(ANY_CELL, min_size=3, max_size=3), min_size=1, max_size=30))
+def test_any_text_reads_as_the_same_str_as_splitting_it(width, rows):
+    lines = [",".join(row[:width]) for row in rows]
+    if any(not line.strip(" \t,") for line in lines) or lines[0].startswith("\ufeff"):
+        return  # left to the Python path (checked above)
+    assert read("\n".join(lines).encode(), width) == split_columns(lines)
+
+
+@pytest.mark.parametrize("distinct", [1, 2, 255, 256, 257, 1000, 3000, 5000])
+def test_columns_of_many_distinct_cells_read_as_splitting_them(distinct):
+    """Codes past a byte and past the shared ints made so far come out as the same list."""
+    rng = random.Random(distinct)
+    cells = [f"值{rng.randrange(distinct)}" if distinct < 5000 else f"名{n}" for n in range(5000)]
+    lines = [f"{cell},{n % 7},{cell[::-1]}甲" for n, cell in enumerate(cells)]
+    found = read("\n".join(lines).encode(), 3)
+    assert found == split_columns(lines)
+    assert found is not None and len(found[0][1]) == len(set(cells))
+
+
+def test_bytes_that_are_not_utf8_are_left_to_the_python_path():
+    for data in (b"a,\xff\nb,c", b"a,\xed\xa0\x80", b"\xc3,a", "甲".encode("gb18030") + b",a"):
+        assert read(data, 2) is None, data
+
+
 def test_each_kind_of_odd_line_is_left_to_the_python_path():
     for lines in (["a,b", "c,d,e"], ["a,b", ""], ["a,b", " ,\t"], ['a,"b"'], ["a,b\r"], ["\ufeffa,b"], [",", "a,b"]):
         assert read("\n".join(lines).encode(), 2) is None, lines
     assert read("a,\ufeffb\nc,d".encode(), 2) == split_columns(["a,\ufeffb", "c,d"])
+    for lines in (["a,b", ",", "c,d"], ["a,b", "\t, ", "c,d"], ["a,b", "", "c,d"], ["a,b", "c,d", ""], [" ,", "a,b"]):
+        assert read("\n".join(lines).encode(), 2) is None, lines
+    # lines that start as a blank one would but hold a cell are read
+    lines = [",b", " ,c", "\t,d", ", x", "e,"]
+    assert read("\n".join(lines).encode(), 2) == split_columns(lines)
 
 
 # --- whole chunks: companies, facts and messages -----------------------------------------------
@@ -170,6 +204,23 @@ def test_row_numbers_follow_the_lines_across_pieces(monkeypatch):
     assert len(pieces) > 3
     companies, _, _ = _facts(pieces, arrow=True)
     assert [row for row, _, _ in companies] == [str(n) for n in range(2, 122)]
+
+
+def test_row_numbers_skip_lines_between_pieces():
+    """Pieces with lines between them (reported, or read on their own) are numbered piece by piece."""
+    width = len(HEADER)
+    text = _chunk_text(10, 6, 0.0).split("\n")
+    pieces: list[runner.Piece] = [
+        (2, "\n".join(text[:3]).encode(), "utf-8"),
+        (9, text[3].encode(), "utf-8"),
+        (11, "\n".join(text[4:]).encode("gb18030"), "gb18030"),
+    ]
+    coded = runner._coded_chunk(pieces, width)
+    assert coded is not None and coded.rows == ["2", "3", "4", "9", "11", "12"]
+    assert [coded.record(i) for i in range(6)] == [line.split(",") for line in text]
+    following = [(2, "\n".join(text[:3]).encode(), "utf-8"), (5, "\n".join(text[3:]).encode(), "utf-8")]
+    coded = runner._coded_chunk(following, width)
+    assert coded is not None and coded.rows == [str(n) for n in range(2, 8)]
 
 
 # --- whole runs ---------------------------------------------------------------------------------

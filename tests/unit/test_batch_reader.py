@@ -134,12 +134,13 @@ def _counted_pieces(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(file=_counted_pieces(), size=st.integers(1, 20), error=st.integers(-15, 15))
-def test_chunks_hold_every_line_once_in_order_and_no_straggler(file, size, error):
+@given(file=_counted_pieces(), size=st.integers(1, 20), error=st.integers(-15, 15), processes=st.integers(1, 4))
+def test_chunks_hold_every_line_once_in_order_and_no_straggler(file, size, error, processes):
     """Cutting chunks keeps every line once, in order, with its number, and where each block's
     bytes lie in the file; chunks hold ``size`` lines, but the last one may take up to half as
     many again rather than leave a last chunk of fewer than half; a wrong estimate of the lines
-    left never makes a chunk bigger than that."""
+    left never makes a chunk bigger than that. For several processes the last chunks get
+    smaller, down to a quarter of ``size``, so that they finish close together."""
     data, counted = file
     total = sum(lines for _, lines, _ in counted)
     pieces = [piece for piece, _, _ in counted]
@@ -158,13 +159,20 @@ def test_chunks_hold_every_line_once_in_order_and_no_straggler(file, size, error
     def lines_left():  # the lines not read yet, estimated up to ``error`` lines wrong
         return max(0, total - consumed + error)
 
-    chunks = list(runner._cut_counted(reading(), size, lines_left))
+    chunks = list(runner._cut_counted(reading(), size, lines_left, processes))
     assert _numbered_lines(chunks) == list(piece_lines(pieces))
     sizes = [sum(map(runner.piece_size, c)) for c in chunks]
     assert all(0 < s <= size + size // 2 for s in sizes)
-    assert all(s >= size for s in sizes[:-1])
+    smallest = size if processes == 1 else max(size // 4, 1)
+    assert all(s >= smallest for s in sizes[:-1])
+    if error == 0:
+        assert sizes[:-1] == sorted(sizes[:-1], reverse=True)  # they only get smaller
     if error == 0 and len(sizes) > 1:
-        assert sizes[-1] >= size // 2  # an exact estimate leaves no straggler
+        assert sizes[-1] >= smallest // 2  # an exact estimate leaves no straggler
+    if error == 0 and processes > 1 and sizes:
+        assert sizes[-1] <= smallest + smallest // 2  # nor a last chunk larger than the smallest share
+        if len(sizes) > 1:
+            assert sizes[0] == max(smallest, min(size, total // (2 * processes)))
     for chunk in chunks:  # a worker reading the blocks from the file gets the same pieces
         assert len(chunk.offsets) == len(chunk)
         for (_, payload, _), offset in zip(chunk, chunk.offsets, strict=True):

@@ -311,3 +311,66 @@ def test_column_codes_reach_numpy_unchanged(distinct: int, size: int, seed: int)
     for column in (Column(codes, values), Column(codes, values, np.array(codes, dtype=np.int32))):
         converted = _Column(column).codes
         assert converted.dtype == np.int64 and converted.tolist() == codes
+
+
+class _Int(int):
+    """An int subclass: not a plain number for the whole-column comparison."""
+
+
+#: Values a numeric leaf's column may hold: plain numbers (huge, odd, NaN and infinite
+#: Decimals too, equal ones written differently) and None.
+_plain_values = st.one_of(
+    st.none(),
+    st.integers(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.decimals(min_value=-1000, max_value=1000, places=4),
+    st.sampled_from([Decimal("5000"), Decimal("5000.00"), Decimal("4999.99"), Decimal("-0"), 5000, 0, -1]),
+)
+#: Kinds that keep the per-value path (bool, float, text, an int subclass).
+_other_values = st.one_of(st.booleans(), st.floats(), st.sampled_from(["12", "abc", _Int(7)]))
+
+
+def _state_or_error(decide: Any) -> tuple[str, Any]:
+    try:
+        return "state", decide()
+    except Exception as error:  # a NaN compared raises: the same kind on both paths
+        return "raised", type(error)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    op=st.sampled_from(["ge", "gt", "le", "lt"]),
+    rule_value=st.one_of(
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.decimals(allow_nan=False, allow_infinity=False, places=3),
+        st.sampled_from([0, 5000, Decimal("0.5"), Decimal("-1")]),
+    ),
+    values=st.lists(_plain_values, max_size=12),
+    others=st.lists(_other_values, max_size=2),
+)
+def test_numeric_leaf_over_a_column_is_its_value_state(
+    op: str, rule_value: Any, values: list[Any], others: list[Any]
+) -> None:
+    """A numeric leaf decided over a whole column (``compares`` and the numbers' own comparisons)
+    gives each value exactly the state its ``value_state`` gives, or raises as it does; a
+    column holding anything but int, Decimal and None keeps the per-value path."""
+    pytest.importorskip("numpy")
+    from advisor import rule_model as rm
+    from advisor.batch.columns import Column
+    from advisor.batch.vector import _STATE_CODE, _Column, _numeric_table
+    from advisor.conditions import CompiledCondition
+
+    condition = rm.Condition(label="x", fact="f", op=op, value=rule_value)
+    leaf = CompiledCondition(condition, lambda fact, value: str(value), lambda fact: (fact,))
+    assert leaf.compares is not None and leaf.value_state is not None
+    mixed = values + others
+    assert _Column(Column(list(range(len(mixed))), mixed)).numbers() is not others
+    assert _Column(Column(list(range(len(values))), values)).numbers()
+    value_state = leaf.value_state
+    want = [_state_or_error(lambda v=v: _STATE_CODE[value_state(v)]) for v in values]
+    have = _state_or_error(lambda: _numeric_table(leaf.compares, values).tolist())
+    if any(kind == "raised" for kind, _ in want):
+        assert have == next(w for w in want if w[0] == "raised")
+    else:
+        assert have == ("state", [code for _, code in want])

@@ -14,13 +14,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "guangming-ai-company.toml"
 
-# Runs the real entry point, then reports which UI libraries ended up in sys.modules (on stderr).
+# Runs the real entry point, then reports which UI libraries ended up in sys.modules (on stderr),
+# when the command ends the process at once (``os._exit``) or else at exit.
 WRAPPER = (
-    "import runpy, sys, atexit\n"
+    "import atexit, os, runpy, sys\n"
     "def report():\n"
     "    loaded = sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('rich', 'textual', 'screens')})\n"
     "    sys.stderr.write('LOADED=' + ','.join(loaded) + '\\n')\n"
+    "    sys.stderr.flush()\n"
     "atexit.register(report)\n"
+    "exit_now = os._exit\n"
+    "def report_and_exit(code):\n"
+    "    report()\n"
+    "    exit_now(code)\n"
+    "os._exit = report_and_exit\n"
     "sys.argv = ['advisor'] + sys.argv[1:]\n"
     "runpy.run_module('advisor', run_name='__main__')\n"
 )
@@ -94,3 +101,56 @@ def test_a_short_command_runs_without_the_collector_and_gives_it_back() -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["0", "[('match',", "False),", "('batch',", "True)]", "True", "True"]
+
+
+def _exit_run(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """The real entry point, with ``os._exit`` reporting on stderr that it ended the process."""
+    wrapper = (
+        "import os, runpy, sys\n"
+        "exit_now = os._exit\n"
+        "def report_and_exit(code):\n"
+        "    sys.stderr.write(f'EXIT_NOW={code}\\n')\n"
+        "    sys.stderr.flush()\n"
+        "    exit_now(code)\n"
+        "os._exit = report_and_exit\n"
+        "sys.argv = ['advisor'] + sys.argv[1:]\n"
+        "runpy.run_module('advisor', run_name='__main__')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", wrapper, *argv], capture_output=True, text=True, cwd=cwd, timeout=120, encoding="utf-8"
+    )
+
+
+def test_batch_ends_the_process_at_once_with_every_file_complete(tmp_path: Path) -> None:
+    """``advisor batch`` skips the interpreter's teardown (``cli.entry``), yet its results,
+    summary and what it prints are complete, and its exit status is kept."""
+    from benchmarks.synthetic import random_profiles, write_csv
+
+    source = write_csv(tmp_path / "in.csv", random_profiles(300, seed=4))
+    out = tmp_path / "out.csv"
+    run = _exit_run("batch", str(source), "--out", str(out), "--as-of", "2026-11-21")
+    assert run.returncode == 0, run.stderr
+    assert "EXIT_NOW=0" in run.stderr
+    assert len(out.read_bytes().decode("utf-8-sig").splitlines()) == 301
+    summary = (tmp_path / "out-summary.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(summary) > 2
+    assert "300" in run.stdout  # the printed summary reached the pipe whole
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+    missing = _exit_run("batch", str(tmp_path / "nope.csv"), "--out", str(out))
+    assert missing.returncode != 0 and f"EXIT_NOW={missing.returncode}" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_a_closed_pipe_after_a_quick_command_shows_no_error() -> None:
+    """``advisor match --format json | head -1`` (half a MB, more than a pipe holds): the reader
+    goes away; the command still ends quietly, with status 0."""
+    argv = [sys.executable, "-m", "advisor", "match", str(EXAMPLE), "--format", "json", "--as-of", "2026-11-21"]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode("utf-8")
+        code = proc.wait(timeout=120)
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert code == 0
