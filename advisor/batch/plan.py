@@ -457,10 +457,12 @@ def _builds_unvalidated(model: type[BaseModel]) -> bool:
     """Whether an item of ``model`` validated from field values that each field has already
     validated is just those values set: no validator or serializer but the fields' own, no
     private attribute, no post-init hook, no extra field kept, not a root model, and every
-    field optional with None as its default (so a field left out reads None)."""
+    field optional with None as its default (so a field left out reads None); and instances
+    have the slots ``_unvalidated_items`` sets."""
     decorators = model.__pydantic_decorators__
     return (
-        not any(
+        _SLOT_SETTERS is not None
+        and not any(
             (
                 decorators.validators,
                 decorators.field_validators,
@@ -479,10 +481,22 @@ def _builds_unvalidated(model: type[BaseModel]) -> bool:
     )
 
 
-_set_dict = typing.cast(Any, BaseModel.__dict__["__dict__"]).__set__
-_set_fields_set = typing.cast(Any, BaseModel.__dict__["__pydantic_fields_set__"]).__set__
-_set_extra = typing.cast(Any, BaseModel.__dict__["__pydantic_extra__"]).__set__
-_set_private = typing.cast(Any, BaseModel.__dict__["__pydantic_private__"]).__set__
+#: The slots of a pydantic model instance, which ``_unvalidated_items`` sets. A pydantic whose
+#: instances have other slots (none of the 2.x releases so far) gets its items validated.
+_ITEM_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+
+
+def _slot_setters() -> tuple[Callable[[Any, Any], None], ...] | None:
+    """The setters of ``_ITEM_SLOTS`` (in that order), or None when model instances have other slots."""
+    if sorted(getattr(BaseModel, "__slots__", ())) != sorted(_ITEM_SLOTS):
+        return None
+    try:
+        return tuple(typing.cast(Any, BaseModel.__dict__[name]).__set__ for name in _ITEM_SLOTS)
+    except (KeyError, AttributeError):
+        return None
+
+
+_SLOT_SETTERS = _slot_setters()
 
 
 def _unvalidated_items(
@@ -510,6 +524,8 @@ def _unvalidated_items(
     dicts = list(map(dict.copy, repeat(dict.fromkeys(order), len(combos))))
     for name, column in zip(order, columns, strict=True):
         deque(map(setitem, dicts, repeat(name), column), maxlen=0)
+    assert _SLOT_SETTERS is not None  # (``_builds_unvalidated`` said so)
+    _set_dict, _set_fields_set, _set_extra, _set_private = _SLOT_SETTERS
     items: list[Any] = list(map(object.__new__, repeat(model, len(combos))))
     deque(map(_set_dict, items, dicts), maxlen=0)
     deque(map(_set_fields_set, items, map(set, map(fields_sets.__getitem__, patterns))), maxlen=0)

@@ -168,6 +168,35 @@ def test_a_model_of_plain_fields_takes_the_shortcut() -> None:
     assert typing.cast(_Plain, item) == _Plain.model_validate({"name": "甲"})
 
 
+def test_a_pydantic_whose_instances_have_other_slots_gets_its_items_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a later pydantic gave model instances slots the shortcut does not set, no item is
+    built by it: they are validated as before, and a block still decodes to the same items."""
+    from advisor.batch import plan
+
+    monkeypatch.setattr(BaseModel, "__slots__", (*plan._ITEM_SLOTS, "__pydantic_new_slot__"), raising=False)
+    assert plan._slot_setters() is None
+    monkeypatch.setattr(plan, "_SLOT_SETTERS", plan._slot_setters())
+    assert not any(_builds_unvalidated(model) for model in ITEM_MODELS)
+    assert not _builds_unvalidated(_Plain)
+
+    import datetime as dt
+
+    from advisor.batch.plan import ColumnPlan, PlainDecoder, template_columns
+    from advisor.facts import derived_facts
+    from benchmarks.synthetic import profile_to_row, random_profiles
+
+    header = template_columns(dt.date(2026, 11, 21))
+    records = [[profile_to_row(p).get(name, "") for name in header] for p in random_profiles(200, seed=8)]
+    validating = PlainDecoder(ColumnPlan(header), derived_facts)
+    assert not validating.unvalidated_items
+    monkeypatch.undo()
+    shortcut = PlainDecoder(ColumnPlan(header), derived_facts)
+    assert shortcut.unvalidated_items
+    built = shortcut.facts_block(records)
+    assert sum(bool(f and (f["projects.funded"] or f["events.held"])) for f in built) > 50
+    assert built == validating.facts_block(records)
+
+
 def test_city_and_district_answers_are_checked_together() -> None:
     """A block mixing companies whose district lies in their city, lies elsewhere or is
     answered alone: exactly those the Identity model refuses are left to the per-row path
