@@ -12,9 +12,12 @@ import datetime as _dt
 import re
 import types
 import typing
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from operator import call, getitem
+from functools import partial
+from itertools import compress, count, repeat
+from operator import getitem, is_, is_not, itemgetter, setitem
 from typing import Any
 
 import annotated_types
@@ -450,6 +453,90 @@ def _decimal_places(limit: int) -> Callable[[Any], Any]:
     return check
 
 
+def _builds_unvalidated(model: type[BaseModel]) -> bool:
+    """Whether an item of ``model`` validated from field values that each field has already
+    validated is just those values set: no validator or serializer but the fields' own, no
+    private attribute, no post-init hook, no extra field kept, not a root model, and every
+    field optional with None as its default (so a field left out reads None); and instances
+    have the slots ``_unvalidated_items`` sets."""
+    decorators = model.__pydantic_decorators__
+    return (
+        _SLOT_SETTERS is not None
+        and not any(
+            (
+                decorators.validators,
+                decorators.field_validators,
+                decorators.root_validators,
+                decorators.model_validators,
+                decorators.field_serializers,
+                decorators.model_serializers,
+                decorators.computed_fields,
+                model.__private_attributes__,
+            )
+        )
+        and model.__pydantic_post_init__ is None
+        and not model.__pydantic_root_model__
+        and model.model_config.get("extra") in (None, "forbid", "ignore")
+        and all(info.default is None and info.default_factory is None for info in model.model_fields.values())
+    )
+
+
+#: The slots of a pydantic model instance, which ``_unvalidated_items`` sets. A pydantic whose
+#: instances have other slots (none of the 2.x releases so far) gets its items validated.
+_ITEM_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+
+
+def _slot_setters() -> tuple[Callable[[Any, Any], None], ...] | None:
+    """The setters of ``_ITEM_SLOTS`` (in that order), or None when model instances have other slots."""
+    if sorted(getattr(BaseModel, "__slots__", ())) != sorted(_ITEM_SLOTS):
+        return None
+    try:
+        return tuple(typing.cast(Any, BaseModel.__dict__[name]).__set__ for name in _ITEM_SLOTS)
+    except (KeyError, AttributeError):
+        return None
+
+
+_SLOT_SETTERS = _slot_setters()
+
+
+def _unvalidated_items(
+    model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
+) -> list[BaseModel | None]:
+    """For a model ``_builds_unvalidated`` takes: one item per combination of codes (a code
+    per field of ``fields``: its name and its validated values, None for a blank cell), equal
+    to what ``model.model_validate`` gives for the values that are not None (the same fields
+    in the model's order, the same fields set, no extra, no private), or None when all are
+    None. The items are built the way pydantic builds a validated instance, its four slots
+    set directly, all of them at once (no Python step per item: most companies' items are
+    their own)."""
+    if not combos:
+        return []
+    order = list(model.model_fields)
+    codes = dict(zip((name for name, _ in fields), zip(*combos, strict=True), strict=True))
+    values = dict(fields)
+    # each model field's value per combination (None for a field the header leaves out)
+    columns = [
+        list(map(values[name].__getitem__, codes[name])) if name in codes else [None] * len(combos) for name in order
+    ]
+    # per combination: which fields are set (True where the value is not None)
+    patterns = list(zip(*(list(map(is_not, column, repeat(None))) for column in columns), strict=True))
+    fields_sets = {pattern: frozenset(compress(order, pattern)) for pattern in set(patterns)}
+    dicts = list(map(dict.copy, repeat(dict.fromkeys(order), len(combos))))
+    for name, column in zip(order, columns, strict=True):
+        deque(map(setitem, dicts, repeat(name), column), maxlen=0)
+    assert _SLOT_SETTERS is not None  # (``_builds_unvalidated`` said so)
+    _set_dict, _set_fields_set, _set_extra, _set_private = _SLOT_SETTERS
+    items: list[Any] = list(map(object.__new__, repeat(model, len(combos))))
+    deque(map(_set_dict, items, dicts), maxlen=0)
+    deque(map(_set_fields_set, items, map(set, map(fields_sets.__getitem__, patterns))), maxlen=0)
+    deque(map(_set_extra, items, repeat(None)), maxlen=0)
+    deque(map(_set_private, items, repeat(None)), maxlen=0)
+    nothing_set = (False,) * len(order)
+    for position in compress(count(), map(nothing_set.__eq__, patterns)):
+        items[position] = None
+    return items
+
+
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
@@ -576,6 +663,7 @@ class PlainDecoder:
             lists.setdefault(f"{section}.{key}", []).append((index, number, field_name, memo))
         self.items = [(path, item_models[path], cells) for path, cells in lists.items()]
         self.item_validators = {item_models[path]: _validator_of(item_models[path]) for path in lists}
+        self.unvalidated_items = {model for model in self.item_validators if _builds_unvalidated(model)}
         #: How each column read in is validated, by its index in the header.
         self.readers: dict[int, _Memo] = {index: memo for index, _, memo in self.columns}
         self.readers.update((index, memo) for _, _, cells in self.items for index, _, _, memo in cells)
@@ -584,9 +672,9 @@ class PlainDecoder:
         self.locations: dict[tuple[Any, ...], bool] = {}
         self.derive = derive
 
-    def _locations_valid(self, answers: dict[str, Any]) -> bool:
-        """Whether the Identity model takes these city and district answers together (memoised)."""
-        key = tuple(answers.get(name) for name in _LOCATION)
+    def _locations_valid(self, key: tuple[Any, ...]) -> bool:
+        """Whether the Identity model takes these city and district answers together (one
+        per name of ``_LOCATION``, None when not answered; memoised)."""
         found = self.locations.get(key)
         if found is None:
             try:
@@ -676,11 +764,10 @@ class PlainDecoder:
         return FactColumns(len(keep), columns), keep
 
     def _item_lists(self, model: type[BaseModel], cells: list[tuple[int, str, Column]], bad: bytearray) -> Column:
-        """The item list (e.g. projects.funded) of every company, its items validated by the
-        item model from the company's numbered cells (each distinct item once: an item is
-        validated on its own, whatever the company's other items); companies whose item is
-        refused are marked in ``bad``."""
-        validate = self.item_validators[model]
+        """The item list (e.g. projects.funded) of every company, its items made from the
+        company's numbered cells (each distinct item once: an item stands on its own, whatever
+        the company's other items) by ``_items``; companies whose item is refused are marked
+        in ``bad``."""
         numbers: dict[int, list[tuple[str, Column]]] = {}
         for number, name, column in cells:
             numbers.setdefault(number, []).append((name, column))
@@ -688,49 +775,66 @@ class PlainDecoder:
         item_values: list[list[Any]] = []
         for number in sorted(numbers):
             fields = numbers[number]
-            names = [name for name, _ in fields]
-            field_values = [column.values for _, column in fields]
             codes, combos = factorise(zip(*(column.codes for _, column in fields), strict=True))
-            items: list[Any] = []
-            refused: set[int] = set()
-            for code, combo in enumerate(combos):
-                found = {
-                    name: value
-                    for name, value in zip(names, map(getitem, field_values, combo), strict=True)
-                    if value is not None
-                }
-                if not found:
-                    items.append(None)
-                    continue
-                try:
-                    items.append(validate(found))
-                except (ValidationError, ValueError):
-                    items.append(None)
-                    refused.add(code)
+            items, refused = self._items(model, [(name, column.values) for name, column in fields], combos)
             _mark_codes(bad, codes, refused)
             item_codes.append(codes)
             item_values.append(items)
         joint, combos = factorise(zip(*item_codes, strict=True))
-        values = [[item for item in map(getitem, item_values, combo) if item is not None] or None for combo in combos]
-        return Column(joint, values)
+        # per combination: its item of each number, then those items in number order, blanks left out
+        numbers_codes = zip(*combos, strict=True)
+        numbered = [
+            list(map(items.__getitem__, codes)) for items, codes in zip(item_values, numbers_codes, strict=True)
+        ]
+        found = map(list, map(filter, repeat(partial(is_not, None)), zip(*numbered, strict=True)))
+        return Column(joint, [items or None for items in found])
+
+    def _items(
+        self, model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
+    ) -> tuple[list[Any], set[int]]:
+        """One item per combination of codes (a code per field of ``fields``: its name and
+        its values, each validated by its column, None for a blank cell): None when every
+        value is None, else the item ``model.model_validate`` gives for the values that are
+        not None; and the combinations refused. Built without validating again when
+        ``_builds_unvalidated(model)`` (the item's validation would only repeat its fields':
+        nothing is refused then), validated otherwise."""
+        if model in self.unvalidated_items:
+            return _unvalidated_items(model, fields, combos), set()
+        validate = self.item_validators[model]
+        names = [name for name, _ in fields]
+        field_values = [values for _, values in fields]
+        items: list[Any] = []
+        refused: set[int] = set()
+        for code, combo in enumerate(combos):
+            found = {
+                name: value
+                for name, value in zip(names, map(getitem, field_values, combo), strict=True)
+                if value is not None
+            }
+            try:
+                items.append(validate(found) if found else None)
+            except (ValidationError, ValueError):
+                items.append(None)
+                refused.add(code)
+        return items, refused
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
         joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
+        # per part: each combination's code in it (the survey year's last)
+        part_codes = list(zip(*combos, strict=True))
         years = [year for year, _, _ in revenue]
-        year_values = [column.values.__getitem__ for _, _, column in revenue]
-        # (a combination's last code is the survey year's, which map() leaves out: it stops at the years)
-        revenues: list[dict[int, Decimal] | None] = [
-            {year: value for year, value in zip(years, map(call, year_values, combo), strict=True) if value is not None}
-            or None
-            for combo in combos
+        per_year = [
+            list(map(column.values.__getitem__, codes))
+            for (_, _, column), codes in zip(revenue, part_codes, strict=False)
         ]
-        first_years = [survey.values[combo[-1]] for combo in combos] if survey is not None else [None] * len(combos)
+        revenues = _year_tables(years, per_year, len(combos))
+        first_years = list(map(survey.values.__getitem__, part_codes[-1])) if survey is not None else repeat(None)
         derived = list(map(self.derive, revenues, first_years))
         out = {"scale.revenue_wan": Column(joint, revenues)}
         for name in derived[0] if derived else ():
-            out[name] = Column(joint, [d[name] for d in derived])
+            out[name] = Column(joint, list(map(itemgetter(name), derived)))
         return out
 
     def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:
@@ -739,13 +843,28 @@ class PlainDecoder:
         if not any(name.endswith("_district") for name, _ in present):
             return
         joint, combos = factorise(zip(*(column.codes for _, column in present), strict=True))
-        refused = set()
-        for code, combo in enumerate(combos):
-            answers = {name: column.values[c] for (name, column), c in zip(present, combo, strict=True)}
-            districts = any(answers.get(f"{p}_district") is not None for p in ("registered", "tax", "stats"))
-            if districts and not self._locations_valid(answers):
-                refused.add(code)
-        _mark_codes(bad, joint, refused)
+        # per name of _LOCATION: each combination's answer (None when the header has no such column)
+        answers: dict[str, Iterable[Any]] = dict.fromkeys(_LOCATION, repeat(None))
+        for (name, column), codes in zip(present, zip(*combos, strict=True), strict=True):
+            answers[name] = list(map(column.values.__getitem__, codes))
+        keys = list(zip(*answers.values()))  # noqa: B905 (the columns not in the header repeat None)
+        districts = [i for i, name in enumerate(_LOCATION) if name.endswith("_district")]
+        refused_keys = {
+            key for key in set(keys) if any(key[i] is not None for i in districts) and not self._locations_valid(key)
+        }
+        if refused_keys:
+            _mark_codes(bad, joint, set(compress(count(), map(refused_keys.__contains__, keys))))
+
+
+def _year_tables(years: list[int], per_year: list[list[Any]], size: int) -> list[dict[int, Any] | None]:
+    """``size`` tables year → value from each year's values (None: not answered), the years
+    in the order given and unanswered ones left out; None for a table left empty."""
+    tables = list(map(dict.copy, repeat(dict.fromkeys(years), size)))
+    for year, values in zip(years, per_year, strict=True):
+        deque(map(setitem, tables, repeat(year), values), maxlen=0)
+        for position in compress(count(), map(is_, values, repeat(None))):
+            del tables[position][year]
+    return [table or None for table in tables]
 
 
 _NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
