@@ -1123,7 +1123,6 @@ def _run(
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=settings)
     free: list[str] = []  # part files appended already, to be overwritten by a next chunk
     names = itertools.count()
-    finished = False
     try:
         pending: collections.deque[tuple[str, Future[ChunkResult]]] = collections.deque()
         for piece in itertools.chain(first, iterator):
@@ -1136,11 +1135,8 @@ def _run(
                 free.append(path)  # the caller has appended it before asking for the next result
         while pending:
             yield pending.popleft()[1].result()
-        finished = True
     finally:
-        # After the last result every worker is idle, its part file closed: the run need not
-        # wait for the processes to end (freeing their memory took 30-50 ms, measured); the
-        # pool's own thread still joins them. A run that stops early waits, so that no worker
-        # writes a part file after the folder is removed.
-        pool.shutdown(wait=not finished, cancel_futures=True)
+        # (waiting for the workers to end costs 30-50 ms, but a run that leaves them to the system
+        # would have its time and memory counted without theirs: ``time advisor batch``)
+        pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(parts, ignore_errors=True)

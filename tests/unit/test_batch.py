@@ -133,6 +133,10 @@ def test_parallel_run_gives_the_same_file(tmp_path, monkeypatch, fmt):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["many.csv", "one.csv", "one-summary.csv", "two.csv", "two-summary.csv"]
     )
+    # and the worker processes have ended and been waited for (their time and memory count in the run's)
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
 
 
 @pytest.mark.parametrize("rows", [30, 400])
