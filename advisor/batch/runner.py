@@ -248,12 +248,17 @@ def _in_part_file(work: Callable[[Any], ChunkResult], job: Any, path: str) -> Ch
         return data, summary, errors, assessed
     handle = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
+        _write_all(handle, data)
     finally:
         os.close(handle)
     return PartFile(path, len(data)), summary, errors, assessed
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Writes all of ``data`` to the descriptor ``fd`` (``os.write`` may write less at a time)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def append_part(handle: Any, part: PartFile) -> None:
@@ -276,9 +281,7 @@ def append_part(handle: Any, part: PartFile) -> None:
             left -= done
         while left and (block := os.read(source, min(left, 1 << 20))):
             left -= len(block)
-            view = memoryview(block)
-            while view:
-                view = view[os.write(out, view) :]
+            _write_all(out, block)
     finally:
         os.close(source)
     handle.seek(0, os.SEEK_END)
