@@ -368,9 +368,11 @@ def _row_numbers(pieces: list[Piece], lines: int) -> list[str]:
     """The numbers (as text) of the ``lines`` lines the block pieces of a chunk hold together.
     Pieces come in order without overlapping, so they follow one another without a gap (the
     usual chunk: a gap is lines reported or read on their own) exactly when the last one ends
-    ``lines`` lines after the first starts: then only the last one's lines are counted."""
+    ``lines`` lines after the first starts: then only the last one's lines are counted, and
+    none for a chunk of one piece (the usual: ``Slices.read`` joins blocks that follow one another),
+    whose lines are the ``lines`` read from it."""
     first, last = pieces[0][0], pieces[-1][0]
-    if last - first + piece_size(pieces[-1]) == lines:
+    if len(pieces) == 1 or last - first + piece_size(pieces[-1]) == lines:
         return list(map(str, range(first, first + lines)))
     return [str(number) for piece in pieces for number in range(piece[0], piece[0] + piece_size(piece))]
 
