@@ -165,6 +165,12 @@ def _yuan(value: Any) -> int:
     return wan_to_yuan(Decimal(value))
 
 
+def rule_yuan(value: Any) -> int:
+    """A rule's figure (a cap, a threshold, an award) in yuan, exactly as the figures functions
+    read it: batch's block-wide figures (``advisor.batch.figures``) read the rule here."""
+    return _yuan(value)
+
+
 def _floor(value: Decimal) -> int:
     """``value`` rounded down to an integer. A figure is rarely negative: its floor is then its
     integral part (``int`` truncates), without the rounding call (a NaN compares with an
