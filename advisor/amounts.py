@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, getcontext
 from functools import lru_cache, partial
+from itertools import repeat
+from operator import eq, mul
 from typing import Any, TypeVar
 
 from advisor import money
@@ -151,6 +153,27 @@ def to_yuan(value: Any) -> int:
             if scaled == yuan:  # whole yuan; else wan_to_yuan says it is not
                 return yuan
     return wan_to_yuan(Decimal(value))
+
+
+def to_yuan_many(values: list[Any]) -> list[int]:
+    """``[to_yuan(v) for v in values]``: the same figures, or the same error. A list of Decimals
+    only (a money column's distinct answers in a batch block) takes ``to_yuan``'s own steps, the
+    product in the current context and the whole yuan it must be, each step over the whole list
+    in C (``map``) rather than one Python call per value; any other list, or one with a value not
+    finite or not whole yuan, goes through ``to_yuan`` value by value, which decides as ever."""
+    if _DECIMALS.issuperset(map(type, values)):
+        try:
+            scaled = list(map(mul, values, repeat(YUAN_PER_WAN)))  # as to_yuan multiplies
+            yuan = list(map(int, scaled))
+        except (ArithmeticError, ValueError):  # a NaN or an infinity: to_yuan says what
+            pass
+        else:
+            if all(map(eq, scaled, yuan)):  # whole yuan: to_yuan's figure; else it says it is not
+                return yuan
+    return list(map(to_yuan, values))
+
+
+_DECIMALS = frozenset({Decimal})
 
 
 @lru_cache(maxsize=4096)

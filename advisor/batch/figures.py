@@ -6,7 +6,8 @@ money answers differ from company to company, so that is several Python calls pe
 and measure. Here the same figures are computed for every live company at once:
 
 * a money column's distinct values are converted to yuan by ``amounts.to_yuan`` (the single
-  conversion: the same figure or the same error), each value once per block, into an int64
+  conversion: the same figure or the same error; ``to_yuan_many`` takes its steps over a
+  list at once), each value once per block, into an int64
   array shared by every measure that reads the column (``YuanColumn``);
 * each kind's arithmetic is the figures function's, in exact integers: a rate as the exact
   fraction p/q of its Decimal, ``floor(rate × yuan)`` as ``(p × yuan) // q`` (numpy's ``//``
@@ -49,7 +50,7 @@ from advisor.amounts import (
     ratio_figures,
     rule_yuan,
     tiers_figures,
-    to_yuan,
+    to_yuan_many,
 )
 
 Codes = npt.NDArray[np.int64]
@@ -105,11 +106,11 @@ class YuanColumn:
         todo = np.flatnonzero(wanted).tolist()
         if todo:
             try:
-                converted = list(map(to_yuan, map(self.values.__getitem__, todo)))
-            except Exception:  # the quick path gives today's error, if the value is read at all
+                converted = np.array(to_yuan_many(list(map(self.values.__getitem__, todo))), dtype=np.int64)
+            except Exception:  # refused or beyond int64: the quick path gives today's error, if the value is read
                 self._failed = True
                 return None
-            if max(map(abs, converted)) >= FIGURE_LIMIT:
+            if ((converted >= FIGURE_LIMIT) | (converted <= -FIGURE_LIMIT)).any():
                 self._failed = True
                 return None
             self.yuan[todo] = converted
