@@ -81,6 +81,24 @@ class Figured:
         return self.constants[form - CONSTANT_FORM]
 
 
+def canonical(figured: Figured) -> Figured:
+    """The same figures, each constant that reads as (EXACT, v, v) or (UP_TO, 0, v) written in
+    that form: then distinct (form, value) pairs are distinct figures (one table entry each)."""
+    forms, values = figured.forms, figured.values
+    for number, (kind, low, high) in enumerate(figured.constants):
+        if type(high) is not int or not -FIGURE_LIMIT < high < FIGURE_LIMIT:
+            continue
+        if kind == EXACT and low == high:
+            form = EXACT_FORM
+        elif kind == UP_TO and low == 0 and type(low) is int:
+            form = UP_TO_FORM
+        else:
+            continue
+        where = forms == CONSTANT_FORM + number
+        forms, values = np.where(where, form, forms), np.where(where, high, values)
+    return Figured(forms, values, figured.constants)
+
+
 class YuanColumn:
     """A money column's distinct values in yuan (int64), converted by ``to_yuan`` when first
     needed and kept for the block: measures reading the same column convert each value once."""

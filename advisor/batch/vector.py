@@ -17,8 +17,10 @@ The same semantics as the engine, by construction rather than by copy:
   (``ratio_figures_for``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
   its figures from; one result per distinct figures), else by ``compute_amount``; a tax
   benefit's once per run (its figures never depend on the answers, only its text does);
-  the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
-  ranks, so nothing can overflow;
+  the numeric kinds (ratio, tiers, base plus step, per unit, excess refund) first try
+  ``advisor.batch.figures``: the same figures for the whole block in numpy integers, each
+  money value converted once, every magnitude bounded before any arithmetic (where a bound
+  or a value fails, the figures function per distinct input decides, as above);
 * who counts in a total is the engine's stacking rule, in its two halves
   (``take_highest``, ``counts_in_total``): a measure in no same-kind group counts when
   ``counts_in_total`` says so (nothing can block it); measures linked by shared groups are
@@ -84,7 +86,7 @@ from advisor.batch.evaluate import (
     figures_amount,
     nothing_to_pay,
 )
-from advisor.batch.figures import FIGURE_LIMIT, KERNELS, Figured, Kernel, YuanColumn
+from advisor.batch.figures import FIGURE_LIMIT, KERNELS, Figured, Kernel, YuanColumn, canonical
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -439,7 +441,7 @@ class VectorEvaluator:
             at_of: dict[Figures, int] = {}
             per_year, years = self._duration(index)
             for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
-                found = amount_tuple(AmountResult(*figures, per_year, years))
+                found = figures_amount(figures, per_year, years)
                 if nothing_to_pay(POSSIBLE, found):
                     at_of[figures] = 0
                 else:
@@ -480,22 +482,20 @@ class VectorEvaluator:
             return None
         if figured is None or not _within(figured):
             return None
+        figured = canonical(figured)  # distinct (form, value) pairs: distinct figures
         forms = len(figured.constants) + 2
         distinct, inverse = np.unique(figured.values * forms + figured.forms, return_inverse=True)
+        values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
         per_year, years = self._duration(index)
         table = [NO_AMOUNT]
-        at_of: dict[Figures, int] = {}
         place = []
-        for key in distinct.tolist():
-            value, form = divmod(key, forms)  # the key's parts (divmod floors, as numpy made the key)
-            figures = figured.figures(form, value)
-            at = at_of.get(figures)
-            if at is None:
-                found = figures_amount(figures, per_year, years)
-                at = at_of[figures] = 0 if nothing_to_pay(POSSIBLE, found) else len(table)
-                if at:
-                    table.append(found)
-            place.append(at)
+        for value, form in zip(values_of.tolist(), forms_of.tolist(), strict=True):
+            found = figures_amount(figured.figures(form, value), per_year, years)
+            if nothing_to_pay(POSSIBLE, found):
+                place.append(0)
+            else:
+                place.append(len(table))
+                table.append(found)
         return table, np.array(place, dtype=np.int64)[inverse.reshape(-1)]
 
     def _duration(self, index: int) -> tuple[bool, int]:

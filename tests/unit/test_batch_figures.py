@@ -92,9 +92,16 @@ def _check(kernel: Any, amount: Any, answers: list[list[Any]], reference: Any, m
     assert figured is not None or not must
     if figured is None:
         return
+    written = block_figures.canonical(figured)
+    pairs: dict[tuple[int, int], Any] = {}
     for company, row in enumerate(zip(*answers, strict=True)):
-        got = figured.figures(int(figured.forms[company]), int(figured.values[company]))
-        assert got == reference(amount, *row), (row, got)
+        expected = reference(amount, *row)
+        for output in (figured, written):
+            got = output.figures(int(output.forms[company]), int(output.values[company]))
+            assert got == expected, (row, got)
+        pairs[(int(written.forms[company]), int(written.values[company]))] = expected
+    # written canonically, distinct (form, value) pairs are distinct figures
+    assert len(set(pairs.values())) == len(pairs)
 
 
 @settings(max_examples=400, deadline=None)
