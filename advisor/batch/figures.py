@@ -135,9 +135,30 @@ class YuanColumn:
             self._done[todo] = True
         return self.yuan[codes]
 
+    def counts(self, codes: Codes) -> Codes | None:
+        """Each code's value as it is (0 for None) when every one among them is an int (a count,
+        not money: no conversion) below ``FIGURE_LIMIT`` in magnitude, else None."""
+        wanted = np.zeros(len(self.values), dtype=bool)
+        wanted[codes] = True
+        todo = np.flatnonzero(wanted & ~self.unanswered).tolist()
+        picked = list(map(self.values.__getitem__, todo))
+        if not _INTS.issuperset(map(type, picked)):
+            return None
+        counts = np.zeros(len(self.values), dtype=np.int64)
+        try:
+            counts[todo] = picked
+        except OverflowError:
+            return None
+        found = counts[codes]
+        return found if _largest(found) < FIGURE_LIMIT else None
+
+
+_INTS = frozenset({int})
+
 
 def _largest(values: Codes) -> int:
-    return int(np.abs(values).max()) if len(values) else 0
+    """The largest magnitude among ``values`` (as a Python int: exact even for the int64 minimum)."""
+    return max(int(values.max()), -int(values.min())) if len(values) else 0
 
 
 def _exact_rate(rate: Decimal, largest: int) -> tuple[int, int] | None:
@@ -283,10 +304,9 @@ def per_unit(a: rm.PerUnit, columns: Sequence[YuanColumn], codes: Sequence[Codes
     constant = per_unit_figures(a, None, None)
     quantity_column, quantity_codes = columns[0], codes[0]
     cap = None if a.cap_wan is None else rule_yuan(a.cap_wan)
-    counts = [0 if v is None else v for v in quantity_column.values]
-    if any(type(v) is not int for v in counts) or not _fits(cap or 0, max(map(abs, counts), default=0)):
+    quantity = quantity_column.counts(quantity_codes)
+    if quantity is None or not _fits(cap or 0, _largest(quantity)):
         return None
-    quantity = np.array(counts, dtype=np.int64)[quantity_codes]
     # unit_rate_yuan × Decimal(quantity) × months: both products exact, so (p × quantity × months) // q
     largest = _largest(quantity) * abs(a.months)
     rate = _exact_rate(a.unit_rate_yuan, largest)

@@ -192,7 +192,7 @@ def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]
 def _within(figured: Figured) -> bool:
     """Whether every value is small enough to be keyed with its form in one int64."""
     values = figured.values
-    return not len(values) or int(np.abs(values).max()) < FIGURE_LIMIT
+    return not len(values) or max(int(values.max()), -int(values.min())) < FIGURE_LIMIT
 
 
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
