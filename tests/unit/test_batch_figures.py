@@ -260,3 +260,55 @@ def test_figures_amount_is_amount_tuple(
     reference = amount_tuple(AmountResult(kind, low, high, per_year, years))
     assert made[:8] == reference[:8]
     assert made[8].value == reference[8].value
+
+
+def _bails(amount: Any, columns: Any, codes: Any) -> None:
+    return None
+
+
+def _raises(amount: Any, columns: Any, codes: Any) -> None:
+    raise ArithmeticError("a rule part refused")
+
+
+def test_the_evaluator_uses_kernels_and_falls_back_to_the_quick_path(engine: Any) -> None:
+    """Every numeric measure's figures come from its kernel; a kernel that bails out or raises
+    leaves the measure to the quick path, with the very same outcomes (and so RowEvaluator's,
+    which ``test_batch_vector`` holds the evaluator to)."""
+    import datetime as dt
+    import sys
+    from pathlib import Path
+
+    from advisor.batch.engine_api import profile_facts
+    from advisor.batch.vector import VectorEvaluator
+    from advisor.profile_io import profile_from_data
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from benchmarks.synthetic import random_profiles
+
+    as_of = dt.date(2026, 11, 21)
+    companies = [profile_facts(profile_from_data(d)) for d in random_profiles(1500, seed=7, answered=0.8)]
+    with_kernels = VectorEvaluator(engine, as_of)
+    kinds = {type(with_kernels.measures[i].amount) for i in with_kernels._kernels}
+    assert kinds == set(block_figures.KERNELS)  # the catalogue has every kind: each kernel is exercised
+    calls: list[int] = []
+    kernel_of = with_kernels._kernels
+
+    def counted(index: int) -> Any:
+        def call(amount: Any, columns: Any, codes: Any) -> Any:
+            found = kernel_of[index](amount, columns, codes)
+            calls.append(found is not None)
+            return found
+
+        return call
+
+    with_kernels._kernels = {i: counted(i) for i in kernel_of}
+    expected = with_kernels.assess(companies)
+    assert calls and all(calls)  # every kernel gave figures for these ordinary answers
+    for fallback in (_bails, _raises):
+        without = VectorEvaluator(engine, as_of)
+        without._kernels = dict.fromkeys(without._kernels, fallback)
+        got = without.assess(companies)
+        for company in range(len(companies)):
+            want = [(s, *a[:8], a[8].value, c) for s, a, c in expected.outcomes(company)]
+            have = [(s, *a[:8], a[8].value, c) for s, a, c in got.outcomes(company)]
+            assert have == want
