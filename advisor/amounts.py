@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, getcontext
 from functools import lru_cache, partial
+from itertools import repeat
+from operator import eq, mul
 from typing import Any, TypeVar
 
 from advisor import money
@@ -153,6 +155,27 @@ def to_yuan(value: Any) -> int:
     return wan_to_yuan(Decimal(value))
 
 
+def to_yuan_many(values: list[Any]) -> list[int]:
+    """``[to_yuan(v) for v in values]``: the same figures, or the same error. A list of Decimals
+    only (a money column's distinct answers in a batch block) takes ``to_yuan``'s own steps, the
+    product in the current context and the whole yuan it must be, each step over the whole list
+    in C (``map``) rather than one Python call per value; any other list, or one with a value not
+    finite or not whole yuan, goes through ``to_yuan`` value by value, which decides as ever."""
+    if _DECIMALS.issuperset(map(type, values)):
+        try:
+            scaled = list(map(mul, values, repeat(YUAN_PER_WAN)))  # as to_yuan multiplies
+            yuan = list(map(int, scaled))
+        except (ArithmeticError, ValueError):  # a NaN or an infinity: to_yuan says what
+            pass
+        else:
+            if all(map(eq, scaled, yuan)):  # whole yuan: to_yuan's figure; else it says it is not
+                return yuan
+    return list(map(to_yuan, values))
+
+
+_DECIMALS = frozenset({Decimal})
+
+
 @lru_cache(maxsize=4096)
 def _yuan_of(value: Any) -> int:
     return wan_to_yuan(Decimal(value))
@@ -163,6 +186,12 @@ def _yuan(value: Any) -> int:
     if type(value) is Decimal or type(value) is int:
         return _yuan_of(value)
     return wan_to_yuan(Decimal(value))
+
+
+def rule_yuan(value: Any) -> int:
+    """A rule's figure (a cap, a threshold, an award) in yuan, exactly as the figures functions
+    read it: batch's block-wide figures (``advisor.batch.figures``) read the rule here."""
+    return _yuan(value)
 
 
 def _floor(value: Decimal) -> int:

@@ -67,6 +67,24 @@ def amount_tuple(a: AmountResult) -> Amount:
     )
 
 
+def figures_amount(figures: tuple[str, int | None, int | None], per_year: bool, years: int) -> Amount:
+    """``amount_tuple(AmountResult(*figures, per_year, years))``, the entry of a figures-only
+    amount (no working text), built without reading the result's properties back: batch makes
+    one per distinct figures of a measure in a block."""
+    kind, low, high = figures
+    return (
+        kind,
+        low,
+        high,
+        per_year,
+        years,
+        None if low is None else low * years,
+        None if high is None else high * years,
+        None,
+        Frozen(AmountResult(kind, low, high, per_year, years)),
+    )
+
+
 class Frozen:
     """Wraps a memoised AmountResult so it takes no part in hashing or equality."""
 

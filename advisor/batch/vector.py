@@ -17,8 +17,10 @@ The same semantics as the engine, by construction rather than by copy:
   (``ratio_figures_for``, ``tiers_figures``, ... : the functions ``compute_amount`` itself takes
   its figures from; one result per distinct figures), else by ``compute_amount``; a tax
   benefit's once per run (its figures never depend on the answers, only its text does);
-  the figures stay exact Python integers (yuan) — numpy only ever holds small codes and
-  ranks, so nothing can overflow;
+  the numeric kinds (ratio, tiers, base plus step, per unit, excess refund) first try
+  ``advisor.batch.figures``: the same figures for the whole block in numpy integers, each
+  money value converted once, every magnitude bounded before any arithmetic (where a bound
+  or a value fails, the figures function per distinct input decides, as above);
 * who counts in a total is the engine's stacking rule, in its two halves
   (``take_highest``, ``counts_in_total``): a measure in no same-kind group counts when
   ``counts_in_total`` says so (nothing can block it); measures linked by shared groups are
@@ -81,8 +83,10 @@ from advisor.batch.evaluate import (
     RowEvaluator,
     amount_fact_names,
     amount_tuple,
+    figures_amount,
     nothing_to_pay,
 )
+from advisor.batch.figures import FIGURE_LIMIT, KERNELS, Figured, Kernel, YuanColumn, canonical
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -94,7 +98,7 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 class _Column:
     """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("_numbers", "codes", "values")
+    __slots__ = ("_numbers", "_yuan", "codes", "values")
 
     def __init__(self, column: Column):
         size = len(column.codes)
@@ -108,6 +112,13 @@ class _Column:
             self.codes = np.fromiter(column.codes, dtype=np.int64, count=size)
         self.values = column.values
         self._numbers: bool | None = None
+        self._yuan: YuanColumn | None = None
+
+    def yuan(self) -> YuanColumn:
+        """The values in yuan, converted when first needed (shared by every measure reading them)."""
+        if self._yuan is None:
+            self._yuan = YuanColumn(self.values)
+        return self._yuan
 
     def numbers(self) -> bool:
         """Whether every value is an int, a Decimal or None (exactly those types: not a bool,
@@ -176,6 +187,12 @@ def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]
     inverse, first = _joint([c.codes[live] for c in columns], len(live))
     at_first = live[first]
     return inverse, [list(map(c.values.__getitem__, c.codes[at_first].tolist())) for c in columns]
+
+
+def _within(figured: Figured) -> bool:
+    """Whether every value is small enough to be keyed with its form in one int64."""
+    values = figured.values
+    return not len(values) or max(int(values.max()), -int(values.min())) < FIGURE_LIMIT
 
 
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
@@ -283,6 +300,8 @@ class VectorEvaluator:
         self._by_status_set = frozenset(self._by_status)
         # amounts whose figures are computed directly, without their explanation
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
+        # of those, the ones whose figures are computed for the whole block in numpy
+        self._kernels = {i: kernel for i in self._quick if (kernel := KERNELS.get(type(self.measures[i].amount)))}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
         self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
@@ -409,6 +428,12 @@ class VectorEvaluator:
                 table.append(found)
             return at
 
+        kernel = self._kernels.get(index)
+        if kernel is not None and quick is not None and len(live):  # the whole block at once, where it can be
+            by_kernel = self._block_figures(index, kernel, [column(name) for name in quick[1]], live)
+            if by_kernel is not None:
+                table, codes[live] = by_kernel
+                return table, codes
         if quick is not None:  # the figures of each input, then one result per distinct figures
             make_figures, reads = quick
             inverse, inputs = _inputs([column(name) for name in reads], live)
@@ -416,7 +441,7 @@ class VectorEvaluator:
             at_of: dict[Figures, int] = {}
             per_year, years = self._duration(index)
             for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
-                found = amount_tuple(AmountResult(*figures, per_year, years))
+                found = figures_amount(figures, per_year, years)
                 if nothing_to_pay(POSSIBLE, found):
                     at_of[figures] = 0
                 else:
@@ -444,6 +469,34 @@ class VectorEvaluator:
                 place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
+
+    def _block_figures(
+        self, index: int, kernel: Kernel, reads: list[_Column], live: Codes
+    ) -> tuple[list[Amount], Codes] | None:
+        """Measure ``index``'s table of distinct figures (``NO_AMOUNT`` first) and each live
+        company's place in it, its figures computed by ``kernel`` for all of them at once; None
+        where the kernel cannot vouch for them (then the quick path decides, as before)."""
+        try:
+            figured = kernel(self.measures[index].amount, [c.yuan() for c in reads], [c.codes[live] for c in reads])
+        except Exception:  # a rule part refused: the quick path gives today's figures or error
+            return None
+        if figured is None or not _within(figured):
+            return None
+        figured = canonical(figured)  # distinct (form, value) pairs: distinct figures
+        forms = len(figured.constants) + 2
+        distinct, inverse = np.unique(figured.values * forms + figured.forms, return_inverse=True)
+        values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
+        per_year, years = self._duration(index)
+        table = [NO_AMOUNT]
+        place = []
+        for value, form in zip(values_of.tolist(), forms_of.tolist(), strict=True):
+            found = figures_amount(figured.figures(form, value), per_year, years)
+            if nothing_to_pay(POSSIBLE, found):
+                place.append(0)
+            else:
+                place.append(len(table))
+                table.append(found)
+        return table, np.array(place, dtype=np.int64)[inverse.reshape(-1)]
 
     def _duration(self, index: int) -> tuple[bool, int]:
         """(per_year, years) that ``apply_duration`` gives measure ``index``'s amounts (read once:

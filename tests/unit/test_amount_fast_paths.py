@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from advisor.amounts import compute_amount, to_yuan
+from advisor.amounts import compute_amount, to_yuan, to_yuan_many
 from advisor.money import wan_to_yuan
 from tests.unit.test_amounts import measure as _measure
 
@@ -85,6 +85,35 @@ def test_to_yuan_signals_as_wan_to_yuan_does(value: Any, precision: int, trap: t
         context.clear_flags()
         assert fast == _outcome(_reference, value)
         assert fast_flags == {signal for signal, raised in context.flags.items() if raised}
+
+
+def _each(values: list[Any]) -> list[int]:
+    return [to_yuan(value) for value in values]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    values=st.one_of(
+        st.lists(values, max_size=8),
+        st.lists(st.decimals(allow_nan=True, allow_infinity=True), max_size=8),
+        st.lists(st.decimals(min_value=-(10**9), max_value=10**9, places=4), max_size=30),
+        st.lists(st.decimals(min_value=0, max_value=10**30, places=2), max_size=8),
+    ),
+    precision=st.sampled_from([28, 28, 40, 6]),
+)
+@example(values=[Decimal("1"), Decimal("1.00005")], precision=28)  # one not whole: to_yuan's error
+@example(values=[Decimal("2"), Decimal("sNaN"), Decimal("3")], precision=28)
+@example(values=[Decimal("1"), 2], precision=28)  # not all Decimals: value by value
+@example(values=[Decimal("123456789012345678901234.5")], precision=28)
+def test_to_yuan_many_is_to_yuan_of_each(values: list[Any], precision: int) -> None:
+    """A list's figures are each value's ``to_yuan``, or the list raises what ``to_yuan`` raises
+    on the first value it refuses, in any decimal context."""
+    with localcontext() as context:
+        context.prec = precision
+        many = _outcome(to_yuan_many, values)
+        assert many == _outcome(_each, values)
+        if many[0] == "yuan":
+            assert all(type(yuan) is int for yuan in many[1])
 
 
 def _floor(value: Decimal) -> int:
