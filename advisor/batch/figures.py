@@ -128,7 +128,7 @@ class YuanColumn:
             except Exception:  # refused or beyond int64: the quick path gives today's error, if the value is read
                 self._failed = True
                 return None
-            if ((converted >= FIGURE_LIMIT) | (converted <= -FIGURE_LIMIT)).any():
+            if not below_limit(converted):
                 self._failed = True
                 return None
             self.yuan[todo] = converted
@@ -150,7 +150,7 @@ class YuanColumn:
         except OverflowError:
             return None
         found = counts[codes]
-        return found if _largest(found) < FIGURE_LIMIT else None
+        return found if below_limit(found) else None
 
 
 _INTS = frozenset({int})
@@ -159,6 +159,12 @@ _INTS = frozenset({int})
 def _largest(values: Codes) -> int:
     """The largest magnitude among ``values`` (as a Python int: exact even for the int64 minimum)."""
     return max(int(values.max()), -int(values.min())) if len(values) else 0
+
+
+def below_limit(values: Codes) -> bool:
+    """Whether every value is below ``FIGURE_LIMIT`` in magnitude (then keyed with its form it
+    still fits an int64)."""
+    return _largest(values) < FIGURE_LIMIT
 
 
 def _exact_rate(rate: Decimal, largest: int) -> tuple[int, int] | None:

@@ -35,7 +35,7 @@ and through ``RowEvaluator`` and requires identical outcomes.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -86,7 +86,7 @@ from advisor.batch.evaluate import (
     figures_amount,
     nothing_to_pay,
 )
-from advisor.batch.figures import FIGURE_LIMIT, KERNELS, Figured, Kernel, YuanColumn, canonical
+from advisor.batch.figures import KERNELS, Kernel, YuanColumn, below_limit, canonical
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -189,10 +189,20 @@ def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]
     return inverse, [list(map(c.values.__getitem__, c.codes[at_first].tolist())) for c in columns]
 
 
-def _within(figured: Figured) -> bool:
-    """Whether every value is small enough to be keyed with its form in one int64."""
-    values = figured.values
-    return not len(values) or max(int(values.max()), -int(values.min())) < FIGURE_LIMIT
+def _figures_table(figures: Iterable[Figures], per_year: bool, years: int) -> tuple[list[Amount], list[int]]:
+    """A measure's table of amounts (``NO_AMOUNT`` first, then one entry per figures with
+    something to pay) from its distinct ``figures`` and its duration, and each one's place in it
+    (0 where there is nothing to pay)."""
+    table = [NO_AMOUNT]
+    places = []
+    for one in figures:
+        found = figures_amount(one, per_year, years)
+        if nothing_to_pay(POSSIBLE, found):
+            places.append(0)
+        else:
+            places.append(len(table))
+            table.append(found)
+    return table, places
 
 
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
@@ -415,19 +425,6 @@ class VectorEvaluator:
         live = np.flatnonzero(status)
         codes = np.zeros(size, dtype=np.int64)
         measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
-        table = [NO_AMOUNT]
-        # each distinct input's place in the table: equal figures share one entry
-        seen: dict[Amount, int] = {NO_AMOUNT: 0}
-
-        def place_of(found: Amount) -> int:
-            if nothing_to_pay(POSSIBLE, found):
-                return 0
-            at = seen.get(found)
-            if at is None:
-                at = seen[found] = len(table)
-                table.append(found)
-            return at
-
         kernel = self._kernels.get(index)
         if kernel is not None and quick is not None and len(live):  # the whole block at once, where it can be
             by_kernel = self._block_figures(index, kernel, [column(name) for name in quick[1]], live)
@@ -438,17 +435,24 @@ class VectorEvaluator:
             make_figures, reads = quick
             inverse, inputs = _inputs([column(name) for name in reads], live)
             figures_of = list(map(make_figures(), *inputs)) if len(live) else []
-            at_of: dict[Figures, int] = {}
-            per_year, years = self._duration(index)
-            for figures in dict.fromkeys(figures_of):  # distinct figures: distinct amounts
-                found = figures_amount(figures, per_year, years)
-                if nothing_to_pay(POSSIBLE, found):
-                    at_of[figures] = 0
-                else:
-                    at_of[figures] = len(table)
-                    table.append(found)
+            distinct = list(dict.fromkeys(figures_of))  # distinct figures: distinct amounts
+            table, places = _figures_table(distinct, *self._duration(index))
+            at_of = dict(zip(distinct, places, strict=True))
             place = [0, *map(at_of.__getitem__, figures_of)]
         else:
+            table = [NO_AMOUNT]
+            # each distinct input's place in the table: equal figures share one entry
+            seen: dict[Amount, int] = {NO_AMOUNT: 0}
+
+            def place_of(found: Amount) -> int:
+                if nothing_to_pay(POSSIBLE, found):
+                    return 0
+                at = seen.get(found)
+                if at is None:
+                    at = seen[found] = len(table)
+                    table.append(found)
+                return at
+
             inverse, inputs = _inputs([column(name) for name in names], live)
             year = self.as_of.year
             if len(names) == 1:
@@ -480,22 +484,14 @@ class VectorEvaluator:
             figured = kernel(self.measures[index].amount, [c.yuan() for c in reads], [c.codes[live] for c in reads])
         except Exception:  # a rule part refused: the quick path gives today's figures or error
             return None
-        if figured is None or not _within(figured):
+        if figured is None or not below_limit(figured.values):
             return None
         figured = canonical(figured)  # distinct (form, value) pairs: distinct figures
         forms = len(figured.constants) + 2
         distinct, inverse = np.unique(figured.values * forms + figured.forms, return_inverse=True)
         values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
-        per_year, years = self._duration(index)
-        table = [NO_AMOUNT]
-        place = []
-        for value, form in zip(values_of.tolist(), forms_of.tolist(), strict=True):
-            found = figures_amount(figured.figures(form, value), per_year, years)
-            if nothing_to_pay(POSSIBLE, found):
-                place.append(0)
-            else:
-                place.append(len(table))
-                table.append(found)
+        pairs = zip(values_of.tolist(), forms_of.tolist(), strict=True)
+        table, place = _figures_table((figured.figures(form, value) for value, form in pairs), *self._duration(index))
         return table, np.array(place, dtype=np.int64)[inverse.reshape(-1)]
 
     def _duration(self, index: int) -> tuple[bool, int]:
