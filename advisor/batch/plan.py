@@ -521,9 +521,7 @@ def _unvalidated_items(
     # per combination: which fields are set (True where the value is not None)
     patterns = list(zip(*(list(map(is_not, column, repeat(None))) for column in columns), strict=True))
     fields_sets = {pattern: frozenset(compress(order, pattern)) for pattern in set(patterns)}
-    dicts = list(map(dict.copy, repeat(dict.fromkeys(order), len(combos))))
-    for name, column in zip(order, columns, strict=True):
-        deque(map(setitem, dicts, repeat(name), column), maxlen=0)
+    dicts = _dicts_of_columns(order, columns, len(combos))
     assert _SLOT_SETTERS is not None  # (``_builds_unvalidated`` said so)
     _set_dict, _set_fields_set, _set_extra, _set_private = _SLOT_SETTERS
     items: list[Any] = list(map(object.__new__, repeat(model, len(combos))))
@@ -859,12 +857,20 @@ class PlainDecoder:
 def _year_tables(years: list[int], per_year: list[list[Any]], size: int) -> list[dict[int, Any] | None]:
     """``size`` tables year → value from each year's values (None: not answered), the years
     in the order given and unanswered ones left out; None for a table left empty."""
-    tables = list(map(dict.copy, repeat(dict.fromkeys(years), size)))
+    tables = _dicts_of_columns(years, per_year, size)
     for year, values in zip(years, per_year, strict=True):
-        deque(map(setitem, tables, repeat(year), values), maxlen=0)
         for position in compress(count(), map(is_, values, repeat(None))):
             del tables[position][year]
     return [table or None for table in tables]
+
+
+def _dicts_of_columns(keys: list[Any], columns: Sequence[list[Any]], size: int) -> list[dict[Any, Any]]:
+    """``size`` dicts holding ``keys`` in that order, each key's value in the n-th dict the n-th
+    of its column (``columns`` in the order of ``keys``), filled a column at a time in C."""
+    dicts = list(map(dict.copy, repeat(dict.fromkeys(keys), size)))
+    for key, column in zip(keys, columns, strict=True):
+        deque(map(setitem, dicts, repeat(key), column), maxlen=0)
+    return dicts
 
 
 _NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
