@@ -5,6 +5,7 @@ blank lines, NUL bytes, GBK and invalid bytes, lines over the length limit, no f
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -228,3 +229,12 @@ def test_bytes_that_no_longer_decode_in_the_worker_are_refused_with_a_message(tm
         sent = runner.Slices(handle.fileno(), "in.csv", [(2, b"", "utf-8")], [(4, 5)], (0,))
         with pytest.raises(runner.UnusableInput, match="在评估过程中被改动了"):
             runner._in_part_file(work, sent, str(tmp_path / "0.part"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=600), numpy_installed=st.booleans())
+def test_newlines_are_counted_as_bytes_count_counts_them(data, numpy_installed):
+    with pytest.MonkeyPatch.context() as patch:
+        if not numpy_installed:
+            patch.setitem(sys.modules, "numpy", None)  # importing it then raises ImportError
+        assert runner._newlines(data) == data.count(b"\n")
