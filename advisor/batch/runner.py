@@ -154,6 +154,32 @@ def _without_gc(work: Callable[[Any], ChunkResult]) -> Callable[[Any], ChunkResu
     return run
 
 
+#: glibc's ``mallopt`` parameters (malloc.h) and the values a batch run sets.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_HEAP_BLOCKS_UP_TO = 32 << 20
+_FREE_KEPT_UP_TO = 128 << 20
+
+
+def _keep_freed_memory() -> None:
+    """Has the C allocator keep what a chunk frees for the next chunk instead of giving it back
+    to the system (glibc's ``mallopt``; elsewhere nothing changes). A chunk's output bytes and
+    arrays, megabytes each, were otherwise mapped afresh for every chunk and faulted in page by
+    page: blocks up to 32 MB now come from the heap, which keeps up to 128 MB free at its end.
+    Measured on 100,000 companies: 100,000 → 62,000 page faults, 0.1-0.2 s less system time,
+    the peak memory of any process 174 → 176 MB. Called before the workers are forked, which
+    inherit it."""
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, ValueError):  # not glibc
+        return
+    mallopt(_M_MMAP_THRESHOLD, _HEAP_BLOCKS_UP_TO)
+    mallopt(_M_TRIM_THRESHOLD, _FREE_KEPT_UP_TO)
+
+
 class PartFile(NamedTuple):
     """A chunk's output bytes left by a worker process at the start of a part file, to be
     appended to the results in order by ``append_part`` rather than sent back through a pipe.
@@ -1055,6 +1081,7 @@ def run_batch(
             root = str(rules_root) if rules_root else None
             settings = (root, as_of, header, fmt, vector)
             _worker_init(*settings)
+        _keep_freed_memory()  # (inherited by forked workers)
         workers: dict[str, Callable[[Any], ChunkResult]] = {
             "csv": _csv_chunk,
             "toml": _toml_chunk,
