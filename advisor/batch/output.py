@@ -16,6 +16,7 @@ temporaries and renamed into place only when the whole run succeeded (``AtomicOu
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 from collections import Counter
@@ -188,6 +189,56 @@ def _wan_texts() -> _WanTexts:
 def _wan_column(values: Sequence[int | None]) -> list[str]:
     """``_wan`` of each value (a column of figures or totals), through the kept texts."""
     return list(map(_wan_texts().__getitem__, values))
+
+
+#: The decimals of a 万元 figure by its last four yuan digits: "" for whole 万, ".5" for 5,000, ".0001" for 1.
+_WAN_DECIMALS = ["", *(f".{rest:04d}".rstrip("0") for rest in range(1, 10_000))]
+#: Fewer figures than this are formatted one by one, through the kept texts.
+_VECTOR_MIN = 64
+#: Stands for None in an int64 array of figures (a figure equal to it is formatted on its own).
+_ABSENT = -(2**63)
+
+
+@functools.cache
+def _wan_decimals(np: Any) -> Any:
+    """``_WAN_DECIMALS`` as a numpy object array (taken by the last four digits of many figures at once)."""
+    return _objects(np, _WAN_DECIMALS)
+
+
+def _wan_of_int64(np: Any, yuan: Any) -> list[str]:
+    """``_wan`` of each value of an int64 array, formatted together: whole 万 and the decimals
+    (looked up by the last four yuan digits) come from integer division, so the text is exact.
+    A negative figure (floor division would misplace its sign) is formatted on its own."""
+    whole, rest = np.divmod(yuan, 10_000)
+    texts = list(map(str.__add__, map(str, whole.tolist()), _wan_decimals(np)[rest].tolist()))
+    for position in np.flatnonzero(yuan < 0).tolist():
+        texts[position] = _wan(int(yuan[position]))
+    return texts
+
+
+def _wan_list(values: Sequence[int | None], np: Any) -> list[str]:
+    """``_wan`` of each value (None: ""). Many values with numpy are formatted as one int64
+    array (a block's new figures are mostly a company's own amounts, seen once, which the kept
+    texts would only churn); few values, or one beyond int64, go through the kept texts."""
+    if np is None or len(values) < _VECTOR_MIN:
+        return _wan_column(values)
+    try:
+        yuan = np.array([_ABSENT if v is None else v for v in values], dtype=np.int64)
+    except OverflowError:
+        return _wan_column(values)
+    texts = _wan_of_int64(np, yuan)
+    for position in np.flatnonzero(yuan == _ABSENT).tolist():
+        texts[position] = _wan(values[position])
+    return texts
+
+
+def _wan_totals(np: Any, yuan: Any) -> list[str]:
+    """``_wan`` of a column of company totals (an int64 array, most of it 0)."""
+    texts = np.full(len(yuan), "0", dtype=object)
+    nonzero = np.flatnonzero(yuan)
+    if len(nonzero):
+        texts[nonzero] = _objects(np, _wan_of_int64(np, yuan[nonzero]))
+    return texts.tolist()  # type: ignore[no-any-return]
 
 
 def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -> list[dict[str, Any]]:
@@ -396,11 +447,12 @@ class BlockWriter:
         missing = [position for position, found in enumerate(cells) if found is None]
         keys = figures if len(missing) == len(figures) else [figures[position] for position in missing]
         statuses, lows, highs, counted = zip(*keys, strict=True)
+        np = _numpy()
         texts = zip(
             map(_STATUS_CELLS.__getitem__, statuses),
-            _wan_column(lows),
+            _wan_list(lows, np),
             itertools.repeat(","),
-            _wan_column(highs),
+            _wan_list(highs, np),
             map(_COUNTED_CELLS.__getitem__, counted),
             strict=False,  # the repeated comma is endless
         )
@@ -456,17 +508,8 @@ class BlockWriter:
             ]
             cells = [self._long_cells(i, table) for i, table in enumerate(block.tables)]
             return _interleave(prefixes, cells, codes, np)
-        e, p, e_low, e_high, p_low, p_high = _totals_columns(columns, len(companies), flat)
-        texts = zip(
-            *_identity_columns(companies),
-            map(str, e),
-            map(str, p),
-            _wan_column(e_low),
-            _wan_column(e_high),
-            _wan_column(p_low),
-            _wan_column(p_high),
-            strict=True,
-        )
+        totals = _totals_columns(columns, len(companies), flat)
+        texts = zip(*_identity_columns(companies), *_totals_texts(totals, np), strict=True)
         prefixes = list(map(str.encode, map(",".join, texts)))
         cells = [self._wide_cells(i, column.figures) for i, column in enumerate(columns)]
         return _rows(prefixes, cells, [column.codes for column in columns], np)
@@ -606,7 +649,7 @@ def _long_cell(head: str, wan: _WanTexts, status: str, figures: tuple[Any, ...],
     ).encode()
 
 
-def _objects(np: Any, items: list[bytes]) -> Any:
+def _objects(np: Any, items: Sequence[object]) -> Any:
     """A one-dimensional object array holding exactly these objects (no conversion)."""
     array = np.empty(len(items), dtype=object)
     array[:] = items
@@ -630,9 +673,10 @@ def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
     return parts
 
 
-def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> list[list[int]]:
-    """Per company its counts and counted sums (yuan), as six columns (lists of ints):
-    eligible, possible, eligible min, eligible max, possible min, possible max."""
+def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> list[Any]:
+    """Per company its counts and counted sums (yuan), as six columns (int64 arrays from
+    ``flat``, else lists of ints): eligible, possible, eligible min, eligible max, possible
+    min, possible max."""
     if flat is not None:
         return flat.totals(columns)
     # pure Python (no numpy, or a figure too large for int64): exact integers
@@ -647,6 +691,15 @@ def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> li
                 taken.append(list(map(values.__getitem__, codes)))
         totals.append(list(map(sum, zip(*taken, strict=True))) if taken else [0] * size)
     return totals
+
+
+def _totals_texts(totals: list[Any], np: Any) -> list[list[str]]:
+    """The six totals columns (``_totals_columns``) as written cells: counts, then 万元."""
+    counts, sums = totals[:2], totals[2:]
+    if type(counts[0]) is list:  # the pure-Python totals
+        return [*(list(map(str, c)) for c in counts), *map(_wan_column, sums)]
+    numbers = _objects(np, list(map(str, range(int(max(c.max() for c in counts)) + 1))))
+    return [*(numbers[c].tolist() for c in counts), *(_wan_totals(np, s) for s in sums)]
 
 
 #: Sums in int64 stay exact while every figure times the number of terms stays below this.
@@ -708,7 +761,7 @@ class _Flat:
                         summary[(index, status, "min_yuan")] += low_sum[index]
                         summary[(index, status, "max_yuan")] += high_sum[index]
 
-    def totals(self, columns: list[_Column]) -> list[list[int]]:
+    def totals(self, columns: list[_Column]) -> list[Any]:
         """``_totals_columns``: each company's parts of every measure gathered and added."""
         np = self.np
         eligible = (self.status == 0).astype(np.int64)
@@ -722,9 +775,9 @@ class _Flat:
         for part in parts:
             adding = np.add.reduceat(part != 0, self.starts) > 0  # the measures that add to this part
             if adding.any():
-                totals.append(part[where[adding]].sum(axis=0).tolist())
+                totals.append(part[where[adding]].sum(axis=0))
             else:
-                totals.append([0] * size)
+                totals.append(np.zeros(size, dtype=np.int64))
         return totals
 
 
