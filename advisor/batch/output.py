@@ -553,7 +553,7 @@ def _text_column(values: Sequence[str | None]) -> list[str]:
     if (
         "," not in joined
         and '"' not in joined
-        and is_clean(joined)
+        and (joined.isprintable() or is_clean(joined))  # printable is clean, and checked in a C loop
         and _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
     ):
         return texts
