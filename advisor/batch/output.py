@@ -565,12 +565,13 @@ def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np:
 
     With numpy, neighbouring measures with few distinct cells are joined into one column
     first (every combination of their cells, indexed by the combined code), so the final
-    join has a third of the pieces; the bytes are the same."""
+    join has a third of the pieces, and the last column's cells end with the CRLF; the bytes
+    are the same."""
     if np is None:
         taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
         return b"".join(map(b"".join, zip(prefixes, *taken, itertools.repeat(b"\r\n", len(prefixes)), strict=True)))
     groups = _groups([len(found) for found in cells], min(_GROUP_LIMIT, len(prefixes)))
-    grid = np.empty((len(prefixes), len(groups) + 2), dtype=object)
+    grid = np.empty((len(prefixes), len(groups) + 1), dtype=object)
     grid[:, 0] = _objects(np, prefixes)
     for position, (start, stop) in enumerate(groups, start=1):
         combined = codes[start]
@@ -578,8 +579,11 @@ def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np:
             combined = combined * len(found) + code
         # itertools.product varies the last measure fastest, as the combined code does
         found = cells[start] if stop == start + 1 else list(map(b"".join, itertools.product(*cells[start:stop])))
+        if stop == len(cells):
+            found = [cell + b"\r\n" for cell in found]
         grid[:, position] = _objects(np, found)[combined]
-    grid[:, -1] = b"\r\n"
+    if not groups:  # no measures: the row is its prefix
+        grid[:, -1] = _objects(np, [prefix + b"\r\n" for prefix in prefixes])
     return b"".join(grid.ravel().tolist())
 
 
@@ -650,10 +654,9 @@ def _long_cell(head: str, wan: _WanTexts, status: str, figures: tuple[Any, ...],
 
 
 def _objects(np: Any, items: Sequence[object]) -> Any:
-    """A one-dimensional object array holding exactly these objects (no conversion)."""
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array
+    """A one-dimensional object array holding exactly these objects (no conversion; ``fromiter``
+    does not look into each item for a shape, as assigning a list does)."""
+    return np.fromiter(items, dtype=object, count=len(items))
 
 
 def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
