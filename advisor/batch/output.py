@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import operator
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -372,25 +373,34 @@ _COUNTED_CELLS = {True: ",true", False: ",false"}
 _STATUS_CELLS = {status: f",{label}," for status, label in STATUS_LABEL.items()}
 
 
+def _figures_of(table: Sequence[Outcome]) -> list[Figures]:
+    """The figures of each outcome (status, total min and max yuan, counted), taken in C."""
+    if not table:
+        return []
+    statuses, amounts, counted = zip(*table, strict=True)
+    return list(zip(statuses, map(_TOTAL_MIN, amounts), map(_TOTAL_MAX, amounts), counted, strict=True))
+
+
+#: An amount's total minimum and maximum yuan (``evaluate.amount_tuple``'s layout).
+_TOTAL_MIN, _TOTAL_MAX = operator.itemgetter(5), operator.itemgetter(6)
+
+
 class _Column:
     """One measure in one block, reduced to what the wide and Parquet rows read: the
-    distinct ``figures`` of its outcomes, each company's index in them (``codes``: a numpy
-    array or a list) and how many companies have each (``counts``)."""
+    ``figures`` of each of its outcomes, each company's index in them (``codes``: a numpy
+    array or a list) and how many companies have each (``counts``). Outcomes with equal
+    figures (rare: they differ only in what the long format shows) stay apart; every reader
+    gives them the same cells and sums."""
 
     __slots__ = ("codes", "counts", "figures")
 
     def __init__(self, table: Sequence[Outcome], codes: Any, np: Any):
-        positions: dict[Figures, int] = {}
-        of_outcome = [positions.setdefault((s, a[5], a[6], c), len(positions)) for s, a, c in table]
-        self.figures: list[Figures] = list(positions)
-        same = len(positions) == len(table)  # every outcome has figures of its own
+        self.figures: list[Figures] = _figures_of(table)
         if np is not None:
             self.codes: Any = np.asarray(codes, dtype=np.intp)
-            if not same:
-                self.codes = np.asarray(of_outcome, dtype=np.intp)[self.codes]
             self.counts: Any = np.bincount(self.codes, minlength=len(self.figures))
         else:
-            self.codes = codes if same else list(map(of_outcome.__getitem__, codes))
+            self.codes = codes
             self.counts = [0] * len(self.figures)
             for code, count in Counter(self.codes).items():
                 self.counts[code] = count
