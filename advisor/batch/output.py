@@ -106,6 +106,11 @@ _FORMULA_START = frozenset("=+-@\t\r\x00")
 _CELL_RISKY_FIRST = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
 
 
+#: The characters of ``_CELL_RISKY_FIRST`` that clean text (``is_clean``) can hold: clean text
+#: none of these appear in starts with none of ``_CELL_RISKY_FIRST``.
+_CLEAN_RISKY_FIRST = "=+-@ \u3000"
+
+
 def neutralise(text: str) -> str:
     """A cell a spreadsheet will never run (OWASP CSV injection): a cell whose first
     character, or first after leading spaces, is = + - @ tab CR or NUL gets a leading '."""
@@ -564,7 +569,10 @@ def _text_column(values: Sequence[str | None]) -> list[str]:
         "," not in joined
         and '"' not in joined
         and (joined.isprintable() or is_clean(joined))  # printable is clean, and checked in a C loop
-        and _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
+        and (
+            not any(char in joined for char in _CLEAN_RISKY_FIRST)  # a character search each, in C
+            or _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
+        )
     ):
         return texts
     return list(map(text_cell, values))
