@@ -606,7 +606,7 @@ def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np:
 
 
 #: At most this many combined cells per group of measures (built once per block).
-_GROUP_LIMIT = 1024
+_GROUP_LIMIT = 512
 
 
 def _groups(sizes: list[int], limit: int) -> list[tuple[int, int]]:
