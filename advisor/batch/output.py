@@ -216,9 +216,8 @@ def _wan_of_int64(np: Any, yuan: Any) -> list[str]:
     (looked up by the last four yuan digits) come from integer division, so the text is exact.
     A negative figure (floor division would misplace its sign) is formatted on its own."""
     whole, rest = np.divmod(yuan, 10_000)
-    texts = list(
-        map(operator.add, map(repr, whole.tolist()), _wan_decimals(np)[rest].tolist())
-    )  # repr: str of an int, called faster
+    # repr: the str of an int, without str()'s argument parsing
+    texts = list(map(operator.add, map(repr, whole.tolist()), _wan_decimals(np)[rest].tolist()))
     for position in np.flatnonzero(yuan < 0).tolist():
         texts[position] = _wan(int(yuan[position]))
     return texts
