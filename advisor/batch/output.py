@@ -377,6 +377,8 @@ Figures = tuple[str, int | None, int | None, bool]
 _COUNTED_CELLS = {True: ",true", False: ",false"}
 #: The status labels as the first cell of a measure's column group in the wide format.
 _STATUS_CELLS = {status: f",{label}," for status, label in STATUS_LABEL.items()}
+_STATUS_BYTES = {status: cell.encode() for status, cell in _STATUS_CELLS.items()}
+_COUNTED_BYTES = {counted: cell.encode() for counted, cell in _COUNTED_CELLS.items()}
 
 
 def _figures_of(table: Sequence[Outcome]) -> list[Figures]:
@@ -464,15 +466,16 @@ class BlockWriter:
         keys = figures if len(missing) == len(figures) else [figures[position] for position in missing]
         statuses, lows, highs, counted = zip(*keys, strict=True)
         np = _numpy()
-        texts = zip(
-            map(_STATUS_CELLS.__getitem__, statuses),
-            _wan_list(lows, np),
-            itertools.repeat(","),
-            _wan_list(highs, np),
-            map(_COUNTED_CELLS.__getitem__, counted),
-            strict=False,  # the repeated comma is endless
+        # the figures (ASCII) joined and encoded apart from the status label (Chinese): a
+        # narrow join and an ASCII encoding are copies, a wide one converts every character
+        figures_text = map(str.encode, map(",".join, zip(_wan_list(lows, np), _wan_list(highs, np), strict=True)))
+        parts = zip(
+            map(_STATUS_BYTES.__getitem__, statuses),
+            figures_text,
+            map(_COUNTED_BYTES.__getitem__, counted),
+            strict=True,
         )
-        rendered = list(map(str.encode, map("".join, texts)))
+        rendered = list(map(b"".join, parts))
         memo.update(zip(keys, rendered, strict=True))
         if keys is figures:
             return rendered
