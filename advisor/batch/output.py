@@ -106,8 +106,8 @@ _FORMULA_START = frozenset("=+-@\t\r\x00")
 _CELL_RISKY_FIRST = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
 
 
-#: The characters of ``_CELL_RISKY_FIRST`` that clean text (``is_clean``) can hold: clean text
-#: none of these appear in starts with none of ``_CELL_RISKY_FIRST``.
+#: The characters of ``_CELL_RISKY_FIRST`` that clean text (``is_clean``) can hold (the others
+#: are control characters): clean text holding none of these anywhere starts with none of them.
 _CLEAN_RISKY_FIRST = "=+-@ \u3000"
 
 
@@ -377,6 +377,7 @@ Figures = tuple[str, int | None, int | None, bool]
 _COUNTED_CELLS = {True: ",true", False: ",false"}
 #: The status labels as the first cell of a measure's column group in the wide format.
 _STATUS_CELLS = {status: f",{label}," for status, label in STATUS_LABEL.items()}
+#: The same cells as UTF-8.
 _STATUS_BYTES = {status: cell.encode() for status, cell in _STATUS_CELLS.items()}
 _COUNTED_BYTES = {counted: cell.encode() for counted, cell in _COUNTED_CELLS.items()}
 
@@ -455,7 +456,7 @@ class BlockWriter:
         self._cells: list[dict[Any, bytes]] = [{} for _ in self.measures]
 
     def _wide_cells(self, index: int, figures: list[Figures]) -> list[bytes]:
-        """Per distinct figures: ``,status,min 万元,max 万元,counted`` as UTF-8."""
+        """Per figures: ``,status,min 万元,max 万元,counted`` as UTF-8 (kept across blocks)."""
         memo = self._cells[index]
         cells: list[bytes | None] = list(map(memo.get, figures))
         if None not in cells:
