@@ -16,7 +16,9 @@ temporaries and renamed into place only when the whole run succeeded (``AtomicOu
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
+import operator
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -104,6 +106,11 @@ _FORMULA_START = frozenset("=+-@\t\r\x00")
 _CELL_RISKY_FIRST = _FORMULA_START | frozenset(" \u3000\n\x0b\x0c")
 
 
+#: The characters of ``_CELL_RISKY_FIRST`` that clean text (``is_clean``) can hold (the others
+#: are control characters): clean text holding none of these anywhere starts with none of them.
+_CLEAN_RISKY_FIRST = "=+-@ \u3000"
+
+
 def neutralise(text: str) -> str:
     """A cell a spreadsheet will never run (OWASP CSV injection): a cell whose first
     character, or first after leading spaces, is = + - @ tab CR or NUL gets a leading '."""
@@ -188,6 +195,57 @@ def _wan_texts() -> _WanTexts:
 def _wan_column(values: Sequence[int | None]) -> list[str]:
     """``_wan`` of each value (a column of figures or totals), through the kept texts."""
     return list(map(_wan_texts().__getitem__, values))
+
+
+#: The decimals of a 万元 figure by its last four yuan digits: "" for whole 万, ".5" for 5,000, ".0001" for 1.
+_WAN_DECIMALS = ["", *(f".{rest:04d}".rstrip("0") for rest in range(1, 10_000))]
+#: Fewer figures than this are formatted one by one, through the kept texts.
+_VECTOR_MIN = 64
+#: Stands for None in an int64 array of figures (a figure equal to it is formatted on its own).
+_ABSENT = -(2**63)
+
+
+@functools.cache
+def _wan_decimals(np: Any) -> Any:
+    """``_WAN_DECIMALS`` as a numpy object array (taken by the last four digits of many figures at once)."""
+    return _objects(np, _WAN_DECIMALS)
+
+
+def _wan_of_int64(np: Any, yuan: Any) -> list[str]:
+    """``_wan`` of each value of an int64 array, formatted together: whole 万 and the decimals
+    (looked up by the last four yuan digits) come from integer division, so the text is exact.
+    A negative figure (floor division would misplace its sign) is formatted on its own."""
+    whole, rest = np.divmod(yuan, 10_000)
+    # repr: the str of an int, without str()'s argument parsing
+    texts = list(map(operator.add, map(repr, whole.tolist()), _wan_decimals(np)[rest].tolist()))
+    for position in np.flatnonzero(yuan < 0).tolist():
+        texts[position] = _wan(int(yuan[position]))
+    return texts
+
+
+def _wan_list(values: Sequence[int | None], np: Any) -> list[str]:
+    """``_wan`` of each value (None: ""). Many values with numpy are formatted as one int64
+    array (a block's new figures are mostly a company's own amounts, seen once, which the kept
+    texts would only churn); few values, or one beyond int64, go through the kept texts."""
+    if np is None or len(values) < _VECTOR_MIN:
+        return _wan_column(values)
+    try:
+        yuan = np.array([_ABSENT if v is None else v for v in values], dtype=np.int64)
+    except OverflowError:
+        return _wan_column(values)
+    texts = _wan_of_int64(np, yuan)
+    for position in np.flatnonzero(yuan == _ABSENT).tolist():
+        texts[position] = _wan(values[position])
+    return texts
+
+
+def _wan_totals(np: Any, yuan: Any) -> list[str]:
+    """``_wan`` of a column of company totals (an int64 array, most of it 0)."""
+    texts = np.full(len(yuan), "0", dtype=object)
+    nonzero = np.flatnonzero(yuan)
+    if len(nonzero):
+        texts[nonzero] = _objects(np, _wan_of_int64(np, yuan[nonzero]))
+    return texts.tolist()  # type: ignore[no-any-return]
 
 
 def summary_rows(measures: Sequence[rm.Measure], summary: Counter[SummaryKey]) -> list[dict[str, Any]]:
@@ -319,27 +377,39 @@ Figures = tuple[str, int | None, int | None, bool]
 _COUNTED_CELLS = {True: ",true", False: ",false"}
 #: The status labels as the first cell of a measure's column group in the wide format.
 _STATUS_CELLS = {status: f",{label}," for status, label in STATUS_LABEL.items()}
+#: The same cells as UTF-8.
+_STATUS_BYTES = {status: cell.encode() for status, cell in _STATUS_CELLS.items()}
+_COUNTED_BYTES = {counted: cell.encode() for counted, cell in _COUNTED_CELLS.items()}
+
+
+def _figures_of(table: Sequence[Outcome]) -> list[Figures]:
+    """The figures of each outcome (status, total min and max yuan, counted), taken in C."""
+    if not table:
+        return []
+    statuses, amounts, counted = zip(*table, strict=True)
+    return list(zip(statuses, map(_TOTAL_MIN, amounts), map(_TOTAL_MAX, amounts), counted, strict=True))
+
+
+#: An amount's total minimum and maximum yuan (``evaluate.amount_tuple``'s layout).
+_TOTAL_MIN, _TOTAL_MAX = operator.itemgetter(5), operator.itemgetter(6)
 
 
 class _Column:
     """One measure in one block, reduced to what the wide and Parquet rows read: the
-    distinct ``figures`` of its outcomes, each company's index in them (``codes``: a numpy
-    array or a list) and how many companies have each (``counts``)."""
+    ``figures`` of each of its outcomes, each company's index in them (``codes``: a numpy
+    array or a list) and how many companies have each (``counts``). Outcomes with equal
+    figures (rare: they differ only in what the long format shows) stay apart; every reader
+    gives them the same cells and sums."""
 
     __slots__ = ("codes", "counts", "figures")
 
     def __init__(self, table: Sequence[Outcome], codes: Any, np: Any):
-        positions: dict[Figures, int] = {}
-        of_outcome = [positions.setdefault((s, a[5], a[6], c), len(positions)) for s, a, c in table]
-        self.figures: list[Figures] = list(positions)
-        same = len(positions) == len(table)  # every outcome has figures of its own
+        self.figures: list[Figures] = _figures_of(table)
         if np is not None:
             self.codes: Any = np.asarray(codes, dtype=np.intp)
-            if not same:
-                self.codes = np.asarray(of_outcome, dtype=np.intp)[self.codes]
             self.counts: Any = np.bincount(self.codes, minlength=len(self.figures))
         else:
-            self.codes = codes if same else list(map(of_outcome.__getitem__, codes))
+            self.codes = codes
             self.counts = [0] * len(self.figures)
             for code, count in Counter(self.codes).items():
                 self.counts[code] = count
@@ -386,7 +456,7 @@ class BlockWriter:
         self._cells: list[dict[Any, bytes]] = [{} for _ in self.measures]
 
     def _wide_cells(self, index: int, figures: list[Figures]) -> list[bytes]:
-        """Per distinct figures: ``,status,min 万元,max 万元,counted`` as UTF-8."""
+        """Per figures: ``,status,min 万元,max 万元,counted`` as UTF-8 (kept across blocks)."""
         memo = self._cells[index]
         cells: list[bytes | None] = list(map(memo.get, figures))
         if None not in cells:
@@ -396,15 +466,17 @@ class BlockWriter:
         missing = [position for position, found in enumerate(cells) if found is None]
         keys = figures if len(missing) == len(figures) else [figures[position] for position in missing]
         statuses, lows, highs, counted = zip(*keys, strict=True)
-        texts = zip(
-            map(_STATUS_CELLS.__getitem__, statuses),
-            _wan_column(lows),
-            itertools.repeat(","),
-            _wan_column(highs),
-            map(_COUNTED_CELLS.__getitem__, counted),
-            strict=False,  # the repeated comma is endless
+        np = _numpy()
+        # the figures (ASCII) joined and encoded apart from the status label (Chinese): a
+        # narrow join and an ASCII encoding are copies, a wide one converts every character
+        figures_text = map(str.encode, map(",".join, zip(_wan_list(lows, np), _wan_list(highs, np), strict=True)))
+        parts = zip(
+            map(_STATUS_BYTES.__getitem__, statuses),
+            figures_text,
+            map(_COUNTED_BYTES.__getitem__, counted),
+            strict=True,
         )
-        rendered = list(map(str.encode, map("".join, texts)))
+        rendered = list(map(b"".join, parts))
         memo.update(zip(keys, rendered, strict=True))
         if keys is figures:
             return rendered
@@ -456,17 +528,8 @@ class BlockWriter:
             ]
             cells = [self._long_cells(i, table) for i, table in enumerate(block.tables)]
             return _interleave(prefixes, cells, codes, np)
-        e, p, e_low, e_high, p_low, p_high = _totals_columns(columns, len(companies), flat)
-        texts = zip(
-            *_identity_columns(companies),
-            map(str, e),
-            map(str, p),
-            _wan_column(e_low),
-            _wan_column(e_high),
-            _wan_column(p_low),
-            _wan_column(p_high),
-            strict=True,
-        )
+        totals = _totals_columns(columns, len(companies), flat)
+        texts = zip(*_identity_columns(companies), *_totals_texts(totals, np), strict=True)
         prefixes = list(map(str.encode, map(",".join, texts)))
         cells = [self._wide_cells(i, column.figures) for i, column in enumerate(columns)]
         return _rows(prefixes, cells, [column.codes for column in columns], np)
@@ -510,8 +573,11 @@ def _text_column(values: Sequence[str | None]) -> list[str]:
     if (
         "," not in joined
         and '"' not in joined
-        and is_clean(joined)
-        and _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
+        and (joined.isprintable() or is_clean(joined))  # printable is clean, and checked in a C loop
+        and (
+            not any(char in joined for char in _CLEAN_RISKY_FIRST)  # a character search each, in C
+            or _CELL_RISKY_FIRST.isdisjoint([t[:1] for t in texts])
+        )
     ):
         return texts
     return list(map(text_cell, values))
@@ -522,12 +588,13 @@ def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np:
 
     With numpy, neighbouring measures with few distinct cells are joined into one column
     first (every combination of their cells, indexed by the combined code), so the final
-    join has a third of the pieces; the bytes are the same."""
+    join has a third of the pieces, and the last column's cells end with the CRLF; the bytes
+    are the same."""
     if np is None:
         taken = [list(map(found.__getitem__, code)) for found, code in zip(cells, codes, strict=True)]
         return b"".join(map(b"".join, zip(prefixes, *taken, itertools.repeat(b"\r\n", len(prefixes)), strict=True)))
     groups = _groups([len(found) for found in cells], min(_GROUP_LIMIT, len(prefixes)))
-    grid = np.empty((len(prefixes), len(groups) + 2), dtype=object)
+    grid = np.empty((len(prefixes), len(groups) + 1), dtype=object)
     grid[:, 0] = _objects(np, prefixes)
     for position, (start, stop) in enumerate(groups, start=1):
         combined = codes[start]
@@ -535,13 +602,16 @@ def _rows(prefixes: list[bytes], cells: list[list[bytes]], codes: list[Any], np:
             combined = combined * len(found) + code
         # itertools.product varies the last measure fastest, as the combined code does
         found = cells[start] if stop == start + 1 else list(map(b"".join, itertools.product(*cells[start:stop])))
+        if stop == len(cells):
+            found = [cell + b"\r\n" for cell in found]
         grid[:, position] = _objects(np, found)[combined]
-    grid[:, -1] = b"\r\n"
+    if not groups:  # no measures: the row is its prefix
+        grid[:, -1] = _objects(np, [prefix + b"\r\n" for prefix in prefixes])
     return b"".join(grid.ravel().tolist())
 
 
 #: At most this many combined cells per group of measures (built once per block).
-_GROUP_LIMIT = 1024
+_GROUP_LIMIT = 512
 
 
 def _groups(sizes: list[int], limit: int) -> list[tuple[int, int]]:
@@ -606,11 +676,10 @@ def _long_cell(head: str, wan: _WanTexts, status: str, figures: tuple[Any, ...],
     ).encode()
 
 
-def _objects(np: Any, items: list[bytes]) -> Any:
-    """A one-dimensional object array holding exactly these objects (no conversion)."""
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array
+def _objects(np: Any, items: Sequence[object]) -> Any:
+    """A one-dimensional object array holding exactly these objects (no conversion; ``fromiter``
+    does not look into each item for a shape, as assigning a list does)."""
+    return np.fromiter(items, dtype=object, count=len(items))
 
 
 def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
@@ -630,9 +699,10 @@ def _parts(figures: list[Figures]) -> list[tuple[int, int, int, int, int, int]]:
     return parts
 
 
-def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> list[list[int]]:
-    """Per company its counts and counted sums (yuan), as six columns (lists of ints):
-    eligible, possible, eligible min, eligible max, possible min, possible max."""
+def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> list[Any]:
+    """Per company its counts and counted sums (yuan), as six columns (int64 arrays from
+    ``flat``, else lists of ints): eligible, possible, eligible min, eligible max, possible
+    min, possible max."""
     if flat is not None:
         return flat.totals(columns)
     # pure Python (no numpy, or a figure too large for int64): exact integers
@@ -649,9 +719,21 @@ def _totals_columns(columns: list[_Column], size: int, flat: _Flat | None) -> li
     return totals
 
 
+def _totals_texts(totals: list[Any], np: Any) -> list[list[str]]:
+    """The six totals columns (``_totals_columns``) as written cells: counts, then 万元."""
+    counts, sums = totals[:2], totals[2:]
+    if type(counts[0]) is list:  # the pure-Python totals
+        return [*(list(map(str, c)) for c in counts), *map(_wan_column, sums)]
+    numbers = _objects(np, list(map(str, range(int(max(c.max() for c in counts)) + 1))))
+    return [*(numbers[c].tolist() for c in counts), *(_wan_totals(np, s) for s in sums)]
+
+
 #: Sums in int64 stay exact while every figure times the number of terms stays below this.
 _INT64_SUM_LIMIT = 1 << 62
 _STATUS_INDEX = {ELIGIBLE: 0, POSSIBLE: 1, INELIGIBLE: 2}
+#: A company's eligible and possible counts share one int64, the possible ones shifted by
+#: this many bits (a count is at most the number of measures, far below 2**24).
+_COUNT_BITS = 24
 
 
 class _Flat:
@@ -666,7 +748,7 @@ class _Flat:
     @classmethod
     def of(cls, columns: list[_Column], size: int, np: Any) -> _Flat | None:
         sizes = [len(column.figures) for column in columns]
-        if not size or not columns or not all(sizes):
+        if not size or not columns or not all(sizes) or len(columns) >> _COUNT_BITS:
             return None
         statuses, lows, highs, counted = zip(*itertools.chain.from_iterable(c.figures for c in columns), strict=True)
         if not set(statuses) <= _STATUS_INDEX.keys():
@@ -708,24 +790,27 @@ class _Flat:
                         summary[(index, status, "min_yuan")] += low_sum[index]
                         summary[(index, status, "max_yuan")] += high_sum[index]
 
-    def totals(self, columns: list[_Column]) -> list[list[int]]:
-        """``_totals_columns``: each company's parts of every measure gathered and added."""
+    def totals(self, columns: list[_Column]) -> list[Any]:
+        """``_totals_columns``: each company's parts of every measure gathered and added.
+        The two counts travel as one integer (possible ones above ``_COUNT_BITS``), so they
+        take one gather instead of two."""
         np = self.np
         eligible = (self.status == 0).astype(np.int64)
         possible = (self.status == 1).astype(np.int64)
         low = self.low * self.money  # only outcomes counted in the total add money
         high = self.high * self.money
         where = np.stack([column.codes for column in columns]) + self.starts[:, None]  # (measures, companies)
-        parts = (eligible, possible, low * eligible, high * eligible, low * possible, high * possible)
+        parts = (eligible + (possible << _COUNT_BITS), low * eligible, high * eligible, low * possible, high * possible)
         size = where.shape[1]
         totals = []
         for part in parts:
             adding = np.add.reduceat(part != 0, self.starts) > 0  # the measures that add to this part
             if adding.any():
-                totals.append(part[where[adding]].sum(axis=0).tolist())
+                totals.append(np.take(part, where[adding]).sum(axis=0))
             else:
-                totals.append([0] * size)
-        return totals
+                totals.append(np.zeros(size, dtype=np.int64))
+        counts = totals[0]
+        return [counts & ((1 << _COUNT_BITS) - 1), counts >> _COUNT_BITS, *totals[1:]]
 
 
 class ParquetSink:
