@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from advisor.batch.columns import Column, FactColumns, factorise
+from advisor.batch.columns import Column, FactColumns, factorise, joint_codes
 from advisor.errors import ProfileError
 from advisor.money import MAX_WAN
 from advisor.profile import (
@@ -769,23 +769,23 @@ class PlainDecoder:
         numbers: dict[int, list[tuple[str, Column]]] = {}
         for number, name, column in cells:
             numbers.setdefault(number, []).append((name, column))
-        item_codes: list[list[int]] = []
+        item_codes: list[tuple[list[int], Any]] = []
         item_values: list[list[Any]] = []
         for number in sorted(numbers):
             fields = numbers[number]
-            codes, combos = factorise(zip(*(column.codes for _, column in fields), strict=True))
+            codes, combos, array = joint_codes([(column.codes, column.array) for _, column in fields])
             items, refused = self._items(model, [(name, column.values) for name, column in fields], combos)
             _mark_codes(bad, codes, refused)
-            item_codes.append(codes)
+            item_codes.append((codes, array))
             item_values.append(items)
-        joint, combos = factorise(zip(*item_codes, strict=True))
+        joint, combos, joint_array = joint_codes(item_codes)
         # per combination: its item of each number, then those items in number order, blanks left out
         numbers_codes = zip(*combos, strict=True)
         numbered = [
             list(map(items.__getitem__, codes)) for items, codes in zip(item_values, numbers_codes, strict=True)
         ]
         found = map(list, map(filter, repeat(partial(is_not, None)), zip(*numbered, strict=True)))
-        return Column(joint, [items or None for items in found])
+        return Column(joint, [items or None for items in found], joint_array)
 
     def _items(
         self, model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
@@ -818,8 +818,12 @@ class PlainDecoder:
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
-        parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
-        joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
+        columns = [column for _, _, column in revenue] + ([survey] if survey is not None else [])
+        joint, combos, array = (
+            joint_codes([(column.codes, column.array) for column in columns])
+            if columns
+            else ([0] * size, [()] if size else [], None)
+        )
         # per part: each combination's code in it (the survey year's last)
         part_codes = list(zip(*combos, strict=True))
         years = [year for year, _, _ in revenue]
@@ -830,9 +834,9 @@ class PlainDecoder:
         revenues = _year_tables(years, per_year, len(combos))
         first_years = list(map(survey.values.__getitem__, part_codes[-1])) if survey is not None else repeat(None)
         derived = list(map(self.derive, revenues, first_years))
-        out = {"scale.revenue_wan": Column(joint, revenues)}
+        out = {"scale.revenue_wan": Column(joint, revenues, array)}
         for name in derived[0] if derived else ():
-            out[name] = Column(joint, list(map(itemgetter(name), derived)))
+            out[name] = Column(joint, list(map(itemgetter(name), derived)), array)
         return out
 
     def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:
@@ -840,7 +844,7 @@ class PlainDecoder:
         present = [(name, columns[f"identity.{name}"]) for name in _LOCATION if f"identity.{name}" in columns]
         if not any(name.endswith("_district") for name, _ in present):
             return
-        joint, combos = factorise(zip(*(column.codes for _, column in present), strict=True))
+        joint, combos, _ = joint_codes([(column.codes, column.array) for _, column in present])
         # per name of _LOCATION: each combination's answer (None when the header has no such column)
         answers: dict[str, Iterable[Any]] = dict.fromkeys(_LOCATION, repeat(None))
         for (name, column), codes in zip(present, zip(*combos, strict=True), strict=True):
