@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Context, Decimal
 from functools import partial
-from itertools import compress, count, repeat
+from itertools import compress, count, repeat, takewhile
 from operator import getitem, is_, is_not, itemgetter, setitem
 from typing import Any
 
@@ -369,43 +369,93 @@ def _column_check(annotation: Any, kind: str) -> Callable[[list[str]], list[Any]
     tp, rules = found
     places = min([30, *(arg for rule, arg in rules if rule == "decimal_places")]) if tp is Decimal else None
     checks = [(rule, arg) for rule, arg in rules if rule != "decimal_places"]
+    most = None
+    if tp is not str:
+        # bounds before any after-validator apply to the numbers as read: unsigned, so never below
+        # a ``ge`` of 0 or less; the least ``le`` is checked by ``_plain_numbers``, on the text first
+        leading = list(takewhile(lambda check: check[0] in ("ge", "le"), checks))
+        most = min((arg for rule, arg in leading if rule == "le"), default=None)
+        kept = [(rule, arg) for rule, arg in leading if rule == "ge" and arg > 0]
+        checks = kept + checks[len(leading) :]
 
     def read(distinct: list[str]) -> list[Any] | None:
+        if tp is not str:
+            present, blank = _without_blank(distinct)
+            if blank is not None or present is distinct:
+                return _numbers_read(distinct, present, blank, places, most, checks)
         cells = list(map(str.strip, distinct)) if tp is str else distinct
         present = [cell for cell in cells if cell]
         if not present:
             return [None] * len(cells)
         if tp is str:
-            values: list[Any] = present
+            values: list[Any] | None = present
         else:
-            found = _plain_numbers(present, places)
-            if found is None:
-                return None
-            values = found
-        for rule, arg in checks:
-            if rule == "ge":
-                if min(values) < arg:
-                    return None
-            elif rule == "le":
-                if max(values) > arg:
-                    return None
-            elif rule == "max_length":
-                if max(map(len, values)) > arg:
-                    return None
-            elif arg in _UNCHANGED_BY:
-                if not _UNCHANGED_BY[arg](values):
-                    return None
-            else:
-                try:
-                    values = list(map(arg, values))
-                except (ValueError, TypeError, ArithmeticError):
-                    return None
+            values = _plain_numbers(present, places, most)
+        values = _checked(values, checks)
+        if values is None:
+            return None
         if len(values) == len(cells):
             return values
         taken = iter(values)
         return [next(taken) if cell else None for cell in cells]
 
     return read
+
+
+def _without_blank(distinct: list[str]) -> tuple[list[str], int | None]:
+    """The distinct cells but the blank one, and where it was (None: no blank, the list
+    itself returned); with more than one blank cell (not distinct), a copy and None."""
+    blanks = distinct.count("")
+    if not blanks:
+        return distinct, None
+    if blanks > 1:
+        return list(distinct), None
+    blank = distinct.index("")
+    return distinct[:blank] + distinct[blank + 1 :], blank
+
+
+def _numbers_read(
+    distinct: list[str],
+    present: list[str],
+    blank: int | None,
+    places: int | None,
+    most: Any,
+    checks: list[tuple[str, Any]],
+) -> list[Any] | None:
+    """``_column_check``'s reading of number cells holding at most one blank (at ``blank``,
+    the others ``present``): the values, None at the blank, or None when any is refused."""
+    if not present:
+        return [None] * len(distinct)
+    values = _checked(_plain_numbers(present, places, most), checks)
+    if values is not None and blank is not None:
+        values.insert(blank, None)
+    return values
+
+
+def _checked(values: list[Any] | None, checks: list[tuple[str, Any]]) -> list[Any] | None:
+    """``values`` after ``_column_check``'s rules, each applied to the whole list; None when
+    any value is refused (or ``values`` is None)."""
+    if values is None:
+        return None
+    for rule, arg in checks:
+        if rule == "ge":
+            if min(values) < arg:
+                return None
+        elif rule == "le":
+            if max(values) > arg:
+                return None
+        elif rule == "max_length":
+            if max(map(len, values)) > arg:
+                return None
+        elif arg in _UNCHANGED_BY:
+            if not _UNCHANGED_BY[arg](values):
+                return None
+        else:
+            try:
+                values = list(map(arg, values))
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+    return values
 
 
 def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
