@@ -588,7 +588,7 @@ def _unvalidated_items(
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan", "whole")
+    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "numbers", "read", "wan", "whole")
 
     #: A block with more distinct cells than this in a column (amounts, names) is read without
     #: keeping them: the next block will not repeat them.
@@ -601,6 +601,9 @@ class _Memo:
         self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
         self.wan = [a for a in typing.get_args(model.model_fields[key].annotation) if a is not type(None)] == [Wan]
         self.whole = _column_check(model.model_fields[key].annotation, kind)
+        #: Numbers are read as a whole even in a small block (a chunk's few amounts): cheaper
+        #: than a memo of cells that rarely come again.
+        self.numbers = kind in ("int", "number") and (self.wan or self.whole is not None)
 
     def _read(self, raw: str) -> Any:
         """The value of a cell as read (spaces around it allowed); None for a blank cell;
@@ -658,13 +661,15 @@ class _Memo:
     def checked_values(self, distinct: list[str]) -> tuple[list[Any], bool]:
         """``values`` and whether every one is known to be plain (read all at once: no
         NOT_PLAIN among them, so nobody needs marking)."""
-        if len(distinct) > self.KEEP_UP_TO:
+        many = len(distinct) > self.KEEP_UP_TO
+        if many or self.numbers:
             found = _plain_wan(distinct) if self.wan else None
             if found is None and self.whole is not None:
                 found = self.whole(distinct)
             if found is not None:
                 return found, True
-            return list(map(self.read, distinct)), False
+            if many:
+                return list(map(self.read, distinct)), False
         return list(map(self, distinct)), False
 
 

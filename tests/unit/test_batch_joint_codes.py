@@ -5,10 +5,13 @@ overflows 64 bits) or without."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisor.batch import columns
 from advisor.batch.columns import factorise, joint_codes
 
 np = pytest.importorskip("numpy")
@@ -33,7 +36,8 @@ def test_joint_codes_is_factorise(parts: list[list[int]], dtype: str) -> None:
     top = np.iinfo(dtype).max
     parts = [[code % (top + 1) for code in codes] for codes in parts]
     expected_codes, expected_combos = factorise(zip(*parts, strict=True))
-    codes, combos, array = joint_codes([(p, np.array(p, dtype=dtype)) for p in parts])
+    with patch.object(columns, "_NUMPY_FROM", 1):  # numpy for small blocks too
+        codes, combos, array = joint_codes([(p, np.array(p, dtype=dtype)) for p in parts])
     assert codes == expected_codes
     assert combos == expected_combos
     assert all(type(code) is int for combo in combos for code in combo)
@@ -48,6 +52,14 @@ def test_widths_past_64_bits_are_renumbered() -> None:
     parts = [rng.integers(0, 70_000, size=2_000).tolist() for _ in range(10)]
     parts[3] = [69_999] * 2_000
     parts = [p[:1000] * 2 for p in parts]  # every tuple seen twice
-    codes, combos, _ = joint_codes([(p, np.array(p, dtype=np.int32)) for p in parts])
+    codes, combos, array = joint_codes([(p, np.array(p, dtype=np.int32)) for p in parts])
+    assert array is not None  # (numpy's way: 2,000 cells)
     assert (codes, combos) == factorise(zip(*parts, strict=True))
     assert len(combos) == 1000 and codes[1000:] == codes[:1000]
+
+
+def test_small_blocks_are_hashed() -> None:
+    """Under ``_NUMPY_FROM`` cells the codes are hashed (no array made), the same codes all the same."""
+    parts = [[1, 0, 1, 2], [0, 0, 0, 5]]
+    codes, combos, array = joint_codes([(p, np.array(p)) for p in parts])
+    assert (codes, combos, array) == ([0, 1, 0, 2], [(1, 0), (0, 0), (2, 5)], None)
