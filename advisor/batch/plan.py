@@ -588,7 +588,7 @@ def _unvalidated_items(
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "numbers", "read", "wan", "whole")
+    __slots__ = ("direct", "eager", "key", "kind", "limit", "memo", "model", "read", "wan", "whole")
 
     #: A block with more distinct cells than this in a column (amounts, names) is read without
     #: keeping them: the next block will not repeat them.
@@ -601,9 +601,14 @@ class _Memo:
         self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
         self.wan = [a for a in typing.get_args(model.model_fields[key].annotation) if a is not type(None)] == [Wan]
         self.whole = _column_check(model.model_fields[key].annotation, kind)
-        #: Numbers are read as a whole even in a small block (a chunk's few amounts): cheaper
-        #: than a memo of cells that rarely come again.
-        self.numbers = kind in ("int", "number") and (self.wan or self.whole is not None)
+        #: Read as a whole even in a small block (a chunk's few amounts, names, codes) when the
+        #: whole-column checks do no per-value work: cheaper than a memo of cells that rarely come again.
+        rules = _field_rules(model.model_fields[key].annotation)
+        self.eager = self.wan or (
+            self.whole is not None
+            and rules is not None
+            and all(rule != "after" or arg in _UNCHANGED_BY for rule, arg in rules[1])
+        )
 
     def _read(self, raw: str) -> Any:
         """The value of a cell as read (spaces around it allowed); None for a blank cell;
@@ -662,7 +667,7 @@ class _Memo:
         """``values`` and whether every one is known to be plain (read all at once: no
         NOT_PLAIN among them, so nobody needs marking)."""
         many = len(distinct) > self.KEEP_UP_TO
-        if many or self.numbers:
+        if many or self.eager:
             found = _plain_wan(distinct) if self.wan else None
             if found is None and self.whole is not None:
                 found = self.whole(distinct)
