@@ -239,6 +239,7 @@ _PLAIN_LIST_ITEMS = 100
 #: A schema_version cell of a plainly valid record: blank or the current version.
 _PLAIN_VERSIONS = ("", str(SCHEMA_VERSION))
 _LOCATION = tuple(f"{p}_{w}" for p in ("registered", "tax", "stats") for w in ("city", "district"))
+_LOCATION_UNANSWERED = (None,) * len(_LOCATION)
 
 Derive = Callable[[dict[int, Decimal] | None, Any], dict[str, Any]]
 
@@ -910,10 +911,12 @@ class PlainDecoder:
         for (name, column), codes in zip(present, zip(*combos, strict=True), strict=True):
             answers[name] = list(map(column.values.__getitem__, codes))
         keys = list(zip(*answers.values()))  # noqa: B905 (the columns not in the header repeat None)
-        districts = [i for i, name in enumerate(_LOCATION) if name.endswith("_district")]
-        refused_keys = {
-            key for key in set(keys) if any(key[i] is not None for i in districts) and not self._locations_valid(key)
-        }
+        districts = itemgetter(*(i for i, name in enumerate(_LOCATION) if name.endswith("_district")))
+        no_district = districts(_LOCATION_UNANSWERED)
+        distinct = list(set(keys))
+        # only keys with a district answered are checked (a tuple compare per key, in C)
+        answered = compress(distinct, map(no_district.__ne__, map(districts, distinct)))
+        refused_keys = {key for key in answered if not self._locations_valid(key)}
         if refused_keys:
             _mark_codes(bad, joint, set(compress(count(), map(refused_keys.__contains__, keys))))
 
