@@ -20,6 +20,8 @@ DERIVED_FACT_IDS = (
 #: Where growth is computed: 60 digits, the rest as Python's default context (a context of
 #: its own rather than a copy of the thread's per call, a third of growth_pct's time).
 _GROWTH = Context(prec=60)
+_SUBTRACT, _MULTIPLY, _DIVIDE = _GROWTH.subtract, _GROWTH.multiply, _GROWTH.divide
+_HUNDRED = Decimal(100)  # (what the context turns 100 into at every call)
 
 
 def growth_pct(previous: Decimal | None, current: Decimal | None) -> Decimal | None:
@@ -27,7 +29,7 @@ def growth_pct(previous: Decimal | None, current: Decimal | None) -> Decimal | N
     (+800元 on 1亿元 is 正增长; 9.996% is not 10%以上). Rounding is for display only."""
     if previous is None or current is None or previous <= 0:
         return None
-    return _GROWTH.divide(_GROWTH.multiply(_GROWTH.subtract(current, previous), 100), previous)
+    return _DIVIDE(_MULTIPLY(_SUBTRACT(current, previous), _HUNDRED), previous)
 
 
 def profile_facts(profile: Profile, as_of: _dt.date | None = None) -> dict[str, Any]:
@@ -61,10 +63,17 @@ def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: int | N
     if not revenue:
         return dict.fromkeys(DERIVED_FACT_IDS)
     latest = max(revenue)
+    current = revenue[latest]
+    previous = revenue.get(latest - 1)
     first = survey_first_year
+    # growth_pct written out for the latest year: the batch derives these for nearly every company
     return {
-        "derived.latest_revenue_wan": revenue[latest],
-        "derived.latest_revenue_growth_pct": growth_pct(revenue.get(latest - 1), revenue[latest]),
+        "derived.latest_revenue_wan": current,
+        "derived.latest_revenue_growth_pct": (
+            None
+            if previous is None or current is None or previous <= 0
+            else _DIVIDE(_MULTIPLY(_SUBTRACT(current, previous), _HUNDRED), previous)
+        ),
         "derived.survey_next_year_growth_pct": (
             growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
         ),

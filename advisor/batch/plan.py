@@ -14,9 +14,9 @@ import types
 import typing
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import partial
-from itertools import compress, count, repeat
+from itertools import compress, count, repeat, takewhile
 from operator import getitem, is_, is_not, itemgetter, setitem
 from typing import Any
 
@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from advisor.batch.columns import Column, FactColumns, factorise
+from advisor.batch.columns import Column, FactColumns, factorise, joint_codes
 from advisor.errors import ProfileError
 from advisor.money import MAX_WAN
 from advisor.profile import (
@@ -239,6 +239,7 @@ _PLAIN_LIST_ITEMS = 100
 #: A schema_version cell of a plainly valid record: blank or the current version.
 _PLAIN_VERSIONS = ("", str(SCHEMA_VERSION))
 _LOCATION = tuple(f"{p}_{w}" for p in ("registered", "tax", "stats") for w in ("city", "district"))
+_LOCATION_UNANSWERED = (None,) * len(_LOCATION)
 
 Derive = Callable[[dict[int, Decimal] | None, Any], dict[str, Any]]
 
@@ -369,43 +370,93 @@ def _column_check(annotation: Any, kind: str) -> Callable[[list[str]], list[Any]
     tp, rules = found
     places = min([30, *(arg for rule, arg in rules if rule == "decimal_places")]) if tp is Decimal else None
     checks = [(rule, arg) for rule, arg in rules if rule != "decimal_places"]
+    most = None
+    if tp is not str:
+        # bounds before any after-validator apply to the numbers as read: unsigned, so never below
+        # a ``ge`` of 0 or less; the least ``le`` is checked by ``_plain_numbers``, on the text first
+        leading = list(takewhile(lambda check: check[0] in ("ge", "le"), checks))
+        most = min((arg for rule, arg in leading if rule == "le"), default=None)
+        kept = [(rule, arg) for rule, arg in leading if rule == "ge" and arg > 0]
+        checks = kept + checks[len(leading) :]
 
     def read(distinct: list[str]) -> list[Any] | None:
+        if tp is not str:
+            present, blank = _without_blank(distinct)
+            if blank is not None or present is distinct:
+                return _numbers_read(distinct, present, blank, places, most, checks)
         cells = list(map(str.strip, distinct)) if tp is str else distinct
         present = [cell for cell in cells if cell]
         if not present:
             return [None] * len(cells)
         if tp is str:
-            values: list[Any] = present
+            values: list[Any] | None = present
         else:
-            found = _plain_numbers(present, places)
-            if found is None:
-                return None
-            values = found
-        for rule, arg in checks:
-            if rule == "ge":
-                if min(values) < arg:
-                    return None
-            elif rule == "le":
-                if max(values) > arg:
-                    return None
-            elif rule == "max_length":
-                if max(map(len, values)) > arg:
-                    return None
-            elif arg in _UNCHANGED_BY:
-                if not _UNCHANGED_BY[arg](values):
-                    return None
-            else:
-                try:
-                    values = list(map(arg, values))
-                except (ValueError, TypeError, ArithmeticError):
-                    return None
+            values = _plain_numbers(present, places, most)
+        values = _checked(values, checks)
+        if values is None:
+            return None
         if len(values) == len(cells):
             return values
         taken = iter(values)
         return [next(taken) if cell else None for cell in cells]
 
     return read
+
+
+def _without_blank(distinct: list[str]) -> tuple[list[str], int | None]:
+    """The distinct cells but the blank one, and where it was (None: no blank, the list
+    itself returned); with more than one blank cell (not distinct), a copy and None."""
+    blanks = distinct.count("")
+    if not blanks:
+        return distinct, None
+    if blanks > 1:
+        return list(distinct), None
+    blank = distinct.index("")
+    return distinct[:blank] + distinct[blank + 1 :], blank
+
+
+def _numbers_read(
+    distinct: list[str],
+    present: list[str],
+    blank: int | None,
+    places: int | None,
+    most: Any,
+    checks: list[tuple[str, Any]],
+) -> list[Any] | None:
+    """``_column_check``'s reading of number cells holding at most one blank (at ``blank``,
+    the others ``present``): the values, None at the blank, or None when any is refused."""
+    if not present:
+        return [None] * len(distinct)
+    values = _checked(_plain_numbers(present, places, most), checks)
+    if values is not None and blank is not None:
+        values.insert(blank, None)
+    return values
+
+
+def _checked(values: list[Any] | None, checks: list[tuple[str, Any]]) -> list[Any] | None:
+    """``values`` after ``_column_check``'s rules, each applied to the whole list; None when
+    any value is refused (or ``values`` is None)."""
+    if values is None:
+        return None
+    for rule, arg in checks:
+        if rule == "ge":
+            if min(values) < arg:
+                return None
+        elif rule == "le":
+            if max(values) > arg:
+                return None
+        elif rule == "max_length":
+            if max(map(len, values)) > arg:
+                return None
+        elif arg in _UNCHANGED_BY:
+            if not _UNCHANGED_BY[arg](values):
+                return None
+        else:
+            try:
+                values = list(map(arg, values))
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+    return values
 
 
 def _bound(kind: str, limit: Any) -> Callable[[Any], Any]:
@@ -538,7 +589,7 @@ def _unvalidated_items(
 class _Memo:
     """Cell text → validated value, for one column; cleared when it grows past ``limit``."""
 
-    __slots__ = ("direct", "key", "kind", "limit", "memo", "model", "read", "wan", "whole")
+    __slots__ = ("direct", "eager", "key", "kind", "limit", "memo", "model", "read", "wan", "whole")
 
     #: A block with more distinct cells than this in a column (amounts, names) is read without
     #: keeping them: the next block will not repeat them.
@@ -551,6 +602,14 @@ class _Memo:
         self.read = self._number_reader() if kind == "number" and self.direct is not None else self._read
         self.wan = [a for a in typing.get_args(model.model_fields[key].annotation) if a is not type(None)] == [Wan]
         self.whole = _column_check(model.model_fields[key].annotation, kind)
+        #: Read as a whole even in a small block (a chunk's few amounts, names, codes) when the
+        #: whole-column checks do no per-value work: cheaper than a memo of cells that rarely come again.
+        rules = _field_rules(model.model_fields[key].annotation)
+        self.eager = self.wan or (
+            self.whole is not None
+            and rules is not None
+            and all(rule != "after" or arg in _UNCHANGED_BY for rule, arg in rules[1])
+        )
 
     def _read(self, raw: str) -> Any:
         """The value of a cell as read (spaces around it allowed); None for a blank cell;
@@ -608,13 +667,15 @@ class _Memo:
     def checked_values(self, distinct: list[str]) -> tuple[list[Any], bool]:
         """``values`` and whether every one is known to be plain (read all at once: no
         NOT_PLAIN among them, so nobody needs marking)."""
-        if len(distinct) > self.KEEP_UP_TO:
+        many = len(distinct) > self.KEEP_UP_TO
+        if many or self.eager:
             found = _plain_wan(distinct) if self.wan else None
             if found is None and self.whole is not None:
                 found = self.whole(distinct)
             if found is not None:
                 return found, True
-            return list(map(self.read, distinct)), False
+            if many:
+                return list(map(self.read, distinct)), False
         return list(map(self, distinct)), False
 
 
@@ -769,23 +830,23 @@ class PlainDecoder:
         numbers: dict[int, list[tuple[str, Column]]] = {}
         for number, name, column in cells:
             numbers.setdefault(number, []).append((name, column))
-        item_codes: list[list[int]] = []
+        item_codes: list[tuple[list[int], Any]] = []
         item_values: list[list[Any]] = []
         for number in sorted(numbers):
             fields = numbers[number]
-            codes, combos = factorise(zip(*(column.codes for _, column in fields), strict=True))
+            codes, combos, array = joint_codes([(column.codes, column.array) for _, column in fields])
             items, refused = self._items(model, [(name, column.values) for name, column in fields], combos)
             _mark_codes(bad, codes, refused)
-            item_codes.append(codes)
+            item_codes.append((codes, array))
             item_values.append(items)
-        joint, combos = factorise(zip(*item_codes, strict=True))
+        joint, combos, joint_array = joint_codes(item_codes)
         # per combination: its item of each number, then those items in number order, blanks left out
         numbers_codes = zip(*combos, strict=True)
         numbered = [
             list(map(items.__getitem__, codes)) for items, codes in zip(item_values, numbers_codes, strict=True)
         ]
         found = map(list, map(filter, repeat(partial(is_not, None)), zip(*numbered, strict=True)))
-        return Column(joint, [items or None for items in found])
+        return Column(joint, [items or None for items in found], joint_array)
 
     def _items(
         self, model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
@@ -818,8 +879,12 @@ class PlainDecoder:
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
-        parts = [column.codes for _, _, column in revenue] + ([survey.codes] if survey is not None else [])
-        joint, combos = factorise(zip(*parts, strict=True) if parts else [()] * size)
+        columns = [column for _, _, column in revenue] + ([survey] if survey is not None else [])
+        joint, combos, array = (
+            joint_codes([(column.codes, column.array) for column in columns])
+            if columns
+            else ([0] * size, [()] if size else [], None)
+        )
         # per part: each combination's code in it (the survey year's last)
         part_codes = list(zip(*combos, strict=True))
         years = [year for year, _, _ in revenue]
@@ -830,9 +895,9 @@ class PlainDecoder:
         revenues = _year_tables(years, per_year, len(combos))
         first_years = list(map(survey.values.__getitem__, part_codes[-1])) if survey is not None else repeat(None)
         derived = list(map(self.derive, revenues, first_years))
-        out = {"scale.revenue_wan": Column(joint, revenues)}
+        out = {"scale.revenue_wan": Column(joint, revenues, array)}
         for name in derived[0] if derived else ():
-            out[name] = Column(joint, list(map(itemgetter(name), derived)))
+            out[name] = Column(joint, list(map(itemgetter(name), derived)), array)
         return out
 
     def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:
@@ -840,16 +905,18 @@ class PlainDecoder:
         present = [(name, columns[f"identity.{name}"]) for name in _LOCATION if f"identity.{name}" in columns]
         if not any(name.endswith("_district") for name, _ in present):
             return
-        joint, combos = factorise(zip(*(column.codes for _, column in present), strict=True))
+        joint, combos, _ = joint_codes([(column.codes, column.array) for _, column in present])
         # per name of _LOCATION: each combination's answer (None when the header has no such column)
         answers: dict[str, Iterable[Any]] = dict.fromkeys(_LOCATION, repeat(None))
         for (name, column), codes in zip(present, zip(*combos, strict=True), strict=True):
             answers[name] = list(map(column.values.__getitem__, codes))
         keys = list(zip(*answers.values()))  # noqa: B905 (the columns not in the header repeat None)
-        districts = [i for i, name in enumerate(_LOCATION) if name.endswith("_district")]
-        refused_keys = {
-            key for key in set(keys) if any(key[i] is not None for i in districts) and not self._locations_valid(key)
-        }
+        districts = itemgetter(*(i for i, name in enumerate(_LOCATION) if name.endswith("_district")))
+        no_district = districts(_LOCATION_UNANSWERED)
+        distinct = list(set(keys))
+        # only keys with a district answered are checked (a tuple compare per key, in C)
+        answered = compress(distinct, map(no_district.__ne__, map(districts, distinct)))
+        refused_keys = {key for key in answered if not self._locations_valid(key)}
         if refused_keys:
             _mark_codes(bad, joint, set(compress(count(), map(refused_keys.__contains__, keys))))
 
@@ -874,27 +941,42 @@ def _dicts_of_columns(keys: list[Any], columns: Sequence[list[Any]], size: int) 
 
 
 _NOT_DIGITS = {False: b"0123456789\n", True: b"0123456789.\n"}  # what may remain is anything else
+#: Digits to "x", so that runs of digits are found by plain byte search (no pattern, no per-cell step).
+_AS_RUNS = bytes.maketrans(b"0123456789", b"xxxxxxxxxx")
+_LONGEST_RUN = 30  # digits before or after the point, as ``_INT`` and ``_NUMBER`` take them
+#: Reads a Decimal from plain digits as ``Decimal(text)`` does (exact: at most 60 digits here, and
+#: 64 kept), without the constructor's whitespace and underscore handling (a quarter of its time).
+_EXACT = Context(prec=64)
 
 
-def _plain_numbers(cells: list[str], places: int | None) -> list[Any] | None:
+def _plain_numbers(cells: list[str], places: int | None, most: Decimal | None = None) -> list[Any] | None:
     """``int(cell)`` of every cell (``Decimal(cell)`` when ``places`` is given) when each is
-    at most 30 unsigned ASCII digits (with at most one point and ``places`` digits after it,
-    for a Decimal), which is what ``_typed`` reads them as too: an integer text becomes that
-    int, which a Decimal field takes as ``Decimal(int)``, the same value and text. None when
-    any cell is written otherwise (a sign, a comma, an exponent, a space, full-width digits,
-    a line break: then each cell is read on its own). All checks run over the whole list."""
+    unsigned ASCII digits, at most 30 of them (with at most one point and at most 30 digits,
+    ``places`` for a Decimal, after it), which is what ``_typed`` reads them as too: an integer
+    text becomes that int, which a Decimal field takes as ``Decimal(int)``, the same value and
+    text. None when any cell is written otherwise (a sign, a comma, an exponent, a space,
+    full-width digits, a line break: then each cell is read on its own), or when a value is
+    above ``most``. All checks run over the whole list, on its text."""
     text = "\n".join(cells)
-    if text.count("\n") != len(cells) - 1 or max(map(len, cells)) > 30:
+    if text.count("\n") != len(cells) - 1:
         return None  # (a cell holding a line break would pass as two numbers)
-    if text.encode().translate(None, _NOT_DIGITS[places is not None]):
+    raw = text.encode()
+    if raw.translate(None, _NOT_DIGITS[places is not None]):
         return None
-    # (a pattern per limit, compiled on first use by re's cache, not 30 of them at every start-up)
-    if places is not None and places < 29 and re.search(rf"\.[0-9]{{{places + 1}}}", text):
+    runs = raw.translate(_AS_RUNS)
+    if b"x" * (_LONGEST_RUN + 1) in runs:
         return None
+    if places is not None and places < _LONGEST_RUN and b"." + b"x" * (places + 1) in runs:
+        return None
+    read: Callable[[str], Any] = _EXACT.create_decimal if places is not None else int
     try:
-        return list(map(Decimal if places is not None else int, cells))
+        values = list(map(read, cells))
     except (ValueError, ArithmeticError):  # "1.2.3", "."
         return None
+    # a value below 10 ** (d - 1) (its integer part shorter than ``most``'s d digits) is below ``most``
+    if most is not None and b"x" * len(str(int(most))) in runs and max(values) > most:
+        return None
+    return values
 
 
 def _plain_wan(distinct: list[str]) -> list[Any] | None:
@@ -909,8 +991,8 @@ def _plain_wan(distinct: list[str]) -> list[Any] | None:
     cells = distinct if blank is None else distinct[:blank] + distinct[blank + 1 :]
     if not cells:
         return None
-    values = _plain_numbers(cells, 4)
-    if values is None or max(values) > MAX_WAN:
+    values = _plain_numbers(cells, 4, MAX_WAN)
+    if values is None:
         return None
     if blank is not None:
         values.insert(blank, None)
