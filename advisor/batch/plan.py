@@ -973,8 +973,9 @@ def _plain_numbers(cells: list[str], places: int | None, most: Decimal | None = 
         values = list(map(read, cells))
     except (ValueError, ArithmeticError):  # "1.2.3", "."
         return None
-    # a value below 10 ** (d - 1) (its integer part shorter than ``most``'s d digits) is below ``most``
-    if most is not None and b"x" * len(str(int(most))) in runs and max(values) > most:
+    # a value below 10 ** (d - 1) (its integer part shorter than ``most``'s d digits) is below a
+    # ``most`` of at least 1; a smaller (or negative) bound is compared with every value
+    if most is not None and (most < 1 or b"x" * len(str(int(most))) in runs) and max(values) > most:
         return None
     return values
 

@@ -128,3 +128,24 @@ def test_digit_runs_and_places_at_their_limits() -> None:
     assert _plain_numbers(["1", "1.5"], None) is None
     assert _plain_numbers([".", "1"], 4) is None
     assert _plain_numbers(["1\n2"], None) is None
+
+
+_BOUND = st.one_of(
+    st.integers(-10, 10**9).map(Decimal),
+    st.decimals(min_value=-5, max_value=5, places=2, allow_nan=False, allow_infinity=False),
+    st.integers(0, 10**6),
+)
+
+
+@settings(max_examples=800, deadline=None, derandomize=True)
+@given(cells=st.lists(_PLAIN, min_size=1, max_size=12), places=st.one_of(st.none(), st.just(4)), most=_BOUND)
+def test_an_upper_bound_declines_exactly_the_lists_with_a_value_above_it(
+    cells: list[str], places: int | None, most: Any
+) -> None:
+    """Any bound, a negative or fractional one too: declined exactly when a value is above it."""
+    unbounded = _plain_numbers(cells, places)
+    found = _plain_numbers(cells, places, most)
+    if unbounded is None or max(unbounded) > most:
+        assert found is None
+    else:
+        assert found is not None and _same(found, unbounded)
