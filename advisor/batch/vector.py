@@ -87,6 +87,7 @@ from advisor.batch.evaluate import (
     nothing_to_pay,
 )
 from advisor.batch.figures import KERNELS, Kernel, YuanColumn, below_limit, canonical
+from advisor.batch.item_lists import ItemLists
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -98,7 +99,7 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 class _Column:
     """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("_numbers", "_yuan", "codes", "values")
+    __slots__ = ("_items", "_numbers", "_yuan", "codes", "values")
 
     def __init__(self, column: Column):
         size = len(column.codes)
@@ -113,6 +114,14 @@ class _Column:
         self.values = column.values
         self._numbers: bool | None = None
         self._yuan: YuanColumn | None = None
+        self._items: ItemLists | bool | None = False  # False: not read yet
+
+    def item_lists(self) -> ItemLists | None:
+        """The values as item lists, item field by item field (None when a value is not a list
+        or None), read when first needed and shared by the conditions and amounts reading them."""
+        if self._items is False:
+            self._items = ItemLists.of(self.values)
+        return self._items if isinstance(self._items, ItemLists) else None
 
     def yuan(self) -> YuanColumn:
         """The values in yuan, converted when first needed (shared by every measure reading them)."""
@@ -263,15 +272,24 @@ def _bound(figures: Callable[..., Figures], amount: rm.Amount) -> Callable[[], C
 
 class _Node:
     """A condition as a block decides it: a leaf (compiled) on ``fact``, or children
-    combined (``any``: the maximum state, else the minimum)."""
+    combined (``any``: the maximum state, else the minimum); ``where``: an item condition's
+    item tests (``any_item``), decided item field by item field where they can be."""
 
-    __slots__ = ("any", "children", "fact", "leaf")
+    __slots__ = ("any", "children", "fact", "leaf", "where")
 
-    def __init__(self, fact: str | None, leaf: CompiledCondition | None, children: list[_Node], any_of: bool):
+    def __init__(
+        self,
+        fact: str | None,
+        leaf: CompiledCondition | None,
+        children: list[_Node],
+        any_of: bool,
+        where: list[rm.ItemCondition] | None = None,
+    ):
         self.fact = fact
         self.leaf = leaf
         self.children = children
         self.any = any_of
+        self.where = where
 
 
 class VectorEvaluator:
@@ -331,7 +349,8 @@ class VectorEvaluator:
         children = condition.any or condition.all
         if children and condition.op != "undecidable":
             return _Node(condition.fact, None, [self._plan(child) for child in children], bool(condition.any))
-        return _Node(condition.fact, self._leaf(condition), [], False)
+        where = condition.where if condition.op == "any_item" else None
+        return _Node(condition.fact, self._leaf(condition), [], False, where)
 
     def _states(self, node: _Node, column: Callable[[str], _Column], size: int, decided: dict[int, States]) -> States:
         """The state of ``node`` for every company of the block (``decided``: the leaves
@@ -352,6 +371,11 @@ class VectorEvaluator:
         if leaf.compares is not None and col.numbers():
             found = decided[id(leaf)] = _numeric_table(leaf.compares, col.values)[col.codes]
             return found
+        if node.where is not None and (lists := col.item_lists()) is not None:
+            by_list = lists.any_item(node.where)
+            if by_list is not None:
+                found = decided[id(leaf)] = by_list[col.codes]
+                return found
         value_state = leaf.value_state
         if value_state is None:  # it reads the as-of year too (a time word)
             fact, decide = node.fact, leaf.state
@@ -433,8 +457,12 @@ class VectorEvaluator:
                 return table, codes
         if quick is not None:  # the figures of each input, then one result per distinct figures
             make_figures, reads = quick
-            inverse, inputs = _inputs([column(name) for name in reads], live)
-            figures_of = list(map(make_figures(), *inputs)) if len(live) else []
+            by_items = self._item_figures(index, column, live)
+            if by_items is not None:
+                inverse, figures_of = by_items
+            else:
+                inverse, inputs = _inputs([column(name) for name in reads], live)
+                figures_of = list(map(make_figures(), *inputs)) if len(live) else []
             distinct = list(dict.fromkeys(figures_of))  # distinct figures: distinct amounts
             table, places = _figures_table(distinct, *self._duration(index))
             at_of = dict(zip(distinct, places, strict=True))
@@ -473,6 +501,24 @@ class VectorEvaluator:
                 place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
+
+    def _item_figures(
+        self, index: int, column: Callable[[str], _Column], live: Codes
+    ) -> tuple[Codes, list[Figures]] | None:
+        """For a ratio over items (measure ``index``): each live company's input (its list's
+        index among the distinct lists of the live) and each of those lists' figures, read
+        item field by item field (``ItemLists.ratio_items``); None for another amount kind or
+        where they are not decided so (then the figures function decides per list)."""
+        amount = self.measures[index].amount
+        if not isinstance(amount, rm.RatioItems) or not len(live):
+            return None
+        col = column(amount.items)
+        lists = col.item_lists()
+        by_list = lists.ratio_items(amount) if lists is not None else None
+        if by_list is None:
+            return None
+        inverse, first = _joint([col.codes[live]], len(live))
+        return inverse, list(map(by_list.__getitem__, col.codes[live[first]].tolist()))
 
     def _block_figures(
         self, index: int, kernel: Kernel, reads: list[_Column], live: Codes

@@ -90,7 +90,7 @@ def _check(kernel: Any, amount: Any, answers: list[list[Any]], reference: Any, m
     if (
         figured is not None
         and len(figured.values)
-        and block_figures._largest(figured.values) >= block_figures.FIGURE_LIMIT
+        and block_figures.largest(figured.values) >= block_figures.FIGURE_LIMIT
     ):
         figured = None  # the evaluator takes the quick path for these
     assert figured is not None or not must
