@@ -80,16 +80,6 @@ class Figured:
             return UP_TO, 0, value
         return self.constants[form - CONSTANT_FORM]
 
-    def figures_many(self, forms: Codes, values: Codes) -> list[Figures]:
-        """``[self.figures(form, value) ...]`` of pairs given as two arrays, the tuples put
-        together in C (the constants, at most a few, put in their places after)."""
-        kinds = [EXACT, UP_TO, *(kind for kind, _, _ in self.constants)]
-        lows = np.where(forms == EXACT_FORM, values, 0).tolist()
-        out: list[Figures] = list(zip(map(kinds.__getitem__, forms.tolist()), lows, values.tolist(), strict=True))
-        for position in np.flatnonzero(forms >= CONSTANT_FORM).tolist():
-            out[position] = self.constants[int(forms[position]) - CONSTANT_FORM]
-        return out
-
 
 def canonical(figured: Figured) -> Figured:
     """The same figures, each constant that reads as (EXACT, v, v) or (UP_TO, 0, v) written in

@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
 from itertools import compress, repeat
-from operator import is_, is_not, itemgetter, not_
+from operator import is_, itemgetter, not_
 from typing import Any
 
 import numpy as np
@@ -153,14 +153,8 @@ def _numeric_table(compares: tuple[str, Decimal], values: list[Any]) -> States:
     numbers' own (exact, never through float), called in C rather than once per value in Python."""
     op, number = compares
     compare = getattr(number, _REFLECTED[op])
-    # None is UNKNOWN without comparing (a Decimal compared with None asks numbers.Rational first, in Python)
-    answered = np.fromiter(map(is_not, values, repeat(None)), dtype=bool, count=len(values))
-    picked = list(compress(values, answered.tolist()))
-    table = np.ones(len(values), dtype=np.int8)
-    table[answered] = np.fromiter(
-        map(_COMPARED_CODE.__getitem__, map(compare, picked)), dtype=np.int8, count=len(picked)
-    )
-    return table
+    codes = map(_COMPARED_CODE.__getitem__, map(compare, values))
+    return np.fromiter(codes, dtype=np.int8, count=len(values))
 
 
 def _joint(columns: Sequence[Codes], size: int) -> tuple[Codes, Codes]:
@@ -537,7 +531,8 @@ class VectorEvaluator:
         forms = len(figured.constants) + 2
         distinct, inverse = np.unique(figured.values * forms + figured.forms, return_inverse=True)
         values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
-        table, place = _figures_table(figured.figures_many(forms_of, values_of), *self._duration(index))
+        pairs = zip(values_of.tolist(), forms_of.tolist(), strict=True)
+        table, place = _figures_table((figured.figures(form, value) for value, form in pairs), *self._duration(index))
         return table, np.array(place, dtype=np.int64)[inverse.reshape(-1)]
 
     def _duration(self, index: int) -> tuple[bool, int]:

@@ -278,18 +278,6 @@ def test_figures_amounts_are_figures_amount_each(figures: list[Any], per_year: b
     assert [entry[8].value for entry in made] == [entry[8].value for entry in reference]
 
 
-@given(
-    pairs=st.lists(st.tuples(st.integers(0, 3), st.integers(-(2**57), 2**57)), max_size=20),
-    constants=st.lists(FIGURES, min_size=2, max_size=2),
-)
-def test_figures_many_is_figures_each(pairs: list[tuple[int, int]], constants: list[Any]) -> None:
-    forms = np.array([form for form, _ in pairs], dtype=np.int64)
-    values = np.array([0 if form >= 2 else value for form, value in pairs], dtype=np.int64)
-    figured = block_figures.Figured(forms, values, constants)
-    expected = [figured.figures(int(f), int(v)) for f, v in zip(forms, values, strict=True)]
-    assert figured.figures_many(forms, values) == expected
-
-
 def _bails(amount: Any, columns: Any, codes: Any) -> None:
     return None
 
