@@ -156,7 +156,7 @@ class YuanColumn:
 _INTS = frozenset({int})
 
 
-def _largest(values: Codes) -> int:
+def largest(values: Codes) -> int:
     """The largest magnitude among ``values`` (as a Python int: exact even for the int64 minimum)."""
     return max(int(values.max()), -int(values.min())) if len(values) else 0
 
@@ -164,25 +164,25 @@ def _largest(values: Codes) -> int:
 def below_limit(values: Codes) -> bool:
     """Whether every value is below ``FIGURE_LIMIT`` in magnitude (then keyed with its form it
     still fits an int64)."""
-    return _largest(values) < FIGURE_LIMIT
+    return largest(values) < FIGURE_LIMIT
 
 
-def _exact_rate(rate: Decimal, largest: int) -> tuple[int, int] | None:
+def exact_rate(rate: Decimal, bound: int) -> tuple[int, int] | None:
     """The rate as p/q when ``rate × yuan`` is exact in the current context for every
-    |yuan| <= ``largest`` and ``p × yuan`` fits int64; else None."""
+    |yuan| <= ``bound`` and ``p × yuan`` fits int64; else None."""
     if not rate.is_finite():
         return None
     coefficient = int("".join(map(str, rate.as_tuple().digits)))
-    if coefficient * largest >= 10 ** getcontext().prec:
+    if coefficient * bound >= 10 ** getcontext().prec:
         return None
     p, q = rate.as_integer_ratio()
-    if abs(p) * largest >= PRODUCT_LIMIT:
+    if abs(p) * bound >= PRODUCT_LIMIT:
         return None
     return p, q
 
 
-def _floor_rate(rate: tuple[int, int], yuan: Codes) -> Codes:
-    """floor(rate × yuan), exactly (``_exact_rate`` has bounded the product)."""
+def floor_rate(rate: tuple[int, int], yuan: Codes) -> Codes:
+    """floor(rate × yuan), exactly (``exact_rate`` has bounded the product)."""
     p, q = rate
     return (yuan * p) // q
 
@@ -203,10 +203,10 @@ def ratio(a: rm.Ratio, columns: Sequence[YuanColumn], codes: Sequence[Codes]) ->
     cap = None if a.cap_wan is None else rule_yuan(a.cap_wan)
     if yuan is None or not _fits(cap or 0):
         return None
-    rate = _exact_rate(a.rate, _largest(yuan))
+    rate = exact_rate(a.rate, largest(yuan))
     if rate is None:
         return None
-    values = _floor_rate(rate, yuan)
+    values = floor_rate(rate, yuan)
     if cap is not None:
         values = np.minimum(values, cap)
     answered = _answered(base, base_codes)
@@ -222,10 +222,10 @@ def excess_refund(a: rm.ExcessRefund, columns: Sequence[YuanColumn], codes: Sequ
     paid_yuan, base_yuan = paid.of(paid_codes), base.of(base_codes)
     if paid_yuan is None or base_yuan is None:
         return None
-    rate = _exact_rate(a.rate, _largest(base_yuan))
-    if rate is None or not _fits(_largest(paid_yuan) + _largest(base_yuan) * abs(rate[0]) // rate[1] + 1):
+    rate = exact_rate(a.rate, largest(base_yuan))
+    if rate is None or not _fits(largest(paid_yuan) + largest(base_yuan) * abs(rate[0]) // rate[1] + 1):
         return None
-    refund = np.maximum(paid_yuan - _floor_rate(rate, base_yuan), 0)
+    refund = np.maximum(paid_yuan - floor_rate(rate, base_yuan), 0)
     answered = _answered(paid, paid_codes) & _answered(base, base_codes)
     return Figured(np.where(answered, EXACT_FORM, CONSTANT_FORM), np.where(answered, refund, 0), [constant])
 
@@ -289,8 +289,8 @@ def base_plus_step(a: rm.BasePlusStep, columns: Sequence[YuanColumn], codes: Seq
     yuans = [column.of(c) for column, c in zip(columns, codes, strict=True)]
     if any(yuan is None for yuan in yuans):
         return None
-    largest = max(_largest(yuan) for yuan in yuans if yuan is not None)
-    steps = (largest + abs(threshold)) // step + 1
+    biggest = max(largest(yuan) for yuan in yuans if yuan is not None)
+    steps = (biggest + abs(threshold)) // step + 1
     if not _fits(threshold, base, steps * abs(step_award) + abs(base)):
         return None
 
@@ -311,14 +311,14 @@ def per_unit(a: rm.PerUnit, columns: Sequence[YuanColumn], codes: Sequence[Codes
     quantity_column, quantity_codes = columns[0], codes[0]
     cap = None if a.cap_wan is None else rule_yuan(a.cap_wan)
     quantity = quantity_column.counts(quantity_codes)
-    if quantity is None or not _fits(cap or 0, _largest(quantity)):
+    if quantity is None or not _fits(cap or 0, largest(quantity)):
         return None
     # unit_rate_yuan × Decimal(quantity) × months: both products exact, so (p × quantity × months) // q
-    largest = _largest(quantity) * abs(a.months)
-    rate = _exact_rate(a.unit_rate_yuan, largest)
-    if rate is None or largest >= PRODUCT_LIMIT:
+    biggest = largest(quantity) * abs(a.months)
+    rate = exact_rate(a.unit_rate_yuan, biggest)
+    if rate is None or biggest >= PRODUCT_LIMIT:
         return None
-    values = _floor_rate(rate, quantity * a.months)
+    values = floor_rate(rate, quantity * a.months)
     forms = np.full(len(values), EXACT_FORM, dtype=np.int64)
     if a.actual_cost is not None:
         actual = columns[1].of(codes[1])

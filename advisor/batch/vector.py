@@ -38,6 +38,8 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
+from itertools import compress, repeat
+from operator import is_, itemgetter, not_
 from typing import Any
 
 import numpy as np
@@ -79,14 +81,14 @@ from advisor.batch.evaluate import (
     NO_AMOUNT,
     Amount,
     Assessed,
-    Outcome,
     RowEvaluator,
     amount_fact_names,
     amount_tuple,
-    figures_amount,
+    figures_amounts,
     nothing_to_pay,
 )
 from advisor.batch.figures import KERNELS, Kernel, YuanColumn, below_limit, canonical
+from advisor.batch.item_lists import ItemLists
 
 Codes = npt.NDArray[np.int64]
 States = npt.NDArray[np.int8]
@@ -98,7 +100,7 @@ _STATUSES = (INELIGIBLE, POSSIBLE, ELIGIBLE)  # by code: the minimum state of th
 class _Column:
     """One fact over a block: each company's code (numpy) and the distinct values."""
 
-    __slots__ = ("_numbers", "_yuan", "codes", "values")
+    __slots__ = ("_items", "_numbers", "_yuan", "codes", "values")
 
     def __init__(self, column: Column):
         size = len(column.codes)
@@ -113,6 +115,14 @@ class _Column:
         self.values = column.values
         self._numbers: bool | None = None
         self._yuan: YuanColumn | None = None
+        self._items: ItemLists | bool | None = False  # False: not read yet
+
+    def item_lists(self) -> ItemLists | None:
+        """The values as item lists, item field by item field (None when a value is not a list
+        or None), read when first needed and shared by the conditions and amounts reading them."""
+        if self._items is False:
+            self._items = ItemLists.of(self.values)
+        return self._items if isinstance(self._items, ItemLists) else None
 
     def yuan(self) -> YuanColumn:
         """The values in yuan, converted when first needed (shared by every measure reading them)."""
@@ -193,16 +203,10 @@ def _figures_table(figures: Iterable[Figures], per_year: bool, years: int) -> tu
     """A measure's table of amounts (``NO_AMOUNT`` first, then one entry per figures with
     something to pay) from its distinct ``figures`` and its duration, and each one's place in it
     (0 where there is nothing to pay)."""
-    table = [NO_AMOUNT]
-    places = []
-    for one in figures:
-        found = figures_amount(one, per_year, years)
-        if nothing_to_pay(POSSIBLE, found):
-            places.append(0)
-        else:
-            places.append(len(table))
-            table.append(found)
-    return table, places
+    entries = figures_amounts(list(figures), per_year, years)
+    to_pay = np.fromiter(map(not_, map(nothing_to_pay, repeat(POSSIBLE), entries)), dtype=bool, count=len(entries))
+    table = [NO_AMOUNT, *compress(entries, to_pay.tolist())]
+    return table, (np.cumsum(to_pay) * to_pay).tolist()
 
 
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
@@ -263,15 +267,24 @@ def _bound(figures: Callable[..., Figures], amount: rm.Amount) -> Callable[[], C
 
 class _Node:
     """A condition as a block decides it: a leaf (compiled) on ``fact``, or children
-    combined (``any``: the maximum state, else the minimum)."""
+    combined (``any``: the maximum state, else the minimum); ``where``: an item condition's
+    item tests (``any_item``), decided item field by item field where they can be."""
 
-    __slots__ = ("any", "children", "fact", "leaf")
+    __slots__ = ("any", "children", "fact", "leaf", "where")
 
-    def __init__(self, fact: str | None, leaf: CompiledCondition | None, children: list[_Node], any_of: bool):
+    def __init__(
+        self,
+        fact: str | None,
+        leaf: CompiledCondition | None,
+        children: list[_Node],
+        any_of: bool,
+        where: list[rm.ItemCondition] | None = None,
+    ):
         self.fact = fact
         self.leaf = leaf
         self.children = children
         self.any = any_of
+        self.where = where
 
 
 class VectorEvaluator:
@@ -331,7 +344,8 @@ class VectorEvaluator:
         children = condition.any or condition.all
         if children and condition.op != "undecidable":
             return _Node(condition.fact, None, [self._plan(child) for child in children], bool(condition.any))
-        return _Node(condition.fact, self._leaf(condition), [], False)
+        where = condition.where if condition.op == "any_item" else None
+        return _Node(condition.fact, self._leaf(condition), [], False, where)
 
     def _states(self, node: _Node, column: Callable[[str], _Column], size: int, decided: dict[int, States]) -> States:
         """The state of ``node`` for every company of the block (``decided``: the leaves
@@ -352,6 +366,11 @@ class VectorEvaluator:
         if leaf.compares is not None and col.numbers():
             found = decided[id(leaf)] = _numeric_table(leaf.compares, col.values)[col.codes]
             return found
+        if node.where is not None and (lists := col.item_lists()) is not None:
+            by_list = lists.any_item(node.where)
+            if by_list is not None:
+                found = decided[id(leaf)] = by_list[col.codes]
+                return found
         value_state = leaf.value_state
         if value_state is None:  # it reads the as-of year too (a time word)
             fact, decide = node.fact, leaf.state
@@ -433,8 +452,12 @@ class VectorEvaluator:
                 return table, codes
         if quick is not None:  # the figures of each input, then one result per distinct figures
             make_figures, reads = quick
-            inverse, inputs = _inputs([column(name) for name in reads], live)
-            figures_of = list(map(make_figures(), *inputs)) if len(live) else []
+            by_items = self._item_figures(index, column, live)
+            if by_items is not None:
+                inverse, figures_of = by_items
+            else:
+                inverse, inputs = _inputs([column(name) for name in reads], live)
+                figures_of = list(map(make_figures(), *inputs)) if len(live) else []
             distinct = list(dict.fromkeys(figures_of))  # distinct figures: distinct amounts
             table, places = _figures_table(distinct, *self._duration(index))
             at_of = dict(zip(distinct, places, strict=True))
@@ -473,6 +496,24 @@ class VectorEvaluator:
                 place = [0, *(place_of(amount_tuple(compute_amount(measure, facts, label))) for facts in inputs_facts)]
         codes[live] = np.array(place, dtype=np.int64)[inverse + 1]
         return table, codes
+
+    def _item_figures(
+        self, index: int, column: Callable[[str], _Column], live: Codes
+    ) -> tuple[Codes, list[Figures]] | None:
+        """For a ratio over items (measure ``index``): each live company's input (its list's
+        index among the distinct lists of the live) and each of those lists' figures, read
+        item field by item field (``ItemLists.ratio_items``); None for another amount kind or
+        where they are not decided so (then the figures function decides per list)."""
+        amount = self.measures[index].amount
+        if not isinstance(amount, rm.RatioItems) or not len(live):
+            return None
+        col = column(amount.items)
+        lists = col.item_lists()
+        by_list = lists.ratio_items(amount) if lists is not None else None
+        if by_list is None:
+            return None
+        inverse, first = _joint([col.codes[live]], len(live))
+        return inverse, list(map(by_list.__getitem__, col.codes[live[first]].tolist()))
 
     def _block_figures(
         self, index: int, kernel: Kernel, reads: list[_Column], live: Codes
@@ -532,27 +573,46 @@ class VectorEvaluator:
                 continue
             width = len(table)
             flags = counted.get(index)
-            table_out: list[Outcome] = []
             if flags is None:
-                measure = self.measures[index]
                 distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
                 status_codes, amount_codes = np.divmod(distinct, width)
-                for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
-                    status, amount = _STATUSES[status_code], table[amount_code]
-                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
-                    table_out.append((status, amount, adds))
+                status_list, amount_list = status_codes.tolist(), amount_codes.tolist()
+                counts: list[bool] = self._adds(index, table, status_list, amount_list)
             else:
                 combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
                 rest, amount_codes = np.divmod(distinct, width)
                 status_codes, counted_codes = np.divmod(rest, 2)
-                for status_code, amount_code, is_counted in zip(
-                    status_codes.tolist(), amount_codes.tolist(), (counted_codes != 0).tolist(), strict=True
-                ):
-                    table_out.append((_STATUSES[status_code], table[amount_code], is_counted))
+                status_list, amount_list = status_codes.tolist(), amount_codes.tolist()
+                counts = (counted_codes != 0).tolist()
+            table_out = list(
+                zip(map(_STATUSES.__getitem__, status_list), map(table.__getitem__, amount_list), counts, strict=True)
+            )
             block.tables[index] = table_out
             block.codes[index] = inverse
         return block
+
+    def _adds(self, index: int, table: list[Amount], status_codes: list[int], amount_codes: list[int]) -> list[bool]:
+        """Whether each outcome (a status code and a place in ``table``) of measure ``index``,
+        in no same-kind group, adds to a total: ``counts_in_total``, asked once per distinct
+        (status, amount kind, whether there is a total maximum) among them, all it reads of an
+        outcome besides its measure (a 不符合 one never adds)."""
+        kinds = list(map(itemgetter(0), table))
+        open_ended = list(map(is_, map(itemgetter(6), table), repeat(None)))  # total_max_yuan is None
+        keys = list(
+            zip(
+                status_codes,
+                map(kinds.__getitem__, amount_codes),
+                map(open_ended.__getitem__, amount_codes),
+                strict=True,
+            )
+        )
+        measure = self.measures[index]
+        decided = {
+            key: key[0] != 0 and counts_in_total(Candidate(measure, _STATUSES[key[0]], table[at][8].value))
+            for key, at in dict(zip(keys, amount_codes, strict=True)).items()
+        }
+        return list(map(decided.__getitem__, keys))
 
     # --- who counts in the total
 
