@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -83,31 +82,6 @@ def figures_amount(figures: tuple[str, int | None, int | None], per_year: bool, 
         None if high is None else high * years,
         None,
         Frozen(AmountResult(kind, low, high, per_year, years)),
-    )
-
-
-def figures_amounts(figures: Sequence[tuple[str, int | None, int | None]], per_year: bool, years: int) -> list[Amount]:
-    """``[figures_amount(f, per_year, years) for f in figures]``, the entries made a column at a
-    time (each part of every entry in one step, the tuples put together in C)."""
-    if not figures:
-        return []
-    kinds, lows, highs = zip(*figures, strict=True)
-    results = map(Frozen, map(AmountResult, kinds, lows, highs, repeat(per_year), repeat(years)))
-    total_lows = [None if low is None else low * years for low in lows]
-    total_highs = [None if high is None else high * years for high in highs]
-    return list(
-        zip(
-            kinds,
-            lows,
-            highs,
-            repeat(per_year),
-            repeat(years),
-            total_lows,
-            total_highs,
-            repeat(None),
-            results,
-            strict=False,  # (the repeats never end)
-        )
     )
 
 

@@ -38,8 +38,6 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
-from itertools import compress, repeat
-from operator import is_, itemgetter, not_
 from typing import Any
 
 import numpy as np
@@ -81,10 +79,11 @@ from advisor.batch.evaluate import (
     NO_AMOUNT,
     Amount,
     Assessed,
+    Outcome,
     RowEvaluator,
     amount_fact_names,
     amount_tuple,
-    figures_amounts,
+    figures_amount,
     nothing_to_pay,
 )
 from advisor.batch.figures import KERNELS, Kernel, YuanColumn, below_limit, canonical
@@ -203,10 +202,16 @@ def _figures_table(figures: Iterable[Figures], per_year: bool, years: int) -> tu
     """A measure's table of amounts (``NO_AMOUNT`` first, then one entry per figures with
     something to pay) from its distinct ``figures`` and its duration, and each one's place in it
     (0 where there is nothing to pay)."""
-    entries = figures_amounts(list(figures), per_year, years)
-    to_pay = np.fromiter(map(not_, map(nothing_to_pay, repeat(POSSIBLE), entries)), dtype=bool, count=len(entries))
-    table = [NO_AMOUNT, *compress(entries, to_pay.tolist())]
-    return table, (np.cumsum(to_pay) * to_pay).tolist()
+    table = [NO_AMOUNT]
+    places = []
+    for one in figures:
+        found = figures_amount(one, per_year, years)
+        if nothing_to_pay(POSSIBLE, found):
+            places.append(0)
+        else:
+            places.append(len(table))
+            table.append(found)
+    return table, places
 
 
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
@@ -573,46 +578,27 @@ class VectorEvaluator:
                 continue
             width = len(table)
             flags = counted.get(index)
+            table_out: list[Outcome] = []
             if flags is None:
+                measure = self.measures[index]
                 distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
                 status_codes, amount_codes = np.divmod(distinct, width)
-                status_list, amount_list = status_codes.tolist(), amount_codes.tolist()
-                counts: list[bool] = self._adds(index, table, status_list, amount_list)
+                for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
+                    status, amount = _STATUSES[status_code], table[amount_code]
+                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
+                    table_out.append((status, amount, adds))
             else:
                 combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
                 rest, amount_codes = np.divmod(distinct, width)
                 status_codes, counted_codes = np.divmod(rest, 2)
-                status_list, amount_list = status_codes.tolist(), amount_codes.tolist()
-                counts = (counted_codes != 0).tolist()
-            table_out = list(
-                zip(map(_STATUSES.__getitem__, status_list), map(table.__getitem__, amount_list), counts, strict=True)
-            )
+                for status_code, amount_code, is_counted in zip(
+                    status_codes.tolist(), amount_codes.tolist(), (counted_codes != 0).tolist(), strict=True
+                ):
+                    table_out.append((_STATUSES[status_code], table[amount_code], is_counted))
             block.tables[index] = table_out
             block.codes[index] = inverse
         return block
-
-    def _adds(self, index: int, table: list[Amount], status_codes: list[int], amount_codes: list[int]) -> list[bool]:
-        """Whether each outcome (a status code and a place in ``table``) of measure ``index``,
-        in no same-kind group, adds to a total: ``counts_in_total``, asked once per distinct
-        (status, amount kind, whether there is a total maximum) among them, all it reads of an
-        outcome besides its measure (a 不符合 one never adds)."""
-        kinds = list(map(itemgetter(0), table))
-        open_ended = list(map(is_, map(itemgetter(6), table), repeat(None)))  # total_max_yuan is None
-        keys = list(
-            zip(
-                status_codes,
-                map(kinds.__getitem__, amount_codes),
-                map(open_ended.__getitem__, amount_codes),
-                strict=True,
-            )
-        )
-        measure = self.measures[index]
-        decided = {
-            key: key[0] != 0 and counts_in_total(Candidate(measure, _STATUSES[key[0]], table[at][8].value))
-            for key, at in dict(zip(keys, amount_codes, strict=True)).items()
-        }
-        return list(map(decided.__getitem__, keys))
 
     # --- who counts in the total
 

@@ -28,7 +28,7 @@ from advisor.amounts import (
     tiers_figures,
 )
 from advisor.batch import figures as block_figures
-from advisor.batch.evaluate import amount_tuple, figures_amount, figures_amounts
+from advisor.batch.evaluate import amount_tuple, figures_amount
 
 RATES = st.one_of(
     st.sampled_from(["0.3", "0.05", "1", "0.123", "0.10", "0.50", "0.03", "0.0001", "0.333333333333333333333333"]),
@@ -260,22 +260,6 @@ def test_figures_amount_is_amount_tuple(
     reference = amount_tuple(AmountResult(kind, low, high, per_year, years))
     assert made[:8] == reference[:8]
     assert made[8].value == reference[8].value
-
-
-FIGURES = st.tuples(
-    st.sampled_from(["exact", "up_to", "unknown", "range"]),
-    st.one_of(st.none(), st.integers(-(10**20), 10**20)),
-    st.one_of(st.none(), st.integers(-(10**20), 10**20)),
-)
-
-
-@given(figures=st.lists(FIGURES, max_size=12), per_year=st.booleans(), years=st.integers(1, 5))
-def test_figures_amounts_are_figures_amount_each(figures: list[Any], per_year: bool, years: int) -> None:
-    made = figures_amounts(figures, per_year, years)
-    reference = [figures_amount(one, per_year, years) for one in figures]
-    assert [entry[:8] for entry in made] == [entry[:8] for entry in reference]
-    assert [type(entry) for entry in made] == [tuple] * len(figures)
-    assert [entry[8].value for entry in made] == [entry[8].value for entry in reference]
 
 
 def _bails(amount: Any, columns: Any, codes: Any) -> None:
