@@ -27,9 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from advisor import rule_model as rm
-from advisor.amounts import EXACT, RANGE, UP_TO, Figures, ratio_items_figures, rule_yuan, to_yuan_many
+from advisor.amounts import EXACT, RANGE, UP_TO, Figures, ratio_items_figures, rule_yuan
 from advisor.batch.columns import factorise
-from advisor.batch.figures import FIGURE_LIMIT, exact_rate, floor_rate, largest
+from advisor.batch.figures import FIGURE_LIMIT, YuanColumn, exact_rate, floor_rate, largest
 from advisor.conditions import item_tests
 
 Codes = npt.NDArray[np.int64]
@@ -166,24 +166,16 @@ class ItemLists:
         """Per list: the sum of its items' figures that are certain, of all of them, and whether
         one is uncertain (matched undecided or amount not filled in), before the total cap."""
         codes, distinct = base
-        answered = [i for i, value in enumerate(distinct) if value is not None]
-        try:
-            yuan_of = to_yuan_many([distinct[i] for i in answered])
-        except Exception:  # refused: the reference raises as ever, if it reads it
+        money = YuanColumn(distinct)
+        # refused or too large: the reference decides (and raises as ever, if it reads the value)
+        yuan = money.of(np.arange(len(distinct)))
+        rate = None if yuan is None else exact_rate(a.rate, largest(yuan))
+        if yuan is None or rate is None:
             return None
-        if not yuan_of:
-            yuan_of = [0]
-        biggest = max(map(abs, yuan_of))
-        rate = exact_rate(a.rate, biggest)
-        if rate is None or biggest >= FIGURE_LIMIT:
-            return None
-        yuan = np.zeros(len(distinct), dtype=np.int64)
-        yuan[answered] = yuan_of[: len(answered)]
         value_of = floor_rate(rate, yuan)
         if item_cap is not None:
             value_of = np.minimum(value_of, item_cap)
-        no_base = np.ones(len(distinct), dtype=bool)
-        no_base[answered] = False
+        no_base = money.unanswered
         cap = item_cap or 0
         item_no_base = no_base[codes]
         value = np.where(item_no_base, cap, value_of[codes])
