@@ -63,17 +63,10 @@ def derived_facts(revenue: dict[int, Decimal] | None, survey_first_year: int | N
     if not revenue:
         return dict.fromkeys(DERIVED_FACT_IDS)
     latest = max(revenue)
-    current = revenue[latest]
-    previous = revenue.get(latest - 1)
     first = survey_first_year
-    # growth_pct written out for the latest year: the batch derives these for nearly every company
     return {
-        "derived.latest_revenue_wan": current,
-        "derived.latest_revenue_growth_pct": (
-            None
-            if previous is None or current is None or previous <= 0
-            else _DIVIDE(_MULTIPLY(_SUBTRACT(current, previous), _HUNDRED), previous)
-        ),
+        "derived.latest_revenue_wan": revenue[latest],
+        "derived.latest_revenue_growth_pct": growth_pct(revenue.get(latest - 1), revenue[latest]),
         "derived.survey_next_year_growth_pct": (
             growth_pct(revenue.get(first), revenue.get(first + 1)) if first is not None else None
         ),
