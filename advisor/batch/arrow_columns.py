@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import functools
 import re
-import typing
 from typing import Any
+
+from advisor.batch.columns import Column
 
 #: A blank line from where it starts: nothing but spaces, tabs and commas up to the next newline or the end.
 _BLANK_LINE = re.compile(rb"[ \t,]*(?:\n|\Z)")
 #: The bytes a blank line may start with (a newline: it is empty).
 _BLANK_STARTS = b" \t,\n"
 _BOM = b"\xef\xbb\xbf"
-#: A column read in: each line's code, the distinct cells, the codes as a numpy array.
-CodedColumn = tuple[list[int], list[str], Any]
 #: Arrow's block size is a 32-bit count; a chunk this large is left to the Python path.
 _MAX_BYTES = 1 << 30
 
@@ -67,11 +66,11 @@ def available() -> bool:
     return _arrow() is not None
 
 
-def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
-    """Per column of ``width``, each line's code (a list, and a numpy array), and the distinct
-    cells in first-seen order, of the UTF-8 lines ``data`` (no final newline); None when pyarrow
-    is missing or the lines are not ones this reader takes exactly as splitting them at commas
-    would (see the module docstring)."""
+def read_columns(data: bytes, width: int) -> list[Column] | None:
+    """Per column of ``width``, a ``Column`` of the UTF-8 lines ``data`` (no final newline):
+    each line's code as a numpy array (its list made only when read) and the distinct cells in
+    first-seen order as values; None when pyarrow is missing or the lines are not ones this
+    reader takes exactly as splitting them at commas would (see the module docstring)."""
     arrow = _arrow()
     if arrow is None or width < 1 or len(data) >= _MAX_BYTES or b'"' in data or b"\r" in data or data.startswith(_BOM):
         return None
@@ -97,7 +96,7 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
         return None
     if table.num_rows != lines:  # (never seen: every column must hold a code per line)
         return None
-    columns: list[CodedColumn] = []
+    columns: list[Column] = []
     for column in table.columns:
         if column.num_chunks != 1:
             return None
@@ -106,8 +105,7 @@ def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
             distinct = encoded.dictionary.to_pylist()
         except UnicodeDecodeError:  # not UTF-8 after all: the Python path reports the line
             return None
-        codes = encoded.indices.to_numpy()
-        columns.append((_code_list(codes, len(distinct), numpy), distinct, codes))
+        columns.append(Column(None, distinct, encoded.indices.to_numpy()))
     return columns
 
 
@@ -125,25 +123,3 @@ def _lines_if_none_blank(data: bytes, numpy: Any) -> int | None:
     if match(data) or any(match(data, start) for start in starts[maybe].tolist()):
         return None
     return int(starts.size) + 1
-
-
-def _code_list(codes: Any, distinct: int, numpy: Any) -> list[int]:
-    """``codes.tolist()`` of a numpy array of ``distinct`` codes, made with fewer instructions
-    (11 million fewer per 5,000 companies of 93 columns, callgrind): codes that fit a byte
-    through ``bytes``, whose items are Python's cached small ints; larger codes taken from one
-    shared array of int objects (numpy copies references) instead of a new int per cell."""
-    if distinct <= 256:
-        return list(codes.astype(numpy.uint8).tobytes())
-    return typing.cast(list[int], _int_objects(distinct, numpy)[codes].tolist())
-
-
-@functools.lru_cache(maxsize=1)
-def _shared_ints(size: int, numpy: Any) -> Any:
-    """A numpy array of the Python ints 0 … ``size`` - 1 (object dtype)."""
-    return numpy.arange(size).astype(object)
-
-
-def _int_objects(count: int, numpy: Any) -> Any:
-    """``_shared_ints`` holding at least ``count`` ints (sized to a power of two, so that one
-    array serves the chunks of a run)."""
-    return _shared_ints(1 << (count - 1).bit_length(), numpy)
