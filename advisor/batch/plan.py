@@ -665,8 +665,8 @@ class _Memo:
         return self.checked_values(distinct)[0]
 
     def checked_values(self, distinct: list[str]) -> tuple[list[Any], bool]:
-        """``values`` and whether every one is known to be plain (read all at once: no
-        NOT_PLAIN among them, so nobody needs marking)."""
+        """``values`` and whether every one is plain (no NOT_PLAIN among them, so nobody needs
+        marking)."""
         many = len(distinct) > self.KEEP_UP_TO
         if many or self.eager:
             found = _plain_wan(distinct) if self.wan else None
@@ -675,8 +675,10 @@ class _Memo:
             if found is not None:
                 return found, True
             if many:
-                return list(map(self.read, distinct)), False
-        return list(map(self, distinct)), False
+                values = list(map(self.read, distinct))
+                return values, NOT_PLAIN not in values
+        values = list(map(self, distinct))
+        return values, NOT_PLAIN not in values
 
 
 class PlainDecoder:
