@@ -24,42 +24,60 @@ from __future__ import annotations
 
 import functools
 import re
-import typing
 from typing import Any
+
+from advisor.batch.columns import Column
 
 #: A blank line from where it starts: nothing but spaces, tabs and commas up to the next newline or the end.
 _BLANK_LINE = re.compile(rb"[ \t,]*(?:\n|\Z)")
 #: The bytes a blank line may start with (a newline: it is empty).
 _BLANK_STARTS = b" \t,\n"
 _BOM = b"\xef\xbb\xbf"
-#: A column read in: each line's code, the distinct cells, the codes as a numpy array.
-CodedColumn = tuple[list[int], list[str], Any]
 #: Arrow's block size is a 32-bit count; a chunk this large is left to the Python path.
 _MAX_BYTES = 1 << 30
 
 
 @functools.cache
 def _arrow() -> Any:
-    """(pyarrow, pyarrow.csv, pyarrow's compute-function call, numpy), or None without pyarrow or numpy."""
+    """(pyarrow, pyarrow.csv, the call of pyarrow's ``dictionary_encode``, numpy), or None without
+    pyarrow or numpy."""
     try:
         import numpy
         import pyarrow
         import pyarrow.csv
     except ImportError:
         return None
-    return pyarrow, pyarrow.csv, _call_function(), numpy
+    return pyarrow, pyarrow.csv, _dictionary_encode(), numpy
 
 
-def _call_function() -> Any:
-    """``call_function`` from pyarrow's compiled compute module. Importing ``pyarrow.compute``
-    itself also makes a Python wrapper of every compute function: about 50 ms of each worker's
-    start (measured: importing pyarrow and its CSV reader took 91-106 ms with it, 38-55 without),
-    for the one function this reader calls."""
+def _dictionary_encode() -> Any:
+    """The ``call`` of the ``dictionary_encode`` function of pyarrow's compiled compute module,
+    looked up once (by name on every call, 3,500 more instructions a column). Importing
+    ``pyarrow.compute`` itself also makes a Python wrapper of every compute function: about
+    50 ms of each worker's start (measured: importing pyarrow and its CSV reader took 91-106 ms
+    with it, 38-55 without), for the one function this reader calls."""
     try:
-        from pyarrow._compute import call_function
+        from pyarrow._compute import get_function
     except ImportError:  # a pyarrow that names its compiled module otherwise
-        from pyarrow.compute import call_function
-    return call_function
+        from pyarrow.compute import get_function
+    return get_function("dictionary_encode").call
+
+
+@functools.lru_cache(maxsize=4)
+def _csv_options(width: int) -> tuple[list[str], Any, Any]:
+    """(column names, parse options, convert options) for lines of ``width`` cells, made once
+    per width: every cell a string, as it is written (no quotes, no nulls, no UTF-8 check)."""
+    pyarrow, csv, _, _ = _arrow()
+    names = [f"c{i}" for i in range(width)]
+    parse = csv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False)
+    convert = csv.ConvertOptions(
+        column_types=dict.fromkeys(names, pyarrow.string()),
+        null_values=[],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=False,
+    )
+    return names, parse, convert
 
 
 def available() -> bool:
@@ -67,48 +85,50 @@ def available() -> bool:
     return _arrow() is not None
 
 
-def read_columns(data: bytes, width: int) -> list[CodedColumn] | None:
-    """Per column of ``width``, each line's code (a list, and a numpy array), and the distinct
-    cells in first-seen order, of the UTF-8 lines ``data`` (no final newline); None when pyarrow
-    is missing or the lines are not ones this reader takes exactly as splitting them at commas
-    would (see the module docstring)."""
+def read_columns(data: bytes, width: int) -> list[Column] | None:
+    """Per column of ``width``, a ``Column`` of the UTF-8 lines ``data`` (no final newline):
+    each line's code as a numpy array (its list made only when read) and the distinct cells in
+    first-seen order as values; None when pyarrow is missing or the lines are not ones this
+    reader takes exactly as splitting them at commas would (see the module docstring)."""
     arrow = _arrow()
     if arrow is None or width < 1 or len(data) >= _MAX_BYTES or b'"' in data or b"\r" in data or data.startswith(_BOM):
         return None
-    pyarrow, csv, call_function, numpy = arrow
+    pyarrow, csv, dictionary_encode, numpy = arrow
     lines = _lines_if_none_blank(data, numpy)
     if lines is None:
         return None
-    names = [f"c{i}" for i in range(width)]
+    names, parse_options, convert_options = _csv_options(width)
     try:
         table = csv.read_csv(
             pyarrow.BufferReader(data),
             read_options=csv.ReadOptions(column_names=names, use_threads=False, block_size=len(data) + 1),
-            parse_options=csv.ParseOptions(quote_char=False, newlines_in_values=False, ignore_empty_lines=False),
-            convert_options=csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pyarrow.string()),
-                null_values=[],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=False,
-            ),
+            parse_options=parse_options,
+            convert_options=convert_options,
         )
     except Exception:  # a line with another number of cells, say: the Python path reports it
         return None
-    if table.num_rows != lines:  # (never seen: every column must hold a code per line)
+    batches = table.to_batches()  # one batch (the lines are one block): its columns are single arrays
+    if table.num_rows != lines or len(batches) != 1:  # (never seen: every column must hold a code per line)
         return None
-    columns: list[CodedColumn] = []
-    for column in table.columns:
-        if column.num_chunks != 1:
-            return None
-        encoded = call_function("dictionary_encode", [column.chunk(0)])
+    columns: list[Column] = []
+    for cells in batches[0].columns:
+        encoded = dictionary_encode([cells])
         try:
             distinct = encoded.dictionary.to_pylist()
         except UnicodeDecodeError:  # not UTF-8 after all: the Python path reports the line
             return None
-        codes = encoded.indices.to_numpy()
-        columns.append((_code_list(codes, len(distinct), numpy), distinct, codes))
+        columns.append(Column(None, distinct, encoded.indices.to_numpy()))
     return columns
+
+
+@functools.cache
+def _blank_starts(numpy: Any) -> Any:
+    """Per byte value, whether a blank line may start with it (``_BLANK_STARTS``): a table
+    looked up per line, instead of ``numpy.isin`` and its fixed cost (100,000 more instructions a
+    call, callgrind)."""
+    table = numpy.zeros(256, bool)
+    table[list(_BLANK_STARTS)] = True
+    return table
 
 
 def _lines_if_none_blank(data: bytes, numpy: Any) -> int | None:
@@ -120,30 +140,8 @@ def _lines_if_none_blank(data: bytes, numpy: Any) -> int | None:
     starts = numpy.flatnonzero(raw == 10) + 1  # of the lines after the first
     if starts.size and starts[-1] == len(data):  # the last line is empty
         return None
-    maybe = numpy.flatnonzero(numpy.isin(raw[starts], numpy.frombuffer(_BLANK_STARTS, numpy.uint8)))
+    maybe = numpy.flatnonzero(_blank_starts(numpy)[raw[starts]])
     match = _BLANK_LINE.match
     if match(data) or any(match(data, start) for start in starts[maybe].tolist()):
         return None
     return int(starts.size) + 1
-
-
-def _code_list(codes: Any, distinct: int, numpy: Any) -> list[int]:
-    """``codes.tolist()`` of a numpy array of ``distinct`` codes, made with fewer instructions
-    (11 million fewer per 5,000 companies of 93 columns, callgrind): codes that fit a byte
-    through ``bytes``, whose items are Python's cached small ints; larger codes taken from one
-    shared array of int objects (numpy copies references) instead of a new int per cell."""
-    if distinct <= 256:
-        return list(codes.astype(numpy.uint8).tobytes())
-    return typing.cast(list[int], _int_objects(distinct, numpy)[codes].tolist())
-
-
-@functools.lru_cache(maxsize=1)
-def _shared_ints(size: int, numpy: Any) -> Any:
-    """A numpy array of the Python ints 0 … ``size`` - 1 (object dtype)."""
-    return numpy.arange(size).astype(object)
-
-
-def _int_objects(count: int, numpy: Any) -> Any:
-    """``_shared_ints`` holding at least ``count`` ints (sized to a power of two, so that one
-    array serves the chunks of a run)."""
-    return _shared_ints(1 << (count - 1).bit_length(), numpy)

@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from advisor.batch.columns import Column, FactColumns, factorise, joint_codes
+from advisor.batch.columns import Column, FactColumns, factorise, joint_column
 from advisor.errors import ProfileError
 from advisor.money import MAX_WAN
 from advisor.profile import (
@@ -665,8 +665,8 @@ class _Memo:
         return self.checked_values(distinct)[0]
 
     def checked_values(self, distinct: list[str]) -> tuple[list[Any], bool]:
-        """``values`` and whether every one is known to be plain (read all at once: no
-        NOT_PLAIN among them, so nobody needs marking)."""
+        """``values`` and whether every one is plain (no NOT_PLAIN among them, so nobody needs
+        marking)."""
         many = len(distinct) > self.KEEP_UP_TO
         if many or self.eager:
             found = _plain_wan(distinct) if self.wan else None
@@ -675,8 +675,10 @@ class _Memo:
             if found is not None:
                 return found, True
             if many:
-                return list(map(self.read, distinct)), False
-        return list(map(self, distinct)), False
+                values = list(map(self.read, distinct))
+                return values, NOT_PLAIN not in values
+        values = list(map(self, distinct))
+        return values, NOT_PLAIN not in values
 
 
 class PlainDecoder:
@@ -774,36 +776,39 @@ class PlainDecoder:
         readers = self.readers
         # each column is numbered as zip gives it, while its cells are still in the CPU's cache
         coded = (
-            (index, *factorise(cells), None) for index, cells in enumerate(zip(*rows, strict=True)) if index in readers
+            (index, Column(*factorise(cells)))
+            for index, cells in enumerate(zip(*rows, strict=True))
+            if index in readers
         )
         block, kept = self._coded_columns(coded, len(rows), bytearray(len(rows)))
         return block, good if len(kept) == len(good) else [good[i] for i in kept]
 
-    def coded_block(self, columns: Sequence[tuple[list[int], list[str], Any]]) -> tuple[FactColumns, list[int]]:
-        """``columns_block`` of records given column by column: per header column, each
-        record's code, the distinct cells and the codes as a numpy array
-        (``arrow_columns.read_columns``); every record has as many cells as the header."""
-        if len(columns) != self.width or not columns or not columns[0][0]:
+    def coded_block(self, columns: Sequence[Column]) -> tuple[FactColumns, list[int]]:
+        """``columns_block`` of records given column by column: per header column, the
+        records' codes and the distinct cells as values (``arrow_columns.read_columns``);
+        every record has as many cells as the header."""
+        if len(columns) != self.width or not columns or not len(columns[0]):
             raise ValueError("coded columns do not match the header")
-        size = len(columns[0][0])
+        size = len(columns[0])
         bad = bytearray(size)
         if self.schema_version is not None:
-            codes, distinct, _ = columns[self.schema_version]
-            _mark_codes(bad, codes, {code for code, cell in enumerate(distinct) if cell.strip() not in _PLAIN_VERSIONS})
+            version = columns[self.schema_version]
+            refused = {code for code, cell in enumerate(version.values) if cell.strip() not in _PLAIN_VERSIONS}
+            _mark_codes(bad, version, refused)
         readers = self.readers
-        coded = ((index, *column) for index, column in enumerate(columns) if index in readers)
+        coded = ((index, column) for index, column in enumerate(columns) if index in readers)
         return self._coded_columns(coded, size, bad)
 
     def _coded_columns(
-        self, coded: Iterable[tuple[int, list[int], list[str], Any]], size: int, bad: bytearray
+        self, coded: Iterable[tuple[int, Column]], size: int, bad: bytearray
     ) -> tuple[FactColumns, list[int]]:
-        """The facts of ``size`` records from their columns read in (header index, codes,
-        distinct cells, the codes as a numpy array or None), and the positions of the records
-        kept: those not marked in ``bad`` already and whose every cell, item and location is plain."""
+        """The facts of ``size`` records from their columns read in (header index, the
+        column of distinct cells), and the positions of the records kept: those not marked in
+        ``bad`` already and whose every cell, item and location is plain."""
         read: dict[int, Column] = {}
         readers = self.readers
-        for index, codes, distinct, array in coded:
-            read[index] = _validated(codes, distinct, readers[index], bad, array)
+        for index, cells in coded:
+            read[index] = _validated(cells, readers[index], bad)
         columns = {path: read[index] for index, path, _ in self.columns}
         for path, model, item_columns in self.items:
             columns[path] = self._item_lists(model, [(n, name, read[i]) for i, n, name, _ in item_columns], bad)
@@ -830,23 +835,23 @@ class PlainDecoder:
         numbers: dict[int, list[tuple[str, Column]]] = {}
         for number, name, column in cells:
             numbers.setdefault(number, []).append((name, column))
-        item_codes: list[tuple[list[int], Any]] = []
+        item_codes: list[Column] = []
         item_values: list[list[Any]] = []
         for number in sorted(numbers):
             fields = numbers[number]
-            codes, combos, array = joint_codes([(column.codes, column.array) for _, column in fields])
-            items, refused = self._items(model, [(name, column.values) for name, column in fields], combos)
-            _mark_codes(bad, codes, refused)
-            item_codes.append((codes, array))
+            joint = joint_column([column for _, column in fields])
+            items, refused = self._items(model, [(name, column.values) for name, column in fields], joint.values)
+            _mark_codes(bad, joint, refused)
+            item_codes.append(joint)
             item_values.append(items)
-        joint, combos, joint_array = joint_codes(item_codes)
+        lists = joint_column(item_codes)
         # per combination: its item of each number, then those items in number order, blanks left out
-        numbers_codes = zip(*combos, strict=True)
+        numbers_codes = zip(*lists.values, strict=True)
         numbered = [
             list(map(items.__getitem__, codes)) for items, codes in zip(item_values, numbers_codes, strict=True)
         ]
         found = map(list, map(filter, repeat(partial(is_not, None)), zip(*numbered, strict=True)))
-        return Column(joint, [items or None for items in found], joint_array)
+        return lists.with_values([items or None for items in found])
 
     def _items(
         self, model: type[BaseModel], fields: list[tuple[str, list[Any]]], combos: list[tuple[int, ...]]
@@ -880,11 +885,8 @@ class PlainDecoder:
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
         """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         columns = [column for _, _, column in revenue] + ([survey] if survey is not None else [])
-        joint, combos, array = (
-            joint_codes([(column.codes, column.array) for column in columns])
-            if columns
-            else ([0] * size, [()] if size else [], None)
-        )
+        joint = joint_column(columns) if columns else Column([0] * size, [()] if size else [])
+        combos = joint.values
         # per part: each combination's code in it (the survey year's last)
         part_codes = list(zip(*combos, strict=True))
         years = [year for year, _, _ in revenue]
@@ -895,9 +897,9 @@ class PlainDecoder:
         revenues = _year_tables(years, per_year, len(combos))
         first_years = list(map(survey.values.__getitem__, part_codes[-1])) if survey is not None else repeat(None)
         derived = list(map(self.derive, revenues, first_years))
-        out = {"scale.revenue_wan": Column(joint, revenues, array)}
+        out = {"scale.revenue_wan": joint.with_values(revenues)}
         for name in derived[0] if derived else ():
-            out[name] = Column(joint, list(map(itemgetter(name), derived)), array)
+            out[name] = joint.with_values(list(map(itemgetter(name), derived)))
         return out
 
     def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:
@@ -905,7 +907,8 @@ class PlainDecoder:
         present = [(name, columns[f"identity.{name}"]) for name in _LOCATION if f"identity.{name}" in columns]
         if not any(name.endswith("_district") for name, _ in present):
             return
-        joint, combos, _ = joint_codes([(column.codes, column.array) for _, column in present])
+        joint = joint_column([column for _, column in present])
+        combos = joint.values
         # per name of _LOCATION: each combination's answer (None when the header has no such column)
         answers: dict[str, Iterable[Any]] = dict.fromkeys(_LOCATION, repeat(None))
         for (name, column), codes in zip(present, zip(*combos, strict=True), strict=True):
@@ -1000,12 +1003,12 @@ def _plain_wan(distinct: list[str]) -> list[Any] | None:
     return values
 
 
-def _validated(codes: list[int], distinct: list[str], memo: _Memo, bad: bytearray, array: Any = None) -> Column:
-    """A column of validated cells (each company's code, the distinct cells, the codes as a
-    numpy array or None); companies with a cell that is not plain are marked in ``bad`` (their
-    value reads None, never the marker)."""
-    values, plain = memo.checked_values(distinct)
-    column = Column(codes, values, array)
+def _validated(cells: Column, memo: _Memo, bad: bytearray) -> Column:
+    """The column of validated cells of a column of distinct cells (the same codes);
+    companies with a cell that is not plain are marked in ``bad`` (their value reads None,
+    never the marker)."""
+    values, plain = memo.checked_values(cells.values)
+    column = cells.with_values(values)
     if not plain:
         _mark(bad, column)
     return column
@@ -1021,12 +1024,13 @@ def _mark(bad: bytearray, column: Column, refused: Callable[[Any], bool] | None 
     for code in found:
         if column.values[code] is NOT_PLAIN:
             column.values[code] = None
-    _mark_codes(bad, column.codes, found)
+    _mark_codes(bad, column, found)
 
 
-def _mark_codes(bad: bytearray, codes: list[int], refused: set[int]) -> None:
-    """Marks in ``bad`` the companies whose code is one of ``refused``."""
+def _mark_codes(bad: bytearray, column: Column, refused: set[int]) -> None:
+    """Marks in ``bad`` the companies whose code in ``column`` is one of ``refused`` (its codes
+    list is read only when some code is refused)."""
     if refused:
-        for position, code in enumerate(codes):
+        for position, code in enumerate(column.codes):
             if code in refused:
                 bad[position] = 1

@@ -25,9 +25,9 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from advisor.batch.arrow_columns import CodedColumn, read_columns
 from advisor.batch.arrow_columns import available as arrow_available
-from advisor.batch.columns import FactColumns
+from advisor.batch.arrow_columns import read_columns
+from advisor.batch.columns import Column, FactColumns
 from advisor.batch.engine_api import Engine, derived_facts, profile_facts
 from advisor.batch.evaluate import Assessed, RowEvaluator
 from advisor.batch.output import (
@@ -362,18 +362,17 @@ def _chunk_facts(
 
 class CodedChunk:
     """A chunk's companies read column by column: their row numbers, and per header column
-    each company's code, the distinct cells and the codes as a numpy array
-    (``arrow_columns.read_columns``)."""
+    a ``Column`` of the cells (``arrow_columns.read_columns``)."""
 
     __slots__ = ("columns", "rows")
 
-    def __init__(self, rows: list[str], columns: list[CodedColumn]):
+    def __init__(self, rows: list[str], columns: list[Column]):
         self.rows = rows
         self.columns = columns
 
     def record(self, position: int) -> list[str]:
         """The cells of the company at ``position``, as splitting its line gives them."""
-        return [distinct[codes[position]] for codes, distinct, _ in self.columns]
+        return [column.value(position) for column in self.columns]
 
 
 def _coded_chunk(pieces: list[Piece], width: int) -> CodedChunk | None:
@@ -387,7 +386,7 @@ def _coded_chunk(pieces: list[Piece], width: int) -> CodedChunk | None:
     columns = read_columns(b"\n".join(parts), width)
     if columns is None:
         return None
-    return CodedChunk(_row_numbers(pieces, len(columns[0][0])), columns)
+    return CodedChunk(_row_numbers(pieces, len(columns[0])), columns)
 
 
 def _row_numbers(pieces: list[Piece], lines: int) -> list[str]:

@@ -45,13 +45,16 @@ def split_columns(lines: list[str]) -> list[tuple[list[int], list[Any]]]:
 
 
 def read(data: bytes, width: int) -> list[tuple[list[int], list[Any]]] | None:
-    """``read_columns`` as (codes, distinct) per column, once its numpy codes are checked equal to the list."""
+    """``read_columns`` as (codes, distinct) per column, once its codes list (made from the numpy
+    codes when first read) is checked equal to the array."""
     found = arrow_columns.read_columns(data, width)
     if found is None:
         return None
-    for codes, _, array in found:
-        assert array.tolist() == codes
-    return [(codes, distinct) for codes, distinct, _ in found]
+    for column in found:
+        assert column.array.tolist() == column.codes
+        assert all(type(code) is int for code in column.codes)
+        assert len(column) == len(column.codes)
+    return [(column.codes, column.values) for column in found]
 
 
 @settings(max_examples=300, deadline=None)
@@ -116,7 +119,7 @@ def test_reading_does_not_import_pyarrows_python_compute_module():
     script = (
         "import sys; from advisor.batch import arrow_columns as a; "
         "found = a.read_columns('名,1\\n名,2\\n甲,1'.encode(), 2); "
-        "print(found[0][:2], found[1][:2], 'pyarrow.compute' in sys.modules)"
+        "print((found[0].codes, found[0].values), (found[1].codes, found[1].values), 'pyarrow.compute' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.split() == [
