@@ -38,6 +38,8 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
+from itertools import accumulate, pairwise
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -179,15 +181,16 @@ def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
     if top > 4 * size + 4096:
         distinct, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
         return distinct, inverse.reshape(-1).astype(np.int64), firsts.astype(np.int64)
-    present = np.zeros(top, dtype=bool)
-    present[key] = True
-    distinct = np.flatnonzero(present)
-    inverse = (np.cumsum(present) - 1)[key]
+    place = np.zeros(top, dtype=np.int64)  # each present value's index among the distinct ones
+    place[key] = 1
+    distinct = place.nonzero()[0]
+    place[distinct] = np.arange(len(distinct), dtype=np.int64)
+    inverse = place[key]
     firsts = np.empty(0, dtype=np.int64)
     if first:
         firsts = np.full(len(distinct), size, dtype=np.int64)
         np.minimum.at(firsts, inverse, np.arange(size, dtype=np.int64))
-    return distinct.astype(np.int64), inverse.astype(np.int64), firsts
+    return distinct.astype(np.int64, copy=False), inverse, firsts
 
 
 def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]]:
@@ -332,6 +335,8 @@ class VectorEvaluator:
         self._kernels = {i: kernel for i in self._quick if (kernel := KERNELS.get(type(self.measures[i].amount)))}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
+        # per linked set: every pair of its members (the earlier one's position, the later one's)
+        self._pairs = [np.triu_indices(len(members), 1) for members in self._components]
         self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -619,53 +624,60 @@ class VectorEvaluator:
         ``group_rank``'s order and whether it could add to a total; companies alike in those
         get the same flags, decided once by the rule itself (``counted_flags``) on one of them.
         The order is ``group_rank``'s own: each distinct live outcome's rank among them all,
-        held as which member comes before which (every pair: the order itself, as bits)."""
-        outcomes = []  # per member: (status code, amount index) of each distinct outcome, each company's
-        for i in members:
-            width = len(tables[i])
-            pairs, inverse, _ = _distinct(statuses[i].astype(np.int64) * width + codes[i])
-            status_codes, amount_codes = np.divmod(pairs, width)
-            outcomes.append((list(zip(status_codes.tolist(), amount_codes.tolist(), strict=True)), inverse))
-        candidates = [
+        held as which member comes before which (every pair: the order itself, as bits).
+        Every member is read at once: its (status, amount) outcomes keyed apart from the other
+        members' (each member's keys start after the previous member's), one factorisation."""
+        widths = [len(tables[i]) for i in members]
+        bases = list(accumulate((3 * width for width in widths), initial=0))
+        keys = (
+            np.stack([statuses[i] for i in members]).astype(np.int64) * np.array(widths, dtype=np.int64)[:, None]
+            + np.stack([codes[i] for i in members])
+            + np.array(bases[:-1], dtype=np.int64)[:, None]
+        )
+        distinct, inverse, _ = _distinct(keys.reshape(-1))
+        outcome_of = inverse.reshape(len(members), -1)  # per member, each company's outcome (of all members')
+        starts = np.searchsorted(distinct, bases).tolist()  # member k's outcomes: starts[k] to starts[k + 1]
+        candidates: list[Candidate | None] = []  # per outcome: None where 不符合
+        member_of: list[int] = []
+        for position, i in enumerate(members):
+            width, base = widths[position], bases[position]
+            for key in distinct[starts[position] : starts[position + 1]].tolist():
+                status_code, at = divmod(key - base, width)
+                live = status_code != 0
+                candidates.append(
+                    Candidate(self.measures[i], _STATUSES[status_code], tables[i][at][8].value) if live else None
+                )
+                member_of.append(position)
+        ranks = [None if c is None else group_rank(c) for c in candidates]
+        place = {rank: position for position, rank in enumerate(sorted({r for r in ranks if r is not None}))}
+        # 不符合: after every live one, in member order
+        order_of = [len(place) + m if r is None else place[r] for r, m in zip(ranks, member_of, strict=True)]
+        combination, first = self._combinations(outcome_of, starts)
+        picks = outcome_of[:, first]  # per member, each combination's outcome
+        earlier, later = self._pairs[number]
+        order = np.array(order_of, dtype=np.int64)[picks]
+        bits = np.concatenate(
             [
-                None if s == 0 else Candidate(self.measures[i], _STATUSES[s], tables[i][at][8].value)
-                for s, at in distinct
+                np.array([c is not None for c in candidates])[picks],
+                np.array([c is not None and counts_in_total(c) for c in candidates])[picks],
+                order[earlier] < order[later],
             ]
-            for i, (distinct, _) in zip(members, outcomes, strict=True)
-        ]
-        ranks = [[None if c is None else group_rank(c) for c in member] for member in candidates]
-        ranked = sorted({rank for member in ranks for rank in member if rank is not None})
-        place = {rank: position for position, rank in enumerate(ranked)}
-        # companies alike in every member's outcome first (a combination), then what the rule reads of each
-        combination, first = _joint([inverse for _, inverse in outcomes], len(statuses[members[0]]))
-        picks = [inverse[first] for _, inverse in outcomes]  # per member: each combination's outcome
-        order_keys, bits = [], []
-        for position, (member, member_ranks, pick) in enumerate(zip(candidates, ranks, picks, strict=True)):
-            last = len(place) + position  # 不符合: after every live one, in member order
-            order_keys.append(np.array([last if r is None else place[r] for r in member_ranks])[pick])
-            bits.append(np.array([c is not None for c in member], dtype=np.int64)[pick])
-            bits.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[pick])
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                bits.append((order_keys[a] < order_keys[b]).astype(np.int64))
-        matrix = np.stack(bits, axis=1)
+        )
         # the bits as integers (62 to one), then the distinct keys among the combinations
         words = [
-            matrix[:, start : start + 62] @ (np.int64(1) << np.arange(min(62, len(bits) - start), dtype=np.int64))
+            np.left_shift(1, np.arange(min(62, len(bits) - start), dtype=np.int64)) @ bits[start : start + 62]
             for start in range(0, len(bits), 62)
         ]
         key_of, key_first = _joint(words, len(first))
         rows = []
         # the words of each distinct key (the same bits in the same places in every block)
-        for row, key_words in zip(key_first.tolist(), np.stack(words, axis=1)[key_first].tolist(), strict=True):
+        for key_words, outcomes in zip(
+            np.stack(words, axis=1)[key_first].tolist(), picks[:, key_first].T.tolist(), strict=True
+        ):
             key = (number, *key_words)
             flags = self._counted_grouped.get(key)
             if flags is None:
-                chosen = []
-                for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
-                    candidate = member[int(pick[row])]
-                    if candidate is not None:
-                        chosen.append((position, candidate))
+                chosen = [(p, c) for p, c in enumerate(map(candidates.__getitem__, outcomes)) if c is not None]
                 decided = dict(
                     zip((p for p, _ in chosen), counted_flags(self.engine, [c for _, c in chosen]), strict=True)
                 )
@@ -674,5 +686,17 @@ class VectorEvaluator:
                     self._counted_grouped.clear()
                 self._counted_grouped[key] = flags
             rows.append(flags)
-        matrix_of = np.array(rows, dtype=np.int64)[key_of[combination]]
-        return [matrix_of[:, position] for position in range(len(members))]
+        return list(np.array(rows, dtype=np.int64).T[:, key_of[combination]])
+
+    @staticmethod
+    def _combinations(outcome_of: Codes, starts: list[int]) -> tuple[Codes, Codes]:
+        """Distinct combinations of the members' outcomes (``outcome_of``: a row per member, its
+        outcomes numbered from ``starts[member]``): each company's, and each one's first company.
+        Each member's outcome is a digit of one number where the digits fit an int64."""
+        radices = [end - start for start, end in pairwise(starts)]
+        if prod(radices) >= 1 << 62:
+            return _joint(list(outcome_of), outcome_of.shape[1])
+        weights = [prod(radices[k + 1 :]) for k in range(len(radices))]
+        digits = outcome_of - np.array(starts[:-1], dtype=np.int64)[:, None]
+        _, inverse, first = _distinct(np.array(weights, dtype=np.int64) @ digits, first=True)
+        return inverse, first
