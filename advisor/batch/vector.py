@@ -329,6 +329,15 @@ class VectorEvaluator:
         # measures whose amount is the same for everyone: the outcome follows from the status
         self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
         self._by_status_set = frozenset(self._by_status)
+        # every measure's conditions end to end (node ids) and where each measure's start: a
+        # measure with none reads one more row, met for everyone (``status_of`` of no state)
+        self._met_row = len(self._nodes) if not all(self._measure_nodes) else None
+        self._flat_nodes = np.array(
+            [i for ids in self._measure_nodes for i in (ids or (len(self._nodes),))], dtype=np.intp
+        )
+        self._node_starts = np.array(
+            list(accumulate((max(len(ids), 1) for ids in self._measure_nodes), initial=0))[:-1], dtype=np.intp
+        )
         # amounts whose figures are computed directly, without their explanation
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         # of those, the ones whose figures are computed for the whole block in numpy
@@ -337,6 +346,9 @@ class VectorEvaluator:
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
         # per linked set: every pair of its members (the earlier one's position, the later one's)
         self._pairs = [np.triu_indices(len(members), 1) for members in self._components]
+        self._grouped = frozenset(i for members in self._components for i in members)
+        # measures in no group whose outcome is their status alone
+        self._alone = [i for i in self._by_status if i not in self._grouped]
         self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -413,29 +425,42 @@ class VectorEvaluator:
                 found = columns[fact] = _Column(block_facts.column(fact))
             return found
 
-        node_states: dict[int, States] = {}
         decided: dict[int, States] = {}
-        statuses: list[States] = []
-        for ids in self._measure_nodes:
-            parts = []
-            for i in ids:
-                if i not in node_states:
-                    node_states[i] = self._states(self._plans[i], column, size, decided)
-                parts.append(node_states[i])
-            statuses.append(np.minimum.reduce(parts) if len(parts) > 1 else parts[0])
+        node_states = [self._states(plan, column, size, decided) for plan in self._plans]
+        if self._met_row is not None:
+            node_states.append(np.full(size, _STATE_CODE[MET], dtype=np.int8))
+        # a row per measure: the minimum state of its conditions (then 不符合 where nothing is to pay)
+        statuses = np.minimum.reduceat(np.stack(node_states)[self._flat_nodes], self._node_starts, axis=0)
+        anyone_live = (statuses.max(axis=1) > 0).tolist()
 
         amount_tables: list[list[Amount]] = []
-        amount_codes: list[Codes] = []
+        amount_codes: dict[int, Codes] = {}  # each company's place in the table, where read later
         for index in range(n):
-            table, codes = self._amounts(index, statuses[index], column, size)
-            if len(table) == 1:  # no amount for anyone: 不符合 for everyone
-                statuses[index] = np.zeros(size, dtype=np.int8)
-            elif index not in self._by_status_set:  # nothing to pay where the place is 0
-                statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
+            status = statuses[index]
+            if index in self._by_status_set:
+                table = self._fixed_table(index, anyone_live[index])
+                if len(table) == 1:  # no amount for anyone: 不符合 for everyone
+                    status[:] = 0
+                if index in self._grouped:  # its place is 1 where it is live
+                    amount_codes[index] = (status != 0).astype(np.int64)
+            else:
+                table, codes = self._amounts(index, status, column, size)
+                status[codes == 0] = 0  # nothing to pay where the place is 0 (everywhere for a table of one)
+                amount_codes[index] = codes
             amount_tables.append(table)
-            amount_codes.append(codes)
         counted = self._counted(statuses, amount_tables, amount_codes)
         return self._outcomes(statuses, amount_tables, amount_codes, counted)
+
+    def _fixed_table(self, index: int, anyone_live: bool) -> list[Amount]:
+        """The amounts table of measure ``index`` whose figures are the same for every company
+        (computed once per run): ``NO_AMOUNT``, then those figures where someone is live and
+        there is something to pay."""
+        found = self._fixed.get(index)
+        if found is None:
+            found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
+        if nothing_to_pay(POSSIBLE, found) or not anyone_live:
+            return [NO_AMOUNT]
+        return [NO_AMOUNT, found]
 
     def _amounts(
         self, index: int, status: States, column: Callable[[str], _Column], size: int
@@ -444,13 +469,6 @@ class VectorEvaluator:
         company's place in it (0 where the measure is 不符合 or there is nothing to pay), computed
         once per distinct input among the companies the measure is not 不符合 for."""
         names = self._amount_facts[index]
-        if not names:  # the same figures for every company: its place is 1 where it is live
-            found = self._fixed.get(index)
-            if found is None:
-                found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
-            if nothing_to_pay(POSSIBLE, found) or not status.any():
-                return [NO_AMOUNT], np.zeros(size, dtype=np.int64)
-            return [NO_AMOUNT, found], (status != 0).astype(np.int64)
         live = np.flatnonzero(status)
         codes = np.zeros(size, dtype=np.int64)
         measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
@@ -556,7 +574,7 @@ class VectorEvaluator:
         return found
 
     def _outcomes(
-        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: dict[int, Codes]
+        self, statuses: States, tables: list[list[Amount]], codes: dict[int, Codes], counted: dict[int, Codes]
     ) -> Assessed:
         """The block's outcomes: per measure, each distinct (status, amount, counted) and each
         company's. ``counted`` holds the flags of grouped measures; a measure in no group is
@@ -564,16 +582,16 @@ class VectorEvaluator:
         total, decided here once per distinct (status, amount)."""
         block = Assessed([[] for _ in tables], [None] * len(tables))
         # measures in no group whose outcome is their status alone: all at once
-        alone = [i for i in self._by_status if i not in counted]
+        alone = self._alone
         if alone:
             rows = np.arange(len(alone))[:, None]
-            by_status = np.stack([statuses[i] for i in alone])
+            by_status = statuses[alone]
             present = np.zeros((len(alone), 3), dtype=bool)
             present[rows, by_status] = True
             places = (np.cumsum(present, axis=1) - 1)[rows, by_status]
-            for row, index in enumerate(alone):
+            for row, (index, present_codes) in enumerate(zip(alone, present.tolist(), strict=True)):
                 measure, table = self.measures[index], tables[index]
-                for status_code in np.flatnonzero(present[row]).tolist():
+                for status_code in (code for code, here in enumerate(present_codes) if here):
                     status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
                     adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
                     block.tables[index].append((status, amount, adds))
@@ -586,14 +604,14 @@ class VectorEvaluator:
             table_out: list[Outcome] = []
             if flags is None:
                 measure = self.measures[index]
-                distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
+                distinct, inverse, _ = _distinct(statuses[index] * np.int64(width) + codes[index])
                 status_codes, amount_codes = np.divmod(distinct, width)
                 for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
                     status, amount = _STATUSES[status_code], table[amount_code]
                     adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
                     table_out.append((status, amount, adds))
             else:
-                combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
+                combined = (statuses[index] * np.int64(2) + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
                 rest, amount_codes = np.divmod(distinct, width)
                 status_codes, counted_codes = np.divmod(rest, 2)
@@ -607,7 +625,7 @@ class VectorEvaluator:
 
     # --- who counts in the total
 
-    def _counted(self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes]) -> dict[int, Codes]:
+    def _counted(self, statuses: States, tables: list[list[Amount]], codes: dict[int, Codes]) -> dict[int, Codes]:
         """Per grouped measure, 1 where the company's outcome counts in its total."""
         counted: dict[int, Codes] = {}
         for number, members in enumerate(self._components):
@@ -616,7 +634,7 @@ class VectorEvaluator:
         return counted
 
     def _counted_linked(
-        self, number: int, members: list[int], statuses: list[States], tables: list[list[Amount]], codes: list[Codes]
+        self, number: int, members: list[int], statuses: States, tables: list[list[Amount]], codes: dict[int, Codes]
     ) -> list[Codes]:
         """Counted flags of measures linked by shared groups (groups never linked decide apart).
 
@@ -630,7 +648,7 @@ class VectorEvaluator:
         widths = [len(tables[i]) for i in members]
         bases = list(accumulate((3 * width for width in widths), initial=0))
         keys = (
-            np.stack([statuses[i] for i in members]).astype(np.int64) * np.array(widths, dtype=np.int64)[:, None]
+            statuses[members].astype(np.int64) * np.array(widths, dtype=np.int64)[:, None]
             + np.stack([codes[i] for i in members])
             + np.array(bases[:-1], dtype=np.int64)[:, None]
         )
