@@ -349,6 +349,7 @@ class VectorEvaluator:
         self._grouped = frozenset(i for members in self._components for i in members)
         # measures in no group whose outcome is their status alone
         self._alone = [i for i in self._by_status if i not in self._grouped]
+        self._alone_outcomes: dict[tuple[int, int, int], Outcome] = {}
         self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -590,11 +591,10 @@ class VectorEvaluator:
             present[rows, by_status] = True
             places = (np.cumsum(present, axis=1) - 1)[rows, by_status]
             for row, (index, present_codes) in enumerate(zip(alone, present.tolist(), strict=True)):
-                measure, table = self.measures[index], tables[index]
-                for status_code in (code for code, here in enumerate(present_codes) if here):
-                    status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
-                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
-                    block.tables[index].append((status, amount, adds))
+                table = tables[index]
+                block.tables[index] = [
+                    self._alone_outcome(index, code, table) for code, here in enumerate(present_codes) if here
+                ]
                 block.codes[index] = places[row]
         for index, table in enumerate(tables):
             if block.codes[index] is not None:
@@ -622,6 +622,18 @@ class VectorEvaluator:
             block.tables[index] = table_out
             block.codes[index] = inverse
         return block
+
+    def _alone_outcome(self, index: int, status_code: int, table: list[Amount]) -> Outcome:
+        """The outcome of measure ``index`` (in no group, its amount the same for everyone:
+        ``table`` is ``_fixed_table``'s) for a status: decided once per run, as its status,
+        amount and whether it adds to a total are."""
+        key = (index, status_code, len(table))
+        found = self._alone_outcomes.get(key)
+        if found is None:
+            status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
+            adds = status_code != 0 and counts_in_total(Candidate(self.measures[index], status, amount[8].value))
+            found = self._alone_outcomes[key] = (status, amount, adds)
+        return found
 
     # --- who counts in the total
 
