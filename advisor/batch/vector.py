@@ -193,6 +193,22 @@ def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
     return distinct.astype(np.int64, copy=False), inverse, firsts
 
 
+#: Up to this many values ``_factorised`` sorts them in Python (numpy's sort costs more there).
+_SMALL = 128
+
+
+def _factorised(key: Codes) -> tuple[list[int], Codes]:
+    """(distinct values ascending, each value's index in them) of any int64 codes, as
+    ``np.unique`` gives them."""
+    if len(key) > _SMALL:
+        distinct, inverse = np.unique(key, return_inverse=True)
+        return distinct.tolist(), inverse.reshape(-1)
+    keys = key.tolist()
+    ordered = sorted(set(keys))
+    at = dict(zip(ordered, range(len(ordered)), strict=True))
+    return ordered, np.array(list(map(at.__getitem__, keys)), dtype=np.int64)
+
+
 def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]]:
     """The distinct inputs of several facts among the companies ``live``: each live company's
     input (an index), and per fact its value in each input."""
@@ -558,11 +574,10 @@ class VectorEvaluator:
             return None
         figured = canonical(figured)  # distinct (form, value) pairs: distinct figures
         forms = len(figured.constants) + 2
-        distinct, inverse = np.unique(figured.values * forms + figured.forms, return_inverse=True)
-        values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
-        pairs = zip(values_of.tolist(), forms_of.tolist(), strict=True)
+        distinct, inverse = _factorised(figured.values * forms + figured.forms)
+        pairs = (divmod(key, forms) for key in distinct)  # the key's parts (floored, as numpy made the key)
         table, place = _figures_table((figured.figures(form, value) for value, form in pairs), *self._duration(index))
-        return table, np.array(place, dtype=np.int64)[inverse.reshape(-1)]
+        return table, np.array(place, dtype=np.int64)[inverse]
 
     def _duration(self, index: int) -> tuple[bool, int]:
         """(per_year, years) that ``apply_duration`` gives measure ``index``'s amounts (read once:
