@@ -460,6 +460,8 @@ class VectorEvaluator:
                     status[:] = 0
                 if index in self._grouped:  # its place is 1 where it is live
                     amount_codes[index] = (status != 0).astype(np.int64)
+            elif not anyone_live[index]:  # 不符合 for everyone: no amount to compute
+                table, amount_codes[index] = [NO_AMOUNT], np.zeros(size, dtype=np.int64)
             else:
                 table, codes = self._amounts(index, status, column, size)
                 status[codes == 0] = 0  # nothing to pay where the place is 0 (everywhere for a table of one)
