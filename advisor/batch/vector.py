@@ -345,15 +345,13 @@ class VectorEvaluator:
         # measures whose amount is the same for everyone: the outcome follows from the status
         self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
         self._by_status_set = frozenset(self._by_status)
-        # every measure's conditions end to end (node ids) and where each measure's start: a
-        # measure with none reads one more row, met for everyone (``status_of`` of no state)
+        # a row per measure: its conditions (node ids), the first repeated up to the longest row
+        # (the minimum does not change); a measure with none reads one more node, met for
+        # everyone (``status_of`` of no state)
         self._met_row = len(self._nodes) if not all(self._measure_nodes) else None
-        self._flat_nodes = np.array(
-            [i for ids in self._measure_nodes for i in (ids or (len(self._nodes),))], dtype=np.intp
-        )
-        self._node_starts = np.array(
-            list(accumulate((max(len(ids), 1) for ids in self._measure_nodes), initial=0))[:-1], dtype=np.intp
-        )
+        ids_of = [ids or (len(self._nodes),) for ids in self._measure_nodes]
+        longest = max(map(len, ids_of), default=1)
+        self._node_rows = np.array([[*ids, *(ids[:1] * (longest - len(ids)))] for ids in ids_of], dtype=np.intp)
         # amounts whose figures are computed directly, without their explanation
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         # of those, the ones whose figures are computed for the whole block in numpy
@@ -434,7 +432,7 @@ class VectorEvaluator:
         block_facts = companies if isinstance(companies, FactColumns) else FactColumns.from_rows(companies)
         size = block_facts.size
         n = len(self.measures)
-        if not size:
+        if not size or not n:
             return Assessed([[] for _ in range(n)], [[] for _ in range(n)])
         columns: dict[str, _Column] = {}
 
@@ -449,7 +447,7 @@ class VectorEvaluator:
         if self._met_row is not None:
             node_states.append(np.full(size, _STATE_CODE[MET], dtype=np.int8))
         # a row per measure: the minimum state of its conditions (then 不符合 where nothing is to pay)
-        statuses = np.minimum.reduceat(np.stack(node_states)[self._flat_nodes], self._node_starts, axis=0)
+        statuses = np.minimum.reduce(np.stack(node_states)[self._node_rows], axis=1)
         anyone_live = (statuses.max(axis=1) > 0).tolist()
 
         amount_tables: list[list[Amount]] = []
@@ -466,7 +464,8 @@ class VectorEvaluator:
                 table, amount_codes[index] = [NO_AMOUNT], np.zeros(size, dtype=np.int64)
             else:
                 table, codes = self._amounts(index, status, column, size)
-                status[codes == 0] = 0  # nothing to pay where the place is 0 (everywhere for a table of one)
+                # nothing to pay where the place is 0 (everywhere for a table of one)
+                np.copyto(status, 0, where=codes == 0)
                 amount_codes[index] = codes
             amount_tables.append(table)
         counted = self._counted(statuses, amount_tables, amount_codes)
