@@ -197,16 +197,16 @@ def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
 _SMALL = 128
 
 
-def _factorised(key: Codes) -> tuple[list[int], Codes]:
+def _factorised(key: Codes) -> tuple[Codes, Codes]:
     """(distinct values ascending, each value's index in them) of any int64 codes, as
     ``np.unique`` gives them."""
     if len(key) > _SMALL:
         distinct, inverse = np.unique(key, return_inverse=True)
-        return distinct.tolist(), inverse.reshape(-1)
+        return distinct, inverse.reshape(-1)
     keys = key.tolist()
     ordered = sorted(set(keys))
     at = dict(zip(ordered, range(len(ordered)), strict=True))
-    return ordered, np.array(list(map(at.__getitem__, keys)), dtype=np.int64)
+    return np.array(ordered, dtype=np.int64), np.array(list(map(at.__getitem__, keys)), dtype=np.int64)
 
 
 def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]]:
@@ -345,13 +345,14 @@ class VectorEvaluator:
         # measures whose amount is the same for everyone: the outcome follows from the status
         self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
         self._by_status_set = frozenset(self._by_status)
-        # a row per measure: its conditions (node ids), the first repeated up to the longest row
-        # (the minimum does not change); a measure with none reads one more node, met for
-        # everyone (``status_of`` of no state)
+        # per measure its conditions (node ids), the first repeated up to the longest (the minimum
+        # does not change), held column by column (one minimum over the rows of every measure);
+        # a measure with none reads one more node, met for everyone (``status_of`` of no state)
         self._met_row = len(self._nodes) if not all(self._measure_nodes) else None
         ids_of = [ids or (len(self._nodes),) for ids in self._measure_nodes]
         longest = max(map(len, ids_of), default=1)
-        self._node_rows = np.array([[*ids, *(ids[:1] * (longest - len(ids)))] for ids in ids_of], dtype=np.intp)
+        rows = [[*ids, *(ids[:1] * (longest - len(ids)))] for ids in ids_of]
+        self._node_columns = np.array(rows, dtype=np.intp).T.copy()
         # amounts whose figures are computed directly, without their explanation
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         # of those, the ones whose figures are computed for the whole block in numpy
@@ -447,7 +448,7 @@ class VectorEvaluator:
         if self._met_row is not None:
             node_states.append(np.full(size, _STATE_CODE[MET], dtype=np.int8))
         # a row per measure: the minimum state of its conditions (then 不符合 where nothing is to pay)
-        statuses = np.minimum.reduce(np.stack(node_states)[self._node_rows], axis=1)
+        statuses = np.minimum.reduce(np.stack(node_states)[self._node_columns], axis=0)
         anyone_live = (statuses.max(axis=1) > 0).tolist()
 
         amount_tables: list[list[Amount]] = []
@@ -460,8 +461,6 @@ class VectorEvaluator:
                     status[:] = 0
                 if index in self._grouped:  # its place is 1 where it is live
                     amount_codes[index] = (status != 0).astype(np.int64)
-            elif not anyone_live[index]:  # 不符合 for everyone: no amount to compute
-                table, amount_codes[index] = [NO_AMOUNT], np.zeros(size, dtype=np.int64)
             else:
                 table, codes = self._amounts(index, status, column, size)
                 # nothing to pay where the place is 0 (everywhere for a table of one)
@@ -578,7 +577,8 @@ class VectorEvaluator:
         figured = canonical(figured)  # distinct (form, value) pairs: distinct figures
         forms = len(figured.constants) + 2
         distinct, inverse = _factorised(figured.values * forms + figured.forms)
-        pairs = (divmod(key, forms) for key in distinct)  # the key's parts (floored, as numpy made the key)
+        values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
+        pairs = zip(values_of.tolist(), forms_of.tolist(), strict=True)
         table, place = _figures_table((figured.figures(form, value) for value, form in pairs), *self._duration(index))
         return table, np.array(place, dtype=np.int64)[inverse]
 

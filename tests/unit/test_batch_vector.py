@@ -307,7 +307,7 @@ def test_small_and_large_factorisations_are_np_unique() -> None:
             key = rng.integers(low, high, size=size, dtype=np.int64)
             values, inverse = vector._factorised(key)
             want_values, want_inverse = np.unique(key, return_inverse=True)
-            assert values == want_values.tolist()
+            assert values.tolist() == want_values.tolist()
             assert inverse.tolist() == want_inverse.reshape(-1).tolist()
 
 
