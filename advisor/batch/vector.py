@@ -365,8 +365,6 @@ class VectorEvaluator:
         # measures in no group whose outcome is their status alone
         self._alone = [i for i in self._by_status if i not in self._grouped]
         self._alone_outcomes: dict[tuple[int, int, int], Outcome] = {}
-        # the others: an amount to compute, or in a group
-        self._others = sorted(set(range(len(self.measures))).difference(self._alone))
         self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -614,52 +612,32 @@ class VectorEvaluator:
                     self._alone_outcome(index, code, table) for code, here in enumerate(present_codes) if here
                 ]
                 block.codes[index] = places[row]
-        self._other_outcomes(statuses, tables, codes, counted, block)
-        return block
-
-    def _other_outcomes(
-        self,
-        statuses: States,
-        tables: list[list[Amount]],
-        codes: dict[int, Codes],
-        counted: dict[int, Codes],
-        block: Assessed,
-    ) -> None:
-        """The outcomes of the measures not alone (an amount to compute, or in a group) into
-        ``block``: each company's (status, counted, amount) key, every measure's keys apart (each
-        one's start after the previous one's), all factorised at once; a measure in no group
-        counts when ``counts_in_total`` says its (status, amount) adds to a total."""
-        others = self._others
-        if not others:
-            return
-        widths = [len(tables[i]) for i in others]
-        bases = list(accumulate((6 * width for width in widths), initial=0))
-        flags = np.zeros((len(others), statuses.shape[1]), dtype=np.int64)
-        for position, index in enumerate(others):
-            found = counted.get(index)
-            if found is not None:
-                flags[position] = found
-        keys = (statuses[others].astype(np.int64) * 2 + flags) * np.array(widths, dtype=np.int64)[:, None]
-        keys += np.stack([codes[i] for i in others]) + np.array(bases[:-1], dtype=np.int64)[:, None]
-        distinct, inverse, _ = _distinct(keys.reshape(-1))
-        starts = np.searchsorted(distinct, bases).tolist()  # measure k's outcomes: starts[k] to starts[k + 1]
-        places = inverse.reshape(len(others), -1) - np.array(starts[:-1], dtype=np.int64)[:, None]
-        for position, index in enumerate(others):
-            width, base, table = widths[position], bases[position], tables[index]
-            grouped = index in counted
-            measure = self.measures[index]
+        for index, table in enumerate(tables):
+            if block.codes[index] is not None:
+                continue
+            width = len(table)
+            flags = counted.get(index)
             table_out: list[Outcome] = []
-            for key in distinct[starts[position] : starts[position + 1]].tolist():
-                rest, amount_code = divmod(key - base, width)
-                status_code, counted_code = divmod(rest, 2)
-                status, amount = _STATUSES[status_code], table[amount_code]
-                if grouped:
-                    table_out.append((status, amount, counted_code != 0))
-                else:
+            if flags is None:
+                measure = self.measures[index]
+                distinct, inverse, _ = _distinct(statuses[index] * np.int64(width) + codes[index])
+                status_codes, amount_codes = np.divmod(distinct, width)
+                for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
+                    status, amount = _STATUSES[status_code], table[amount_code]
                     adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
                     table_out.append((status, amount, adds))
+            else:
+                combined = (statuses[index] * np.int64(2) + flags) * width + codes[index]
+                distinct, inverse, _ = _distinct(combined)
+                rest, amount_codes = np.divmod(distinct, width)
+                status_codes, counted_codes = np.divmod(rest, 2)
+                for status_code, amount_code, is_counted in zip(
+                    status_codes.tolist(), amount_codes.tolist(), (counted_codes != 0).tolist(), strict=True
+                ):
+                    table_out.append((_STATUSES[status_code], table[amount_code], is_counted))
             block.tables[index] = table_out
-            block.codes[index] = places[position]
+            block.codes[index] = inverse
+        return block
 
     def _alone_outcome(self, index: int, status_code: int, table: list[Amount]) -> Outcome:
         """The outcome of measure ``index`` (in no group, its amount the same for everyone:
