@@ -38,6 +38,8 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from functools import partial
+from itertools import accumulate, pairwise
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -179,15 +181,32 @@ def _distinct(key: Codes, first: bool = False) -> tuple[Codes, Codes, Codes]:
     if top > 4 * size + 4096:
         distinct, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
         return distinct, inverse.reshape(-1).astype(np.int64), firsts.astype(np.int64)
-    present = np.zeros(top, dtype=bool)
-    present[key] = True
-    distinct = np.flatnonzero(present)
-    inverse = (np.cumsum(present) - 1)[key]
+    place = np.zeros(top, dtype=np.int64)  # each present value's index among the distinct ones
+    place[key] = 1
+    distinct = place.nonzero()[0]
+    place[distinct] = np.arange(len(distinct), dtype=np.int64)
+    inverse = place[key]
     firsts = np.empty(0, dtype=np.int64)
     if first:
         firsts = np.full(len(distinct), size, dtype=np.int64)
         np.minimum.at(firsts, inverse, np.arange(size, dtype=np.int64))
-    return distinct.astype(np.int64), inverse.astype(np.int64), firsts
+    return distinct.astype(np.int64, copy=False), inverse, firsts
+
+
+#: Up to this many values ``_factorised`` sorts them in Python (numpy's sort costs more there).
+_SMALL = 128
+
+
+def _factorised(key: Codes) -> tuple[Codes, Codes]:
+    """(distinct values ascending, each value's index in them) of any int64 codes, as
+    ``np.unique`` gives them."""
+    if len(key) > _SMALL:
+        distinct, inverse = np.unique(key, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    keys = key.tolist()
+    ordered = sorted(set(keys))
+    at = dict(zip(ordered, range(len(ordered)), strict=True))
+    return np.array(ordered, dtype=np.int64), np.array(list(map(at.__getitem__, keys)), dtype=np.int64)
 
 
 def _inputs(columns: list[_Column], live: Codes) -> tuple[Codes, list[list[Any]]]:
@@ -326,12 +345,26 @@ class VectorEvaluator:
         # measures whose amount is the same for everyone: the outcome follows from the status
         self._by_status = [i for i, names in enumerate(self._amount_facts) if not names]
         self._by_status_set = frozenset(self._by_status)
+        # per measure its conditions (node ids), the first repeated up to the longest (the minimum
+        # does not change), held column by column (one minimum over the rows of every measure);
+        # a measure with none reads one more node, met for everyone (``status_of`` of no state)
+        self._met_row = len(self._nodes) if not all(self._measure_nodes) else None
+        ids_of = [ids or (len(self._nodes),) for ids in self._measure_nodes]
+        longest = max(map(len, ids_of), default=1)
+        rows = [[*ids, *(ids[:1] * (longest - len(ids)))] for ids in ids_of]
+        self._node_columns = np.array(rows, dtype=np.intp).T.copy()
         # amounts whose figures are computed directly, without their explanation
         self._quick = {i: quick for i, m in enumerate(self.measures) if (quick := _quick(m.amount)) is not None}
         # of those, the ones whose figures are computed for the whole block in numpy
         self._kernels = {i: kernel for i in self._quick if (kernel := KERNELS.get(type(self.measures[i].amount)))}
         groups = [[g.id for g in engine.groups_of.get(m.id, [])] for m in self.measures]
         self._components = _linked([i for i, ids in enumerate(groups) if ids], groups)
+        # per linked set: every pair of its members (the earlier one's position, the later one's)
+        self._pairs = [np.triu_indices(len(members), 1) for members in self._components]
+        self._grouped = frozenset(i for members in self._components for i in members)
+        # measures in no group whose outcome is their status alone
+        self._alone = [i for i in self._by_status if i not in self._grouped]
+        self._alone_outcomes: dict[tuple[int, int, int], Outcome] = {}
         self._counted_grouped: dict[tuple[int, ...], tuple[bool, ...]] = {}
 
     # --- conditions
@@ -398,7 +431,7 @@ class VectorEvaluator:
         block_facts = companies if isinstance(companies, FactColumns) else FactColumns.from_rows(companies)
         size = block_facts.size
         n = len(self.measures)
-        if not size:
+        if not size or not n:
             return Assessed([[] for _ in range(n)], [[] for _ in range(n)])
         columns: dict[str, _Column] = {}
 
@@ -408,29 +441,43 @@ class VectorEvaluator:
                 found = columns[fact] = _Column(block_facts.column(fact))
             return found
 
-        node_states: dict[int, States] = {}
         decided: dict[int, States] = {}
-        statuses: list[States] = []
-        for ids in self._measure_nodes:
-            parts = []
-            for i in ids:
-                if i not in node_states:
-                    node_states[i] = self._states(self._plans[i], column, size, decided)
-                parts.append(node_states[i])
-            statuses.append(np.minimum.reduce(parts) if len(parts) > 1 else parts[0])
+        node_states = [self._states(plan, column, size, decided) for plan in self._plans]
+        if self._met_row is not None:
+            node_states.append(np.full(size, _STATE_CODE[MET], dtype=np.int8))
+        # a row per measure: the minimum state of its conditions (then 不符合 where nothing is to pay)
+        statuses = np.minimum.reduce(np.stack(node_states)[self._node_columns], axis=0)
+        anyone_live = (statuses.max(axis=1) > 0).tolist()
 
         amount_tables: list[list[Amount]] = []
-        amount_codes: list[Codes] = []
+        amount_codes: dict[int, Codes] = {}  # each company's place in the table, where read later
         for index in range(n):
-            table, codes = self._amounts(index, statuses[index], column, size)
-            if len(table) == 1:  # no amount for anyone: 不符合 for everyone
-                statuses[index] = np.zeros(size, dtype=np.int8)
-            elif index not in self._by_status_set:  # nothing to pay where the place is 0
-                statuses[index] = np.where(codes == 0, np.int8(0), statuses[index]).astype(np.int8)
+            status = statuses[index]
+            if index in self._by_status_set:
+                table = self._fixed_table(index, anyone_live[index])
+                if len(table) == 1:  # no amount for anyone: 不符合 for everyone
+                    status[:] = 0
+                if index in self._grouped:  # its place is 1 where it is live
+                    amount_codes[index] = (status != 0).astype(np.int64)
+            else:
+                table, codes = self._amounts(index, status, column, size)
+                # nothing to pay where the place is 0 (everywhere for a table of one)
+                np.copyto(status, 0, where=codes == 0)
+                amount_codes[index] = codes
             amount_tables.append(table)
-            amount_codes.append(codes)
         counted = self._counted(statuses, amount_tables, amount_codes)
         return self._outcomes(statuses, amount_tables, amount_codes, counted)
+
+    def _fixed_table(self, index: int, anyone_live: bool) -> list[Amount]:
+        """The amounts table of measure ``index`` whose figures are the same for every company
+        (computed once per run): ``NO_AMOUNT``, then those figures where someone is live and
+        there is something to pay."""
+        found = self._fixed.get(index)
+        if found is None:
+            found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
+        if nothing_to_pay(POSSIBLE, found) or not anyone_live:
+            return [NO_AMOUNT]
+        return [NO_AMOUNT, found]
 
     def _amounts(
         self, index: int, status: States, column: Callable[[str], _Column], size: int
@@ -439,13 +486,6 @@ class VectorEvaluator:
         company's place in it (0 where the measure is 不符合 or there is nothing to pay), computed
         once per distinct input among the companies the measure is not 不符合 for."""
         names = self._amount_facts[index]
-        if not names:  # the same figures for every company: its place is 1 where it is live
-            found = self._fixed.get(index)
-            if found is None:
-                found = self._fixed[index] = self.rows.amount(index, {AS_OF_YEAR: self.as_of.year}, None)
-            if nothing_to_pay(POSSIBLE, found) or not status.any():
-                return [NO_AMOUNT], np.zeros(size, dtype=np.int64)
-            return [NO_AMOUNT, found], (status != 0).astype(np.int64)
         live = np.flatnonzero(status)
         codes = np.zeros(size, dtype=np.int64)
         measure, label, quick = self.measures[index], self.engine.label, self._quick.get(index)
@@ -534,11 +574,11 @@ class VectorEvaluator:
             return None
         figured = canonical(figured)  # distinct (form, value) pairs: distinct figures
         forms = len(figured.constants) + 2
-        distinct, inverse = np.unique(figured.values * forms + figured.forms, return_inverse=True)
+        distinct, inverse = _factorised(figured.values * forms + figured.forms)
         values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
         pairs = zip(values_of.tolist(), forms_of.tolist(), strict=True)
         table, place = _figures_table((figured.figures(form, value) for value, form in pairs), *self._duration(index))
-        return table, np.array(place, dtype=np.int64)[inverse.reshape(-1)]
+        return table, np.array(place, dtype=np.int64)[inverse]
 
     def _duration(self, index: int) -> tuple[bool, int]:
         """(per_year, years) that ``apply_duration`` gives measure ``index``'s amounts (read once:
@@ -551,7 +591,7 @@ class VectorEvaluator:
         return found
 
     def _outcomes(
-        self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes], counted: dict[int, Codes]
+        self, statuses: States, tables: list[list[Amount]], codes: dict[int, Codes], counted: dict[int, Codes]
     ) -> Assessed:
         """The block's outcomes: per measure, each distinct (status, amount, counted) and each
         company's. ``counted`` holds the flags of grouped measures; a measure in no group is
@@ -559,19 +599,18 @@ class VectorEvaluator:
         total, decided here once per distinct (status, amount)."""
         block = Assessed([[] for _ in tables], [None] * len(tables))
         # measures in no group whose outcome is their status alone: all at once
-        alone = [i for i in self._by_status if i not in counted]
+        alone = self._alone
         if alone:
             rows = np.arange(len(alone))[:, None]
-            by_status = np.stack([statuses[i] for i in alone])
+            by_status = statuses[alone]
             present = np.zeros((len(alone), 3), dtype=bool)
             present[rows, by_status] = True
             places = (np.cumsum(present, axis=1) - 1)[rows, by_status]
-            for row, index in enumerate(alone):
-                measure, table = self.measures[index], tables[index]
-                for status_code in np.flatnonzero(present[row]).tolist():
-                    status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
-                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
-                    block.tables[index].append((status, amount, adds))
+            for row, (index, present_codes) in enumerate(zip(alone, present.tolist(), strict=True)):
+                table = tables[index]
+                block.tables[index] = [
+                    self._alone_outcome(index, code, table) for code, here in enumerate(present_codes) if here
+                ]
                 block.codes[index] = places[row]
         for index, table in enumerate(tables):
             if block.codes[index] is not None:
@@ -581,14 +620,14 @@ class VectorEvaluator:
             table_out: list[Outcome] = []
             if flags is None:
                 measure = self.measures[index]
-                distinct, inverse, _ = _distinct(statuses[index].astype(np.int64) * width + codes[index])
+                distinct, inverse, _ = _distinct(statuses[index] * np.int64(width) + codes[index])
                 status_codes, amount_codes = np.divmod(distinct, width)
                 for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
                     status, amount = _STATUSES[status_code], table[amount_code]
                     adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
                     table_out.append((status, amount, adds))
             else:
-                combined = (statuses[index].astype(np.int64) * 2 + flags) * width + codes[index]
+                combined = (statuses[index] * np.int64(2) + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
                 rest, amount_codes = np.divmod(distinct, width)
                 status_codes, counted_codes = np.divmod(rest, 2)
@@ -600,9 +639,21 @@ class VectorEvaluator:
             block.codes[index] = inverse
         return block
 
+    def _alone_outcome(self, index: int, status_code: int, table: list[Amount]) -> Outcome:
+        """The outcome of measure ``index`` (in no group, its amount the same for everyone:
+        ``table`` is ``_fixed_table``'s) for a status: decided once per run, as its status,
+        amount and whether it adds to a total are."""
+        key = (index, status_code, len(table))
+        found = self._alone_outcomes.get(key)
+        if found is None:
+            status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
+            adds = status_code != 0 and counts_in_total(Candidate(self.measures[index], status, amount[8].value))
+            found = self._alone_outcomes[key] = (status, amount, adds)
+        return found
+
     # --- who counts in the total
 
-    def _counted(self, statuses: list[States], tables: list[list[Amount]], codes: list[Codes]) -> dict[int, Codes]:
+    def _counted(self, statuses: States, tables: list[list[Amount]], codes: dict[int, Codes]) -> dict[int, Codes]:
         """Per grouped measure, 1 where the company's outcome counts in its total."""
         counted: dict[int, Codes] = {}
         for number, members in enumerate(self._components):
@@ -611,7 +662,7 @@ class VectorEvaluator:
         return counted
 
     def _counted_linked(
-        self, number: int, members: list[int], statuses: list[States], tables: list[list[Amount]], codes: list[Codes]
+        self, number: int, members: list[int], statuses: States, tables: list[list[Amount]], codes: dict[int, Codes]
     ) -> list[Codes]:
         """Counted flags of measures linked by shared groups (groups never linked decide apart).
 
@@ -619,53 +670,60 @@ class VectorEvaluator:
         ``group_rank``'s order and whether it could add to a total; companies alike in those
         get the same flags, decided once by the rule itself (``counted_flags``) on one of them.
         The order is ``group_rank``'s own: each distinct live outcome's rank among them all,
-        held as which member comes before which (every pair: the order itself, as bits)."""
-        outcomes = []  # per member: (status code, amount index) of each distinct outcome, each company's
-        for i in members:
-            width = len(tables[i])
-            pairs, inverse, _ = _distinct(statuses[i].astype(np.int64) * width + codes[i])
-            status_codes, amount_codes = np.divmod(pairs, width)
-            outcomes.append((list(zip(status_codes.tolist(), amount_codes.tolist(), strict=True)), inverse))
-        candidates = [
+        held as which member comes before which (every pair: the order itself, as bits).
+        Every member is read at once: its (status, amount) outcomes keyed apart from the other
+        members' (each member's keys start after the previous member's), one factorisation."""
+        widths = [len(tables[i]) for i in members]
+        bases = list(accumulate((3 * width for width in widths), initial=0))
+        keys = (
+            statuses[members].astype(np.int64) * np.array(widths, dtype=np.int64)[:, None]
+            + np.stack([codes[i] for i in members])
+            + np.array(bases[:-1], dtype=np.int64)[:, None]
+        )
+        distinct, inverse, _ = _distinct(keys.reshape(-1))
+        outcome_of = inverse.reshape(len(members), -1)  # per member, each company's outcome (of all members')
+        starts = np.searchsorted(distinct, bases).tolist()  # member k's outcomes: starts[k] to starts[k + 1]
+        candidates: list[Candidate | None] = []  # per outcome: None where 不符合
+        member_of: list[int] = []
+        for position, i in enumerate(members):
+            width, base = widths[position], bases[position]
+            for key in distinct[starts[position] : starts[position + 1]].tolist():
+                status_code, at = divmod(key - base, width)
+                live = status_code != 0
+                candidates.append(
+                    Candidate(self.measures[i], _STATUSES[status_code], tables[i][at][8].value) if live else None
+                )
+                member_of.append(position)
+        ranks = [None if c is None else group_rank(c) for c in candidates]
+        place = {rank: position for position, rank in enumerate(sorted({r for r in ranks if r is not None}))}
+        # 不符合: after every live one, in member order
+        order_of = [len(place) + m if r is None else place[r] for r, m in zip(ranks, member_of, strict=True)]
+        combination, first = self._combinations(outcome_of, starts)
+        picks = outcome_of[:, first]  # per member, each combination's outcome
+        earlier, later = self._pairs[number]
+        order = np.array(order_of, dtype=np.int64)[picks]
+        bits = np.concatenate(
             [
-                None if s == 0 else Candidate(self.measures[i], _STATUSES[s], tables[i][at][8].value)
-                for s, at in distinct
+                np.array([c is not None for c in candidates])[picks],
+                np.array([c is not None and counts_in_total(c) for c in candidates])[picks],
+                order[earlier] < order[later],
             ]
-            for i, (distinct, _) in zip(members, outcomes, strict=True)
-        ]
-        ranks = [[None if c is None else group_rank(c) for c in member] for member in candidates]
-        ranked = sorted({rank for member in ranks for rank in member if rank is not None})
-        place = {rank: position for position, rank in enumerate(ranked)}
-        # companies alike in every member's outcome first (a combination), then what the rule reads of each
-        combination, first = _joint([inverse for _, inverse in outcomes], len(statuses[members[0]]))
-        picks = [inverse[first] for _, inverse in outcomes]  # per member: each combination's outcome
-        order_keys, bits = [], []
-        for position, (member, member_ranks, pick) in enumerate(zip(candidates, ranks, picks, strict=True)):
-            last = len(place) + position  # 不符合: after every live one, in member order
-            order_keys.append(np.array([last if r is None else place[r] for r in member_ranks])[pick])
-            bits.append(np.array([c is not None for c in member], dtype=np.int64)[pick])
-            bits.append(np.array([c is not None and counts_in_total(c) for c in member], dtype=np.int64)[pick])
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                bits.append((order_keys[a] < order_keys[b]).astype(np.int64))
-        matrix = np.stack(bits, axis=1)
+        )
         # the bits as integers (62 to one), then the distinct keys among the combinations
         words = [
-            matrix[:, start : start + 62] @ (np.int64(1) << np.arange(min(62, len(bits) - start), dtype=np.int64))
+            np.left_shift(1, np.arange(min(62, len(bits) - start), dtype=np.int64)) @ bits[start : start + 62]
             for start in range(0, len(bits), 62)
         ]
         key_of, key_first = _joint(words, len(first))
         rows = []
         # the words of each distinct key (the same bits in the same places in every block)
-        for row, key_words in zip(key_first.tolist(), np.stack(words, axis=1)[key_first].tolist(), strict=True):
+        for key_words, outcomes in zip(
+            np.stack(words, axis=1)[key_first].tolist(), picks[:, key_first].T.tolist(), strict=True
+        ):
             key = (number, *key_words)
             flags = self._counted_grouped.get(key)
             if flags is None:
-                chosen = []
-                for position, (member, pick) in enumerate(zip(candidates, picks, strict=True)):
-                    candidate = member[int(pick[row])]
-                    if candidate is not None:
-                        chosen.append((position, candidate))
+                chosen = [(p, c) for p, c in enumerate(map(candidates.__getitem__, outcomes)) if c is not None]
                 decided = dict(
                     zip((p for p, _ in chosen), counted_flags(self.engine, [c for _, c in chosen]), strict=True)
                 )
@@ -674,5 +732,17 @@ class VectorEvaluator:
                     self._counted_grouped.clear()
                 self._counted_grouped[key] = flags
             rows.append(flags)
-        matrix_of = np.array(rows, dtype=np.int64)[key_of[combination]]
-        return [matrix_of[:, position] for position in range(len(members))]
+        return list(np.array(rows, dtype=np.int64).T[:, key_of[combination]])
+
+    @staticmethod
+    def _combinations(outcome_of: Codes, starts: list[int]) -> tuple[Codes, Codes]:
+        """Distinct combinations of the members' outcomes (``outcome_of``: a row per member, its
+        outcomes numbered from ``starts[member]``): each company's, and each one's first company.
+        Each member's outcome is a digit of one number where the digits fit an int64."""
+        radices = [end - start for start, end in pairwise(starts)]
+        if prod(radices) >= 1 << 62:
+            return _joint(list(outcome_of), outcome_of.shape[1])
+        weights = [prod(radices[k + 1 :]) for k in range(len(radices))]
+        digits = outcome_of - np.array(starts[:-1], dtype=np.int64)[:, None]
+        _, inverse, first = _distinct(np.array(weights, dtype=np.int64) @ digits, first=True)
+        return inverse, first

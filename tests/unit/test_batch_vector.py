@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import random
 import sys
 from decimal import Decimal
@@ -292,6 +293,50 @@ def test_counting_factorisation_is_np_unique() -> None:
         assert values.tolist() == want_values.tolist()
         assert inverse.tolist() == want_inverse.reshape(-1).tolist()
         assert first.tolist() == want_first.tolist()
+
+
+def test_small_and_large_factorisations_are_np_unique() -> None:
+    """``_factorised`` (sorted in Python up to ``_SMALL`` values, else np.unique) gives np.unique's
+    values and inverse, negative and huge codes included."""
+    np = pytest.importorskip("numpy")
+    from advisor.batch import vector
+
+    rng = np.random.default_rng(5)
+    for size in [1, 2, 7, vector._SMALL, vector._SMALL + 1, 1000]:
+        for low, high in [(0, 3), (-50, 50), (-(1 << 62), 1 << 62)]:
+            key = rng.integers(low, high, size=size, dtype=np.int64)
+            values, inverse = vector._factorised(key)
+            want_values, want_inverse = np.unique(key, return_inverse=True)
+            assert values.tolist() == want_values.tolist()
+            assert inverse.tolist() == want_inverse.reshape(-1).tolist()
+
+
+def test_combinations_of_members_outcomes_are_joint_codes() -> None:
+    """``_combinations`` (each member's outcome a digit of one number, or ``_joint`` where the
+    number would not fit an int64) numbers the companies' combinations of outcomes as ``_joint``
+    numbers them: the same inverse, the same first companies."""
+    np = pytest.importorskip("numpy")
+    from advisor.batch.vector import VectorEvaluator, _joint
+
+    rng = np.random.default_rng(7)
+    digits_fit = 0
+    for members, outcomes, size in [(2, 3, 50), (11, 4, 5000), (3, 1, 20), (40, 5, 300), (70, 4, 100)]:
+        counts = rng.integers(1, outcomes + 1, size=members).tolist()
+        digits_fit += math.prod(counts) < 1 << 62
+        starts = [0]
+        for count in counts:
+            starts.append(starts[-1] + count)
+        outcome_of = np.stack(
+            [
+                rng.integers(0, count, size=size, dtype=np.int64) + start
+                for count, start in zip(counts, starts, strict=False)
+            ]
+        )
+        inverse, first = VectorEvaluator._combinations(outcome_of, starts)
+        want_inverse, want_first = _joint(list(outcome_of), size)
+        assert inverse.tolist() == want_inverse.tolist()
+        assert first.tolist() == want_first.tolist()
+    assert 0 < digits_fit < 5  # both ways taken
 
 
 @settings(max_examples=200, deadline=None)
