@@ -104,7 +104,7 @@ class _Column:
     __slots__ = ("_items", "_numbers", "_yuan", "codes", "values")
 
     def __init__(self, column: Column):
-        size = len(column.codes)
+        size = len(column)  # (without making the codes list)
         if len(column.values) == 1:  # one value for everyone (a column nobody filled in, say)
             self.codes: Codes = np.zeros(size, dtype=np.int64)
         elif column.array is not None:  # read by pyarrow: the same codes, already an array
