@@ -27,6 +27,7 @@ from pydantic_core import PydanticUndefined
 
 from advisor.batch.columns import Column, FactColumns, factorise, joint_column
 from advisor.errors import ProfileError
+from advisor.facts import derived_fact_columns, derived_facts
 from advisor.money import MAX_WAN
 from advisor.profile import (
     FACT_SECTIONS,
@@ -883,7 +884,8 @@ class PlainDecoder:
         return items, refused
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
-        """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
+        """scale.revenue_wan (year → 万元) and the facts derived from it, per company (by
+        ``derived_fact_columns``, the same values in one loop, when ``derive`` is ``derived_facts``)."""
         columns = [column for _, _, column in revenue] + ([survey] if survey is not None else [])
         joint = joint_column(columns) if columns else Column([0] * size, [()] if size else [])
         combos = joint.values
@@ -896,10 +898,16 @@ class PlainDecoder:
         ]
         revenues = _year_tables(years, per_year, len(combos))
         first_years = list(map(survey.values.__getitem__, part_codes[-1])) if survey is not None else repeat(None)
-        derived = list(map(self.derive, revenues, first_years))
         out = {"scale.revenue_wan": joint.with_values(revenues)}
-        for name in derived[0] if derived else ():
-            out[name] = joint.with_values(list(map(itemgetter(name), derived)))
+        if not combos:
+            return out
+        if self.derive is derived_facts:
+            by_fact = derived_fact_columns(years, per_year, first_years, len(combos))
+        else:
+            derived = list(map(self.derive, revenues, first_years))
+            by_fact = {name: list(map(itemgetter(name), derived)) for name in derived[0]}
+        for name, values in by_fact.items():
+            out[name] = joint.with_values(values)
         return out
 
     def _check_locations(self, columns: dict[str, Column], bad: bytearray, size: int) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.facts import DERIVED_FACT_IDS, derived_facts, growth_pct
+from advisor.facts import DERIVED_FACT_IDS, derived_fact_columns, derived_facts, growth_pct
 
 _OLD_GROWTH = Context(prec=60)
 
@@ -70,3 +70,32 @@ def test_growth_on_a_yuan_is_exact() -> None:
     assert facts["derived.latest_revenue_growth_pct"] == Decimal("0.000001")
     assert facts["derived.survey_next_year_growth_pct"] == Decimal("0.000001")
     assert derived_facts({2024: Decimal(0), 2025: Decimal(5)}, None)["derived.latest_revenue_growth_pct"] is None
+
+
+_YEARS = st.lists(st.integers(min_value=2015, max_value=2030), unique=True, max_size=5)
+
+
+@settings(max_examples=1000, deadline=None, derandomize=True)
+@given(years=_YEARS, data=st.data())
+def test_derived_fact_columns_are_derived_facts_of_each_company(years: list[int], data: st.DataObject) -> None:
+    """Column by column (the batch's plain rows) gives each company what ``derived_facts`` of
+    its own table gives: same values, types and texts, whatever the years' order or gaps."""
+    size = data.draw(st.integers(min_value=0, max_value=8))
+    per_year = [data.draw(st.lists(st.one_of(st.none(), _AMOUNTS), min_size=size, max_size=size)) for _ in years]
+    firsts = data.draw(
+        st.lists(st.one_of(st.none(), st.integers(min_value=2013, max_value=2031)), min_size=size, max_size=size)
+    )
+    columns = derived_fact_columns(years, per_year, firsts, size)
+    assert list(columns) == list(DERIVED_FACT_IDS)
+    for position in range(size):
+        table = {year: values[position] for year, values in zip(years, per_year, strict=True)}
+        answered = {year: value for year, value in table.items() if value is not None} or None
+        expected = derived_facts(answered, firsts[position])
+        found = {name: values[position] for name, values in columns.items()}
+        assert _shown(found) == _shown(expected)
+
+
+def test_derived_fact_columns_without_revenue_columns_are_unknown() -> None:
+    """No revenue year in the header: every company's derived facts are unknown, one per company."""
+    columns = derived_fact_columns([], [], [2024, None, 2025], 3)
+    assert columns == {name: [None, None, None] for name in DERIVED_FACT_IDS}
