@@ -29,7 +29,7 @@ Each kernel returns ``Figured``: per live company a form (0: exact ``(EXACT, v, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, getcontext
 from itertools import repeat
@@ -79,6 +79,19 @@ class Figured:
         if form == UP_TO_FORM:
             return UP_TO, 0, value
         return self.constants[form - CONSTANT_FORM]
+
+    def figures_of(self, pairs: Iterable[tuple[int, int]]) -> list[Figures]:
+        """``figures(form, value)`` of each (value, form) pair, in one loop (about one pair per
+        live company: the table of a block's distinct figures)."""
+        constants = self.constants
+        return [
+            (EXACT, value, value)
+            if form == EXACT_FORM
+            else (UP_TO, 0, value)
+            if form == UP_TO_FORM
+            else constants[form - CONSTANT_FORM]
+            for value, form in pairs
+        ]
 
 
 def canonical(figured: Figured) -> Figured:

@@ -85,7 +85,7 @@ from advisor.batch.evaluate import (
     RowEvaluator,
     amount_fact_names,
     amount_tuple,
-    figures_amount,
+    figures_amounts,
     nothing_to_pay,
 )
 from advisor.batch.figures import KERNELS, Kernel, YuanColumn, below_limit, canonical
@@ -228,8 +228,7 @@ def _figures_table(figures: Iterable[Figures], per_year: bool, years: int) -> tu
     (0 where there is nothing to pay)."""
     table = [NO_AMOUNT]
     places = []
-    for one in figures:
-        found = figures_amount(one, per_year, years)
+    for found in figures_amounts(figures, per_year, years):
         if nothing_to_pay(POSSIBLE, found):
             places.append(0)
         else:
@@ -581,7 +580,7 @@ class VectorEvaluator:
         distinct, inverse = _factorised(figured.values * forms + figured.forms)
         values_of, forms_of = np.divmod(distinct, forms)  # the key's parts (numpy floors, as it made the key)
         pairs = zip(values_of.tolist(), forms_of.tolist(), strict=True)
-        table, place = _figures_table((figured.figures(form, value) for value, form in pairs), *self._duration(index))
+        table, place = _figures_table(figured.figures_of(pairs), *self._duration(index))
         return table, np.array(place, dtype=np.int64)[inverse]
 
     def _duration(self, index: int) -> tuple[bool, int]:
