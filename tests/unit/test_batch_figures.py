@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -346,3 +347,24 @@ def test_figures_of_is_figures_pair_by_pair(pairs: list[tuple[int, int]]) -> Non
     constants: list[Any] = [("unknown", None, None), ("up_to", 0, 7)]
     figured = block_figures.Figured(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), constants)
     assert figured.figures_of(pairs) == [figured.figures(form, value) for value, form in pairs]
+
+
+def test_rule_parts_are_read_once_per_rule_and_errors_are_not_kept() -> None:
+    """A kernel reads its rule's parts once (the same figures on every later block, even where
+    the rule reads differently in another ratio) and an error in a rule is raised at each block."""
+    columns = [_column([Decimal(100), None, Decimal("2.5")])]
+
+    def run(amount: rm.Ratio) -> list[Any]:
+        figured = block_figures.ratio(amount, [c for c, _ in columns], [codes for _, codes in columns])
+        assert figured is not None
+        return [figured.figures(int(f), int(v)) for f, v in zip(figured.forms, figured.values, strict=True)]
+
+    capped = rm.Ratio(kind="ratio", base="b", rate=Decimal("0.3"), cap_wan=Decimal(20), up_to=True)
+    uncapped = rm.Ratio(kind="ratio", base="b", rate=Decimal("0.5"), cap_wan=None, up_to=False)
+    for _ in range(2):  # the second time from the kept parts
+        for amount in (capped, uncapped):
+            assert run(amount) == [ratio_figures(amount, v) for v in (Decimal(100), None, Decimal("2.5"))]
+    bad = rm.Ratio(kind="ratio", base="b", rate=Decimal("0.3"), cap_wan=Decimal("0.00001"), up_to=True)
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            block_figures.ratio(bad, [c for c, _ in columns], [codes for _, codes in columns])
