@@ -20,7 +20,8 @@ and measure. Here the same figures are computed for every live company at once:
   or the rule is not as expected, the kernel answers None and the measure takes the quick path
   as before (which then gives today's figures, or today's error);
 * an answer left empty (None) takes the figures the kind's own figures function gives for it,
-  called once.
+  called once per rule, with the rest a kernel reads of its rule alone (caps, thresholds, a
+  rate's terms: ``_rule_parts``), not once per block.
 
 Each kernel returns ``Figured``: per live company a form (0: exact ``(EXACT, v, v)``, 1:
 ``(UP_TO, 0, v)``, 2 + k: ``constants[k]``, figures given by the reference function) and its
