@@ -9,7 +9,7 @@ small table of distinct outcomes and, per company, the index of its outcome.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -69,20 +69,27 @@ def amount_tuple(a: AmountResult) -> Amount:
 
 def figures_amount(figures: tuple[str, int | None, int | None], per_year: bool, years: int) -> Amount:
     """``amount_tuple(AmountResult(*figures, per_year, years))``, the entry of a figures-only
-    amount (no working text), built without reading the result's properties back: batch makes
-    one per distinct figures of a measure in a block."""
-    kind, low, high = figures
-    return (
-        kind,
-        low,
-        high,
-        per_year,
-        years,
-        None if low is None else low * years,
-        None if high is None else high * years,
-        None,
-        Frozen(AmountResult(kind, low, high, per_year, years)),
-    )
+    amount (no working text), built without reading the result's properties back."""
+    return figures_amounts((figures,), per_year, years)[0]
+
+
+def figures_amounts(many: Iterable[tuple[str, int | None, int | None]], per_year: bool, years: int) -> list[Amount]:
+    """``figures_amount`` of each figures, in one loop: batch makes one per distinct figures of a
+    measure in a block (about one per company for money answers)."""
+    return [
+        (
+            kind,
+            low,
+            high,
+            per_year,
+            years,
+            None if low is None else low * years,
+            None if high is None else high * years,
+            None,
+            Frozen(AmountResult(kind, low, high, per_year, years)),
+        )
+        for kind, low, high in many
+    ]
 
 
 class Frozen:

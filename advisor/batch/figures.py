@@ -20,7 +20,8 @@ and measure. Here the same figures are computed for every live company at once:
   or the rule is not as expected, the kernel answers None and the measure takes the quick path
   as before (which then gives today's figures, or today's error);
 * an answer left empty (None) takes the figures the kind's own figures function gives for it,
-  called once.
+  called once per rule, with the rest a kernel reads of its rule alone (caps, thresholds, a
+  rate's terms: ``_rule_parts``), not once per block.
 
 Each kernel returns ``Figured``: per live company a form (0: exact ``(EXACT, v, v)``, 1:
 ``(UP_TO, 0, v)``, 2 + k: ``constants[k]``, figures given by the reference function) and its
@@ -29,12 +30,12 @@ Each kernel returns ``Figured``: per live company a form (0: exact ``(EXACT, v, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, getcontext
 from itertools import repeat
 from operator import is_
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +81,19 @@ class Figured:
             return UP_TO, 0, value
         return self.constants[form - CONSTANT_FORM]
 
+    def figures_of(self, pairs: Iterable[tuple[int, int]]) -> list[Figures]:
+        """``figures(form, value)`` of each (value, form) pair, in one loop (about one pair per
+        live company: the table of a block's distinct figures)."""
+        constants = self.constants
+        return [
+            (EXACT, value, value)
+            if form == EXACT_FORM
+            else (UP_TO, 0, value)
+            if form == UP_TO_FORM
+            else constants[form - CONSTANT_FORM]
+            for value, form in pairs
+        ]
+
 
 def canonical(figured: Figured) -> Figured:
     """The same figures, each constant that reads as (EXACT, v, v) or (UP_TO, 0, v) written in
@@ -109,7 +123,8 @@ class YuanColumn:
         self.values = values
         self.yuan: Codes = np.zeros(len(values), dtype=np.int64)
         #: Which values are None (a derived column may hold it more than once).
-        self.unanswered: Flags = np.fromiter(map(is_, values, repeat(None)), dtype=bool, count=len(values))
+        #: (Gathered by ``bytes`` in C, cheaper than ``np.fromiter``; read-only, never written.)
+        self.unanswered: Flags = np.frombuffer(bytes(map(is_, values, repeat(None))), dtype=bool)
         self._done = self.unanswered.copy()  # None stays 0 in ``yuan``: each kernel masks it
         self._failed = False
 
@@ -170,15 +185,48 @@ def below_limit(values: Codes) -> bool:
 def exact_rate(rate: Decimal, bound: int) -> tuple[int, int] | None:
     """The rate as p/q when ``rate × yuan`` is exact in the current context for every
     |yuan| <= ``bound`` and ``p × yuan`` fits int64; else None."""
+    return _exact_rate(rate_terms(rate), bound)
+
+
+#: A finite rate's digits as one integer (its coefficient) and the rate as p/q; None if not finite.
+RateTerms = tuple[int, int, int] | None
+
+
+def rate_terms(rate: Decimal) -> RateTerms:
+    """What ``exact_rate`` reads of the rate alone (a kernel reads it once per rule, ``_rule_parts``)."""
     if not rate.is_finite():
         return None
     coefficient = int("".join(map(str, rate.as_tuple().digits)))
-    if coefficient * bound >= 10 ** getcontext().prec:
-        return None
     p, q = rate.as_integer_ratio()
-    if abs(p) * bound >= PRODUCT_LIMIT:
+    return coefficient, p, q
+
+
+def _exact_rate(terms: RateTerms, bound: int) -> tuple[int, int] | None:
+    """``exact_rate`` from the rate's terms (the context's precision read now, as ever)."""
+    if terms is None:
+        return None
+    coefficient, p, q = terms
+    if coefficient * bound >= 10 ** getcontext().prec or abs(p) * bound >= PRODUCT_LIMIT:
         return None
     return p, q
+
+
+_Parts = TypeVar("_Parts")
+#: Per rule object: (the rule, what its kernel reads of it alone); the rule is kept, so its id is never reused.
+_PARTS: dict[int, tuple[Any, Any]] = {}
+
+
+def _rule_parts(a: Any, read: Callable[[Any], _Parts]) -> _Parts:
+    """``read(a)``: what a kernel reads of its rule alone (the figures of an unanswered answer,
+    caps, thresholds, rate terms), read once per rule rather than once per block: a rule never
+    changes during a run. An error is not kept: ``read`` raises it again at the next block."""
+    found = _PARTS.get(id(a))
+    if found is None or found[0] is not a:
+        if len(_PARTS) > 10_000:  # rules made on the fly (tests): bounded
+            _PARTS.clear()
+        found = _PARTS[id(a)] = (a, read(a))
+    parts: _Parts = found[1]
+    return parts
 
 
 def floor_rate(rate: tuple[int, int], yuan: Codes) -> Codes:
@@ -198,12 +246,11 @@ def _answered(column: YuanColumn, codes: Codes) -> Flags:
 def ratio(a: rm.Ratio, columns: Sequence[YuanColumn], codes: Sequence[Codes]) -> Figured | None:
     """``ratio_figures`` of every live company (``codes``: each one's code in the base column)."""
     (base,), (base_codes,) = columns, codes
-    constant = ratio_figures(a, None)  # reads the cap (its error, if any, first, as ever)
+    constant, cap, terms = _rule_parts(a, _ratio_parts)
     yuan = base.of(base_codes)
-    cap = None if a.cap_wan is None else rule_yuan(a.cap_wan)
     if yuan is None or not _fits(cap or 0):
         return None
-    rate = exact_rate(a.rate, largest(yuan))
+    rate = _exact_rate(terms, largest(yuan))
     if rate is None:
         return None
     values = floor_rate(rate, yuan)
@@ -215,19 +262,31 @@ def ratio(a: rm.Ratio, columns: Sequence[YuanColumn], codes: Sequence[Codes]) ->
     return Figured(forms, np.where(answered, values, 0), [constant])
 
 
+def _ratio_parts(a: rm.Ratio) -> tuple[Figures, int | None, RateTerms]:
+    """A ratio's figures when unanswered (they read the cap: its error, if any, first, as ever),
+    its cap in yuan and its rate's terms."""
+    constant = ratio_figures(a, None)
+    return constant, None if a.cap_wan is None else rule_yuan(a.cap_wan), rate_terms(a.rate)
+
+
 def excess_refund(a: rm.ExcessRefund, columns: Sequence[YuanColumn], codes: Sequence[Codes]) -> Figured | None:
     """``excess_refund_figures`` of every live company (codes in the paid and base columns)."""
     (paid, base), (paid_codes, base_codes) = columns, codes
-    constant = excess_refund_figures(a, None, None)
+    constant, terms = _rule_parts(a, _excess_refund_parts)
     paid_yuan, base_yuan = paid.of(paid_codes), base.of(base_codes)
     if paid_yuan is None or base_yuan is None:
         return None
-    rate = exact_rate(a.rate, largest(base_yuan))
+    rate = _exact_rate(terms, largest(base_yuan))
     if rate is None or not _fits(largest(paid_yuan) + largest(base_yuan) * abs(rate[0]) // rate[1] + 1):
         return None
     refund = np.maximum(paid_yuan - floor_rate(rate, base_yuan), 0)
     answered = _answered(paid, paid_codes) & _answered(base, base_codes)
     return Figured(np.where(answered, EXACT_FORM, CONSTANT_FORM), np.where(answered, refund, 0), [constant])
+
+
+def _excess_refund_parts(a: rm.ExcessRefund) -> tuple[Figures, RateTerms]:
+    """An excess refund's figures when unanswered and its rate's terms."""
+    return excess_refund_figures(a, None, None), rate_terms(a.rate)
 
 
 def _less_rewarded(
@@ -259,9 +318,7 @@ def _less_rewarded(
 
 def tiers(a: rm.Tiers, columns: Sequence[YuanColumn], codes: Sequence[Codes]) -> Figured | None:
     """``tiers_figures`` of every live company (codes in the level and, if any, rewarded columns)."""
-    constant = tiers_figures(a, None, None)  # the top award first (its error, if any, as ever)
-    thresholds = [rule_yuan(t.threshold_wan) for t in a.tiers]
-    awards = [rule_yuan(t.award_wan) for t in a.tiers]
+    constant, thresholds, awards = _rule_parts(a, _tiers_parts)
     if thresholds != sorted(thresholds) or not _fits(*thresholds, *awards):
         return None  # _tier_award takes the last tier reached in list order: only sorted matches searchsorted
     bounds = np.array(thresholds, dtype=np.int64)
@@ -278,12 +335,17 @@ def tiers(a: rm.Tiers, columns: Sequence[YuanColumn], codes: Sequence[Codes]) ->
     return _less_rewarded(award(level), reached, rewarded, award, constant, _answered(columns[0], codes[0]))
 
 
+def _tiers_parts(a: rm.Tiers) -> tuple[Figures, list[int], list[int]]:
+    """Tiers' figures when unanswered (the top award first: its error, if any, as ever), then
+    each tier's threshold and award in yuan."""
+    constant = tiers_figures(a, None, None)
+    return constant, [rule_yuan(t.threshold_wan) for t in a.tiers], [rule_yuan(t.award_wan) for t in a.tiers]
+
+
 def base_plus_step(a: rm.BasePlusStep, columns: Sequence[YuanColumn], codes: Sequence[Codes]) -> Figured | None:
     """``base_plus_step_figures`` of every live company (codes in the level and, if any,
     rewarded columns)."""
-    constant = base_plus_step_figures(a, None, None)
-    threshold, base = rule_yuan(a.threshold_wan), rule_yuan(a.base_wan)
-    step, step_award = rule_yuan(a.step_wan), rule_yuan(a.step_award_wan)
+    constant, threshold, base, step, step_award = _rule_parts(a, _base_plus_step_parts)
     if step <= 0:
         return None
     yuans = [column.of(c) for column, c in zip(columns, codes, strict=True)]
@@ -304,18 +366,24 @@ def base_plus_step(a: rm.BasePlusStep, columns: Sequence[YuanColumn], codes: Seq
     return _less_rewarded(total(level), everywhere, rewarded, total, constant, _answered(columns[0], codes[0]))
 
 
+def _base_plus_step_parts(a: rm.BasePlusStep) -> tuple[Figures, int, int, int, int]:
+    """Base plus step's figures when unanswered, then its threshold, base, step and step award in yuan."""
+    constant = base_plus_step_figures(a, None, None)
+    threshold, base = rule_yuan(a.threshold_wan), rule_yuan(a.base_wan)
+    return constant, threshold, base, rule_yuan(a.step_wan), rule_yuan(a.step_award_wan)
+
+
 def per_unit(a: rm.PerUnit, columns: Sequence[YuanColumn], codes: Sequence[Codes]) -> Figured | None:
     """``per_unit_figures`` of every live company (codes in the quantity and, if any, actual
     cost columns). The quantity is a count, not money: only int answers are taken."""
-    constant = per_unit_figures(a, None, None)
+    constant, cap, terms = _rule_parts(a, _per_unit_parts)
     quantity_column, quantity_codes = columns[0], codes[0]
-    cap = None if a.cap_wan is None else rule_yuan(a.cap_wan)
     quantity = quantity_column.counts(quantity_codes)
     if quantity is None or not _fits(cap or 0, largest(quantity)):
         return None
     # unit_rate_yuan × Decimal(quantity) × months: both products exact, so (p × quantity × months) // q
     biggest = largest(quantity) * abs(a.months)
-    rate = exact_rate(a.unit_rate_yuan, biggest)
+    rate = _exact_rate(terms, biggest)
     if rate is None or biggest >= PRODUCT_LIMIT:
         return None
     values = floor_rate(rate, quantity * a.months)
@@ -331,6 +399,12 @@ def per_unit(a: rm.PerUnit, columns: Sequence[YuanColumn], codes: Sequence[Codes
         values = np.minimum(values, cap)
     answered = _answered(quantity_column, quantity_codes)
     return Figured(np.where(answered, forms, CONSTANT_FORM), np.where(answered, values, 0), [constant])
+
+
+def _per_unit_parts(a: rm.PerUnit) -> tuple[Figures, int | None, RateTerms]:
+    """Per unit's figures when unanswered, its cap in yuan and its unit rate's terms."""
+    constant = per_unit_figures(a, None, None)
+    return constant, None if a.cap_wan is None else rule_yuan(a.cap_wan), rate_terms(a.unit_rate_yuan)
 
 
 Kernel = Callable[[Any, Sequence[YuanColumn], Sequence[Codes]], Figured | None]

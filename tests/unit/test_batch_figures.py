@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,7 @@ from advisor.amounts import (
     tiers_figures,
 )
 from advisor.batch import figures as block_figures
-from advisor.batch.evaluate import amount_tuple, figures_amount
+from advisor.batch.evaluate import amount_tuple, figures_amount, figures_amounts
 
 RATES = st.one_of(
     st.sampled_from(["0.3", "0.05", "1", "0.123", "0.10", "0.50", "0.03", "0.0001", "0.333333333333333333333333"]),
@@ -312,3 +313,58 @@ def test_the_evaluator_uses_kernels_and_falls_back_to_the_quick_path(engine: Any
             want = [(s, *a[:8], a[8].value, c) for s, a, c in expected.outcomes(company)]
             have = [(s, *a[:8], a[8].value, c) for s, a, c in got.outcomes(company)]
             assert have == want
+
+
+@given(
+    many=st.lists(
+        st.tuples(
+            st.sampled_from(["exact", "up_to", "unknown"]),
+            st.one_of(st.none(), st.integers(-(10**20), 10**20)),
+            st.one_of(st.none(), st.integers(-(10**20), 10**20)),
+        ),
+        max_size=6,
+    ),
+    per_year=st.booleans(),
+    years=st.integers(1, 5),
+)
+def test_figures_amounts_are_amount_tuples(
+    many: list[tuple[str, int | None, int | None]], per_year: bool, years: int
+) -> None:
+    """The list version (the batch's loop) makes each entry as ``amount_tuple`` would, in order."""
+    made = figures_amounts(many, per_year, years)
+    assert len(made) == len(many)
+    for entry, (kind, low, high) in zip(made, many, strict=True):
+        reference = amount_tuple(AmountResult(kind, low, high, per_year, years))
+        assert entry[:8] == reference[:8]
+        assert entry[8].value == reference[8].value
+
+
+@given(
+    pairs=st.lists(st.tuples(st.integers(-(2**57), 2**57), st.integers(0, 3)), max_size=8),
+)
+def test_figures_of_is_figures_pair_by_pair(pairs: list[tuple[int, int]]) -> None:
+    """``Figured.figures_of`` (value, form pairs) gives ``Figured.figures`` of each pair, constants included."""
+    constants: list[Any] = [("unknown", None, None), ("up_to", 0, 7)]
+    figured = block_figures.Figured(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), constants)
+    assert figured.figures_of(pairs) == [figured.figures(form, value) for value, form in pairs]
+
+
+def test_rule_parts_are_read_once_per_rule_and_errors_are_not_kept() -> None:
+    """A kernel reads its rule's parts once (the same figures on every later block, even where
+    the rule reads differently in another ratio) and an error in a rule is raised at each block."""
+    columns = [_column([Decimal(100), None, Decimal("2.5")])]
+
+    def run(amount: rm.Ratio) -> list[Any]:
+        figured = block_figures.ratio(amount, [c for c, _ in columns], [codes for _, codes in columns])
+        assert figured is not None
+        return [figured.figures(int(f), int(v)) for f, v in zip(figured.forms, figured.values, strict=True)]
+
+    capped = rm.Ratio(kind="ratio", base="b", rate=Decimal("0.3"), cap_wan=Decimal(20), up_to=True)
+    uncapped = rm.Ratio(kind="ratio", base="b", rate=Decimal("0.5"), cap_wan=None, up_to=False)
+    for _ in range(2):  # the second time from the kept parts
+        for amount in (capped, uncapped):
+            assert run(amount) == [ratio_figures(amount, v) for v in (Decimal(100), None, Decimal("2.5"))]
+    bad = rm.Ratio(kind="ratio", base="b", rate=Decimal("0.3"), cap_wan=Decimal("0.00001"), up_to=True)
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            block_figures.ratio(bad, [c for c, _ in columns], [codes for _, codes in columns])
