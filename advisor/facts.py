@@ -96,9 +96,7 @@ def derived_fact_columns(
             current = values[position]
             if current is not None:
                 latest[position] = current
-                previous = before[position] if before is not None else None
-                if previous is not None and previous > 0:
-                    latest_growth[position] = _DIVIDE(_MULTIPLY(_SUBTRACT(current, previous), _HUNDRED), previous)
+                latest_growth[position] = growth_pct(before[position] if before is not None else None, current)
                 break
         else:
             continue  # no revenue answered: every derived fact unknown
