@@ -11,7 +11,7 @@ from advisor import rule_model as rm
 from advisor.amounts import AmountResult
 from advisor.conditions import AS_OF_YEAR, FAILED, MET, UNKNOWN, CompiledCondition, compile_condition
 from advisor.engine import Engine, status_of
-from advisor.facts import derived_facts, profile_facts
+from advisor.facts import derived_fact_columns, derived_facts, profile_facts
 from advisor.results import ELIGIBLE, INELIGIBLE, POSSIBLE, STATUS_LABEL
 from advisor.stacking import counts_in_total, group_rank, take_highest
 
@@ -32,6 +32,7 @@ __all__ = [
     "conditions",
     "counted_flags",
     "counts_in_total",
+    "derived_fact_columns",
     "derived_facts",
     "group_rank",
     "profile_facts",

@@ -27,7 +27,6 @@ from pydantic_core import PydanticUndefined
 
 from advisor.batch.columns import Column, FactColumns, factorise, joint_column
 from advisor.errors import ProfileError
-from advisor.facts import derived_fact_columns, derived_facts
 from advisor.money import MAX_WAN
 from advisor.profile import (
     FACT_SECTIONS,
@@ -242,7 +241,9 @@ _PLAIN_VERSIONS = ("", str(SCHEMA_VERSION))
 _LOCATION = tuple(f"{p}_{w}" for p in ("registered", "tax", "stats") for w in ("city", "district"))
 _LOCATION_UNANSWERED = (None,) * len(_LOCATION)
 
-Derive = Callable[[dict[int, Decimal] | None, Any], dict[str, Any]]
+#: The derived facts of many companies at once (``facts.derived_fact_columns``): from the revenue
+#: years, each year's values, each company's survey first year and how many companies, per fact its values.
+Derive = Callable[[Sequence[int], Sequence[Sequence[Any]], Iterable[Any], int], dict[str, list[Any]]]
 
 
 def _plain_value(model: type[BaseModel], key: str, typed: Any, kind: str) -> Any:
@@ -884,8 +885,7 @@ class PlainDecoder:
         return items, refused
 
     def _derived(self, revenue: list[tuple[int, bool, Column]], survey: Column | None, size: int) -> dict[str, Column]:
-        """scale.revenue_wan (year → 万元) and the facts derived from it, per company (by
-        ``derived_fact_columns``, the same values in one loop, when ``derive`` is ``derived_facts``)."""
+        """scale.revenue_wan (year → 万元) and the facts derived from it, per company."""
         columns = [column for _, _, column in revenue] + ([survey] if survey is not None else [])
         joint = joint_column(columns) if columns else Column([0] * size, [()] if size else [])
         combos = joint.values
@@ -901,12 +901,7 @@ class PlainDecoder:
         out = {"scale.revenue_wan": joint.with_values(revenues)}
         if not combos:
             return out
-        if self.derive is derived_facts:
-            by_fact = derived_fact_columns(years, per_year, first_years, len(combos))
-        else:
-            derived = list(map(self.derive, revenues, first_years))
-            by_fact = {name: list(map(itemgetter(name), derived)) for name in derived[0]}
-        for name, values in by_fact.items():
+        for name, values in self.derive(years, per_year, first_years, len(combos)).items():
             out[name] = joint.with_values(values)
         return out
 

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from advisor.batch.arrow_columns import available as arrow_available
 from advisor.batch.arrow_columns import read_columns
 from advisor.batch.columns import Column, FactColumns
-from advisor.batch.engine_api import Engine, derived_facts, profile_facts
+from advisor.batch.engine_api import Engine, derived_fact_columns, profile_facts
 from advisor.batch.evaluate import Assessed, RowEvaluator
 from advisor.batch.output import (
     FORMATS,
@@ -94,7 +94,7 @@ def _worker_init(rules_root: str | None, as_of: _dt.date, header: list[str] | No
         rows=rows,
         evaluator=evaluator,
         plan=plan,
-        decoder=PlainDecoder(plan, derived_facts) if plan is not None else None,
+        decoder=PlainDecoder(plan, derived_fact_columns) if plan is not None else None,
         writer=BlockWriter(engine.catalogue.measures, fmt),
         vector=vector,
     )

@@ -261,9 +261,9 @@ def test_items_decode_in_a_fresh_process() -> None:
     script = (
         "import datetime as dt\n"
         "from advisor.batch.plan import ColumnPlan, PlainDecoder, template_columns\n"
-        "from advisor.facts import derived_facts\n"
+        "from advisor.facts import derived_fact_columns\n"
         "h = template_columns(dt.date(2026, 11, 21))\n"
-        "d = PlainDecoder(ColumnPlan(h), derived_facts)\n"
+        "d = PlainDecoder(ColumnPlan(h), derived_fact_columns)\n"
         "r = [''] * len(h)\n"
         "r[h.index('identity.name')] = '甲'\n"
         "r[h.index('events.held.1.name')] = '会'\n"

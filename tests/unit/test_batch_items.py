@@ -182,15 +182,15 @@ def test_a_pydantic_whose_instances_have_other_slots_gets_its_items_validated(mo
     import datetime as dt
 
     from advisor.batch.plan import ColumnPlan, PlainDecoder, template_columns
-    from advisor.facts import derived_facts
+    from advisor.facts import derived_fact_columns
     from benchmarks.synthetic import profile_to_row, random_profiles
 
     header = template_columns(dt.date(2026, 11, 21))
     records = [[profile_to_row(p).get(name, "") for name in header] for p in random_profiles(200, seed=8)]
-    validating = PlainDecoder(ColumnPlan(header), derived_facts)
+    validating = PlainDecoder(ColumnPlan(header), derived_fact_columns)
     assert not validating.unvalidated_items
     monkeypatch.undo()
-    shortcut = PlainDecoder(ColumnPlan(header), derived_facts)
+    shortcut = PlainDecoder(ColumnPlan(header), derived_fact_columns)
     assert shortcut.unvalidated_items
     built = shortcut.facts_block(records)
     assert sum(bool(f and (f["projects.funded"] or f["events.held"])) for f in built) > 50
@@ -205,11 +205,11 @@ def test_city_and_district_answers_are_checked_together() -> None:
     import itertools
 
     from advisor.batch.plan import ColumnPlan, PlainDecoder, template_columns
-    from advisor.facts import derived_facts
+    from advisor.facts import derived_fact_columns
     from advisor.profile import Identity
 
     header = template_columns(dt.date(2026, 11, 21))
-    decoder = PlainDecoder(ColumnPlan(header), derived_facts)
+    decoder = PlainDecoder(ColumnPlan(header), derived_fact_columns)
     cities = ["深圳市", "广州市", "其他", ""]
     districts = ["光明区", "海珠区", "某区", ""]
     records, expected = [], []

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from advisor.batch.plan import ColumnPlan, PlainDecoder
 from advisor.errors import ProfileError
-from advisor.facts import derived_facts
+from advisor.facts import derived_fact_columns
 from advisor.profile_io import profile_from_data
 
 _HEADER = [
@@ -30,7 +30,7 @@ _RECORD = st.tuples(_CITIES, _DISTRICTS, _CITIES, _DISTRICTS, _DISTRICTS)
 def test_kept_records_are_those_a_profile_takes(cells: list[tuple[str, ...]]) -> None:
     plan = ColumnPlan(_HEADER)
     records = [[f"公司{i}", *record] for i, record in enumerate(cells)]
-    _, kept = PlainDecoder(plan, derived_facts).columns_block(records)
+    _, kept = PlainDecoder(plan, derived_fact_columns).columns_block(records)
     taken = []
     for position, record in enumerate(records):
         try:
@@ -48,4 +48,4 @@ def test_a_district_of_another_city_is_not_plain() -> None:
         ["乙", "深圳市", "光明区", "", "", ""],
         ["丙", "", "", "", "", ""],
     ]
-    assert PlainDecoder(plan, derived_facts).columns_block(records)[1] == [1, 2]
+    assert PlainDecoder(plan, derived_fact_columns).columns_block(records)[1] == [1, 2]

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.batch.engine_api import AS_OF_YEAR, INELIGIBLE, derived_facts, profile_facts
+from advisor.batch.engine_api import AS_OF_YEAR, INELIGIBLE, derived_fact_columns, profile_facts
 from advisor.batch.evaluate import NO_AMOUNT, RowEvaluator
 from advisor.batch.plan import ColumnPlan, PlainDecoder
 from advisor.errors import ProfileError
@@ -155,7 +155,7 @@ def test_plain_rows_give_the_profile_facts(tmp_path: Path, engine) -> None:
     records = [[*r, ""] for r in records]
     records += [_mutations(header, r, rng) for r in records[:3000]]
     plan = ColumnPlan(header)
-    decoder = PlainDecoder(plan, derived_facts)
+    decoder = PlainDecoder(plan, derived_fact_columns)
     plain = 0
     for record in records:
         facts = decoder.facts(record)
@@ -202,7 +202,7 @@ def test_decimal_places_and_types_survive(tmp_path: Path) -> None:
     """12.50 stays Decimal('12.50') and 800 becomes Decimal('800'), as a profile file gives them."""
     header = ["identity.name", "tax.rd_expense_wan", "finance.loan_interest_wan"]
     plan = ColumnPlan(header)
-    decoder = PlainDecoder(plan, derived_facts)
+    decoder = PlainDecoder(plan, derived_fact_columns)
     facts = decoder.facts(["甲", "12.50", "800"])
     assert facts is not None
     assert facts["tax.rd_expense_wan"] == Decimal("12.50") and str(facts["tax.rd_expense_wan"]) == "12.50"
@@ -227,7 +227,7 @@ def test_rows_validated_in_full_keep_their_place_among_plain_rows(tmp_path: Path
         numbered.append((str(i + 2), row))
     plan = ColumnPlan(header)
     errors: list[tuple[str, str]] = []
-    companies, columns = _decode(numbered, plan, PlainDecoder(plan, derived_facts), errors)
+    companies, columns = _decode(numbered, plan, PlainDecoder(plan, derived_fact_columns), errors)
     refused = {row for row, _ in errors}
     kept = [(row, record) for row, record in numbered if row not in refused]
     assert len(refused) == len([i for i in range(len(records)) if i % 11 == 5])
