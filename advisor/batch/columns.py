@@ -6,7 +6,7 @@ year), so deciding a condition once per distinct value and spreading the result 
 what makes batch fast. The decoder (``plan.PlainDecoder``) builds these columns straight
 from the CSV cells; companies that come as fact dictionaries (validated profiles) are put in
 columns by ``FactColumns.from_rows``. Pure Python: numpy is the evaluator's business, but for
-``joint_codes`` and the codes lists of columns pyarrow read (their codes come as numpy arrays).
+``joint_column`` and the codes lists of columns pyarrow read (their codes come as numpy arrays).
 """
 
 from __future__ import annotations
@@ -52,25 +52,13 @@ def factorise(cells: Iterable[Any]) -> tuple[list[int], list[Any]]:
 _NUMPY_FROM = 1000
 
 
-def joint_codes(parts: Sequence[tuple[list[int], Any]]) -> tuple[list[int], list[tuple[int, ...]], Any]:
-    """``factorise`` of the parts' codes taken together (per cell, the tuple of its code in
-    each part): each cell's joint code, the distinct tuples in first-seen order, and the
-    joint codes as a numpy array (None when not made with numpy). Each part is (codes, the
-    same codes as a numpy array or None); with every array given (pyarrow read the block, so
-    numpy is there) the joint codes are found by sorting integers instead of hashing a tuple
-    per cell, numbered in first-seen order all the same (for ``_NUMPY_FROM`` cells or more)."""
-    arrays = [array for _, array in parts]
-    if not parts or len(parts[0][0]) < _NUMPY_FROM or any(array is None for array in arrays):
-        codes, combos = factorise(zip(*(codes for codes, _ in parts), strict=True))
-        return codes, combos, None
-    combos, joint = _joint_arrays(arrays)
-    return joint.tolist(), combos, joint
-
-
 def joint_column(columns: Sequence[Column]) -> Column:
-    """``joint_codes`` of columns (at least one): a column whose values are the distinct
-    tuples of the columns' codes, its codes a numpy array (the list made only when read)
-    when every column has one and there are ``_NUMPY_FROM`` cells or more."""
+    """``factorise`` of the columns' codes taken together (at least one column; per cell, the
+    tuple of its code in each column): a column whose values are the distinct tuples in
+    first-seen order. With every column's codes given as a numpy array (pyarrow read the block,
+    so numpy is there) and ``_NUMPY_FROM`` cells or more, the joint codes are found by sorting
+    integers instead of hashing a tuple per cell, numbered in first-seen order all the same, and
+    kept as a numpy array (the list made only when read)."""
     arrays = [column.array for column in columns]
     if len(columns[0]) < _NUMPY_FROM or any(array is None for array in arrays):
         return Column(*factorise(zip(*(column.codes for column in columns), strict=True)))
@@ -80,7 +68,7 @@ def joint_column(columns: Sequence[Column]) -> Column:
 
 def _joint_arrays(arrays: Sequence[Any]) -> tuple[list[tuple[int, ...]], Any]:
     """(the distinct tuples in first-seen order, each cell's joint code as a numpy array) of
-    numpy arrays of codes of the same length, by sorting integers (see ``joint_codes``)."""
+    numpy arrays of codes of the same length, by sorting integers (see ``joint_column``)."""
     import numpy
 
     key = numpy.zeros(len(arrays[0]), numpy.int64)

@@ -1,4 +1,4 @@
-"""``columns.joint_codes`` numbers cells by their parts' codes taken together exactly as
+"""``columns.joint_column`` numbers cells by their parts' codes taken together exactly as
 ``factorise`` of the zipped codes does (same joint codes, same distinct tuples in the same
 first-seen order), with numpy arrays (any integer type pyarrow gives, widths whose product
 overflows 64 bits) or without."""
@@ -12,9 +12,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.batch import columns
-from advisor.batch.columns import factorise, joint_codes
+from advisor.batch.columns import Column, factorise, joint_column
 
 np = pytest.importorskip("numpy")
+
+
+def _column(codes: list[int], array: object = None) -> Column:
+    """A column of these codes (as a list, or only as ``array`` when given) over enough values."""
+    values = list(range(max(codes) + 1))
+    return Column(None, values, array) if array is not None else Column(codes, values)
+
+
+def _joint(columns: list[Column]) -> tuple[list[int], list[tuple[int, ...]], object]:
+    joint = joint_column(columns)
+    return joint.codes, joint.values, joint.array
 
 
 @st.composite
@@ -32,17 +43,17 @@ def _parts(draw: st.DrawFn) -> list[list[int]]:
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(parts=_parts(), dtype=st.sampled_from(["int8", "int16", "int32", "int64", "uint32"]))
-def test_joint_codes_is_factorise(parts: list[list[int]], dtype: str) -> None:
+def test_joint_column_is_factorise(parts: list[list[int]], dtype: str) -> None:
     top = np.iinfo(dtype).max
     parts = [[code % (top + 1) for code in codes] for codes in parts]
     expected_codes, expected_combos = factorise(zip(*parts, strict=True))
     with patch.object(columns, "_NUMPY_FROM", 1):  # numpy for small blocks too
-        codes, combos, array = joint_codes([(p, np.array(p, dtype=dtype)) for p in parts])
+        codes, combos, array = _joint([_column(p, np.array(p, dtype=dtype)) for p in parts])
     assert codes == expected_codes
     assert combos == expected_combos
     assert all(type(code) is int for combo in combos for code in combo)
     assert array.tolist() == expected_codes
-    plain = joint_codes([(p, None) for p in parts])
+    plain = _joint([_column(p) for p in parts])
     assert plain == (expected_codes, expected_combos, None)
 
 
@@ -52,7 +63,7 @@ def test_widths_past_64_bits_are_renumbered() -> None:
     parts = [rng.integers(0, 70_000, size=2_000).tolist() for _ in range(10)]
     parts[3] = [69_999] * 2_000
     parts = [p[:1000] * 2 for p in parts]  # every tuple seen twice
-    codes, combos, array = joint_codes([(p, np.array(p, dtype=np.int32)) for p in parts])
+    codes, combos, array = _joint([_column(p, np.array(p, dtype=np.int32)) for p in parts])
     assert array is not None  # (numpy's way: 2,000 cells)
     assert (codes, combos) == factorise(zip(*parts, strict=True))
     assert len(combos) == 1000 and codes[1000:] == codes[:1000]
@@ -61,5 +72,5 @@ def test_widths_past_64_bits_are_renumbered() -> None:
 def test_small_blocks_are_hashed() -> None:
     """Under ``_NUMPY_FROM`` cells the codes are hashed (no array made), the same codes all the same."""
     parts = [[1, 0, 1, 2], [0, 0, 0, 5]]
-    codes, combos, array = joint_codes([(p, np.array(p)) for p in parts])
+    codes, combos, array = _joint([_column(p, np.array(p)) for p in parts])
     assert (codes, combos, array) == ([0, 1, 0, 2], [(1, 0), (0, 0), (2, 5)], None)
