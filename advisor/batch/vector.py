@@ -237,6 +237,13 @@ def _figures_table(figures: Iterable[Figures], per_year: bool, years: int) -> tu
     return table, places
 
 
+def _ungrouped_outcome(measure: rm.Measure, status_code: int, amount: Amount) -> Outcome:
+    """The outcome of a measure in no same-kind group: its status, its amount, and whether it
+    adds to the company's total (blocked by none, it counts when ``counts_in_total`` says so)."""
+    status = _STATUSES[status_code]
+    return status, amount, status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
+
+
 def _linked(members: list[int], groups: list[list[str]]) -> list[list[int]]:
     """``members`` split into sets linked by shared groups (connected components)."""
     parent = {i: i for i in members}
@@ -626,9 +633,7 @@ class VectorEvaluator:
                 distinct, inverse, _ = _distinct(statuses[index] * np.int64(width) + codes[index])
                 status_codes, amount_codes = np.divmod(distinct, width)
                 for status_code, amount_code in zip(status_codes.tolist(), amount_codes.tolist(), strict=True):
-                    status, amount = _STATUSES[status_code], table[amount_code]
-                    adds = status_code != 0 and counts_in_total(Candidate(measure, status, amount[8].value))
-                    table_out.append((status, amount, adds))
+                    table_out.append(_ungrouped_outcome(measure, status_code, table[amount_code]))
             else:
                 combined = (statuses[index] * np.int64(2) + flags) * width + codes[index]
                 distinct, inverse, _ = _distinct(combined)
@@ -649,9 +654,8 @@ class VectorEvaluator:
         key = (index, status_code, len(table))
         found = self._alone_outcomes.get(key)
         if found is None:
-            status, amount = _STATUSES[status_code], table[min(status_code, len(table) - 1)]
-            adds = status_code != 0 and counts_in_total(Candidate(self.measures[index], status, amount[8].value))
-            found = self._alone_outcomes[key] = (status, amount, adds)
+            amount = table[min(status_code, len(table) - 1)]
+            found = self._alone_outcomes[key] = _ungrouped_outcome(self.measures[index], status_code, amount)
         return found
 
     # --- who counts in the total
