@@ -113,6 +113,12 @@ def canonical(figured: Figured) -> Figured:
     return Figured(forms, values, figured.constants)
 
 
+def unanswered_flags(values: Sequence[Any]) -> Flags:
+    """Which of ``values`` are None, as a read-only bool array (gathered by ``bytes`` in C,
+    cheaper than ``np.fromiter``)."""
+    return np.frombuffer(bytes(map(is_, values, repeat(None))), dtype=bool)
+
+
 class YuanColumn:
     """A money column's distinct values in yuan (int64), converted by ``to_yuan`` when first
     needed and kept for the block: measures reading the same column convert each value once."""
@@ -123,8 +129,7 @@ class YuanColumn:
         self.values = values
         self.yuan: Codes = np.zeros(len(values), dtype=np.int64)
         #: Which values are None (a derived column may hold it more than once).
-        #: (Gathered by ``bytes`` in C, cheaper than ``np.fromiter``; read-only, never written.)
-        self.unanswered: Flags = np.frombuffer(bytes(map(is_, values, repeat(None))), dtype=bool)
+        self.unanswered: Flags = unanswered_flags(values)
         self._done = self.unanswered.copy()  # None stays 0 in ``yuan``: each kernel masks it
         self._failed = False
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_, is_not
+from operator import attrgetter, is_not
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy.typing as npt
 from advisor import rule_model as rm
 from advisor.amounts import EXACT, RANGE, UP_TO, Figures, ratio_items_figures, rule_yuan
 from advisor.batch.columns import factorise
-from advisor.batch.figures import FIGURE_LIMIT, YuanColumn, exact_rate, floor_rate, largest
+from advisor.batch.figures import FIGURE_LIMIT, YuanColumn, exact_rate, floor_rate, largest, unanswered_flags
 from advisor.conditions import item_tests
 
 Codes = npt.NDArray[np.int64]
@@ -55,7 +55,7 @@ class ItemLists:
     __slots__ = ("_fields", "_matched", "items", "lengths", "nonempty_starts", "unanswered")
 
     def __init__(self, values: list[Any]):
-        self.unanswered = np.fromiter(map(is_, values, repeat(None)), dtype=bool, count=len(values))
+        self.unanswered = unanswered_flags(values)
         self.lengths: Codes = np.zeros(len(values), dtype=np.int64)
         self.lengths[~self.unanswered] = list(map(len, compress(values, map(is_not, values, repeat(None)))))
         self.items: list[Any] = list(chain.from_iterable(filter(None, values)))
