@@ -75,15 +75,11 @@ class Figured:
 
     def figures(self, form: int, value: int) -> Figures:
         """The figures a (form, value) pair stands for."""
-        if form == EXACT_FORM:
-            return EXACT, value, value
-        if form == UP_TO_FORM:
-            return UP_TO, 0, value
-        return self.constants[form - CONSTANT_FORM]
+        return self.figures_of(((value, form),))[0]
 
     def figures_of(self, pairs: Iterable[tuple[int, int]]) -> list[Figures]:
-        """``figures(form, value)`` of each (value, form) pair, in one loop (about one pair per
-        live company: the table of a block's distinct figures)."""
+        """The figures each (value, form) pair stands for, in one loop (about one pair per live
+        company: the table of a block's distinct figures)."""
         constants = self.constants
         return [
             (EXACT, value, value)
